@@ -1,0 +1,1 @@
+"""Inventory & rental stations service (辅具租赁)."""

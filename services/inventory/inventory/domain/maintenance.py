@@ -1,0 +1,111 @@
+"""Repair tickets: open -> in repair -> resolved, or written off (also straight from open
+when the unit is plainly beyond repair)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from svckit.domain.errors import ValidationFailed
+from svckit.domain.statemachine import StateMachine
+
+from ._rules import FieldErrors, require_reason
+from .events import DomainEvent, MaintenanceClosed, MaintenanceOpened
+from .units import ConditionGrade, Unit, UnitStatus
+
+
+class TicketStatus(enum.StrEnum):
+    OPEN = "open"
+    IN_REPAIR = "in_repair"
+    RESOLVED = "resolved"
+    WRITTEN_OFF = "written_off"
+
+
+T = TicketStatus
+TICKET_MACHINE = StateMachine("maintenance ticket", {
+    (T.OPEN, "start_repair"): T.IN_REPAIR,
+    (T.IN_REPAIR, "resolve"): T.RESOLVED,
+    (T.IN_REPAIR, "write_off"): T.WRITTEN_OFF,
+    (T.OPEN, "write_off"): T.WRITTEN_OFF,
+})
+
+
+@dataclass(eq=False)
+class MaintenanceTicket:
+    unit_id: uuid.UUID
+    station_id: uuid.UUID
+    fault: str
+    opened_at: datetime
+    status: TicketStatus = TicketStatus.OPEN
+    repair_cost_fen: int = 0
+    resolution: str = ""
+    closed_at: datetime | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def open(
+        cls, *, unit: Unit, now: datetime, fault: str, ticket_id: uuid.UUID | None = None
+    ) -> MaintenanceTicket:
+        """Open a ticket for a unit that is available or cleaning (it moves to maintenance),
+        or one already in maintenance because it came back graded D."""
+        fault = require_reason("fault", fault)
+        ticket = cls(unit_id=unit.id, station_id=unit.current_station_id, fault=fault,
+                     opened_at=now, id=ticket_id or uuid.uuid4())
+        if unit.status != UnitStatus.MAINTENANCE:
+            unit.send_to_maintenance(now, ticket.id, fault)
+        ticket.events.append(MaintenanceOpened(ticket_id=ticket.id, unit_id=unit.id,
+                                               station_id=ticket.station_id, occurred_at=now))
+        return ticket
+
+    def _transition(self, action: str) -> None:
+        self.status = TicketStatus(TICKET_MACHINE.next(self.status, action))
+
+    def _check_unit(self, unit: Unit) -> None:
+        if unit.id != self.unit_id:
+            raise ValidationFailed.field("unit_id", "设备与维修单不符 (unit does not match)")
+
+    def start_repair(self) -> None:
+        self._transition("start_repair")
+
+    def resolve(
+        self,
+        *,
+        unit: Unit,
+        now: datetime,
+        condition: ConditionGrade,
+        repair_cost_fen: int = 0,
+        resolution: str = "",
+    ) -> None:
+        """Repaired: the unit is available again with its new grade (A-C)."""
+        self._check_unit(unit)
+        errors = FieldErrors()
+        errors.fen("repair_cost_fen", repair_cost_fen)
+        errors.raise_if_any()
+        TICKET_MACHINE.next(self.status, "resolve")
+        unit.finish_repair(now, self.id, condition)
+        self._transition("resolve")
+        self._close(now, repair_cost_fen, resolution)
+
+    def write_off(self, *, unit: Unit, now: datetime, reason: str,
+                  repair_cost_fen: int = 0) -> None:
+        """Beyond repair (报废): the unit is written off with the reason."""
+        self._check_unit(unit)
+        errors = FieldErrors()
+        errors.fen("repair_cost_fen", repair_cost_fen)
+        errors.raise_if_any()
+        TICKET_MACHINE.next(self.status, "write_off")
+        unit.write_off(now, reason, reference=self.id)
+        self._transition("write_off")
+        self._close(now, repair_cost_fen, reason)
+
+    def _close(self, now: datetime, repair_cost_fen: int, resolution: str) -> None:
+        self.repair_cost_fen = repair_cost_fen
+        self.resolution = resolution
+        self.closed_at = now
+        self.events.append(MaintenanceClosed(
+            ticket_id=self.id, unit_id=self.unit_id, outcome=self.status,
+            repair_cost_fen=repair_cost_fen, occurred_at=now,
+        ))

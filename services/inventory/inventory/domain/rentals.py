@@ -1,0 +1,348 @@
+"""Rentals: check-out, extension, return, loss, overdue detection, delivery and pickup.
+
+Money (int fen) is fixed at check-out from the type's list prices: ``fee = days x daily
+fee`` for the booked days (calendar days in China, check-out day excluded, due day
+included), plus the deposit; both are zero when the borrower qualifies for a waiver (see
+``borrowers.py``), and the waiver reason is recorded. An extension adds the extra days'
+fee. There is no late fee: overdue loans are chased by a follow-up, and block new loans.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.statemachine import StateMachine
+
+from ._rules import FieldErrors, local_date, require_reason
+from .access import Actor
+from .borrowers import Borrower, WaiverReason
+from .catalogue import DeviceType, Station
+from .events import (
+    DeliveryCancelled,
+    DeliveryRequested,
+    DomainEvent,
+    PickupRequested,
+    RentalCheckedOut,
+    RentalDelivered,
+    RentalExtended,
+    RentalLost,
+    RentalOverdue,
+    RentalPickedUp,
+    RentalReturned,
+)
+from .reservations import Reservation
+from .units import ConditionGrade, Unit, UnitStatus
+
+
+class RentalStatus(enum.StrEnum):
+    ACTIVE = "active"
+    RETURNED = "returned"
+    LOST = "lost"
+
+
+RENTAL_MACHINE = StateMachine("rental", {
+    (RentalStatus.ACTIVE, "extend"): RentalStatus.ACTIVE,
+    (RentalStatus.ACTIVE, "return"): RentalStatus.RETURNED,
+    (RentalStatus.ACTIVE, "report_lost"): RentalStatus.LOST,
+})
+
+
+class Logistics(enum.StrEnum):
+    """Optional home delivery and return pickup, done by volunteers (绿挎包)."""
+
+    NONE = "none"
+    DELIVERY_REQUESTED = "delivery_requested"
+    DELIVERED = "delivered"
+    PICKUP_REQUESTED = "pickup_requested"
+    PICKED_UP = "picked_up"
+
+
+L = Logistics
+LOGISTICS_MACHINE = StateMachine("rental logistics", {
+    (L.NONE, "request_delivery"): L.DELIVERY_REQUESTED,
+    (L.DELIVERY_REQUESTED, "cancel_delivery"): L.NONE,
+    (L.DELIVERY_REQUESTED, "confirm_delivery"): L.DELIVERED,
+    (L.NONE, "request_pickup"): L.PICKUP_REQUESTED,
+    (L.DELIVERED, "request_pickup"): L.PICKUP_REQUESTED,
+    (L.PICKUP_REQUESTED, "confirm_pickup"): L.PICKED_UP,
+})
+
+
+@dataclass(frozen=True)
+class Charges:
+    days: int
+    fee_fen: int
+    deposit_fen: int
+    waiver: WaiverReason | None
+
+
+def quote(device_type: DeviceType, borrower: Borrower, start: date, due_on: date) -> Charges:
+    """What a loan from ``start`` to ``due_on`` costs; the due date must lie 1 to
+    ``max_rental_days`` days after the start."""
+    device_type.ensure_rentable()
+    days = (due_on - start).days
+    max_days = device_type.max_rental_days or 0
+    if not 1 <= days <= max_days:
+        raise ValidationFailed.field("due_on", f"归还日期应在出借后1-{max_days}天内 "
+                                     f"(due date must be 1-{max_days} days after check-out)")
+    waiver = borrower.waiver
+    if waiver is not None:
+        return Charges(days=days, fee_fen=0, deposit_fen=0, waiver=waiver)
+    return Charges(days=days, fee_fen=days * device_type.daily_fee_fen,
+                   deposit_fen=device_type.deposit_fen, waiver=None)
+
+
+@dataclass(frozen=True)
+class SupervisorOverride:
+    """Lets a borrower with an overdue loan borrow again; the reason is recorded."""
+
+    by: Actor
+    reason: str
+
+
+@dataclass(eq=False)
+class Rental:
+    unit_id: uuid.UUID
+    type_id: uuid.UUID
+    station_id: uuid.UUID
+    borrower_id: uuid.UUID
+    checked_out_at: datetime
+    due_on: date
+    max_rental_days: int  # the type's maximum at check-out, counted from the check-out day
+    daily_fee_fen: int  # the type's list price at check-out
+    fee_fen: int  # total fee charged (0 when waived)
+    deposit_fen: int  # deposit taken (0 when waived)
+    waiver: WaiverReason | None = None
+    status: RentalStatus = RentalStatus.ACTIVE
+    logistics: Logistics = Logistics.NONE
+    override_by: uuid.UUID | None = None
+    override_reason: str | None = None
+    overdue_noticed_at: datetime | None = None
+    returned_at: datetime | None = None
+    return_condition: ConditionGrade | None = None
+    return_notes: str = ""
+    damage_charge_fen: int = 0
+    deposit_refund_fen: int = 0
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def check_out(
+        cls,
+        *,
+        unit: Unit,
+        device_type: DeviceType,
+        station: Station,
+        borrower: Borrower,
+        due_on: date,
+        now: datetime,
+        borrower_rentals: Iterable[Rental],
+        reservation: Reservation | None = None,
+        override: SupervisorOverride | None = None,
+        delivery: bool = False,
+        rental_id: uuid.UUID | None = None,
+    ) -> Rental:
+        """Lend ``unit`` to ``borrower`` at ``station`` until ``due_on``.
+
+        ``borrower_rentals`` are the borrower's open rentals: if one is overdue, the loan
+        needs a :class:`SupervisorOverride`. A reserved unit needs its live reservation.
+        """
+        station.ensure_active()
+        device_type.ensure_rentable()
+        if unit.type_id != device_type.id:
+            raise ValidationFailed.field("unit_id", "设备与类型不符 (unit is not of this type)")
+        unit.ensure_at(station.id)
+        borrower.ensure_usable()
+        if unit.status == UnitStatus.RESERVED and reservation is None:
+            raise Conflict("该设备已被预约 (unit is reserved)", current_state=unit.status)
+        override_reason: str | None = None
+        if any(r.borrower_id == borrower.id and r.is_overdue(now) for r in borrower_rentals):
+            if override is None:
+                raise Conflict("借用人有逾期未还的设备，需主管批准 "
+                               "(borrower has an overdue rental; a supervisor must override)",
+                               current_state="overdue")
+            if not override.by.may_override:
+                raise Forbidden("只有主管可以批准 (only a supervisor may override)")
+            override.by.ensure_can_act_at(station.id)
+            override_reason = require_reason("override_reason", override.reason)
+        charges = quote(device_type, borrower, local_date(now), due_on)
+
+        rental = cls(
+            unit_id=unit.id, type_id=unit.type_id, station_id=station.id,
+            borrower_id=borrower.id, checked_out_at=now, due_on=due_on,
+            max_rental_days=device_type.max_rental_days or 0,
+            daily_fee_fen=device_type.daily_fee_fen, fee_fen=charges.fee_fen,
+            deposit_fen=charges.deposit_fen, waiver=charges.waiver,
+            override_by=override.by.user_id if override and override_reason else None,
+            override_reason=override_reason, id=rental_id or uuid.uuid4(),
+        )
+        if reservation is not None:
+            reservation.fulfil(unit, now, borrower)
+        unit.check_out(now, rental.id)
+        rental.events.append(RentalCheckedOut(
+            rental_id=rental.id, unit_id=unit.id, type_id=unit.type_id, station_id=station.id,
+            borrower_id=borrower.id, due_on=due_on, fee_fen=rental.fee_fen,
+            deposit_fen=rental.deposit_fen, waiver=rental.waiver,
+            overridden=rental.override_by is not None, occurred_at=now,
+        ))
+        if delivery:
+            rental.request_delivery(now)
+        return rental
+
+    # -- time ---------------------------------------------------------------------------
+
+    @property
+    def start_date(self) -> date:
+        return local_date(self.checked_out_at)
+
+    def days_overdue(self, now: datetime) -> int:
+        """Whole days past the due date (0 when not overdue or no longer active)."""
+        if self.status != RentalStatus.ACTIVE:
+            return 0
+        return max(0, (local_date(now) - self.due_on).days)
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.days_overdue(now) > 0
+
+    def notice_overdue(self, now: datetime) -> bool:
+        """For the scheduled job: raise ``RentalOverdue`` once per overdue spell."""
+        if not self.is_overdue(now) or self.overdue_noticed_at is not None:
+            return False
+        self.overdue_noticed_at = now
+        self.events.append(RentalOverdue(
+            rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
+            borrower_id=self.borrower_id, due_on=self.due_on,
+            days_overdue=self.days_overdue(now), occurred_at=now,
+        ))
+        return True
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    def _transition(self, action: str) -> None:
+        self.status = RentalStatus(RENTAL_MACHINE.next(self.status, action))
+
+    def _check_unit(self, unit: Unit) -> None:
+        if unit.id != self.unit_id:
+            raise ValidationFailed.field("unit_id", "设备与租赁记录不符 (unit does not match)")
+
+    def extend(self, new_due_on: date, now: datetime) -> None:
+        """Move the due date later, still within the maximum counted from check-out."""
+        RENTAL_MACHINE.next(self.status, "extend")
+        today = local_date(now)
+        if new_due_on <= self.due_on or new_due_on < today:
+            raise ValidationFailed.field("due_on", "新的归还日期须晚于原日期且不早于今天 "
+                                         "(must be after the old due date and not in the past)")
+        if (new_due_on - self.start_date).days > self.max_rental_days:
+            raise ValidationFailed.field("due_on", f"续借后总租期不能超过{self.max_rental_days}天 "
+                                         f"(total loan cannot exceed {self.max_rental_days} days)")
+        added = 0 if self.waiver else (new_due_on - self.due_on).days * self.daily_fee_fen
+        self._transition("extend")
+        self.due_on = new_due_on
+        self.fee_fen += added
+        self.overdue_noticed_at = None
+        self.events.append(RentalExtended(rental_id=self.id, due_on=new_due_on,
+                                          added_fee_fen=added, occurred_at=now))
+
+    def return_(
+        self,
+        *,
+        unit: Unit,
+        device_type: DeviceType,
+        now: datetime,
+        condition: ConditionGrade,
+        notes: str = "",
+        damage_charge_fen: int = 0,
+    ) -> None:
+        """Take the unit back, graded. The damage charge comes out of the deposit, so it is
+        0..deposit and the refund is ``deposit - charge``. The unit goes to cleaning for the
+        type's buffer (or to maintenance when graded D)."""
+        self._check_unit(unit)
+        if device_type.id != self.type_id:
+            raise ValidationFailed.field("type_id", "设备类型不符 (device type does not match)")
+        errors = FieldErrors()
+        errors.fen("damage_charge_fen", damage_charge_fen)
+        if not errors.by_field and damage_charge_fen > self.deposit_fen:
+            errors.add("damage_charge_fen", f"损坏赔偿不能超过押金{self.deposit_fen}分 "
+                       f"(cannot exceed the deposit of {self.deposit_fen} fen)")
+        errors.raise_if_any()
+        days_overdue = self.days_overdue(now)
+        self._transition("return")
+        unit.check_in(now, self.id, condition, device_type.cleaning_buffer, notes)
+        self.returned_at = now
+        self.return_condition = condition
+        self.return_notes = notes
+        self.damage_charge_fen = damage_charge_fen
+        self.deposit_refund_fen = self.deposit_fen - damage_charge_fen
+        self.events.append(RentalReturned(
+            rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
+            borrower_id=self.borrower_id, condition=condition,
+            damage_charge_fen=damage_charge_fen, deposit_refund_fen=self.deposit_refund_fen,
+            days_overdue=days_overdue, occurred_at=now,
+        ))
+
+    def report_lost(self, *, unit: Unit, now: datetime, reason: str) -> None:
+        """The unit is lost: the rental closes, the deposit is kept, the unit written off."""
+        self._check_unit(unit)
+        reason = require_reason("reason", reason)
+        self._transition("report_lost")
+        unit.lose(now, self.id, reason)
+        self.returned_at = now
+        self.return_notes = reason
+        self.damage_charge_fen = self.deposit_fen
+        self.deposit_refund_fen = 0
+        self.events.append(RentalLost(
+            rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
+            borrower_id=self.borrower_id, deposit_forfeited_fen=self.deposit_fen,
+            occurred_at=now,
+        ))
+
+    # -- delivery and pickup ------------------------------------------------------------
+
+    def _logistics(self, action: str) -> None:
+        self.logistics = Logistics(LOGISTICS_MACHINE.next(self.logistics, action))
+
+    def _ensure_active(self, action: str) -> None:
+        if self.status != RentalStatus.ACTIVE:
+            raise Conflict(f"租赁已结束，不能{action} (rental is closed)",
+                           current_state=self.status)
+
+    def request_delivery(self, now: datetime) -> None:
+        self._ensure_active("送货")
+        self._logistics("request_delivery")
+        self.events.append(DeliveryRequested(
+            rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
+            borrower_id=self.borrower_id, occurred_at=now,
+        ))
+
+    def cancel_delivery(self, now: datetime) -> None:
+        self._logistics("cancel_delivery")
+        self.events.append(DeliveryCancelled(rental_id=self.id, occurred_at=now))
+
+    def confirm_delivery(self, now: datetime) -> None:
+        """A volunteer delivery task completed."""
+        self._logistics("confirm_delivery")
+        self.events.append(RentalDelivered(rental_id=self.id, occurred_at=now))
+
+    def request_pickup(self, now: datetime) -> None:
+        self._ensure_active("上门取回")
+        self._logistics("request_pickup")
+        self.events.append(PickupRequested(
+            rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
+            borrower_id=self.borrower_id, occurred_at=now,
+        ))
+
+    def confirm_pickup(self, now: datetime) -> None:
+        """A volunteer pickup task completed (may arrive after the clerk booked the return)."""
+        self._logistics("confirm_pickup")
+        self.events.append(RentalPickedUp(rental_id=self.id, occurred_at=now))
+
+
+def overdue_rentals(rentals: Iterable[Rental], now: datetime) -> list[Rental]:
+    """The overdue list: active rentals past their due date, longest overdue first."""
+    late = [r for r in rentals if r.is_overdue(now)]
+    return sorted(late, key=lambda r: (r.due_on, r.checked_out_at))

@@ -1,0 +1,170 @@
+"""Reservations: a unit held at a station for a borrower (or a renovation request) until
+an expiry. An expired hold frees its unit; the nearest-station search lives here too."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from svckit.domain.errors import Conflict, ValidationFailed
+from svckit.domain.statemachine import StateMachine
+
+from ._rules import is_aware
+from .borrowers import Borrower
+from .catalogue import Station, rank_stations
+from .events import DomainEvent, ReservationReleased, UnitReserved
+from .units import ConditionGrade, Unit, UnitStatus
+
+
+class ReservationStatus(enum.StrEnum):
+    HELD = "held"
+    FULFILLED = "fulfilled"  # became a rental or an allocation
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+R = ReservationStatus
+RESERVATION_MACHINE = StateMachine("reservation", {
+    (R.HELD, "fulfil"): R.FULFILLED,
+    (R.HELD, "cancel"): R.CANCELLED,
+    (R.HELD, "expire"): R.EXPIRED,
+})
+
+
+@dataclass(eq=False)
+class Reservation:
+    unit_id: uuid.UUID
+    type_id: uuid.UUID
+    station_id: uuid.UUID
+    borrower_id: uuid.UUID | None
+    request_ref: str | None
+    created_at: datetime
+    expires_at: datetime
+    status: ReservationStatus = ReservationStatus.HELD
+    closed_at: datetime | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def place(
+        cls,
+        *,
+        unit: Unit,
+        station: Station,
+        now: datetime,
+        expires_at: datetime,
+        borrower: Borrower | None = None,
+        request_ref: str | None = None,
+        reservation_id: uuid.UUID | None = None,
+    ) -> Reservation:
+        """Hold an available unit of ``station`` for a consenting borrower, or for an
+        external request (``request_ref``, e.g. a renovation plan) when there is no
+        borrower yet. Exactly one of the two is given."""
+        if (borrower is None) == (not request_ref):
+            raise ValidationFailed.field("borrower_id", "预约须指定借用人或外部申请之一 "
+                                         "(give exactly one of borrower or request_ref)")
+        if not is_aware(expires_at) or expires_at <= now:
+            raise ValidationFailed.field("expires_at", "预约到期时间须晚于当前时间 "
+                                         "(expiry must be a later, timezone-aware time)")
+        station.ensure_active()
+        unit.ensure_at(station.id)
+        if borrower is not None:
+            borrower.ensure_usable()
+        reservation = cls(
+            unit_id=unit.id, type_id=unit.type_id, station_id=station.id,
+            borrower_id=borrower.id if borrower else None, request_ref=request_ref or None,
+            created_at=now, expires_at=expires_at, id=reservation_id or uuid.uuid4(),
+        )
+        unit.reserve(now, reservation.id)
+        reservation.events.append(UnitReserved(
+            reservation_id=reservation.id, unit_id=unit.id, type_id=unit.type_id,
+            station_id=station.id, borrower_id=reservation.borrower_id,
+            request_ref=reservation.request_ref, expires_at=expires_at, occurred_at=now,
+        ))
+        return reservation
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.status == ReservationStatus.HELD and now >= self.expires_at
+
+    def _close(self, action: str, now: datetime) -> None:
+        self.status = ReservationStatus(RESERVATION_MACHINE.next(self.status, action))
+        self.closed_at = now
+
+    def _release(self, action: str, unit: Unit, now: datetime) -> None:
+        self._check_unit(unit)
+        self._close(action, now)
+        if unit.status == UnitStatus.RESERVED:
+            unit.release(now, self.id, note=self.status)
+        self.events.append(ReservationReleased(
+            reservation_id=self.id, unit_id=self.unit_id, request_ref=self.request_ref,
+            reason=self.status, occurred_at=now,
+        ))
+
+    def expire(self, unit: Unit, now: datetime) -> None:
+        """The hold ran out: free the unit. Refused before the expiry time."""
+        if self.status == ReservationStatus.HELD and now < self.expires_at:
+            raise Conflict("预约尚未到期 (reservation has not expired yet)",
+                           current_state=self.status)
+        self._release("expire", unit, now)
+
+    def cancel(self, unit: Unit, now: datetime) -> None:
+        self._release("cancel", unit, now)
+
+    def fulfil(self, unit: Unit, now: datetime, borrower: Borrower) -> None:
+        """Used by check-out and allocation: the hold must be live, for this unit, and for
+        this borrower (a request-held unit may go to whoever the request was for)."""
+        RESERVATION_MACHINE.next(self.status, "fulfil")
+        self._check_unit(unit)
+        if self.is_expired(now):
+            raise Conflict("预约已过期 (reservation has expired)", current_state="expired")
+        if self.borrower_id is not None and self.borrower_id != borrower.id:
+            raise Conflict("该设备已为其他借用人预约 (unit is reserved for another borrower)",
+                           current_state=self.status)
+        self._close("fulfil", now)
+
+    def _check_unit(self, unit: Unit) -> None:
+        if unit.id != self.unit_id:
+            raise ValidationFailed.field("unit_id", "设备与预约不符 (unit does not match)")
+
+
+def nearest_available(
+    type_id: uuid.UUID,
+    home_division: str,
+    stations: Iterable[Station],
+    units: Iterable[Unit],
+) -> list[tuple[Station, list[Unit]]]:
+    """Stations of the same city that have an issuable unit of the type, nearest first
+    (same county, then the rest of the city); units best condition first."""
+    by_station: dict[uuid.UUID, list[Unit]] = {}
+    for unit in units:
+        if (unit.type_id == type_id and unit.status == UnitStatus.AVAILABLE
+                and unit.condition != ConditionGrade.D):
+            by_station.setdefault(unit.current_station_id, []).append(unit)
+    return [
+        (station, sorted(by_station[station.id], key=lambda u: (u.condition, u.asset_tag)))
+        for station in rank_stations(home_division, stations)
+        if station.id in by_station
+    ]
+
+
+def reserve_nearest(
+    *,
+    type_id: uuid.UUID,
+    home_division: str,
+    stations: Iterable[Station],
+    units: Iterable[Unit],
+    now: datetime,
+    expires_at: datetime,
+    request_ref: str,
+) -> Reservation | None:
+    """Answer a renovation device request: hold the best unit at the nearest station, or
+    ``None`` when the city has none (the service layer then says so by event)."""
+    found = nearest_available(type_id, home_division, stations, units)
+    if not found:
+        return None
+    station, candidates = found[0]
+    return Reservation.place(unit=candidates[0], station=station, now=now,
+                             expires_at=expires_at, request_ref=request_ref)

@@ -1,0 +1,258 @@
+"""Physical units (one asset tag each) and their append-only movement history."""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from svckit.domain.errors import Conflict, ValidationFailed
+from svckit.domain.statemachine import StateMachine
+
+from ._rules import FieldErrors, local_date, require_reason
+from .events import DomainEvent, UnitWrittenOff
+
+
+class UnitStatus(enum.StrEnum):
+    AVAILABLE = "available"
+    RESERVED = "reserved"
+    RENTED = "rented"
+    IN_TRANSIT = "in_transit"
+    CLEANING = "cleaning"
+    MAINTENANCE = "maintenance"
+    ALLOCATED = "allocated"
+    WRITTEN_OFF = "written_off"
+
+
+class ConditionGrade(enum.StrEnum):
+    A = "A"  # new or as new
+    B = "B"  # good, light wear
+    C = "C"  # fair, usable
+    D = "D"  # damaged: must be repaired before it is issued again
+
+
+class AcquisitionKind(enum.StrEnum):
+    PURCHASE = "purchase"  # 采购
+    DONATION = "donation"  # 捐赠
+
+
+S = UnitStatus
+UNIT_MACHINE = StateMachine("unit", {
+    (S.AVAILABLE, "reserve"): S.RESERVED,
+    (S.RESERVED, "release"): S.AVAILABLE,
+    (S.AVAILABLE, "check_out"): S.RENTED,
+    (S.RESERVED, "check_out"): S.RENTED,
+    (S.RENTED, "check_in"): S.CLEANING,
+    (S.RENTED, "check_in_damaged"): S.MAINTENANCE,
+    (S.RENTED, "lose"): S.WRITTEN_OFF,
+    (S.CLEANING, "finish_cleaning"): S.AVAILABLE,
+    (S.AVAILABLE, "send_to_maintenance"): S.MAINTENANCE,
+    (S.CLEANING, "send_to_maintenance"): S.MAINTENANCE,
+    (S.MAINTENANCE, "finish_repair"): S.AVAILABLE,
+    (S.AVAILABLE, "dispatch"): S.IN_TRANSIT,
+    (S.IN_TRANSIT, "receive"): S.AVAILABLE,
+    (S.AVAILABLE, "allocate"): S.ALLOCATED,
+    (S.RESERVED, "allocate"): S.ALLOCATED,
+    (S.AVAILABLE, "write_off"): S.WRITTEN_OFF,
+    (S.CLEANING, "write_off"): S.WRITTEN_OFF,
+    (S.MAINTENANCE, "write_off"): S.WRITTEN_OFF,
+})
+
+#: statuses in which a unit is still the service's stock (not given away, not gone)
+IN_STOCK = frozenset(UNIT_MACHINE.states) - {S.ALLOCATED, S.WRITTEN_OFF}
+
+_TAG_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,31}$")
+
+
+@dataclass(eq=False)
+class Movement:
+    """One change of status or place. Appended, never edited or removed."""
+
+    unit_id: uuid.UUID
+    at: datetime
+    action: str
+    from_status: str | None
+    to_status: str
+    from_station_id: uuid.UUID | None
+    to_station_id: uuid.UUID
+    reference: uuid.UUID | None = None  # rental, reservation, transfer, ticket, allocation
+    note: str = ""
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(eq=False)
+class Unit:
+    """A physical device. Build new ones with :meth:`register`.
+
+    The other aggregates (reservation, rental, transfer, ticket, allocation) drive a unit
+    through the methods below; each call moves it by ``UNIT_MACHINE`` and appends a
+    :class:`Movement`. While in transit, ``current_station_id`` is still the origin.
+    """
+
+    asset_tag: str
+    serial: str
+    type_id: uuid.UUID
+    home_station_id: uuid.UUID
+    current_station_id: uuid.UUID
+    condition: ConditionGrade
+    acquisition: AcquisitionKind
+    acquired_on: date
+    cost_fen: int
+    status: UnitStatus = UnitStatus.AVAILABLE
+    cleaning_until: datetime | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    movements: list[Movement] = field(default_factory=list, repr=False)
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        asset_tag: str,
+        serial: str,
+        type_id: uuid.UUID,
+        station_id: uuid.UUID,
+        condition: ConditionGrade,
+        acquisition: AcquisitionKind,
+        acquired_on: date,
+        cost_fen: int,
+        now: datetime,
+        unit_id: uuid.UUID | None = None,
+    ) -> Unit:
+        """Take a unit into stock, available at its home station. A purchase has a cost
+        above zero; a donation may be valued at zero. It cannot be acquired in the future."""
+        errors = FieldErrors()
+        tag = asset_tag.strip().upper() if isinstance(asset_tag, str) else ""
+        if not _TAG_RE.match(tag):
+            errors.add("asset_tag", "资产标签应为3-32位大写字母、数字或连字符 "
+                       "(3-32 of A-Z, 0-9, '-')")
+        serial = errors.text("serial", serial, 64)
+        errors.fen("cost_fen", cost_fen, 1 if acquisition == AcquisitionKind.PURCHASE else 0)
+        if acquired_on > local_date(now):
+            errors.add("acquired_on", "购置日期不能晚于今天 (cannot be in the future)")
+        errors.raise_if_any()
+        unit = cls(
+            asset_tag=tag, serial=serial, type_id=type_id, home_station_id=station_id,
+            current_station_id=station_id, condition=condition, acquisition=acquisition,
+            acquired_on=acquired_on, cost_fen=cost_fen, id=unit_id or uuid.uuid4(),
+        )
+        unit.movements.append(Movement(
+            unit_id=unit.id, at=now, action="register", from_status=None,
+            to_status=unit.status, from_station_id=None, to_station_id=station_id,
+        ))
+        return unit
+
+    # -- the one place that changes status or place -------------------------------------
+
+    def _move(
+        self,
+        action: str,
+        now: datetime,
+        *,
+        reference: uuid.UUID | None = None,
+        note: str = "",
+        to_station_id: uuid.UUID | None = None,
+    ) -> None:
+        new_status = UnitStatus(UNIT_MACHINE.next(self.status, action))
+        to_station = to_station_id or self.current_station_id
+        self.movements.append(Movement(
+            unit_id=self.id, at=now, action=action, from_status=self.status,
+            to_status=new_status, from_station_id=self.current_station_id,
+            to_station_id=to_station, reference=reference, note=note,
+        ))
+        self.status = new_status
+        self.current_station_id = to_station
+
+    def _ensure_issuable(self) -> None:
+        if self.condition == ConditionGrade.D:
+            raise Conflict("该设备成色为D，需维修后才能出借或发放 "
+                           "(grade D units must be repaired first)", current_state=self.status)
+
+    def ensure_at(self, station_id: uuid.UUID) -> None:
+        if self.current_station_id != station_id:
+            raise Conflict("该设备不在本站 (unit is not at this station)",
+                           current_state=self.status)
+
+    # -- actions ------------------------------------------------------------------------
+
+    def reserve(self, now: datetime, reservation_id: uuid.UUID) -> None:
+        self._ensure_issuable()
+        self._move("reserve", now, reference=reservation_id)
+
+    def release(self, now: datetime, reservation_id: uuid.UUID, note: str) -> None:
+        self._move("release", now, reference=reservation_id, note=note)
+
+    def check_out(self, now: datetime, rental_id: uuid.UUID) -> None:
+        self._ensure_issuable()
+        self._move("check_out", now, reference=rental_id)
+
+    def check_in(
+        self,
+        now: datetime,
+        rental_id: uuid.UUID,
+        condition: ConditionGrade,
+        cleaning_buffer: timedelta,
+        note: str = "",
+    ) -> None:
+        """Back from a loan: to cleaning until ``now + buffer``; grade D goes to maintenance."""
+        if condition == ConditionGrade.D:
+            self._move("check_in_damaged", now, reference=rental_id, note=note)
+        else:
+            self._move("check_in", now, reference=rental_id, note=note)
+            self.cleaning_until = now + cleaning_buffer
+        self.condition = condition
+
+    def lose(self, now: datetime, rental_id: uuid.UUID, reason: str) -> None:
+        reason = require_reason("reason", reason)
+        self._move("lose", now, reference=rental_id, note=reason)
+        self._written_off(now, reason, rental_id)
+
+    def finish_cleaning(self, now: datetime) -> None:
+        if self.status == UnitStatus.CLEANING and self.cleaning_until and now < self.cleaning_until:
+            raise Conflict(f"清洁间隔未满，{self.cleaning_until.isoformat()}后可用 "
+                           "(cleaning buffer not over yet)", current_state=self.status)
+        self._move("finish_cleaning", now)
+        self.cleaning_until = None
+
+    def settle(self, now: datetime) -> bool:
+        """Time-driven step for the scheduled job: cleaning done -> available."""
+        if (self.status == UnitStatus.CLEANING
+                and (self.cleaning_until is None or now >= self.cleaning_until)):
+            self.finish_cleaning(now)
+            return True
+        return False
+
+    def send_to_maintenance(self, now: datetime, ticket_id: uuid.UUID, note: str) -> None:
+        self._move("send_to_maintenance", now, reference=ticket_id, note=note)
+        self.cleaning_until = None
+
+    def finish_repair(self, now: datetime, ticket_id: uuid.UUID, condition: ConditionGrade) -> None:
+        if condition == ConditionGrade.D:
+            raise ValidationFailed.field("condition", "修复后成色不能为D (a repaired unit is A-C)")
+        self._move("finish_repair", now, reference=ticket_id)
+        self.condition = condition
+
+    def dispatch(self, now: datetime, transfer_id: uuid.UUID) -> None:
+        self._move("dispatch", now, reference=transfer_id)
+
+    def receive(self, now: datetime, transfer_id: uuid.UUID, station_id: uuid.UUID) -> None:
+        self._move("receive", now, reference=transfer_id, to_station_id=station_id)
+
+    def allocate(self, now: datetime, allocation_id: uuid.UUID) -> None:
+        self._ensure_issuable()
+        self._move("allocate", now, reference=allocation_id)
+
+    def write_off(self, now: datetime, reason: str, reference: uuid.UUID | None = None) -> None:
+        """Take the unit out of stock for good (报废), with a required reason."""
+        reason = require_reason("reason", reason)
+        self._move("write_off", now, reference=reference, note=reason)
+        self.cleaning_until = None
+        self._written_off(now, reason, reference)
+
+    def _written_off(self, now: datetime, reason: str, reference: uuid.UUID | None) -> None:
+        self.events.append(UnitWrittenOff(
+            unit_id=self.id, type_id=self.type_id, station_id=self.current_station_id,
+            reason=reason, reference=reference, occurred_at=now,
+        ))

@@ -1,0 +1,542 @@
+"""The household's case (申请/一户一档 core): application, eligibility, home assessment and
+the household's plan (一户一策). One aggregate, so a plan can never get ahead of its
+assessment and the application status is the single truth of where the household is."""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from svckit.domain.certificate import DisabilityCertificate
+from svckit.domain.division import validate_division
+from svckit.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from svckit.domain.statemachine import StateMachine
+
+from . import events as ev
+from . import rules
+from .catalogue import (
+    MILLI,
+    Area,
+    CatalogueItem,
+    Unit,
+    check_quantity,
+    line_total_fen,
+)
+from .programme import Programme
+
+_PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+
+_WITHDRAWABLE = (
+    "submitted",
+    "accepted",
+    "assessment_scheduled",
+    "assessed",
+    "plan_drafted",
+    "plan_confirmed",
+)
+
+APPLICATION = StateMachine(
+    "application",
+    {
+        ("submitted", "accept"): "accepted",
+        ("submitted", "refuse"): "refused",
+        ("refused", "accept"): "accepted",  # staff override / reconsideration, reason required
+        ("accepted", "schedule_assessment"): "assessment_scheduled",
+        ("assessment_scheduled", "schedule_assessment"): "assessment_scheduled",  # reschedule
+        ("assessment_scheduled", "complete_assessment"): "assessed",
+        ("assessed", "draft_plan"): "plan_drafted",
+        ("plan_drafted", "draft_plan"): "plan_drafted",  # redraft replaces the lines
+        ("plan_drafted", "confirm_plan"): "plan_confirmed",
+        ("plan_confirmed", "revise_plan"): "plan_drafted",
+        ("plan_confirmed", "approve_plan"): "plan_approved",
+        ("plan_approved", "start_works"): "in_works",  # a work order was accepted
+        ("in_works", "request_inspection"): "inspection",  # the contractor handed over
+        ("inspection", "pass_inspection"): "completed",
+        ("inspection", "fail_inspection"): "in_works",  # rework
+        ("completed", "close"): "closed",  # satisfaction follow-up done
+        **{(state, "withdraw"): "withdrawn" for state in _WITHDRAWABLE},
+    },
+)
+
+DEVICE_REQUEST = StateMachine(
+    "device_request",
+    {
+        ("requested", "reserve"): "reserved",
+        ("requested", "deliver"): "delivered",  # a delivery may overtake its reservation
+        ("requested", "mark_unavailable"): "unavailable",
+        ("reserved", "deliver"): "delivered",
+        ("reserved", "mark_unavailable"): "unavailable",
+    },
+)
+
+
+class Hardship(enum.StrEnum):
+    DIBAO = "dibao"  # 低保
+    TEKUN = "tekun"  # 特困
+    NONE = "none"
+
+    @property
+    def label_zh(self) -> str:
+        return {"dibao": "低保", "tekun": "特困", "none": "无"}[self.value]
+
+
+def ineligibility(certificate: DisabilityCertificate, hardship: Hardship) -> list[str]:
+    """Why a household does not qualify (empty: eligible). Poor AND severe is required."""
+    reasons = []
+    if hardship is Hardship.NONE:
+        reasons.append("家庭非低保或特困 (household is neither 低保 nor 特困)")
+    if not certificate.is_severe:
+        reasons.append(
+            f"残疾等级为{certificate.grade}级，非重度（1-2级） "
+            f"(grade {certificate.grade} is not severe: grade 1-2 required)"
+        )
+    return reasons
+
+
+@dataclass(eq=False)
+class Assessment:
+    """A home visit (入户评估): scheduled for an assessor, completed with findings per area."""
+
+    assessor_id: uuid.UUID
+    scheduled_at: datetime
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    findings: dict[str, str] = field(default_factory=dict)  # Area value -> what was found
+    needs: list[str] = field(default_factory=list)
+    photo_refs: list[str] = field(default_factory=list)
+    completed_at: datetime | None = None
+
+
+@dataclass(eq=False)
+class PlanLine:
+    """A catalogue item with a quantity; name and price are copied when the plan is drafted."""
+
+    item_code: str
+    name: str
+    area: Area
+    unit: Unit
+    unit_price_fen: int
+    quantity_milli: int
+    total_fen: int
+    is_device: bool
+    device_type_code: str | None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    @classmethod
+    def of(cls, item: CatalogueItem, quantity_milli: int) -> PlanLine:
+        check_quantity(quantity_milli, item.unit)
+        return cls(
+            item_code=item.code,
+            name=item.name,
+            area=item.area,
+            unit=item.unit,
+            unit_price_fen=item.unit_price_fen,
+            quantity_milli=quantity_milli,
+            total_fen=line_total_fen(item.unit_price_fen, quantity_milli),
+            is_device=item.is_device,
+            device_type_code=item.device_type_code,
+        )
+
+
+@dataclass(eq=False)
+class DeviceRequest:
+    """One unit of a device asked of the rental side; its state follows the rental's answers."""
+
+    item_code: str
+    device_type_code: str
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    status: str = "requested"
+    unit_ref: str | None = None  # the rental side's asset tag once reserved
+    note: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(eq=False)
+class Plan:
+    """The household's plan (一户一策)."""
+
+    drafted_by: uuid.UUID
+    drafted_at: datetime
+    lines: list[PlanLine]
+    total_fen: int
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    confirmed_by_name: str | None = field(default=None, repr=False)  # who signed for the household
+    confirmation_ref: str | None = None  # e.g. the signed form's photo ref
+    confirmation_recorded_by: uuid.UUID | None = None
+    confirmed_at: datetime | None = None
+    approved_by: uuid.UUID | None = None
+    approved_at: datetime | None = None
+    device_requests: list[DeviceRequest] = field(default_factory=list)
+
+    @property
+    def construction_lines(self) -> list[PlanLine]:
+        return [line for line in self.lines if not line.is_device]
+
+    @property
+    def device_lines(self) -> list[PlanLine]:
+        return [line for line in self.lines if line.is_device]
+
+
+@dataclass(eq=False)
+class Application:
+    """A household's application to a programme and everything up to its closure."""
+
+    programme_id: uuid.UUID
+    certificate_number: str = field(repr=False)
+    holder_name: str = field(repr=False)
+    address: str = field(repr=False)
+    division: str
+    phone: str = field(repr=False)
+    hardship: Hardship
+    submitted_at: datetime
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    status: str = "submitted"
+    refusal_reasons: list[str] = field(default_factory=list)
+    override_reason: str | None = None
+    decided_by: uuid.UUID | None = None
+    decided_at: datetime | None = None
+    withdrawal_reason: str | None = None
+    assessment: Assessment | None = None
+    plan: Plan | None = None
+    events: list[ev.Event] = field(default_factory=list, repr=False)
+
+    # ---- submission and decision -------------------------------------------------
+
+    @classmethod
+    def submit(
+        cls,
+        programme: Programme,
+        *,
+        certificate: str,
+        holder_name: str,
+        address: str,
+        division: str,
+        phone: str,
+        hardship: Hardship | str,
+        now: datetime,
+        id: uuid.UUID | None = None,
+    ) -> Application:
+        """Validate every field (all errors at once) and open the application."""
+        check = rules.Collector()
+        cert_number = ""
+        with check.field("certificate"):
+            cert_number = DisabilityCertificate.parse(certificate).number
+        with check.field("holder_name"):
+            holder_name = rules.text("holder_name", holder_name, 50)
+        with check.field("address"):
+            address = rules.text("address", address)
+        with check.field("division"):
+            division = validate_division(division)
+            if not programme.covers(division):
+                raise ValueError(
+                    f"行政区划{division}不在项目范围{programme.division_scope}内 "
+                    "(division outside the programme's scope)"
+                )
+        with check.field("phone"):
+            phone = phone.strip() if isinstance(phone, str) else ""
+            if not _PHONE_RE.match(phone):
+                raise ValueError("联系电话格式错误 (invalid phone number)")
+        hardship_value = Hardship.NONE
+        with check.field("hardship"):
+            hardship_value = rules.member(
+                Hardship, hardship, "困难类别应为低保、特困或无 (dibao, tekun or none)"
+            )
+        check.raise_if_any()
+        app = cls(
+            programme_id=programme.id,
+            certificate_number=cert_number,
+            holder_name=holder_name,
+            address=address,
+            division=division,
+            phone=phone,
+            hardship=hardship_value,
+            submitted_at=now,
+            id=id or uuid.uuid4(),
+        )
+        app.events.append(ev.ApplicationSubmitted(now, app.id, programme.id, division))
+        return app
+
+    @property
+    def certificate(self) -> DisabilityCertificate:
+        return DisabilityCertificate(self.certificate_number)
+
+    @property
+    def masked_certificate(self) -> str:
+        return self.certificate.masked
+
+    @property
+    def ineligibility(self) -> list[str]:
+        return ineligibility(self.certificate, self.hardship)
+
+    def accept(self, by: uuid.UUID, now: datetime, override_reason: str | None = None) -> None:
+        """Accept. An ineligible household, or reversing a refusal, needs an override reason."""
+        nxt = APPLICATION.next(self.status, "accept")
+        reason = (override_reason or "").strip() or None
+        if (self.ineligibility or self.status == "refused") and reason is None:
+            problems = "；".join(self.ineligibility) or "申请已被拒绝 (application was refused)"
+            raise ValidationFailed.field(
+                "override_reason",
+                f"{problems}。须填写特批理由 (a staff override reason is required)",
+            )
+        self.status, self.override_reason = nxt, reason
+        self.decided_by, self.decided_at = by, now
+        self.events.append(
+            ev.ApplicationAccepted(now, self.id, self.programme_id, self.division, reason)
+        )
+
+    def refuse(self, by: uuid.UUID, now: datetime, reason: str | None = None) -> None:
+        """Refuse with the eligibility reasons; an eligible household needs a stated reason."""
+        nxt = APPLICATION.next(self.status, "refuse")
+        reasons = self.ineligibility + ([reason.strip()] if reason and reason.strip() else [])
+        if not reasons:
+            raise ValidationFailed.field(
+                "reason",
+                "该户符合条件，拒绝须说明理由 (an eligible household needs a reason to refuse)",
+            )
+        self.status, self.refusal_reasons = nxt, reasons
+        self.decided_by, self.decided_at = by, now
+        self.events.append(ev.ApplicationRefused(now, self.id, self.programme_id, tuple(reasons)))
+
+    def withdraw(self, reason: str, now: datetime) -> None:
+        nxt = APPLICATION.next(self.status, "withdraw")
+        self.withdrawal_reason = rules.text("reason", reason)
+        self.status = nxt
+        self.events.append(ev.ApplicationWithdrawn(now, self.id, self.withdrawal_reason))
+
+    # ---- assessment ----------------------------------------------------------------
+
+    def schedule_assessment(
+        self, assessor_id: uuid.UUID, at: datetime, now: datetime
+    ) -> Assessment:
+        """Schedule (or move) the home visit; volunteers are asked to accompany it."""
+        nxt = APPLICATION.next(self.status, "schedule_assessment")
+        if at < now:
+            raise ValidationFailed.field(
+                "scheduled_at", "评估时间不能早于当前时间 (must not be in the past)"
+            )
+        rescheduled = self.assessment is not None
+        if self.assessment is None:
+            self.assessment = Assessment(assessor_id=assessor_id, scheduled_at=at)
+        else:
+            self.assessment.assessor_id, self.assessment.scheduled_at = assessor_id, at
+        self.status = nxt
+        self.events.append(
+            ev.AssessmentRequested(
+                now, self.id, self.assessment.id, assessor_id, at, self.division, rescheduled
+            )
+        )
+        return self.assessment
+
+    def complete_assessment(
+        self,
+        by: uuid.UUID,
+        findings: Mapping[Area | str, str],
+        needs: Sequence[str],
+        photo_refs: Sequence[str],
+        now: datetime,
+    ) -> None:
+        """Only the scheduled assessor completes the visit, with at least one finding."""
+        nxt = APPLICATION.next(self.status, "complete_assessment")
+        assessment = self._assessment
+        if by != assessment.assessor_id:
+            raise Forbidden(
+                "只有指派的评估员可以完成评估 (only the scheduled assessor may complete it)"
+            )
+        check = rules.Collector()
+        clean: dict[str, str] = {}
+        clean_needs: list[str] = []
+        clean_photos: list[str] = []
+        with check.field("findings"):
+            if not findings:
+                raise ValueError(
+                    "至少记录一个区域的评估结果 (record findings for at least one area)"
+                )
+            for area, note in findings.items():
+                key = rules.member(Area, area, f"改造区域无效：{area} (unknown area)")
+                clean[key.value] = rules.text("findings", note, 1000)
+        with check.field("needs"):
+            clean_needs = rules.texts("needs", needs)
+        with check.field("photo_refs"):
+            clean_photos = rules.texts("photo_refs", photo_refs, 500)
+        check.raise_if_any()
+        assessment.findings, assessment.needs, assessment.photo_refs = (
+            clean,
+            clean_needs,
+            clean_photos,
+        )
+        assessment.completed_at = now
+        self.status = nxt
+        self.events.append(
+            ev.AssessmentCompleted(now, self.id, assessment.id, assessment.assessor_id)
+        )
+
+    # ---- plan (一户一策) ----------------------------------------------------------------
+
+    def draft_plan(
+        self,
+        programme: Programme,
+        lines: Sequence[tuple[CatalogueItem, int]],
+        by: uuid.UUID,
+        now: datetime,
+    ) -> Plan:
+        """(Re)draft the plan from ``(catalogue item, quantity in milli-units)`` pairs.
+        The total must be within the per-household cap (exactly at the cap is fine)."""
+        nxt = APPLICATION.next(self.status, "draft_plan")
+        self._same_programme(programme)
+        if not lines:
+            raise ValidationFailed.field(
+                "lines", "方案至少包含一项 (a plan needs at least one line)"
+            )
+        codes = [item.code for item, _ in lines]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValidationFailed.field(
+                "lines", f"项目重复：{', '.join(duplicates)} (duplicate items)"
+            )
+        retired = [item.code for item, _ in lines if not item.active]
+        if retired:
+            raise ValidationFailed.field(
+                "lines", f"项目已停用：{', '.join(retired)} (retired items)"
+            )
+        plan_lines = [PlanLine.of(item, quantity) for item, quantity in lines]
+        total = sum(line.total_fen for line in plan_lines)
+        programme.check_household_cap(total)
+        self.plan = Plan(
+            drafted_by=by,
+            drafted_at=now,
+            lines=plan_lines,
+            total_fen=total,
+            id=self.plan.id if self.plan else uuid.uuid4(),
+        )
+        self.status = nxt
+        self.events.append(ev.PlanDrafted(now, self.id, self.plan.id, total))
+        return self.plan
+
+    def confirm_plan(
+        self,
+        signatory: str,
+        recorded_by: uuid.UUID,
+        now: datetime,
+        confirmation_ref: str | None = None,
+    ) -> None:
+        """Record that the household (holder or guardian ``signatory``) agreed to the plan."""
+        nxt = APPLICATION.next(self.status, "confirm_plan")
+        name = rules.text("signatory", signatory, 50)
+        ref = rules.text("confirmation_ref", confirmation_ref, 500) if confirmation_ref else None
+        plan = self._plan
+        plan.confirmed_by_name, plan.confirmation_ref = name, ref
+        plan.confirmation_recorded_by, plan.confirmed_at = recorded_by, now
+        self.status = nxt
+        self.events.append(ev.PlanConfirmed(now, self.id, plan.id))
+
+    def revise_plan(self, reason: str, now: datetime) -> None:
+        """Send a confirmed plan back to drafting; the household's confirmation lapses."""
+        nxt = APPLICATION.next(self.status, "revise_plan")
+        clean = rules.text("reason", reason)
+        plan = self._plan
+        plan.confirmed_by_name = plan.confirmation_ref = None
+        plan.confirmation_recorded_by = plan.confirmed_at = None
+        self.status = nxt
+        self.events.append(ev.PlanRevised(now, self.id, plan.id, clean))
+
+    def approve_plan(
+        self, programme: Programme, committed_fen: int, by: uuid.UUID, now: datetime
+    ) -> None:
+        """Approve (four eyes: not the assessor, not the drafter) within both caps.
+
+        ``committed_fen`` is the sum of the programme's other approved plan totals.
+        Device lines become one ``DeviceRequest`` per unit, each asked of the rental side.
+        """
+        nxt = APPLICATION.next(self.status, "approve_plan")
+        self._same_programme(programme)
+        plan = self._plan
+        if by in (self._assessment.assessor_id, plan.drafted_by):
+            raise Forbidden(
+                "审批人不能是该户的评估员或方案编制人 "
+                "(four eyes: the approver cannot be the assessor or the drafter)"
+            )
+        programme.check_affordable(plan.total_fen, rules.fen("committed_fen", committed_fen))
+        plan.approved_by, plan.approved_at = by, now
+        plan.device_requests = [
+            DeviceRequest(item_code=line.item_code, device_type_code=line.device_type_code or "")
+            for line in plan.device_lines
+            for _ in range(line.quantity_milli // MILLI)
+        ]
+        self.status = nxt
+        self.events.append(
+            ev.PlanApproved(now, self.id, plan.id, self.programme_id, plan.total_fen, by)
+        )
+        self.events.extend(
+            ev.DeviceRequested(now, self.id, r.id, r.item_code, r.device_type_code, self.division)
+            for r in plan.device_requests
+        )
+
+    # ---- device answers from the rental side ----------------------------------------
+
+    def device_reserved(self, request_id: uuid.UUID, unit_ref: str, now: datetime) -> None:
+        self._answer(request_id, "reserve", now, unit_ref=rules.text("unit_ref", unit_ref, 64))
+
+    def device_delivered(self, request_id: uuid.UUID, now: datetime) -> None:
+        self._answer(request_id, "deliver", now)
+
+    def device_unavailable(self, request_id: uuid.UUID, reason: str, now: datetime) -> None:
+        self._answer(request_id, "mark_unavailable", now, note=rules.text("reason", reason))
+
+    # ---- works (driven by the work order, in the same unit of work) -----------------
+
+    def start_works(self) -> None:
+        self.status = APPLICATION.next(self.status, "start_works")
+
+    def request_inspection(self) -> None:
+        self.status = APPLICATION.next(self.status, "request_inspection")
+
+    def fail_inspection(self) -> None:
+        self.status = APPLICATION.next(self.status, "fail_inspection")
+
+    def pass_inspection(self, now: datetime) -> None:
+        self.status = APPLICATION.next(self.status, "pass_inspection")
+        self.events.append(ev.ApplicationCompleted(now, self.id))
+
+    def close(self, now: datetime) -> None:
+        self.status = APPLICATION.next(self.status, "close")
+        self.events.append(ev.ApplicationClosed(now, self.id))
+
+    # ---- helpers ---------------------------------------------------------------------
+
+    @property
+    def _assessment(self) -> Assessment:
+        if self.assessment is None:  # unreachable through the state machine
+            raise Conflict("尚未安排评估 (no assessment)", current_state=self.status)
+        return self.assessment
+
+    @property
+    def _plan(self) -> Plan:
+        if self.plan is None:  # unreachable through the state machine
+            raise Conflict("尚无改造方案 (no plan)", current_state=self.status)
+        return self.plan
+
+    def _same_programme(self, programme: Programme) -> None:
+        if programme.id != self.programme_id:
+            raise ValueError(
+                f"programme {programme.id} is not this application's {self.programme_id}"
+            )
+
+    def _answer(
+        self,
+        request_id: uuid.UUID,
+        action: str,
+        now: datetime,
+        unit_ref: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        request = next((r for r in self._plan.device_requests if r.id == request_id), None)
+        if request is None:
+            raise NotFound("device_request", request_id)
+        request.status = DEVICE_REQUEST.next(request.status, action)
+        request.unit_ref = unit_ref or request.unit_ref
+        request.note = note or request.note
+        request.updated_at = now
+        self.events.append(ev.DeviceRequestUpdated(now, self.id, request.id, request.status))

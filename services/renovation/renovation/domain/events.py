@@ -1,0 +1,203 @@
+"""Domain events: small, frozen, past tense. The service layer maps them to integration events.
+
+They carry ids, divisions and figures only: no certificate number, name, phone or address.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ApplicationSubmitted(Event):
+    application_id: uuid.UUID
+    programme_id: uuid.UUID
+    division: str
+
+
+@dataclass(frozen=True)
+class ApplicationAccepted(Event):
+    application_id: uuid.UUID
+    programme_id: uuid.UUID
+    division: str
+    override_reason: str | None
+
+
+@dataclass(frozen=True)
+class ApplicationRefused(Event):
+    application_id: uuid.UUID
+    programme_id: uuid.UUID
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApplicationWithdrawn(Event):
+    application_id: uuid.UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class AssessmentRequested(Event):
+    """A home visit was scheduled (or moved): volunteers should accompany the assessor."""
+
+    application_id: uuid.UUID
+    assessment_id: uuid.UUID
+    assessor_id: uuid.UUID
+    scheduled_at: datetime
+    division: str
+    rescheduled: bool
+
+
+@dataclass(frozen=True)
+class AssessmentCompleted(Event):
+    application_id: uuid.UUID
+    assessment_id: uuid.UUID
+    assessor_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class PlanDrafted(Event):
+    application_id: uuid.UUID
+    plan_id: uuid.UUID
+    total_fen: int
+
+
+@dataclass(frozen=True)
+class PlanConfirmed(Event):
+    application_id: uuid.UUID
+    plan_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class PlanRevised(Event):
+    application_id: uuid.UUID
+    plan_id: uuid.UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class PlanApproved(Event):
+    application_id: uuid.UUID
+    plan_id: uuid.UUID
+    programme_id: uuid.UUID
+    total_fen: int
+    approved_by: uuid.UUID
+
+
+@dataclass(frozen=True)
+class DeviceRequested(Event):
+    """The rental side should reserve one unit of this device type and deliver it."""
+
+    application_id: uuid.UUID
+    request_id: uuid.UUID
+    item_code: str
+    device_type_code: str
+    division: str
+
+
+@dataclass(frozen=True)
+class DeviceRequestUpdated(Event):
+    application_id: uuid.UUID
+    request_id: uuid.UUID
+    status: str
+
+
+@dataclass(frozen=True)
+class ApplicationCompleted(Event):
+    """The works passed inspection (the household's renovation is accepted)."""
+
+    application_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class ApplicationClosed(Event):
+    application_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class WorkOrderAssigned(Event):
+    work_order_id: uuid.UUID
+    application_id: uuid.UUID
+    contractor_id: uuid.UUID
+    division: str
+
+
+@dataclass(frozen=True)
+class WorkOrderAccepted(Event):
+    work_order_id: uuid.UUID
+    contractor_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class WorkOrderDeclined(Event):
+    work_order_id: uuid.UUID
+    contractor_id: uuid.UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class WorkOrderCancelled(Event):
+    work_order_id: uuid.UUID
+    contractor_id: uuid.UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class WorkOrderScheduled(Event):
+    work_order_id: uuid.UUID
+    start_on: date
+    end_on: date
+
+
+@dataclass(frozen=True)
+class ProgressReported(Event):
+    work_order_id: uuid.UUID
+    percent: int
+
+
+@dataclass(frozen=True)
+class WorkOrderCompleted(Event):
+    """The contractor handed the works over for acceptance inspection."""
+
+    work_order_id: uuid.UUID
+    application_id: uuid.UUID
+    contractor_id: uuid.UUID
+    division: str
+
+
+@dataclass(frozen=True)
+class InspectionPassed(Event):
+    work_order_id: uuid.UUID
+    application_id: uuid.UUID
+    inspector_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class InspectionFailed(Event):
+    work_order_id: uuid.UUID
+    application_id: uuid.UUID
+    inspector_id: uuid.UUID
+    defects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SatisfactionRecorded(Event):
+    work_order_id: uuid.UUID
+    application_id: uuid.UUID
+    score: int
+
+
+@dataclass(frozen=True)
+class DeadlineBreached(Event):
+    work_order_id: uuid.UUID
+    application_id: uuid.UUID
+    contractor_id: uuid.UUID
+    kind: str
+    due_at: datetime

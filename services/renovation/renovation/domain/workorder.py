@@ -1,0 +1,287 @@
+"""Contractors and work orders (施工工单): assignment, progress, acceptance inspection."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from svckit.domain.division import validate_division
+from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.statemachine import StateMachine
+
+from . import events as ev
+from . import rules
+from .application import Application
+
+WORK_ORDER = StateMachine(
+    "work_order",
+    {
+        ("assigned", "accept"): "accepted",
+        ("assigned", "decline"): "declined",
+        ("assigned", "cancel"): "cancelled",  # staff withdraw an unanswered order
+        ("accepted", "schedule"): "scheduled",
+        ("scheduled", "schedule"): "scheduled",  # reschedule
+        ("scheduled", "report_progress"): "in_progress",
+        ("in_progress", "report_progress"): "in_progress",
+        ("in_progress", "request_completion"): "completion_requested",
+        ("completion_requested", "pass_inspection"): "closed",
+        ("completion_requested", "fail_inspection"): "rework",
+        ("rework", "report_progress"): "rework",
+        ("rework", "request_completion"): "completion_requested",
+        ("closed", "record_satisfaction"): "closed",  # once; see record_satisfaction
+    },
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts on an order: a user and, for contractor staff, their company."""
+
+    user_id: uuid.UUID
+    company_id: uuid.UUID | None = None  # None: federation staff
+
+
+@dataclass(eq=False)
+class Contractor:
+    """A construction company (施工单位). Its users are kept by the identity side."""
+
+    name: str
+    division: str
+    active: bool = True
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    events: list[ev.Event] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        check = rules.Collector()
+        with check.field("name"):
+            self.name = rules.text("name", self.name, 100)
+        with check.field("division"):
+            self.division = validate_division(self.division)
+        check.raise_if_any()
+
+
+@dataclass(eq=False)
+class ProgressUpdate:
+    by: uuid.UUID
+    at: datetime
+    note: str
+    percent: int
+    items_done: list[str] = field(default_factory=list)
+    photos_before: list[str] = field(default_factory=list)
+    photos_after: list[str] = field(default_factory=list)
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(eq=False)
+class Inspection:
+    inspector_id: uuid.UUID
+    at: datetime
+    passed: bool
+    defects: list[str] = field(default_factory=list)
+    note: str | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(eq=False)
+class WorkOrder:
+    """The construction part of an approved plan, given to one contractor company."""
+
+    application_id: uuid.UUID
+    programme_id: uuid.UUID
+    contractor_id: uuid.UUID
+    division: str
+    items: list[str]  # item codes of the plan's construction lines
+    assigned_by: uuid.UUID
+    assigned_at: datetime
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    status: str = "assigned"
+    accepted_at: datetime | None = None
+    closing_reason: str | None = None  # why it was declined or cancelled
+    start_on: date | None = None
+    end_on: date | None = None
+    percent: int = 0
+    items_done: list[str] = field(default_factory=list)
+    progress: list[ProgressUpdate] = field(default_factory=list)
+    completion_requested_at: datetime | None = None
+    inspections: list[Inspection] = field(default_factory=list)
+    rework_since: datetime | None = None
+    satisfaction_score: int | None = None
+    satisfaction_comment: str | None = None
+    breaches_raised: set[str] = field(default_factory=set)  # Breach.key already reported
+    events: list[ev.Event] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def assign(
+        cls, application: Application, contractor: Contractor, by: uuid.UUID, now: datetime
+    ) -> WorkOrder:
+        """Give an approved plan's construction items to an active contractor."""
+        if application.status != "plan_approved" or application.plan is None:
+            raise Conflict(
+                "方案尚未批准 (the plan is not approved)", current_state=application.status
+            )
+        if not contractor.active:
+            raise Conflict("施工单位已停用 (the contractor is inactive)")
+        items = [line.item_code for line in application.plan.construction_lines]
+        if not items:
+            raise Conflict(
+                "方案没有施工项目 (the plan has no construction items)",
+                current_state=application.status,
+            )
+        order = cls(
+            application_id=application.id,
+            programme_id=application.programme_id,
+            contractor_id=contractor.id,
+            division=application.division,
+            items=items,
+            assigned_by=by,
+            assigned_at=now,
+        )
+        order.events.append(
+            ev.WorkOrderAssigned(now, order.id, application.id, contractor.id, order.division)
+        )
+        return order
+
+    def visible_to(self, actor: Actor) -> bool:
+        """Contractor staff see only their own company's orders; federation staff see all."""
+        return actor.company_id is None or actor.company_id == self.contractor_id
+
+    # ---- contractor side -------------------------------------------------------------
+
+    def accept(self, actor: Actor, now: datetime) -> None:
+        nxt = self._by_contractor(actor, "accept")
+        self.status, self.accepted_at = nxt, now
+        self.events.append(ev.WorkOrderAccepted(now, self.id, self.contractor_id))
+
+    def decline(self, actor: Actor, reason: str, now: datetime) -> None:
+        nxt = self._by_contractor(actor, "decline")
+        self.closing_reason = rules.text("reason", reason)
+        self.status = nxt
+        self.events.append(
+            ev.WorkOrderDeclined(now, self.id, self.contractor_id, self.closing_reason)
+        )
+
+    def schedule(self, actor: Actor, start_on: date, end_on: date, now: datetime) -> None:
+        nxt = self._by_contractor(actor, "schedule")
+        if end_on < start_on:
+            raise ValidationFailed.field("end_on", "完工日期不能早于开工日期 (end before start)")
+        self.start_on, self.end_on, self.status = start_on, end_on, nxt
+        self.events.append(ev.WorkOrderScheduled(now, self.id, start_on, end_on))
+
+    def report_progress(
+        self,
+        actor: Actor,
+        now: datetime,
+        *,
+        note: str,
+        percent: int,
+        items_done: Sequence[str] = (),
+        photos_before: Sequence[str] = (),
+        photos_after: Sequence[str] = (),
+    ) -> ProgressUpdate:
+        """Add a progress update. ``percent`` is 0-100 and never goes down."""
+        nxt = self._by_contractor(actor, "report_progress")
+        check = rules.Collector()
+        with check.field("note"):
+            note = rules.text("note", note, 1000)
+        if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
+            check.add("percent", "进度应为0-100的整数 (an integer 0-100)")
+        elif percent < self.percent:
+            check.add(
+                "percent", f"进度不能倒退，当前为{self.percent}% (must not go below {self.percent})"
+            )
+        unknown = sorted(set(items_done) - set(self.items))
+        if unknown:
+            check.add("items_done", f"不属于本工单的项目：{', '.join(unknown)} (not on this order)")
+        with check.field("photos_before"):
+            before = rules.texts("photos_before", photos_before, 500)
+        with check.field("photos_after"):
+            after = rules.texts("photos_after", photos_after, 500)
+        check.raise_if_any()
+        update = ProgressUpdate(actor.user_id, now, note, percent, list(items_done), before, after)
+        self.progress.append(update)
+        self.items_done += [
+            code for code in self.items if code in items_done and code not in self.items_done
+        ]
+        self.percent, self.status = percent, nxt
+        self.events.append(ev.ProgressReported(now, self.id, percent))
+        return update
+
+    def request_completion(self, actor: Actor, now: datetime) -> None:
+        """Hand over for inspection: every item done; after a failed inspection, at least
+        one progress update since then."""
+        nxt = self._by_contractor(actor, "request_completion")
+        missing = [code for code in self.items if code not in self.items_done]
+        if missing:
+            raise Conflict(
+                f"尚有未完成项目：{', '.join(missing)} (items not done)", current_state=self.status
+            )
+        if self.rework_since and not any(u.at >= self.rework_since for u in self.progress):
+            raise Conflict(
+                "整改后须先报告整改进度 (report the rework first)", current_state=self.status
+            )
+        self.percent, self.completion_requested_at, self.status = 100, now, nxt
+        self.events.append(
+            ev.WorkOrderCompleted(
+                now, self.id, self.application_id, self.contractor_id, self.division
+            )
+        )
+
+    # ---- federation side -------------------------------------------------------------
+
+    def cancel(self, by: uuid.UUID, reason: str, now: datetime) -> None:
+        nxt = WORK_ORDER.next(self.status, "cancel")
+        self.closing_reason = rules.text("reason", reason)
+        self.status = nxt
+        self.events.append(
+            ev.WorkOrderCancelled(now, self.id, self.contractor_id, self.closing_reason)
+        )
+
+    def pass_inspection(self, inspector: Actor, now: datetime, note: str | None = None) -> None:
+        nxt = self._by_inspector(inspector, "pass_inspection")
+        clean = rules.text("note", note, 1000) if note else None
+        self.inspections.append(Inspection(inspector.user_id, now, True, note=clean))
+        self.status = nxt
+        self.events.append(
+            ev.InspectionPassed(now, self.id, self.application_id, inspector.user_id)
+        )
+
+    def fail_inspection(self, inspector: Actor, defects: Sequence[str], now: datetime) -> None:
+        nxt = self._by_inspector(inspector, "fail_inspection")
+        clean = rules.texts("defects", defects, 500)
+        if not clean:
+            raise ValidationFailed.field("defects", "不合格须列出问题 (list the defects)")
+        self.inspections.append(Inspection(inspector.user_id, now, False, defects=clean))
+        self.status, self.rework_since = nxt, now
+        self.events.append(
+            ev.InspectionFailed(now, self.id, self.application_id, inspector.user_id, tuple(clean))
+        )
+
+    def record_satisfaction(self, score: int, comment: str | None, now: datetime) -> None:
+        """The follow-up visit's score (1-5) and comment, recorded once."""
+        nxt = WORK_ORDER.next(self.status, "record_satisfaction")
+        if self.satisfaction_score is not None:
+            raise Conflict(
+                "满意度已记录 (satisfaction already recorded)", current_state=self.status
+            )
+        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+            raise ValidationFailed.field("score", "满意度应为1-5分 (score 1-5)")
+        self.satisfaction_comment = rules.text("comment", comment, 500) if comment else None
+        self.satisfaction_score, self.status = score, nxt
+        self.events.append(ev.SatisfactionRecorded(now, self.id, self.application_id, score))
+
+    # ---- helpers ---------------------------------------------------------------------
+
+    def _by_contractor(self, actor: Actor, action: str) -> str:
+        if actor.company_id != self.contractor_id:
+            raise Forbidden("只能操作本单位的工单 (only your own company's orders)")
+        return WORK_ORDER.next(self.status, action)
+
+    def _by_inspector(self, inspector: Actor, action: str) -> str:
+        nxt = WORK_ORDER.next(self.status, action)
+        if inspector.company_id == self.contractor_id:
+            raise Forbidden(
+                "验收人不能是施工单位人员 (the inspector cannot be from the contractor)"
+            )
+        return nxt

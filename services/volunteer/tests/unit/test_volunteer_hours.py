@@ -1,0 +1,243 @@
+"""The service-hours ledger: entries from check-in/out, "who records certifies",
+flagged entries wait, manual records, totals per volunteer and team."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+from svckit.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
+from volunteer.domain.events import HoursApproved, HoursRecorded, HoursRejected
+from volunteer.domain.hours import (
+    HOURS_MACHINE,
+    HourStatus,
+    ServiceHourEntry,
+    minutes_by_team,
+    minutes_by_volunteer,
+)
+from volunteer.domain.timeutil import format_minutes, local_month_range
+from volunteer.domain.volunteers import Team
+
+T0 = datetime(2025, 6, 2, tzinfo=UTC)
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+
+
+@pytest.fixture
+def team() -> Team:
+    return Team.create("东昌府区绿挎包志愿服务队", "371502")
+
+
+@pytest.fixture
+def done(make_task, make_volunteer, coordinator_id, policy, team):
+    """A task checked in at 10:00 local and out at 11:37:59 local."""
+    task, v = make_task(), make_volunteer(team=team)
+    task.assign(v, by=coordinator_id, now=T0, busy=[])
+    task.check_in(v.id, now=T0 + 2 * H)
+    task.complete(v, now=T0 + 2 * H + 97 * M + timedelta(seconds=59), policy=policy)
+    return task, v
+
+
+def test_entry_from_a_completed_task_waits_for_its_recorder(done, coordinator_id, team) -> None:
+    task, v = done
+    entry = ServiceHourEntry.from_task(task, v, now=T0 + 5 * H)
+    assert entry.minutes == 97  # whole minutes, an int
+    assert isinstance(entry.minutes, int)
+    assert entry.status is HourStatus.PENDING
+    assert entry.recorded_by == coordinator_id  # the dispatcher records, so certifies
+    assert (entry.team_id, entry.division, entry.task_id) == (team.id, "371502", task.id)
+    assert entry.flagged is False
+    assert entry.events == [
+        HoursRecorded(entry.id, v.id, task.id, 97, False, "pending", T0 + 5 * H)
+    ]
+
+
+def test_forgotten_check_in_is_closed_flagged_and_its_hours_wait(
+    make_task, make_volunteer, coordinator_id, policy
+) -> None:
+    task, v = make_task(), make_volunteer()
+    task.assign(v, by=coordinator_id, now=T0, busy=[])
+    task.check_in(v.id, now=T0 + 2 * H)
+    task.auto_close(v, now=T0 + 26 * H, policy=policy)  # a day later
+
+    entry = ServiceHourEntry.from_task(task, v, now=T0 + 26 * H)
+
+    assert entry.flagged is True
+    assert entry.minutes == 120  # capped, not 24 hours
+    assert entry.status is HourStatus.PENDING
+
+
+def test_failed_on_site_still_earns_hours(make_task, make_volunteer, coordinator_id, policy):
+    task, v = make_task(), make_volunteer()
+    task.assign(v, by=coordinator_id, now=T0, busy=[])
+    task.check_in(v.id, now=T0 + 2 * H)
+    task.fail(now=T0 + 2.5 * H, reason="住户不在家", policy=policy)
+    assert ServiceHourEntry.from_task(task, v, now=T0 + 3 * H).minutes == 30
+
+
+def test_no_entry_without_a_closed_check_in(make_task, make_volunteer, coordinator_id) -> None:
+    task, v = make_task(), make_volunteer()
+    task.assign(v, by=coordinator_id, now=T0, busy=[])
+    task.check_in(v.id, now=T0 + 2 * H)
+    with pytest.raises(Conflict):
+        ServiceHourEntry.from_task(task, v, now=T0 + 3 * H)
+
+
+def test_entry_only_for_the_assignee(done, make_volunteer) -> None:
+    task, _ = done
+    with pytest.raises(ValidationFailed):
+        ServiceHourEntry.from_task(task, make_volunteer(), now=T0 + 5 * H)
+
+
+def test_only_the_recorder_certifies(done, coordinator_id) -> None:
+    task, v = done
+    entry = ServiceHourEntry.from_task(task, v, now=T0 + 5 * H)
+    with pytest.raises(Forbidden):
+        entry.approve(uuid4(), now=T0 + 6 * H)
+    with pytest.raises(Forbidden):
+        entry.approve(v.id, now=T0 + 6 * H)  # not their own hours either
+    assert entry.status is HourStatus.PENDING
+
+    entry.approve(coordinator_id, now=T0 + 6 * H)
+
+    assert (entry.status, entry.decided_by, entry.decided_at) == (
+        HourStatus.APPROVED, coordinator_id, T0 + 6 * H,
+    )
+    assert entry.events[-1] == HoursApproved(entry.id, v.id, 97, coordinator_id, T0 + 6 * H)
+
+
+def test_reject_needs_a_reason(done, coordinator_id) -> None:
+    task, v = done
+    entry = ServiceHourEntry.from_task(task, v, now=T0 + 5 * H)
+    with pytest.raises(ValidationFailed):
+        entry.reject(coordinator_id, now=T0 + 6 * H, reason="  ")
+    entry.reject(coordinator_id, now=T0 + 6 * H, reason="签退时间与实际不符")
+    assert entry.status is HourStatus.REJECTED
+    assert entry.rejection_reason == "签退时间与实际不符"
+    assert isinstance(entry.events[-1], HoursRejected)
+
+
+LEGAL = sorted(HOURS_MACHINE.table.items())
+ILLEGAL = [
+    (s, a) for s in HOURS_MACHINE.states for a in HOURS_MACHINE.actions
+    if (s, a) not in HOURS_MACHINE.table
+]
+
+
+def _act(entry: ServiceHourEntry, action: str, who) -> None:
+    if action == "approve":
+        entry.approve(who, now=T0 + 7 * H)
+    else:
+        entry.reject(who, now=T0 + 7 * H, reason="不符")
+
+
+@pytest.mark.parametrize(("transition", "expected"), LEGAL)
+def test_hours_legal_transitions(done, coordinator_id, transition, expected) -> None:
+    task, v = done
+    entry = ServiceHourEntry.from_task(task, v, now=T0 + 5 * H)
+    _act(entry, transition[1], coordinator_id)
+    assert entry.status == expected
+
+
+@pytest.mark.parametrize(("state", "action"), ILLEGAL)
+def test_hours_illegal_transitions(done, coordinator_id, state, action) -> None:
+    task, v = done
+    entry = ServiceHourEntry.from_task(task, v, now=T0 + 5 * H)
+    _act(entry, "approve" if state == HourStatus.APPROVED else "reject", coordinator_id)
+    with pytest.raises(IllegalTransition) as exc:
+        _act(entry, action, uuid4())  # the state is checked before the recorder
+    assert exc.value.current_state == state
+
+
+# ---- manual records ------------------------------------------------------------------
+
+def manual(volunteer, coordinator_id, policy, hours: timedelta, **kw) -> ServiceHourEntry:
+    values = {
+        "coordinator_id": coordinator_id, "division": "371502",
+        "started_at": T0 - 24 * H, "ended_at": T0 - 24 * H + hours,
+        "note": "助残日活动", "now": T0, "policy": policy,
+    }
+    values.update(kw)
+    return ServiceHourEntry.record_manual(volunteer, **values)
+
+
+def test_manual_record_is_certified_by_its_recorder_at_once(
+    make_volunteer, coordinator_id, policy
+) -> None:
+    entry = manual(make_volunteer(), coordinator_id, policy, 8 * H)  # exactly the limit
+    assert entry.status is HourStatus.APPROVED
+    assert (entry.decided_by, entry.minutes, entry.flagged) == (coordinator_id, 480, False)
+
+
+def test_manual_record_over_the_limit_is_flagged_and_waits(
+    make_volunteer, coordinator_id, policy
+) -> None:
+    entry = manual(make_volunteer(), coordinator_id, policy, 8 * H + M)
+    assert entry.flagged is True
+    assert entry.status is HourStatus.PENDING
+    assert entry.decided_by is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"ended_at": T0 + H}, "ended_at"),  # in the future
+        ({"ended_at": T0 - 24 * H}, "ended_at"),  # empty interval
+        ({"note": " "}, "note"),
+        ({"division": "370702"}, "division"),  # not served
+        ({"division": "12"}, "division"),
+    ],
+)
+def test_manual_record_validation(make_volunteer, coordinator_id, policy, overrides, field):
+    with pytest.raises(ValidationFailed) as exc:
+        manual(make_volunteer(), coordinator_id, policy, H, **overrides)
+    assert field in exc.value.errors
+
+
+# ---- totals --------------------------------------------------------------------------
+
+def test_totals_per_volunteer_and_team(make_volunteer, coordinator_id, policy, team) -> None:
+    a, b = make_volunteer(team=team), make_volunteer(team=team)
+    loner = make_volunteer()
+    entries = [
+        manual(a, coordinator_id, policy, H),
+        manual(a, coordinator_id, policy, 30 * M),
+        manual(b, coordinator_id, policy, 2 * H),
+        manual(b, coordinator_id, policy, 9 * H),  # flagged, pending
+        manual(loner, coordinator_id, policy, H),
+    ]
+    assert minutes_by_volunteer(entries) == {a.id: 90, b.id: 120, loner.id: 60}
+    assert minutes_by_team(entries) == {team.id: 210}
+    pending = minutes_by_volunteer(entries, statuses=[HourStatus.PENDING])
+    assert pending == {b.id: 540}
+    both = minutes_by_team(entries, statuses=[HourStatus.APPROVED, HourStatus.PENDING])
+    assert both == {team.id: 750}
+
+
+def test_totals_by_period_use_the_start_time(make_volunteer, coordinator_id, policy) -> None:
+    v = make_volunteer()
+    entries = [
+        manual(v, coordinator_id, policy, H, started_at=datetime(2025, 5, 31, 15, tzinfo=UTC),
+               ended_at=datetime(2025, 5, 31, 16, tzinfo=UTC)),  # May 31 23:00 local
+        manual(v, coordinator_id, policy, H, started_at=datetime(2025, 5, 31, 16, tzinfo=UTC),
+               ended_at=datetime(2025, 5, 31, 17, tzinfo=UTC)),  # June 1 00:00 local
+    ]
+    start, end = local_month_range(T0)
+    assert minutes_by_volunteer(entries, start=start, end=end) == {v.id: 60}
+
+
+def test_local_month_range_rolls_over_the_year() -> None:
+    start, end = local_month_range(datetime(2025, 12, 31, 17, tzinfo=UTC))  # Jan 1 local
+    assert start == datetime(2025, 12, 31, 16, tzinfo=UTC)
+    assert end == datetime(2026, 1, 31, 16, tzinfo=UTC)
+    start, end = local_month_range(datetime(2025, 12, 15, tzinfo=UTC))
+    assert (start, end) == (
+        datetime(2025, 11, 30, 16, tzinfo=UTC), datetime(2025, 12, 31, 16, tzinfo=UTC),
+    )
+
+
+@pytest.mark.parametrize(("minutes", "text"), [(0, "0分"), (59, "59分"), (60, "1小时0分"),
+                                               (200, "3小时20分")])
+def test_format_minutes(minutes: int, text: str) -> None:
+    assert format_minutes(minutes) == text

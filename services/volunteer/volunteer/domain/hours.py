@@ -1,0 +1,225 @@
+"""The service-hours ledger (志愿服务记录): entries, approval, totals.
+
+"Who records certifies" (谁记录谁认证): every entry names the coordinator who recorded it
+(for a task, the coordinator who dispatched it) and only that coordinator approves or
+rejects it. Hours from check-in/out wait for approval; a coordinator's own manual record
+is certified as it is made, unless it is flagged; flagged entries always wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID, uuid4
+
+from svckit.domain.division import validate_division
+from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.statemachine import StateMachine
+
+from .events import Event, HoursApproved, HoursRecorded, HoursRejected
+from .tasks import CheckInPolicy, Task, TaskState
+from .timeutil import minutes_between, require_utc
+from .volunteers import Volunteer
+
+
+class HourStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+HOURS_MACHINE = StateMachine("service_hours", {
+    (HourStatus.PENDING, "approve"): HourStatus.APPROVED,
+    (HourStatus.PENDING, "reject"): HourStatus.REJECTED,
+})
+
+
+@dataclass(eq=False)
+class ServiceHourEntry:
+    """One ledger line. Aggregate root. ``team_id`` and ``division`` are snapshots."""
+
+    volunteer_id: UUID
+    team_id: UUID | None
+    division: str
+    task_id: UUID | None
+    started_at: datetime
+    ended_at: datetime
+    minutes: int
+    flagged: bool
+    recorded_by: UUID
+    created_at: datetime
+    note: str = ""
+    status: HourStatus = HourStatus.PENDING
+    decided_by: UUID | None = None
+    decided_at: datetime | None = None
+    rejection_reason: str | None = None
+    id: UUID = field(default_factory=uuid4)
+    events: list[Event] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def from_task(cls, task: Task, volunteer: Volunteer, *, now: datetime) -> ServiceHourEntry:
+        """The hours of a checked-out task (completed, auto-closed or failed on site)."""
+        now = require_utc(now, "now")
+        if (
+            task.state not in (TaskState.COMPLETED, TaskState.FAILED)
+            or task.checked_in_at is None
+            or task.checked_out_at is None
+            or task.dispatched_by is None
+        ):
+            raise Conflict(
+                "任务没有完整的签到签退记录 (the task has no closed check-in)",
+                current_state=str(task.state),
+            )
+        if task.assignee_id != volunteer.id:
+            raise ValidationFailed.field(
+                "volunteer", "不是该任务的执行人 (not the task's assignee)"
+            )
+        entry = cls(
+            volunteer_id=volunteer.id,
+            team_id=volunteer.team_id,
+            division=task.division,
+            task_id=task.id,
+            started_at=task.checked_in_at,
+            ended_at=task.checked_out_at,
+            minutes=minutes_between(task.checked_in_at, task.checked_out_at),
+            flagged=task.flagged_for_review,
+            recorded_by=task.dispatched_by,
+            created_at=now,
+        )
+        entry._recorded()
+        return entry
+
+    @classmethod
+    def record_manual(
+        cls,
+        volunteer: Volunteer,
+        *,
+        coordinator_id: UUID,
+        division: str,
+        started_at: datetime,
+        ended_at: datetime,
+        note: str,
+        now: datetime,
+        policy: CheckInPolicy,
+    ) -> ServiceHourEntry:
+        """A coordinator records service done outside a task. Longer than the check-in
+        limit: flagged and pending; otherwise certified by the recorder at once."""
+        now = require_utc(now, "now")
+        start, end = require_utc(started_at, "started_at"), require_utc(ended_at, "ended_at")
+        errors: dict[str, str] = {}
+        if end <= start:
+            errors["ended_at"] = "结束时间应晚于开始时间 (end must be after start)"
+        elif end > now:
+            errors["ended_at"] = "不能记录未来的服务 (cannot record future service)"
+        if not note.strip():
+            errors["note"] = "请说明服务内容 (describe the service)"
+        try:
+            validate_division(division)
+            if not volunteer.serves(division):
+                errors["division"] = "志愿者不服务该区域 (the volunteer does not serve it)"
+        except ValueError as exc:
+            errors["division"] = str(exc)
+        if errors:
+            raise ValidationFailed(errors)
+        flagged = end - start > policy.open_limit
+        entry = cls(
+            volunteer_id=volunteer.id,
+            team_id=volunteer.team_id,
+            division=division,
+            task_id=None,
+            started_at=start,
+            ended_at=end,
+            minutes=minutes_between(start, end),
+            flagged=flagged,
+            recorded_by=coordinator_id,
+            created_at=now,
+            note=note.strip(),
+        )
+        if not flagged:
+            entry.status = HourStatus.APPROVED
+            entry.decided_by, entry.decided_at = coordinator_id, now
+        entry._recorded()
+        return entry
+
+    def approve(self, coordinator_id: UUID, *, now: datetime) -> None:
+        nxt = self._next("approve")
+        self._require_recorder(coordinator_id)
+        now = require_utc(now, "now")
+        self.status, self.decided_by, self.decided_at = nxt, coordinator_id, now
+        self.events.append(
+            HoursApproved(self.id, self.volunteer_id, self.minutes, coordinator_id, now)
+        )
+
+    def reject(self, coordinator_id: UUID, *, now: datetime, reason: str) -> None:
+        nxt = self._next("reject")
+        self._require_recorder(coordinator_id)
+        now = require_utc(now, "now")
+        if not reason.strip():
+            raise ValidationFailed.field("reason", "请填写驳回原因 (a reason is required)")
+        self.status, self.decided_by, self.decided_at = nxt, coordinator_id, now
+        self.rejection_reason = reason.strip()
+        self.events.append(
+            HoursRejected(self.id, self.volunteer_id, coordinator_id, self.rejection_reason, now)
+        )
+
+    def _next(self, action: str) -> HourStatus:
+        return HourStatus(HOURS_MACHINE.next(str(self.status), action))
+
+    def _require_recorder(self, coordinator_id: UUID) -> None:
+        if coordinator_id != self.recorded_by:
+            raise Forbidden(
+                "谁记录谁认证：只有记录该时长的协调员可以审核 (who records certifies: "
+                "only the recording coordinator can approve or reject)"
+            )
+
+    def _recorded(self) -> None:
+        self.events.append(HoursRecorded(
+            self.id, self.volunteer_id, self.task_id, self.minutes, self.flagged,
+            str(self.status), self.created_at,
+        ))
+
+
+def _selected(
+    entries: Iterable[ServiceHourEntry],
+    statuses: Iterable[HourStatus],
+    start: datetime | None,
+    end: datetime | None,
+) -> list[ServiceHourEntry]:
+    wanted = set(statuses)
+    return [
+        e for e in entries
+        if e.status in wanted
+        and (start is None or e.started_at >= start)
+        and (end is None or e.started_at < end)
+    ]
+
+
+def minutes_by_volunteer(
+    entries: Iterable[ServiceHourEntry],
+    *,
+    statuses: Iterable[HourStatus] = (HourStatus.APPROVED,),
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[UUID, int]:
+    """Total minutes per volunteer of entries started in ``[start, end)`` (approved by default)."""
+    totals: dict[UUID, int] = {}
+    for e in _selected(entries, statuses, start, end):
+        totals[e.volunteer_id] = totals.get(e.volunteer_id, 0) + e.minutes
+    return totals
+
+
+def minutes_by_team(
+    entries: Iterable[ServiceHourEntry],
+    *,
+    statuses: Iterable[HourStatus] = (HourStatus.APPROVED,),
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[UUID, int]:
+    """Total minutes per team (the team at the time of recording); teamless entries skipped."""
+    totals: dict[UUID, int] = {}
+    for e in _selected(entries, statuses, start, end):
+        if e.team_id is not None:
+            totals[e.team_id] = totals.get(e.team_id, 0) + e.minutes
+    return totals

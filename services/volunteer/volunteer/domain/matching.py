@@ -1,0 +1,142 @@
+"""Matching: who can take a task, ranked for fairness, with reasons for the coordinator.
+
+Eligible: active, serves the task's division, has every required skill, available for
+the whole window, not passed over on this task (declined, lapsed, dropped out, no-show)
+and not booked on an overlapping task. Ranked by fewest minutes this month, then least
+recently served (never served first), then reliability (no record counts as reliable),
+then id for a stable order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from fractions import Fraction
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from svckit.domain.division import name_of
+
+from .hours import HourStatus, ServiceHourEntry
+from .tasks import Exclusion, Task
+from .timeutil import format_minutes, local_month_range
+from .volunteers import Volunteer, skill_labels
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class VolunteerLoad:
+    minutes_this_month: int = 0
+    last_served_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    volunteer_id: UUID
+    rank: int  # 1 = offer first
+    load: VolunteerLoad
+    reliability: Fraction | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Excluded:
+    volunteer_id: UUID
+    reasons: tuple[Exclusion, ...]
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    candidates: tuple[Candidate, ...]
+    excluded: tuple[Excluded, ...]
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+def rank_candidates(
+    task: Task,
+    volunteers: Iterable[Volunteer],
+    *,
+    busy: Iterable[Task],
+    loads: Mapping[UUID, VolunteerLoad],
+) -> MatchResult:
+    """Rank ``volunteers`` for ``task``. ``busy``: accepted/in-progress tasks (see
+    ``Task.exclusions_for``); ``loads``: per volunteer, missing means no load."""
+    booked = list(busy)
+    eligible: list[tuple[Volunteer, VolunteerLoad]] = []
+    excluded: list[Excluded] = []
+    for v in volunteers:
+        reasons = task.exclusions_for(v, booked)
+        if reasons:
+            excluded.append(Excluded(v.id, tuple(reasons)))
+        else:
+            eligible.append((v, loads.get(v.id, VolunteerLoad())))
+    eligible.sort(key=lambda pair: _sort_key(*pair))
+    candidates = tuple(
+        Candidate(v.id, rank, load, v.reliability, _reasons(task, v, load))
+        for rank, (v, load) in enumerate(eligible, start=1)
+    )
+    return MatchResult(candidates, tuple(excluded))
+
+
+def loads_from_entries(
+    entries: Iterable[ServiceHourEntry], *, now: datetime
+) -> dict[UUID, VolunteerLoad]:
+    """Loads from ledger entries (pending and approved count; rejected do not): minutes
+    started in the current local month and the end of the latest service."""
+    start, end = local_month_range(now)
+    minutes: dict[UUID, int] = {}
+    last: dict[UUID, datetime] = {}
+    for e in entries:
+        if e.status is HourStatus.REJECTED:
+            continue
+        if start <= e.started_at < end:
+            minutes[e.volunteer_id] = minutes.get(e.volunteer_id, 0) + e.minutes
+        if e.volunteer_id not in last or e.ended_at > last[e.volunteer_id]:
+            last[e.volunteer_id] = e.ended_at
+    return {
+        vid: VolunteerLoad(minutes.get(vid, 0), last.get(vid))
+        for vid in minutes.keys() | last.keys()
+    }
+
+
+def _sort_key(v: Volunteer, load: VolunteerLoad) -> tuple[int, datetime, Fraction, str]:
+    reliability = v.reliability if v.reliability is not None else Fraction(1)
+    return (load.minutes_this_month, load.last_served_at or _NEVER, -reliability, str(v.id))
+
+
+def _reasons(task: Task, v: Volunteer, load: VolunteerLoad) -> tuple[str, ...]:
+    skills = (
+        f"具备所需技能：{skill_labels(task.required_skills)} (has the required skills)"
+        if task.required_skills
+        else "此任务无特定技能要求 (no particular skill required)"
+    )
+    if load.last_served_at is None:
+        last = "从未服务过，优先 (never served yet)"
+    else:
+        day = load.last_served_at.astimezone(ZoneInfo(v.timezone)).date().isoformat()
+        last = f"上次服务于{day} (last served on {day})"
+    rel = v.reliability
+    if rel is None:
+        reliability = "暂无履约记录 (no record yet)"
+    else:
+        pct = round(rel * 100)
+        reliability = (
+            f"可靠率{pct}%：完成{v.completed_count}次，爽约{v.no_show_count}次 "
+            f"(reliability {pct}%: {v.completed_count} completed, {v.no_show_count} no-shows)"
+        )
+    return (
+        f"服务{name_of(task.division)} (serves the task's division)",
+        skills,
+        "整个时段均可服务，且无时段冲突 (available for the whole window, no overlap)",
+        (
+            f"本月已服务{format_minutes(load.minutes_this_month)} "
+            f"({load.minutes_this_month} min this month)"
+        ),
+        last,
+        reliability,
+    )

@@ -1,0 +1,574 @@
+"""Tasks, their state machine, offers, check-in/out and who is eligible to take one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import IntEnum, StrEnum
+from types import MappingProxyType
+from uuid import UUID, uuid4
+
+from svckit.domain.division import name_of, validate_division
+from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.statemachine import StateMachine
+
+from .events import (
+    Event,
+    NoShowRecorded,
+    OfferDeclined,
+    OfferLapsed,
+    OfferWithdrawn,
+    SourceRef,
+    TaskAssigned,
+    TaskCancelled,
+    TaskCheckedIn,
+    TaskCompleted,
+    TaskCreated,
+    TaskFailed,
+    TaskOffered,
+    TaskRescheduled,
+    TaskUnassigned,
+)
+from .timeutil import require_utc
+from .volunteers import Skill, Volunteer, skill_labels
+
+
+class TaskType(StrEnum):
+    DELIVER_DEVICE = "deliver_device"
+    PICKUP_DEVICE = "pickup_device"
+    ACCOMPANY_ASSESSMENT = "accompany_assessment"
+    ACCEPTANCE_VISIT = "acceptance_visit"
+    SATISFACTION_VISIT = "satisfaction_visit"
+    OVERDUE_CALL = "overdue_call"
+    MANUAL = "manual"
+
+
+#: Skills every task of a type requires. A task may add more (``extra_skills``), e.g.
+#: installation for an adjustable bed; a manual task requires only what it adds.
+REQUIRED_SKILLS: Mapping[TaskType, frozenset[Skill]] = MappingProxyType({
+    TaskType.DELIVER_DEVICE: frozenset({Skill.DELIVERY, Skill.DRIVING}),
+    TaskType.PICKUP_DEVICE: frozenset({Skill.DELIVERY, Skill.DRIVING}),
+    TaskType.ACCOMPANY_ASSESSMENT: frozenset({Skill.ACCOMPANY_ASSESSOR}),
+    TaskType.ACCEPTANCE_VISIT: frozenset({Skill.HOME_VISIT}),
+    TaskType.SATISFACTION_VISIT: frozenset({Skill.HOME_VISIT}),
+    TaskType.OVERDUE_CALL: frozenset({Skill.PHONE_FOLLOWUP}),
+    TaskType.MANUAL: frozenset(),
+})
+
+
+class Priority(IntEnum):
+    LOW = 1
+    NORMAL = 2
+    HIGH = 3
+    URGENT = 4
+
+
+class TaskState(StrEnum):
+    OPEN = "open"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"  # checked in
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+S = TaskState
+TASK_MACHINE = StateMachine("task", {
+    (S.OPEN, "offer"): S.OFFERED,
+    (S.OPEN, "assign"): S.ACCEPTED,  # by hand, by a coordinator
+    (S.OPEN, "reschedule"): S.OPEN,
+    (S.OPEN, "fail"): S.FAILED,  # nobody can do it
+    (S.OPEN, "cancel"): S.CANCELLED,
+    (S.OFFERED, "accept"): S.ACCEPTED,
+    (S.OFFERED, "decline"): S.OPEN,  # decliner excluded, re-offered
+    (S.OFFERED, "lapse"): S.OPEN,  # not answered in time, re-offered
+    (S.OFFERED, "withdraw"): S.OPEN,  # the coordinator overrides
+    (S.OFFERED, "cancel"): S.CANCELLED,
+    (S.ACCEPTED, "check_in"): S.IN_PROGRESS,
+    (S.ACCEPTED, "unassign"): S.OPEN,  # the volunteer drops out
+    (S.ACCEPTED, "no_show"): S.OPEN,
+    (S.ACCEPTED, "cancel"): S.CANCELLED,
+    (S.IN_PROGRESS, "complete"): S.COMPLETED,
+    (S.IN_PROGRESS, "auto_close"): S.COMPLETED,  # forgotten check-out, flagged
+    (S.IN_PROGRESS, "fail"): S.FAILED,
+})
+del S
+
+#: States in which a volunteer is booked for the task's window.
+COMMITTED = frozenset({TaskState.ACCEPTED, TaskState.IN_PROGRESS})
+
+
+class OfferOutcome(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    LAPSED = "lapsed"
+    WITHDRAWN = "withdrawn"  # by the coordinator, or the task was cancelled
+    RELEASED = "released"  # accepted, then dropped out
+    NO_SHOW = "no_show"
+
+
+#: Outcomes that keep a volunteer out of this task's matching from then on.
+_PASSED_OVER_ZH = {
+    OfferOutcome.DECLINED: "已拒绝此任务 (declined this task)",
+    OfferOutcome.LAPSED: "未在时限内答复此任务 (let the offer lapse)",
+    OfferOutcome.RELEASED: "已退出此任务 (dropped out of this task)",
+    OfferOutcome.NO_SHOW: "此任务曾爽约 (did not show up for this task)",
+}
+
+
+@dataclass(frozen=True)
+class CheckInPolicy:
+    """A check-in still open after ``open_limit`` is closed at check-in + ``capped_duration``."""
+
+    open_limit: timedelta = timedelta(hours=8)
+    capped_duration: timedelta = timedelta(hours=2)
+
+    def __post_init__(self) -> None:
+        if not timedelta(0) < self.capped_duration <= self.open_limit:
+            raise ValueError("capped_duration must be positive and at most open_limit")
+
+
+@dataclass(eq=False)
+class Offer:
+    """One offer of a task to one volunteer (a hand assignment is an offer accepted at once)."""
+
+    volunteer_id: UUID
+    offered_by: UUID
+    offered_at: datetime
+    expires_at: datetime | None  # None for a hand assignment
+    outcome: OfferOutcome = OfferOutcome.PENDING
+    answered_at: datetime | None = None
+    id: UUID = field(default_factory=uuid4)
+
+
+class ExclusionCode(StrEnum):
+    INACTIVE = "inactive"
+    OUT_OF_DIVISION = "out_of_division"
+    MISSING_SKILLS = "missing_skills"
+    UNAVAILABLE = "unavailable"
+    PASSED_OVER = "passed_over"  # declined, lapsed, dropped out or no-show on this task
+    DOUBLE_BOOKED = "double_booked"
+
+
+#: What a coordinator assigning by hand may override (they agreed it on the phone).
+OVERRIDABLE = frozenset({ExclusionCode.UNAVAILABLE, ExclusionCode.PASSED_OVER})
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    code: ExclusionCode
+    message: str
+
+
+@dataclass(eq=False)
+class Task:
+    """A piece of volunteer work. Aggregate root; ``offers`` are its child entities."""
+
+    type: TaskType
+    division: str
+    address: str = field(repr=False)
+    window_start: datetime
+    window_end: datetime
+    required_skills: frozenset[Skill]
+    priority: Priority
+    source: SourceRef | None
+    created_at: datetime
+    note: str = ""
+    state: TaskState = TaskState.OPEN
+    dispatched_by: UUID | None = None  # coordinator who last offered/assigned it
+    assignee_id: UUID | None = None
+    offers: list[Offer] = field(default_factory=list)
+    checked_in_at: datetime | None = None
+    checked_out_at: datetime | None = None
+    flagged_for_review: bool = False
+    closing_reason: str | None = None  # why it failed or was cancelled
+    id: UUID = field(default_factory=uuid4)
+    events: list[Event] = field(default_factory=list, repr=False)
+
+    # ---- creation -------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        type: TaskType,
+        division: str,
+        address: str,
+        window_start: datetime,
+        window_end: datetime,
+        now: datetime,
+        priority: Priority = Priority.NORMAL,
+        source: SourceRef | None = None,
+        extra_skills: Iterable[Skill] = (),
+        note: str = "",
+        id: UUID | None = None,
+    ) -> Task:
+        errors: dict[str, str] = {}
+        try:
+            validate_division(division)
+        except ValueError as exc:
+            errors["division"] = str(exc)
+        if not address.strip() or len(address) > 200:
+            errors["address"] = "地址应为1-200个字符 (address must be 1-200 characters)"
+        if type is TaskType.MANUAL and not note.strip():
+            errors["note"] = "手工任务须说明要做什么 (a manual task needs a note)"
+        if errors:
+            raise ValidationFailed(errors)
+        start, end = _window(window_start, window_end)
+        task = cls(
+            type=type,
+            division=division,
+            address=address.strip(),
+            window_start=start,
+            window_end=end,
+            required_skills=REQUIRED_SKILLS[type] | frozenset(extra_skills),
+            priority=priority,
+            source=source,
+            created_at=require_utc(now, "now"),
+            note=note.strip(),
+            id=id or uuid4(),
+        )
+        task.events.append(TaskCreated(
+            task.id, task.type, division, priority, source, start, end, task.created_at
+        ))
+        return task
+
+    # ---- queries --------------------------------------------------------------------
+
+    @property
+    def current_offer(self) -> Offer | None:
+        return next((o for o in self.offers if o.outcome is OfferOutcome.PENDING), None)
+
+    @property
+    def passed_over(self) -> dict[UUID, OfferOutcome]:
+        """Volunteers kept out of this task, with the last outcome that excluded them."""
+        return {o.volunteer_id: o.outcome for o in self.offers if o.outcome in _PASSED_OVER_ZH}
+
+    def allowed_actions(self) -> list[str]:
+        return TASK_MACHINE.allowed(str(self.state))
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.window_start < end and start < self.window_end
+
+    def is_offer_expired(self, now: datetime) -> bool:
+        offer = self.current_offer
+        return offer is not None and offer.expires_at is not None and now >= offer.expires_at
+
+    def is_check_in_overdue(self, now: datetime, policy: CheckInPolicy) -> bool:
+        return (
+            self.state is TaskState.IN_PROGRESS
+            and self.checked_in_at is not None
+            and now > self.checked_in_at + policy.open_limit
+        )
+
+    def exclusions_for(self, volunteer: Volunteer, busy: Iterable[Task]) -> list[Exclusion]:
+        """Why ``volunteer`` cannot take this task (empty: eligible).
+
+        ``busy`` holds tasks already booked (any volunteer's; only this volunteer's
+        accepted or in-progress ones other than this task count).
+        """
+        out: list[Exclusion] = []
+        if not volunteer.active:
+            out.append(Exclusion(ExclusionCode.INACTIVE, "志愿者已停用 (volunteer is inactive)"))
+        if not volunteer.serves(self.division):
+            out.append(Exclusion(
+                ExclusionCode.OUT_OF_DIVISION,
+                f"不服务{name_of(self.division)} (does not serve division {self.division})",
+            ))
+        missing = self.required_skills - volunteer.skills
+        if missing:
+            out.append(Exclusion(
+                ExclusionCode.MISSING_SKILLS,
+                f"缺少技能：{skill_labels(missing)} "
+                f"(missing skills: {', '.join(sorted(missing))})",
+            ))
+        if not volunteer.is_available(self.window_start, self.window_end):
+            out.append(Exclusion(
+                ExclusionCode.UNAVAILABLE,
+                "该时段不全在其每周可服务时间内 (not available for the whole window)",
+            ))
+        outcome = self.passed_over.get(volunteer.id)
+        if outcome is not None:
+            out.append(Exclusion(ExclusionCode.PASSED_OVER, _PASSED_OVER_ZH[outcome]))
+        if any(
+            t.id != self.id
+            and t.assignee_id == volunteer.id
+            and t.state in COMMITTED
+            and t.overlaps(self.window_start, self.window_end)
+            for t in busy
+        ):
+            out.append(Exclusion(
+                ExclusionCode.DOUBLE_BOOKED,
+                "与其已接的任务时段重叠 (overlaps a task already accepted)",
+            ))
+        return out
+
+    # ---- dispatch -------------------------------------------------------------------
+
+    def offer(
+        self,
+        volunteer: Volunteer,
+        *,
+        by: UUID,
+        now: datetime,
+        expires_at: datetime,
+        busy: Iterable[Task],
+    ) -> None:
+        """Offer the task to one volunteer; only one offer is ever open at a time."""
+        nxt = self._next("offer")
+        now = require_utc(now, "now")
+        expires_at = require_utc(expires_at, "expires_at")
+        if expires_at <= now:
+            raise ValidationFailed.field(
+                "expires_at", "答复期限应晚于现在 (expiry must be in the future)"
+            )
+        self._require_window_open(now)
+        self._require_eligible(volunteer, busy, override=False)
+        self.offers.append(Offer(volunteer.id, by, now, expires_at))
+        self.dispatched_by = by
+        self.state = nxt
+        self.events.append(TaskOffered(self.id, volunteer.id, self.source, expires_at, now))
+
+    def accept(self, volunteer: Volunteer, *, now: datetime, busy: Iterable[Task]) -> None:
+        nxt = self._next("accept")
+        now = require_utc(now, "now")
+        offer = self._own_offer(volunteer.id)
+        if self.is_offer_expired(now):
+            raise Conflict("邀请已过期 (the offer has expired)", current_state=str(self.state))
+        self._require_eligible(volunteer, busy, override=False)
+        offer.outcome, offer.answered_at = OfferOutcome.ACCEPTED, now
+        self.assignee_id = volunteer.id
+        self.state = nxt
+        self.events.append(TaskAssigned(self.id, volunteer.id, self.source, False, now))
+
+    def decline(self, volunteer_id: UUID, *, now: datetime) -> None:
+        nxt = self._next("decline")
+        now = require_utc(now, "now")
+        offer = self._own_offer(volunteer_id)
+        offer.outcome, offer.answered_at = OfferOutcome.DECLINED, now
+        self.state = nxt
+        self.events.append(OfferDeclined(self.id, volunteer_id, now))
+
+    def lapse(self, *, now: datetime) -> None:
+        """The open offer was not answered by its expiry."""
+        nxt = self._next("lapse")
+        now = require_utc(now, "now")
+        if not self.is_offer_expired(now):
+            raise Conflict(
+                "邀请尚未过期 (the offer has not expired yet)", current_state=str(self.state)
+            )
+        offer = self._pending()
+        offer.outcome, offer.answered_at = OfferOutcome.LAPSED, now
+        self.state = nxt
+        self.events.append(OfferLapsed(self.id, offer.volunteer_id, now))
+
+    def withdraw_offer(self, *, now: datetime) -> None:
+        nxt = self._next("withdraw")
+        now = require_utc(now, "now")
+        offer = self._pending()
+        offer.outcome, offer.answered_at = OfferOutcome.WITHDRAWN, now
+        self.state = nxt
+        self.events.append(OfferWithdrawn(self.id, offer.volunteer_id, now))
+
+    def assign(
+        self,
+        volunteer: Volunteer,
+        *,
+        by: UUID,
+        now: datetime,
+        busy: Iterable[Task],
+        override: bool = False,
+    ) -> None:
+        """A coordinator assigns by hand. ``override`` ignores availability and an
+        earlier decline on this task (agreed by phone); never skills, division, an
+        inactive volunteer or a double booking."""
+        nxt = self._next("assign")
+        now = require_utc(now, "now")
+        self._require_window_open(now)
+        self._require_eligible(volunteer, busy, override=override)
+        self.offers.append(Offer(volunteer.id, by, now, None, OfferOutcome.ACCEPTED, now))
+        self.dispatched_by = by
+        self.assignee_id = volunteer.id
+        self.state = nxt
+        self.events.append(TaskAssigned(self.id, volunteer.id, self.source, True, now))
+
+    def unassign(self, *, now: datetime, reason: str) -> None:
+        """The assignee drops out before checking in; they are not offered it again."""
+        nxt = self._next("unassign")
+        now = require_utc(now, "now")
+        reason = _required_reason(reason)
+        volunteer_id = self._release(OfferOutcome.RELEASED, now)
+        self.state = nxt
+        self.events.append(TaskUnassigned(self.id, volunteer_id, reason, now))
+
+    def mark_no_show(self, volunteer: Volunteer, *, now: datetime) -> None:
+        """The assignee did not come: counted against them; the task is open again."""
+        nxt = self._next("no_show")
+        now = require_utc(now, "now")
+        self._require_assignee(volunteer.id)
+        if now < self.window_start:
+            raise Conflict(
+                "任务时段尚未开始，不能记为爽约 (the window has not started yet)",
+                current_state=str(self.state),
+            )
+        self._release(OfferOutcome.NO_SHOW, now)
+        volunteer.record_no_show()
+        self.state = nxt
+        self.events.append(NoShowRecorded(self.id, volunteer.id, now))
+
+    def reschedule(self, window_start: datetime, window_end: datetime, *, now: datetime) -> None:
+        nxt = self._next("reschedule")
+        now = require_utc(now, "now")
+        self.window_start, self.window_end = _window(window_start, window_end)
+        self.state = nxt
+        self.events.append(TaskRescheduled(self.id, self.window_start, self.window_end, now))
+
+    # ---- on site --------------------------------------------------------------------
+
+    def check_in(self, volunteer_id: UUID, *, now: datetime) -> None:
+        nxt = self._next("check_in")
+        now = require_utc(now, "now")
+        self._require_assignee(volunteer_id)
+        self.checked_in_at = now
+        self.state = nxt
+        self.events.append(TaskCheckedIn(self.id, volunteer_id, now))
+
+    def complete(self, volunteer: Volunteer, *, now: datetime, policy: CheckInPolicy) -> None:
+        """Check out, done. A check-out later than the limit is capped and flagged."""
+        nxt = self._next("complete")
+        now = require_utc(now, "now")
+        self._require_assignee(volunteer.id)
+        self._close_check_in(now, policy)
+        self._finish(volunteer, nxt, "completed", now)
+
+    def auto_close(self, volunteer: Volunteer, *, now: datetime, policy: CheckInPolicy) -> None:
+        """Close a check-in left open longer than the limit: checked out at check-in + the
+        capped duration, flagged for review."""
+        nxt = self._next("auto_close")
+        now = require_utc(now, "now")
+        self._require_assignee(volunteer.id)
+        if not self.is_check_in_overdue(now, policy):
+            raise Conflict(
+                "签到尚未超过时限 (the check-in has not exceeded the limit)",
+                current_state=str(self.state),
+            )
+        assert self.checked_in_at is not None
+        self.checked_out_at = self.checked_in_at + policy.capped_duration
+        self.flagged_for_review = True
+        self._finish(volunteer, nxt, "auto_closed", now)
+
+    def fail(self, *, now: datetime, reason: str, policy: CheckInPolicy) -> None:
+        """Could not be done: on site (closes the check-in) or nobody could take it."""
+        nxt = self._next("fail")
+        now = require_utc(now, "now")
+        reason = _required_reason(reason)
+        if self.state is TaskState.IN_PROGRESS:
+            self._close_check_in(now, policy)
+        self.closing_reason = reason
+        self.state = nxt
+        self.events.append(
+            TaskFailed(self.id, self.assignee_id, self.type, self.source, reason, now)
+        )
+
+    def cancel(self, *, now: datetime, reason: str) -> None:
+        """The source was cancelled (or the coordinator cancels) before anyone checked in."""
+        nxt = self._next("cancel")
+        now = require_utc(now, "now")
+        reason = _required_reason(reason)
+        offer = self.current_offer
+        if offer is not None:
+            offer.outcome, offer.answered_at = OfferOutcome.WITHDRAWN, now
+        to_tell = self.assignee_id or (offer.volunteer_id if offer else None)
+        self.closing_reason = reason
+        self.state = nxt
+        self.events.append(TaskCancelled(self.id, to_tell, self.source, reason, now))
+
+    # ---- internals ------------------------------------------------------------------
+
+    def _next(self, action: str) -> TaskState:
+        return TaskState(TASK_MACHINE.next(str(self.state), action))
+
+    def _pending(self) -> Offer:
+        offer = self.current_offer
+        if offer is None:  # the state machine makes this unreachable for OFFERED
+            raise Conflict("没有待答复的邀请 (no open offer)", current_state=str(self.state))
+        return offer
+
+    def _own_offer(self, volunteer_id: UUID) -> Offer:
+        offer = self._pending()
+        if offer.volunteer_id != volunteer_id:
+            raise Forbidden("该邀请不是发给你的 (this offer is not yours)")
+        return offer
+
+    def _require_assignee(self, volunteer_id: UUID) -> None:
+        if self.assignee_id != volunteer_id:
+            raise Forbidden("只有任务执行人可以这样做 (only the assigned volunteer can do this)")
+
+    def _require_window_open(self, now: datetime) -> None:
+        if now >= self.window_end:
+            raise Conflict(
+                "任务时段已结束，请先改期 (the window has ended; reschedule first)",
+                current_state=str(self.state),
+            )
+
+    def _require_eligible(
+        self, volunteer: Volunteer, busy: Iterable[Task], *, override: bool
+    ) -> None:
+        blocking = [
+            e
+            for e in self.exclusions_for(volunteer, busy)
+            if not (override and e.code in OVERRIDABLE)
+        ]
+        if blocking:
+            raise Conflict(
+                "；".join(e.message for e in blocking),
+                current_state=str(self.state),
+                reasons=[str(e.code) for e in blocking],
+            )
+
+    def _release(self, outcome: OfferOutcome, now: datetime) -> UUID:
+        accepted = next(
+            o for o in reversed(self.offers)
+            if o.outcome is OfferOutcome.ACCEPTED and o.volunteer_id == self.assignee_id
+        )
+        accepted.outcome, accepted.answered_at = outcome, now
+        self.assignee_id = None
+        return accepted.volunteer_id
+
+    def _close_check_in(self, now: datetime, policy: CheckInPolicy) -> None:
+        assert self.checked_in_at is not None  # IN_PROGRESS always has a check-in
+        if now < self.checked_in_at:
+            raise ValidationFailed.field("now", "签退时间早于签到时间 (check-out before check-in)")
+        if now - self.checked_in_at > policy.open_limit:
+            self.checked_out_at = self.checked_in_at + policy.capped_duration
+            self.flagged_for_review = True
+        else:
+            self.checked_out_at = now
+
+    def _finish(self, volunteer: Volunteer, nxt: TaskState, outcome: str, now: datetime) -> None:
+        assert self.checked_in_at is not None
+        assert self.checked_out_at is not None
+        volunteer.record_completion()
+        self.state = nxt
+        self.events.append(TaskCompleted(
+            self.id, volunteer.id, self.type, self.source, outcome,
+            self.checked_in_at, self.checked_out_at, self.flagged_for_review, now,
+        ))
+
+
+def _window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    start, end = require_utc(start, "window_start"), require_utc(end, "window_end")
+    if end <= start:
+        raise ValidationFailed.field(
+            "window_end", "结束时间应晚于开始时间 (end must be after start)"
+        )
+    return start, end
+
+
+def _required_reason(reason: str) -> str:
+    if not reason.strip():
+        raise ValidationFailed.field("reason", "请填写原因 (a reason is required)")
+    return reason.strip()

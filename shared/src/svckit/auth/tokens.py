@@ -1,0 +1,108 @@
+"""RS256 tokens: verification (public key or JWKS URL) and minting (dev CLI, tests)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from svckit.auth.principal import Principal
+
+
+class TokenError(Exception):
+    """The token is missing, malformed, expired, or not signed by a trusted key."""
+
+
+def _pem(value: str) -> str:
+    """A PEM given inline, or a path to a file holding one."""
+    if "-----BEGIN" in value:
+        return value
+    return Path(value).read_text()
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        *,
+        public_key: str | None = None,
+        jwks_url: str | None = None,
+        issuer: str | None = None,
+        audience: str | None = None,
+        leeway: int = 10,
+    ) -> None:
+        if not public_key and not jwks_url:
+            raise ValueError("configure AUTH_PUBLIC_KEY or AUTH_JWKS_URL")
+        self._key = _pem(public_key) if public_key and not jwks_url else None
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+
+    def verify(self, token: str) -> Principal:
+        try:
+            key: Any = self._key
+            if self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                audience=self.audience,
+                leeway=self.leeway,
+                options={"require": ["exp", "sub"], "verify_aud": self.audience is not None},
+            )
+            return Principal.from_claims(claims)
+        except (jwt.PyJWTError, KeyError, ValueError) as exc:
+            raise TokenError(str(exc)) from exc
+
+
+def generate_keypair() -> tuple[str, str]:
+    """A new 2048-bit RSA key pair as (private PEM, public PEM)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return private, public
+
+
+def ensure_dev_keypair(var_dir: Path) -> tuple[Path, Path]:
+    """The embedded mode's development key pair, made once in ``var_dir``."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    priv, pub = var_dir / "dev-jwt-private.pem", var_dir / "dev-jwt-public.pem"
+    if not priv.exists() or not pub.exists():
+        private, public = generate_keypair()
+        priv.write_text(private)
+        priv.chmod(0o600)
+        pub.write_text(public)
+    return priv, pub
+
+
+def mint(
+    principal: Principal,
+    private_key: str,
+    *,
+    ttl: int = 3600,
+    issuer: str | None = None,
+    audience: str | None = None,
+    kid: str | None = None,
+) -> str:
+    now = int(time.time())
+    claims: dict[str, Any] = {**principal.to_claims(), "iat": now, "exp": now + ttl,
+                              "jti": uuid.uuid4().hex}
+    if issuer:
+        claims["iss"] = issuer
+    if audience:
+        claims["aud"] = audience
+    headers = {"kid": kid} if kid else None
+    return jwt.encode(claims, _pem(private_key), algorithm="RS256", headers=headers)

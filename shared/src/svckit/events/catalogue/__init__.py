@@ -1,0 +1,109 @@
+"""The versioned catalogue of event payload schemas.
+
+Every event the platform publishes is registered here with its type, version, producer,
+payload schema and description. Producers validate before writing to the outbox;
+consumers validate before handling. ``docs/events.md`` is generated from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+
+class UnknownEvent(LookupError):
+    pass
+
+
+class InvalidEvent(ValueError):
+    """A payload that does not match its schema; ``messages`` is field-by-field."""
+
+    def __init__(self, event_type: str, version: int, messages: Any) -> None:
+        super().__init__(f"{event_type} v{version} payload invalid: {messages}")
+        self.messages = messages
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    type: str
+    version: int
+    producer: str
+    schema: type[Schema]
+    description: str
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.type, self.version)
+
+
+class Catalogue:
+    def __init__(self) -> None:
+        self._specs: dict[tuple[str, int], EventSpec] = {}
+
+    def register(
+        self, type: str, version: int, producer: str, description: str
+    ) -> Any:
+        """Class decorator: ``@catalogue.register("rental.checked_out", 1, "inventory", "…")``."""
+
+        def deco(schema: type[Schema]) -> type[Schema]:
+            spec = EventSpec(type, version, producer, schema, description)
+            if spec.key in self._specs:
+                raise ValueError(f"event {type} v{version} registered twice")
+            self._specs[spec.key] = spec
+            return schema
+
+        return deco
+
+    def get(self, type: str, version: int | None = None) -> EventSpec:
+        if version is None:
+            versions = [v for (t, v) in self._specs if t == type]
+            if not versions:
+                raise UnknownEvent(type)
+            version = max(versions)
+        try:
+            return self._specs[(type, version)]
+        except KeyError:
+            raise UnknownEvent(f"{type} v{version}") from None
+
+    def __iter__(self) -> Iterator[EventSpec]:
+        return iter(sorted(self._specs.values(), key=lambda s: (s.producer, s.type, s.version)))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._specs
+
+    def serialise(self, type: str, version: int | None, payload: dict[str, Any]) -> tuple[EventSpec, dict[str, Any]]:
+        """Dump Python values to JSON-able data and validate them against the schema.
+
+        Used on publish: raises :class:`InvalidEvent` when the payload breaks the schema.
+        """
+        spec = self.get(type, version)
+        schema = spec.schema()
+        try:
+            data = schema.dump(payload)
+            schema.load(data)
+        except (ValidationError, ValueError, TypeError, AttributeError) as exc:
+            messages = exc.messages if isinstance(exc, ValidationError) else str(exc)
+            raise InvalidEvent(type, spec.version, messages) from exc
+        return spec, dict(data)
+
+    def load(self, type: str, version: int, payload: dict[str, Any]) -> dict[str, Any]:
+        """Validate a received payload; return it loaded (typed values)."""
+        spec = self.get(type, version)
+        try:
+            return dict(spec.schema().load(payload))
+        except ValidationError as exc:
+            raise InvalidEvent(type, version, exc.messages) from exc
+
+
+#: The platform's catalogue. The producer modules below register into it on import.
+CATALOGUE = Catalogue()
+
+
+def load_all() -> Catalogue:
+    """Import every producer's module so the catalogue is complete."""
+    from svckit.events.catalogue import inventory, renovation, volunteer  # noqa: F401
+
+    return CATALOGUE

@@ -1,0 +1,1 @@
+"""HTTP toolkit: the app factory pieces, problem+json errors, health and readiness."""

@@ -1,0 +1,234 @@
+"""The Flask app every service builds: flask-smorest API, problem+json, auth, request ids.
+
+Use :func:`create_app` with the service's blueprints. Views raise domain errors
+(:mod:`svckit.domain.errors`) or ``abort()``; both become problem+json here. Anything
+unexpected becomes a 500 problem without internals; a database that does not answer a
+503 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from svckit import context
+from svckit.auth.principal import Principal
+from svckit.auth.tokens import TokenError, TokenVerifier
+from svckit.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from svckit.events.catalogue import InvalidEvent
+from svckit.http.problems import STATUS_CODES, flatten_errors, problem
+
+log = logging.getLogger(__name__)
+
+PUBLIC_PATHS = ("/healthz", "/readyz", "/openapi.json", "/docs")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details (documentation of every error response)."""
+
+    type = fields.String(metadata={"example": "/problems/validation-failed"})
+    title = fields.String(metadata={"example": "输入校验失败"})
+    status = fields.Integer(metadata={"example": 422})
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "field name -> messages (validation errors)"},
+    )
+    current_state = fields.String(metadata={"description": "the object's state (409)"})
+
+
+class ServiceApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self) -> None:
+        app = self._app
+        app.register_error_handler(HTTPException, self.handle_http_exception)
+        app.register_error_handler(DomainError, _domain_error)
+        app.register_error_handler(IntegrityError, _integrity_error)
+        app.register_error_handler(OperationalError, _db_unavailable)
+        app.register_error_handler(PoolTimeout, _db_unavailable)
+        app.register_error_handler(DBAPIError, _db_error)
+        app.register_error_handler(InvalidEvent, _unexpected)
+        app.register_error_handler(Exception, _unexpected)
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        headers = dict(data.get("headers") or {})
+        if status == 401:
+            headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
+        errors = data.get("errors") or data.get("messages")
+        if errors is not None:
+            return problem(status, "validation-failed" if status in (400, 422) else None,
+                           data.get("message") or "请求参数有误 (invalid request)",
+                           errors=flatten_errors(errors), headers=headers)
+        detail = data.get("message") or error.description
+        return problem(status, STATUS_CODES.get(status), detail, headers=headers)
+
+
+def _domain_error(exc: DomainError) -> Response:
+    if isinstance(exc, ValidationFailed):
+        return problem(422, exc.code, exc.detail, errors=exc.errors)
+    if isinstance(exc, NotFound):
+        return problem(404, exc.code, exc.detail)
+    if isinstance(exc, Conflict):
+        return problem(409, exc.code, exc.detail, current_state=exc.current_state,
+                       **_jsonable(exc.extra))
+    if exc.code == "forbidden":
+        return problem(403, exc.code, exc.detail)
+    return problem(422, exc.code, exc.detail, **_jsonable(exc.extra))
+
+
+def _jsonable(extra: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in extra.items() if isinstance(v, str | int | float | bool | list | dict)}
+
+
+def _integrity_error(exc: IntegrityError) -> Response:
+    log.info("integrity error: %s", exc.orig)
+    return problem(409, "conflict", "与已有记录冲突 (conflicts with an existing record)")
+
+
+def _db_unavailable(exc: Exception) -> Response:
+    log.warning("database unavailable: %s", exc)
+    return problem(503, "service-unavailable", "数据库暂不可用 (database unavailable)",
+                   headers={"Retry-After": "2"})
+
+
+def _db_error(exc: DBAPIError) -> Response:
+    if exc.connection_invalidated:
+        return _db_unavailable(exc)
+    return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):  # pragma: no cover - routed above
+        return problem(exc.code or 500)
+    log.exception("unhandled error")
+    return problem(500, "internal-error", "请求未能完成，已记录错误 (request failed; logged)")
+
+
+def current_principal() -> Principal:
+    principal: Principal | None = g.get("principal")
+    if principal is None:  # pragma: no cover - the before_request guard sets it
+        raise RuntimeError("no authenticated principal")
+    return principal
+
+
+def create_app(
+    *,
+    name: str,
+    title: str,
+    version: str,
+    blueprints: Iterable[Blueprint],
+    verifier: TokenVerifier | None,
+    ready_checks: dict[str, Callable[[], None]] | None = None,
+    max_body_bytes: int = 1_048_576,
+    description: str = "",
+) -> Flask:
+    app = Flask(name)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION=version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "security": [{"bearerAuth": []}],
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
+        },
+        MAX_CONTENT_LENGTH=max_body_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    api = ServiceApi(app)
+    for bp in blueprints:
+        api.register_blueprint(bp)
+    app.extensions["svckit.api"] = api
+    _install_request_context(app)
+    _install_auth(app, verifier)
+    _install_health(app, ready_checks or {})
+    return app
+
+
+def _install_request_context(app: Flask) -> None:
+    @app.before_request
+    def _begin() -> None:
+        rid = request.headers.get("X-Request-ID", "")
+        if not _REQUEST_ID.match(rid):
+            rid = uuid.uuid4().hex
+        g.request_id = rid
+        g.t0 = time.perf_counter()
+        g.ctx_token = context.correlation_id.set(rid)
+
+    @app.after_request
+    def _end(resp: Response) -> Response:
+        rid = g.get("request_id")
+        if rid:
+            resp.headers["X-Request-ID"] = rid
+        return resp
+
+    @app.teardown_request
+    def _reset(_exc: BaseException | None) -> None:
+        token = g.pop("ctx_token", None)
+        if token is not None:
+            context.correlation_id.reset(token)
+
+
+def _install_auth(app: Flask, verifier: TokenVerifier | None) -> None:
+    @app.before_request
+    def _authenticate() -> Response | None:
+        if request.method == "OPTIONS" or request.path.startswith(PUBLIC_PATHS):
+            return None
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return problem(401, "unauthorized", "缺少访问令牌 (missing bearer token)",
+                           headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        if verifier is None:
+            return problem(503, "service-unavailable", "未配置令牌校验 (auth not configured)")
+        try:
+            g.principal = verifier.verify(header[7:].strip())
+        except TokenError as exc:
+            return problem(401, "unauthorized", f"令牌无效 (invalid token): {exc}",
+                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        context.actor.set(g.principal.sub)
+        return None
+
+
+def _install_health(app: Flask, checks: dict[str, Callable[[], None]]) -> None:
+    @app.get("/healthz")
+    def healthz() -> tuple[dict[str, str], int]:
+        return {"status": "ok"}, 200
+
+    @app.get("/readyz")
+    def readyz() -> tuple[dict[str, Any], int]:
+        results: dict[str, str] = {}
+        ok = True
+        for name, check in checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - report, do not fail the probe
+                results[name] = f"down: {type(exc).__name__}"
+                ok = False
+        return {"status": "ok" if ok else "unavailable", "checks": results}, (200 if ok else 503)

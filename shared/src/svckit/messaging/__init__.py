@@ -1,0 +1,1 @@
+"""Messaging: outbox and inbox tables, the relay, the consumer runner, topology."""

@@ -1,0 +1,297 @@
+"""The consumer runner: idempotent handlers, ack after commit, retries, parking.
+
+For every message on the service's queue:
+- the envelope is read and the payload validated against the catalogue; a message that
+  cannot be read, or is of an unknown type or version, or breaks its schema, is parked
+  at once with the reason (retrying cannot fix it);
+- each handler for the type runs in its own unit of work that first inserts an inbox row
+  (event id + handler) under a unique key: a redelivered event finds the row and is
+  acknowledged with no second effect;
+- the message is acknowledged only after every handler's transaction has committed;
+- a handler that raises is retried with a growing delay (the message moves to the next
+  ``retry.N`` queue, whose TTL sends it back), and after the last level it is parked with
+  the error and the attempt count. The move is confirmed by the broker before the
+  original is acknowledged, so no failure loses the message.
+
+Slow handlers run in a worker thread while the connection thread keeps heartbeats going.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kombu import Connection, Consumer, Producer
+from kombu.message import Message
+
+from svckit import context
+from svckit.events.catalogue import Catalogue, InvalidEvent, UnknownEvent
+from svckit.events.envelope import Envelope, EnvelopeError
+from svckit.messaging.topology import Topology
+from svckit.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope, dict[str, Any], UnitOfWork], None]
+
+
+class Reject(Exception):
+    """Raised by a handler for a message that no retry can fix: park it now."""
+
+
+@dataclass(frozen=True)
+class HandlerSpec:
+    event_type: str
+    name: str
+    fn: Handler
+
+
+class Handlers:
+    """The event handlers of one service: ``@handlers.on("rental.delivery_requested")``."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self._by_type: dict[str, list[HandlerSpec]] = {}
+
+    def on(self, event_type: str, name: str | None = None) -> Callable[[Handler], Handler]:
+        def deco(fn: Handler) -> Handler:
+            spec = HandlerSpec(event_type, name or f"{self.service}.{fn.__name__}", fn)
+            self._by_type.setdefault(event_type, []).append(spec)
+            return fn
+
+        return deco
+
+    def for_type(self, event_type: str) -> list[HandlerSpec]:
+        return self._by_type.get(event_type, [])
+
+    @property
+    def event_types(self) -> tuple[str, ...]:
+        return tuple(sorted(self._by_type))
+
+
+@dataclass
+class Outcome:
+    action: str  # "ack" | "retry" | "park"
+    attempts: int = 0
+    error: str = ""
+    reason: str = ""
+    applied: int = 0
+    duplicates: int = 0
+    event_id: str | None = None
+
+
+@dataclass
+class Processor:
+    """Transport-free processing of one message: decides ack, retry or park."""
+
+    handlers: Handlers
+    uow_factory: Callable[[], UnitOfWork]
+    catalogue: Catalogue
+    max_retries: int = 3
+    stats: dict[str, int] = field(default_factory=lambda: {"applied": 0, "duplicates": 0,
+                                                            "retried": 0, "parked": 0})
+
+    def process(self, body: bytes | str, headers: dict[str, Any]) -> Outcome:
+        attempts = int(headers.get("attempts") or 0)
+        try:
+            env = Envelope.from_json(body)
+        except EnvelopeError as exc:
+            return self._park(attempts, "malformed", str(exc))
+        specs = self.handlers.for_type(env.type)
+        if not specs:
+            return Outcome("ack", attempts, reason="no handler", event_id=str(env.id))
+        try:
+            payload = self.catalogue.load(env.type, env.version, env.payload)
+        except UnknownEvent as exc:
+            return self._park(attempts, "unknown-event", f"unknown event {exc}", env)
+        except InvalidEvent as exc:
+            return self._park(attempts, "invalid-payload", str(exc), env)
+
+        out = Outcome("ack", attempts, event_id=str(env.id))
+        with context.bound(correlation=env.correlation_id, causation=str(env.id)):
+            for spec in specs:
+                try:
+                    with self.uow_factory() as uow:
+                        if not uow.claim_inbox(str(env.id), spec.name, env.type):
+                            out.duplicates += 1
+                            continue
+                        spec.fn(env, payload, uow)
+                        uow.commit()
+                        out.applied += 1
+                except Reject as exc:
+                    return self._park(attempts, "rejected", f"{spec.name}: {exc}", env)
+                except Exception as exc:  # noqa: BLE001 - any failure is retried
+                    log.warning(
+                        "handler %s failed on %s (attempt %d): %r",
+                        spec.name, env.type, attempts + 1, exc,
+                        extra={"event_id": str(env.id)},
+                    )
+                    attempts += 1
+                    if attempts > self.max_retries:
+                        return self._park(attempts, "retries-exhausted",
+                                          f"{spec.name}: {exc!r}", env)
+                    self.stats["retried"] += 1
+                    return Outcome("retry", attempts, error=f"{spec.name}: {exc!r}",
+                                   event_id=str(env.id))
+        self.stats["applied"] += out.applied
+        self.stats["duplicates"] += out.duplicates
+        return out
+
+    def _park(self, attempts: int, reason: str, error: str, env: Envelope | None = None) -> Outcome:
+        self.stats["parked"] += 1
+        log.error("parking message: %s: %s", reason, error,
+                  extra={"event_id": str(env.id) if env else None})
+        return Outcome("park", attempts, error=error[:2000], reason=reason,
+                       event_id=str(env.id) if env else None)
+
+
+class ConsumerRunner:
+    """Runs a :class:`Processor` against the broker (RabbitMQ or the in-process bus)."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        topology: Topology,
+        processor: Processor,
+        prefetch: int = 32,
+        heartbeat: int = 30,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self.url = url
+        self.topology = topology
+        self.processor = processor
+        self.prefetch = prefetch
+        self.heartbeat = heartbeat
+        self.on_outcome = on_outcome
+        self.memory = url.startswith("memory://")
+        self._pending: deque[Message] = deque()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handler")
+        self.ready = threading.Event()
+
+    def _connection(self) -> Connection:
+        if self.memory:
+            return Connection(self.url, transport_options={"polling_interval": 0.002})
+        return Connection(
+            self.url,
+            heartbeat=self.heartbeat,
+            transport_options={"confirm_publish": True},
+            connect_timeout=5,
+        )
+
+    def run(self, stop: threading.Event) -> None:
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                self._run_connected(stop)
+                backoff = 0.2
+            except Exception as exc:  # noqa: BLE001 - reconnect on anything
+                self.ready.clear()
+                log.warning("consumer %s disconnected (%r); reconnecting in %.1fs",
+                            self.topology.service, exc, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+        self._executor.shutdown(wait=False)
+
+    def _run_connected(self, stop: threading.Event) -> None:
+        self._pending.clear()
+        with self._connection() as conn:
+            conn.ensure_connection(max_retries=1)
+            channel = conn.channel()
+            self.topology.declare(channel)
+            producer = Producer(conn.channel())
+            consumer = Consumer(
+                channel,
+                queues=[self.topology.queue],
+                on_message=self._pending.append,
+                prefetch_count=self.prefetch,
+                no_ack=False,
+            )
+            with consumer:
+                self.ready.set()
+                log.info("consumer %s consuming %s", self.topology.service,
+                         self.topology.queue_name)
+                while not stop.is_set():
+                    try:
+                        conn.drain_events(timeout=0.5)
+                    except (TimeoutError, socket.timeout):
+                        if not self.memory:
+                            conn.heartbeat_check()
+                    while self._pending and not stop.is_set():
+                        self._handle(conn, producer, self._pending.popleft())
+
+    def _handle(self, conn: Connection, producer: Producer, message: Message) -> None:
+        headers = dict(message.headers or {})
+        if self.memory:
+            outcome = self.processor.process(message.body, headers)
+        else:
+            fut: Future[Outcome] = self._executor.submit(
+                self.processor.process, message.body, headers
+            )
+            while True:
+                try:
+                    outcome = fut.result(timeout=1.0)
+                    break
+                except TimeoutError:
+                    conn.heartbeat_check()  # a slow handler must not starve heartbeats
+        if outcome.action == "retry":
+            self._retry(producer, message, outcome)
+        elif outcome.action == "park":
+            self._park(producer, message, outcome)
+        message.ack()
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+
+    def _republish_args(self, message: Message, outcome: Outcome) -> dict[str, Any]:
+        headers = dict(message.headers or {})
+        headers.pop("x-death", None)
+        headers.update(
+            attempts=outcome.attempts,
+            error=outcome.error,
+            original_routing_key=headers.get("original_routing_key")
+            or message.delivery_info.get("routing_key"),
+        )
+        props = message.properties
+        return {
+            "body": message.body,
+            "content_type": message.content_type or "application/json",
+            "content_encoding": message.content_encoding or "utf-8",
+            "headers": headers,
+            "delivery_mode": 2,
+            "message_id": props.get("message_id"),
+            "type": props.get("type"),
+            "correlation_id": props.get("correlation_id"),
+        }
+
+    def _retry(self, producer: Producer, message: Message, outcome: Outcome) -> None:
+        delays = self.topology.retry_delays_ms
+        level = min(outcome.attempts - 1, len(delays) - 1)
+        args = self._republish_args(message, outcome)
+        if self.memory:
+            # The in-process bus has no TTL queues: a timer puts it back.
+            def back() -> None:
+                with Connection(self.url) as c:
+                    Producer(c).publish(exchange="", routing_key=self.topology.queue_name,
+                                        **args)
+
+            threading.Timer(delays[level] / 1000, back).start()
+            return
+        producer.publish(exchange="", routing_key=self.topology.retry_name(level),
+                         mandatory=True, **args)
+
+    def _park(self, producer: Producer, message: Message, outcome: Outcome) -> None:
+        args = self._republish_args(message, outcome)
+        args["headers"].update(
+            parked_reason=outcome.reason,
+            parked_at=datetime.now(UTC).isoformat(),
+        )
+        producer.publish(exchange="", routing_key=self.topology.parked_name,
+                         mandatory=not self.memory, **args)
+

@@ -1,0 +1,155 @@
+"""What the relay publishes with: RabbitMQ (pipelined confirms) or the in-process bus."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aio_pika
+from aiormq.abc import ConfirmationFrameType
+from kombu import Connection
+from pamqp.commands import Basic
+
+from svckit.messaging.topology import events_exchange
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    seq: int
+    event_id: str
+    event_type: str
+    subject_id: str
+    body: str
+    correlation_id: str | None = None
+
+
+class Publisher(Protocol):
+    def publish(self, messages: Sequence[OutgoingMessage]) -> list[bool]:
+        """Publish and wait for the broker's confirms; ``True`` per confirmed message.
+
+        Raises on a connection-level failure (nothing can be assumed confirmed).
+        """
+
+    def close(self) -> None: ...
+
+
+class AmqpPublisher:
+    """aio-pika on a private event loop: every message of a batch is sent at once
+    (mandatory, persistent) and the confirms are awaited together, with a timeout."""
+
+    def __init__(self, url: str, *, prefix: str = "", confirm_timeout: float = 10.0) -> None:
+        self.url = url
+        self.prefix = prefix
+        self.confirm_timeout = confirm_timeout
+        self._loop = asyncio.new_event_loop()
+        self._conn: aio_pika.abc.AbstractConnection | None = None
+        self._exchange: aio_pika.abc.AbstractExchange | None = None
+
+    async def _ensure(self) -> aio_pika.abc.AbstractExchange:
+        if self._conn is not None and not self._conn.is_closed and self._exchange is not None:
+            return self._exchange
+        await self._aclose()
+        self._conn = await aio_pika.connect(self.url, timeout=5)
+        channel = await self._conn.channel(publisher_confirms=True, on_return_raises=True)
+        ex = events_exchange(self.prefix)
+        unrouted = await channel.declare_exchange(
+            f"{self.prefix}events.unrouted", aio_pika.ExchangeType.FANOUT, durable=True
+        )
+        queue = await channel.declare_queue(
+            f"{self.prefix}events.unrouted", durable=True, arguments={"x-queue-type": "quorum"}
+        )
+        await queue.bind(unrouted, routing_key="")
+        self._exchange = await channel.declare_exchange(
+            ex.name, aio_pika.ExchangeType.TOPIC, durable=True, arguments=dict(ex.arguments or {})
+        )
+        return self._exchange
+
+    async def _publish(self, messages: Sequence[OutgoingMessage]) -> list[bool]:
+        exchange = await self._ensure()
+
+        async def one(m: OutgoingMessage) -> ConfirmationFrameType | None:
+            msg = aio_pika.Message(
+                m.body.encode(),
+                content_type="application/json",
+                content_encoding="utf-8",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                message_id=m.event_id,
+                type=m.event_type,
+                correlation_id=m.correlation_id,
+                headers={"subject_id": m.subject_id},
+            )
+            return await exchange.publish(
+                msg, routing_key=m.event_type, mandatory=True, timeout=self.confirm_timeout
+            )
+
+        results = await asyncio.wait_for(
+            asyncio.gather(*(one(m) for m in messages), return_exceptions=True),
+            timeout=self.confirm_timeout + 1,
+        )
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures and self._conn is not None and self._conn.is_closed:
+            raise ConnectionError(f"broker connection lost: {failures[0]!r}")
+        for r in failures[:1]:
+            log.warning("publish not confirmed: %r", r)
+        return [isinstance(r, Basic.Ack) for r in results]
+
+    def publish(self, messages: Sequence[OutgoingMessage]) -> list[bool]:
+        try:
+            return self._loop.run_until_complete(self._publish(messages))
+        except BaseException:
+            self._loop.run_until_complete(self._aclose())
+            raise
+
+    async def _aclose(self) -> None:
+        conn, self._conn, self._exchange = self._conn, None, None
+        if conn is not None and not conn.is_closed:
+            try:
+                await asyncio.wait_for(conn.close(), timeout=2)
+            except Exception:  # noqa: BLE001 - closing a broken connection
+                pass
+
+    def close(self) -> None:
+        if not self._loop.is_closed():
+            self._loop.run_until_complete(self._aclose())
+            self._loop.close()
+
+
+class KombuPublisher:
+    """The in-process bus (kombu's memory transport) behind the same interface."""
+
+    def __init__(self, url: str = "memory://", *, prefix: str = "") -> None:
+        self.conn = Connection(url)
+        self.exchange = events_exchange(prefix)
+        self.producer = self.conn.Producer(serializer=None)
+
+    def publish(self, messages: Sequence[OutgoingMessage]) -> list[bool]:
+        for m in messages:
+            headers: dict[str, Any] = {"subject_id": m.subject_id}
+            self.producer.publish(
+                m.body,
+                exchange=self.exchange,
+                routing_key=m.event_type,
+                content_type="application/json",
+                content_encoding="utf-8",
+                delivery_mode=2,
+                headers=headers,
+                message_id=m.event_id,
+                type=m.event_type,
+                correlation_id=m.correlation_id,
+                declare=[self.exchange],
+            )
+        return [True] * len(messages)
+
+    def close(self) -> None:
+        self.conn.release()
+
+
+def make_publisher(url: str, *, prefix: str, confirm_timeout: float) -> Publisher:
+    if url.startswith("memory://"):
+        return KombuPublisher(url, prefix=prefix)
+    return AmqpPublisher(url, prefix=prefix, confirm_timeout=confirm_timeout)

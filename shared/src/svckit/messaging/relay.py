@@ -1,0 +1,231 @@
+"""The outbox relay: publishes committed outbox rows, in order, exactly once per row.
+
+One cycle, in one database transaction:
+1. claim up to ``batch_size`` pending rows in ``seq`` order (``FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL, so several relays share the work without ever taking the same row);
+2. leave out rows of a subject whose earlier row is held by another relay, so that the
+   events of one subject are published in the order they were committed;
+3. publish the batch with confirms; mark the confirmed rows sent (per subject only up to
+   the first unconfirmed one) and count the attempt on the others; commit.
+
+While the broker is down the relay backs off (exponentially, with jitter, capped) and
+tries again; the API never waits for it: it only writes rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, select, update
+
+from svckit.messaging.publishers import OutgoingMessage, Publisher
+from svckit.messaging.tables import MessagingTables
+from svckit.uow import OutboxSignal
+
+log = logging.getLogger(__name__)
+
+
+class Relay:
+    def __init__(
+        self,
+        engine: Engine,
+        tables: MessagingTables,
+        publisher_factory: Callable[[], Publisher],
+        *,
+        batch_size: int = 500,
+        idle_poll: float = 1.0,
+        signal: OutboxSignal | None = None,
+        name: str = "relay",
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.engine = engine
+        self.outbox = tables.outbox
+        self.publisher_factory = publisher_factory
+        self.batch_size = batch_size
+        self.idle_poll = idle_poll
+        self.signal = signal
+        self.name = name
+        self.max_backoff = max_backoff
+        self._publisher: Publisher | None = None
+        self._listener: Any = None
+        self.published = 0
+
+    # -- one cycle ----------------------------------------------------------------
+    def _claim(self, conn: Connection) -> list[OutgoingMessage]:
+        o = self.outbox
+        q = (
+            select(o.c.seq, o.c.event_id, o.c.event_type, o.c.subject_id, o.c.body)
+            .where(o.c.published_at.is_(None))
+            .order_by(o.c.seq)
+            .limit(self.batch_size)
+        )
+        if conn.dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        rows = conn.execute(q).all()
+        if not rows:
+            return []
+        claimed = [r.seq for r in rows]
+        subjects = sorted({r.subject_id for r in rows})
+        # Earliest pending row per subject that is NOT in our batch (another relay holds
+        # it, or it lies beyond our batch, which cannot be earlier than our rows).
+        blocked = dict(
+            conn.execute(
+                select(o.c.subject_id, func.min(o.c.seq))
+                .where(
+                    and_(
+                        o.c.published_at.is_(None),
+                        o.c.subject_id.in_(subjects),
+                        o.c.seq.not_in(claimed),
+                        o.c.seq < max(claimed),
+                    )
+                )
+                .group_by(o.c.subject_id)
+            ).all()
+        )
+        out = []
+        for r in rows:
+            first_foreign = blocked.get(r.subject_id)
+            if first_foreign is not None and first_foreign < r.seq:
+                continue
+            out.append(
+                OutgoingMessage(
+                    seq=r.seq,
+                    event_id=r.event_id,
+                    event_type=r.event_type,
+                    subject_id=r.subject_id,
+                    body=r.body,
+                    correlation_id=_correlation(r.body),
+                )
+            )
+        return out
+
+    def run_once(self) -> int:
+        """Publish one batch. Returns how many rows were marked sent."""
+        with self.engine.begin() as conn:
+            batch = self._claim(conn)
+            if not batch:
+                return 0
+            if self._publisher is None:
+                self._publisher = self.publisher_factory()
+            try:
+                confirmed = self._publisher.publish(batch)
+            except Exception:
+                self._drop_publisher()
+                raise
+            sent: list[int] = []
+            failed: list[int] = []
+            broken: set[str] = set()
+            for msg, ok in zip(batch, confirmed, strict=True):
+                if ok and msg.subject_id not in broken:
+                    sent.append(msg.seq)
+                else:
+                    broken.add(msg.subject_id)
+                    failed.append(msg.seq)
+            now = datetime.now(UTC)
+            o = self.outbox
+            if sent:
+                conn.execute(
+                    update(o)
+                    .where(o.c.seq.in_(sent))
+                    .values(published_at=now, attempts=o.c.attempts + 1)
+                )
+            if failed:
+                conn.execute(
+                    update(o)
+                    .where(o.c.seq.in_(failed))
+                    .values(attempts=o.c.attempts + 1, last_error="not confirmed by broker")
+                )
+        self.published += len(sent)
+        if failed and not sent:
+            raise RuntimeError(f"{len(failed)} messages not confirmed")
+        return len(sent)
+
+    # -- the loop ------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        backoff = 0.1
+        log.info("relay started", extra={"relay": self.name})
+        while not stop.is_set():
+            try:
+                if self.signal is not None:
+                    self.signal.event.clear()
+                n = self.run_once()
+                backoff = 0.1
+                if n == 0:
+                    self._wait(stop)
+            except Exception as exc:  # noqa: BLE001 - keep the relay alive
+                log.warning(
+                    "relay cycle failed; retrying in %.1fs: %s", backoff, exc,
+                    extra={"relay": self.name},
+                )
+                stop.wait(backoff * (0.5 + random.random()))
+                backoff = min(backoff * 2, self.max_backoff)
+        self.close()
+        log.info("relay stopped", extra={"relay": self.name, "published": self.published})
+
+    def close(self) -> None:
+        self._drop_publisher()
+        self._close_listener()
+
+    def _wait(self, stop: threading.Event) -> None:
+        """Sleep until new rows are committed (NOTIFY or in-process signal) or idle_poll."""
+        if self.engine.dialect.name == "postgresql" and self.signal is not None:
+            try:
+                listener = self._ensure_listener()
+                for _ in listener.notifies(timeout=self.idle_poll, stop_after=1):
+                    pass
+                return
+            except Exception as exc:  # noqa: BLE001 - fall back to polling
+                log.warning("LISTEN failed, polling instead: %s", exc)
+                self._close_listener()
+        if self.signal is not None:
+            self.signal.event.wait(self.idle_poll)
+        else:
+            stop.wait(self.idle_poll)
+
+    def _ensure_listener(self) -> Any:
+        if self._listener is None or self._listener.closed:
+            import psycopg
+
+            url = self.engine.url.set(drivername="postgresql")
+            dsn = url.render_as_string(hide_password=False)
+            self._listener = psycopg.connect(dsn, autocommit=True)
+            assert self.signal is not None
+            self._listener.execute(f'LISTEN "{self.signal.channel}"')
+        return self._listener
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            try:
+                self._listener.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self._listener = None
+
+    def _drop_publisher(self) -> None:
+        if self._publisher is not None:
+            try:
+                self._publisher.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self._publisher = None
+
+
+def _correlation(body: str) -> str | None:
+    try:
+        value = json.loads(body).get("correlation_id")
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def pending_count(engine: Engine, tables: MessagingTables) -> int:
+    o = tables.outbox
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).where(o.c.published_at.is_(None))).scalar_one())

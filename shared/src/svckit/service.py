@@ -1,0 +1,221 @@
+"""A service's definition and its composition root.
+
+Every service exposes one :class:`ServiceDefinition` (``<svc>/service.py``) and gets the
+same processes from it: API, relay, consumer, scheduler, migrations, seed, parked-message
+tools (see :mod:`svckit.cli`). :class:`ServiceContext` wires config, database, unit of
+work, bus and auth together: the one place a service's dependencies are built.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Blueprint
+from kombu import Connection
+from sqlalchemy import Engine, MetaData
+from sqlalchemy.orm import Session, sessionmaker
+
+from svckit import db, migrations
+from svckit.auth.tokens import TokenVerifier
+from svckit.config import Config
+from svckit.events.catalogue import Catalogue, load_all
+from svckit.http.app import create_app
+from svckit.messaging.consumer import ConsumerRunner, Handlers, Processor
+from svckit.messaging.publishers import make_publisher
+from svckit.messaging.relay import Relay
+from svckit.messaging.tables import MessagingTables, messaging_tables
+from svckit.messaging.topology import Topology
+from svckit.uow import OutboxSignal, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Job = Callable[["ServiceContext"], int]
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A scheduled job (overdue scan, expiry sweep...). Returns how many objects it changed."""
+
+    name: str
+    fn: Job
+    every_seconds: float
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    title: str
+    metadata: MetaData
+    migrations: Path
+    blueprints: Callable[[ServiceContext], list[Blueprint]]
+    handlers: Handlers
+    version: str = "0.1.0"
+    description: str = ""
+    start_mappers: Callable[[], None] = lambda: None
+    uow_class: type[UnitOfWork] = UnitOfWork
+    seed: Callable[[ServiceContext], None] | None = None
+    jobs: tuple[PeriodicJob, ...] = ()
+    #: a catalogue of its own (test services); the platform's by default
+    catalogue: Catalogue | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class BrokerCheck:
+    """Readiness of the broker: one short connection, remembered for a few seconds."""
+
+    def __init__(self, url: str, ttl: float = 5.0) -> None:
+        self.url = url
+        self.ttl = ttl
+        self._ok_until = 0.0
+
+    def __call__(self) -> None:
+        if self.url.startswith("memory://") or time.monotonic() < self._ok_until:
+            return
+        with Connection(self.url, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        self._ok_until = time.monotonic() + self.ttl
+
+
+class ServiceContext:
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        config: Config | None = None,
+        *,
+        catalogue: Catalogue | None = None,
+        verifier: TokenVerifier | None = None,
+    ) -> None:
+        self.definition = definition
+        self.config = config or Config(definition.name)
+        self.catalogue = catalogue or definition.catalogue or load_all()
+        self._verifier = verifier
+        self.signal = OutboxSignal(f"outbox_{definition.name}")
+        definition.start_mappers()
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @cached_property
+    def engine(self) -> Engine:
+        return db.make_engine(self.config.database_url)
+
+    @cached_property
+    def session_factory(self) -> sessionmaker[Session]:
+        return db.session_factory(self.engine)
+
+    @cached_property
+    def tables(self) -> MessagingTables:
+        return messaging_tables(self.definition.metadata)
+
+    @property
+    def bus_url(self) -> str:
+        return self.config.platform.bus_url.get_secret_value()
+
+    def uow(self) -> UnitOfWork:
+        return self.definition.uow_class(
+            self.session_factory,
+            producer=self.name,
+            catalogue=self.catalogue,
+            tables=self.tables,
+            signal=self.signal,
+        )
+
+    @cached_property
+    def topology(self) -> Topology:
+        p = self.config.platform
+        return Topology(
+            service=self.name,
+            bindings=self.definition.handlers.event_types,
+            prefix=p.bus_prefix,
+            retry_delays_ms=p.retry_delays_ms,
+            delivery_limit=p.delivery_limit,
+            quorum=not p.bus_is_memory,
+        )
+
+    # -- processes ---------------------------------------------------------------
+    def migrate(self) -> None:
+        migrations.upgrade(self.definition.migrations, self.config.database_url)
+
+    def relay(self, name: str | None = None) -> Relay:
+        p = self.config.platform
+        return Relay(
+            self.engine,
+            self.tables,
+            lambda: make_publisher(self.bus_url, prefix=p.bus_prefix,
+                                   confirm_timeout=p.relay_confirm_timeout),
+            batch_size=p.relay_batch_size,
+            idle_poll=p.relay_idle_poll,
+            signal=self.signal,
+            name=name or f"{self.name}-relay",
+        )
+
+    def processor(self) -> Processor:
+        return Processor(
+            handlers=self.definition.handlers,
+            uow_factory=self.uow,
+            catalogue=self.catalogue,
+            max_retries=len(self.config.platform.retry_delays_ms),
+        )
+
+    def consumer(self) -> ConsumerRunner:
+        return ConsumerRunner(
+            url=self.bus_url,
+            topology=self.topology,
+            processor=self.processor(),
+            prefetch=self.config.platform.consumer_prefetch,
+            heartbeat=self.config.platform.consumer_heartbeat,
+        )
+
+    @property
+    def verifier(self) -> TokenVerifier | None:
+        if self._verifier is None:
+            p = self.config.platform
+            if p.auth_jwks_url or p.auth_public_key:
+                self._verifier = TokenVerifier(
+                    public_key=p.auth_public_key.get_secret_value() if p.auth_public_key else None,
+                    jwks_url=p.auth_jwks_url,
+                    issuer=p.auth_issuer,
+                    audience=p.auth_audience,
+                )
+        return self._verifier
+
+    def create_app(self) -> Flask:
+        d = self.definition
+        app = create_app(
+            name=d.name,
+            title=d.title,
+            version=d.version,
+            description=d.description,
+            blueprints=d.blueprints(self),
+            verifier=self.verifier,
+            ready_checks={"database": lambda: db.ping(self.engine),
+                          "broker": BrokerCheck(self.bus_url)},
+            max_body_bytes=self.config.platform.max_body_bytes,
+        )
+        app.extensions["svckit.context"] = self
+        return app
+
+    def run_scheduler(self, stop: threading.Event, tick: float = 1.0) -> None:
+        """Run the periodic jobs until ``stop`` is set (a process of its own, or a thread)."""
+        last: dict[str, float] = {}
+        while not stop.is_set():
+            now = time.monotonic()
+            for job in self.definition.jobs:
+                if now - last.get(job.name, -1e9) >= job.every_seconds:
+                    last[job.name] = now
+                    try:
+                        changed = job.fn(self)
+                        if changed:
+                            log.info("job %s changed %d", job.name, changed)
+                    except Exception:  # noqa: BLE001 - a failing job must not stop the others
+                        log.exception("job %s failed", job.name)
+            stop.wait(tick)

@@ -1,0 +1,190 @@
+"""The unit of work: one transaction for the state change and the events it raises.
+
+A use case does::
+
+    with uow:
+        unit = uow.session.get(Unit, unit_id)
+        unit.check_out(...)
+        uow.add_event("rental.checked_out", payload, subject_id=str(rental.id))
+        uow.commit()
+
+Events are validated against the catalogue when added: an invalid event raises
+:class:`~svckit.events.catalogue.InvalidEvent` and, since nothing was committed, nothing
+is written. Leaving the block without ``commit()`` rolls everything back.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from svckit import context
+from svckit.events.catalogue import Catalogue
+from svckit.events.envelope import Envelope
+from svckit.messaging.tables import MessagingTables
+
+
+class OutboxSignal:
+    """Wakes the relay after a commit that wrote outbox rows.
+
+    In one process (the embedded mode) it is a ``threading.Event``; on PostgreSQL the unit
+    of work also sends ``NOTIFY`` inside the transaction, so a relay in another process
+    wakes at commit without polling.
+    """
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.event = threading.Event()
+
+    def set(self) -> None:
+        self.event.set()
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        producer: str,
+        catalogue: Catalogue,
+        tables: MessagingTables,
+        signal: OutboxSignal | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self.producer = producer
+        self.catalogue = catalogue
+        self.tables = tables
+        self.signal = signal
+        self._pending: list[dict[str, Any]] = []
+        self._after_commit: list[Callable[[], None]] = []
+        self._session: Session | None = None
+        self.committed = False
+
+    # -- context management -------------------------------------------------
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("unit of work is already open")
+        self._session = self._session_factory()
+        self._pending = []
+        self._after_commit = []
+        self.committed = False
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self.committed:
+                self.session.rollback()
+        finally:
+            self.session.close()
+            self._session = None
+            self._pending = []
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work is not open: use `with uow:`")
+        return self._session
+
+    @property
+    def engine(self) -> Engine:
+        bind = self.session.get_bind()
+        assert isinstance(bind, Engine)
+        return bind
+
+    # -- events ---------------------------------------------------------------
+    def add_event(
+        self,
+        type: str,
+        payload: dict[str, Any],
+        *,
+        subject_id: str,
+        version: int | None = None,
+    ) -> Envelope:
+        """Validate and stage an integration event; it is written at :meth:`commit`."""
+        spec, data = self.catalogue.serialise(type, version, payload)
+        env = Envelope(
+            type=spec.type,
+            version=spec.version,
+            producer=self.producer,
+            subject_id=subject_id,
+            payload=data,
+            correlation_id=context.current_correlation_id(),
+            causation_id=context.causation_id.get(),
+        )
+        self._pending.append(
+            {
+                "event_id": str(env.id),
+                "event_type": env.type,
+                "subject_id": env.subject_id,
+                "body": env.to_json(),
+                "created_at": env.occurred_at,
+                "attempts": 0,
+            }
+        )
+        return env
+
+    @property
+    def staged_events(self) -> list[str]:
+        return [row["event_type"] for row in self._pending]
+
+    def claim_inbox(self, event_id: str, handler: str, event_type: str) -> bool:
+        """Record that ``handler`` applies ``event_id`` in this transaction.
+
+        Returns False when the event was already applied (or is being applied by a
+        concurrent transaction that then commits): the caller skips the effect. The
+        unique key makes this race-free: the second insert waits for the first
+        transaction and then does nothing.
+        """
+        inbox = self.tables.inbox
+        values = {
+            "event_id": event_id,
+            "handler": handler,
+            "event_type": event_type,
+            "received_at": datetime.now(UTC),
+        }
+        dialect = self.session.get_bind().dialect.name
+        stmt: Any
+        if dialect == "postgresql":
+            stmt = pg_insert(inbox).values(**values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            stmt = sqlite_insert(inbox).values(**values).on_conflict_do_nothing()
+        else:  # pragma: no cover - only the two supported databases
+            raise RuntimeError(f"unsupported dialect {dialect}")
+        # RETURNING, not rowcount: drivers report -1 for INSERT .. ON CONFLICT DO NOTHING.
+        return self.session.execute(stmt.returning(inbox.c.event_id)).first() is not None
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        self._after_commit.append(fn)
+
+    # -- transaction ----------------------------------------------------------
+    def commit(self) -> None:
+        session = self.session
+        if self._pending:
+            session.execute(insert(self.tables.outbox), self._pending)
+            if self.signal is not None and session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_notify(:ch, '')"), {"ch": self.signal.channel})
+        session.commit()
+        self.committed = True
+        wrote = bool(self._pending)
+        self._pending = []
+        if wrote and self.signal is not None:
+            self.signal.set()
+        for fn in self._after_commit:
+            fn()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._pending = []
