@@ -216,6 +216,6 @@ class ServiceContext:
                         changed = job.fn(self)
                         if changed:
                             log.info("job %s changed %d", job.name, changed)
-                    except Exception:  # noqa: BLE001 - a failing job must not stop the others
+                    except Exception:
                         log.exception("job %s failed", job.name)
             stop.wait(tick)

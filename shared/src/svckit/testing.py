@@ -15,6 +15,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -22,6 +23,8 @@ from kombu import Connection
 
 from svckit.auth.principal import Principal, Role
 from svckit.auth.tokens import generate_keypair, mint
+from svckit.config import Config, PlatformSettings, ServiceSettings
+from svckit.service import ServiceContext, ServiceDefinition
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -143,3 +146,45 @@ def token_for(keypair: tuple[str, str]) -> Callable[..., str]:
         return mint(principal, keypair[0], ttl=ttl)
 
     return make
+
+
+def service_context(
+    definition: ServiceDefinition,
+    db_url: str,
+    *,
+    public_key: str | None = None,
+    bus_url: str = "memory://",
+    bus_prefix: str = "",
+    migrate: bool = True,
+    **platform: Any,
+) -> ServiceContext:
+    """A real service context for tests: its own database, migrated with Alembic."""
+    settings = PlatformSettings(
+        bus_url=bus_url, bus_prefix=bus_prefix, log_json=False,  # type: ignore[arg-type]
+        auth_public_key=public_key, **platform,
+    )
+    ctx = ServiceContext(definition, Config(definition.name, settings,
+                                            ServiceSettings(database_url=db_url)))  # type: ignore[arg-type]
+    if migrate:
+        ctx.migrate()
+    return ctx
+
+
+def event_json(
+    type: str,
+    payload: dict[str, Any],
+    *,
+    subject_id: str = "subject",
+    producer: str = "test",
+    version: int | None = None,
+    event_id: uuid.UUID | None = None,
+) -> str:
+    """An envelope as the broker would carry it, validated against the catalogue."""
+    from svckit.events.catalogue import load_all
+    from svckit.events.envelope import Envelope
+
+    spec, data = load_all().serialise(type, version, payload)
+    env = Envelope(type=type, version=spec.version, producer=producer, subject_id=subject_id,
+                   payload=data, correlation_id=uuid.uuid4().hex,
+                   **({"id": event_id} if event_id else {}))
+    return env.to_json()

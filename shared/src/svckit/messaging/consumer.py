@@ -19,7 +19,6 @@ Slow handlers run in a worker thread while the connection thread keeps heartbeat
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -221,7 +220,7 @@ class ConsumerRunner:
                 while not stop.is_set():
                     try:
                         conn.drain_events(timeout=0.5)
-                    except (TimeoutError, socket.timeout):
+                    except TimeoutError:
                         if not self.memory:
                             conn.heartbeat_check()
                     while self._pending and not stop.is_set():

@@ -18,7 +18,6 @@ import json
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any

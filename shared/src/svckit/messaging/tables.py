@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -20,6 +19,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from svckit.db import UtcDateTime
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 _SEQ = BigInteger().with_variant(Integer(), "sqlite")
@@ -42,8 +43,8 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("event_type", String(100), nullable=False),
         Column("subject_id", String(128), nullable=False),
         Column("body", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("published_at", UtcDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text, nullable=True),
     )
@@ -68,7 +69,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("event_id", String(36), nullable=False),
         Column("handler", String(200), nullable=False),
         Column("event_type", String(100), nullable=False),
-        Column("received_at", DateTime(timezone=True), nullable=False),
+        Column("received_at", UtcDateTime(), nullable=False),
         PrimaryKeyConstraint("event_id", "handler", name="pk_inbox"),
     )
     return MessagingTables(outbox, inbox)

@@ -1,5 +1,127 @@
-"""Events produced by the inventory service."""
+"""Events produced by the inventory service (辅具租赁)."""
 
 from __future__ import annotations
 
-from svckit.events.catalogue import CATALOGUE  # noqa: F401
+from marshmallow import Schema, fields, validate
+
+from svckit.events.catalogue import CATALOGUE
+from svckit.events.catalogue.fields import (
+    Division,
+    Fen,
+    MaskedCertificate,
+    SourceRef,
+    Text,
+    VisitRequest,
+    When,
+)
+
+P = "inventory"
+
+
+@CATALOGUE.register("rental.checked_out", 1, P, "A unit was lent to a borrower.")
+class RentalCheckedOut(Schema):
+    rental_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    asset_tag = Text(40, required=True)
+    device_type_id = fields.UUID(required=True)
+    iso_code = Text(20, required=True)
+    station_id = fields.UUID(required=True)
+    division_code = Division(required=True)
+    borrower_certificate = MaskedCertificate(required=True)
+    due_on = fields.Date(required=True)
+    fee_fen = Fen(required=True)
+    deposit_fen = Fen(required=True)
+    waiver = Text(40, load_default=None, allow_none=True)
+    home_delivery = fields.Boolean(required=True)
+
+
+@CATALOGUE.register("rental.returned", 1, P, "A rented unit came back, graded.")
+class RentalReturned(Schema):
+    rental_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    station_id = fields.UUID(required=True)
+    condition = fields.String(required=True, validate=validate.OneOf(["A", "B", "C", "D"]))
+    returned_at = When(required=True)
+    refund_fen = Fen(required=True)
+    damage_charge_fen = Fen(required=True)
+
+
+@CATALOGUE.register(
+    "rental.delivery_requested", 1, P,
+    "Deliver a unit to a home: a rental with home delivery (source kind rental_delivery) "
+    "or a unit reserved for a renovation plan (device_delivery). Volunteers react.",
+)
+class DeliveryRequested(VisitRequest):
+    rental_id = fields.UUID(load_default=None, allow_none=True)
+    reservation_id = fields.UUID(load_default=None, allow_none=True)
+    station_id = fields.UUID(required=True)
+    asset_tag = Text(40, required=True)
+
+
+@CATALOGUE.register("rental.pickup_requested", 1, P,
+                    "Pick a rented unit up from a home (source kind rental_pickup).")
+class PickupRequested(VisitRequest):
+    rental_id = fields.UUID(required=True)
+    station_id = fields.UUID(required=True)
+    asset_tag = Text(40, required=True)
+
+
+@CATALOGUE.register("rental.visit_cancelled", 1, P,
+                    "A delivery or pickup asked for earlier is no longer needed.")
+class VisitCancelled(Schema):
+    source = fields.Nested(SourceRef, required=True)
+    reason = Text(200, required=True)
+
+
+@CATALOGUE.register(
+    "rental.overdue", 1, P,
+    "A rental passed its due date (once per overdue spell). Volunteers phone the borrower "
+    "(source kind overdue_call).",
+)
+class RentalOverdue(VisitRequest):
+    rental_id = fields.UUID(required=True)
+    station_id = fields.UUID(required=True)
+    due_on = fields.Date(required=True)
+    days_overdue = fields.Integer(required=True, validate=validate.Range(min=1))
+    borrower_certificate = MaskedCertificate(required=True)
+
+
+@CATALOGUE.register("unit.written_off", 1, P, "A unit left stock for good (lost, beyond repair).")
+class UnitWrittenOff(Schema):
+    unit_id = fields.UUID(required=True)
+    asset_tag = Text(40, required=True)
+    station_id = fields.UUID(required=True)
+    reason = Text(200, required=True)
+
+
+@CATALOGUE.register(
+    "device.reserved", 1, P,
+    "Answer to renovation.device_requested: a unit is held at a station and its delivery "
+    "has been asked for.",
+)
+class DeviceReserved(Schema):
+    request_id = fields.UUID(required=True)
+    reservation_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    asset_tag = Text(40, required=True)
+    station_id = fields.UUID(required=True)
+    station_name = Text(100, required=True)
+
+
+@CATALOGUE.register("device.delivered", 1, P,
+                    "A unit asked for by a renovation plan reached the household.")
+class DeviceDelivered(Schema):
+    request_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    asset_tag = Text(40, required=True)
+    delivered_at = When(required=True)
+
+
+@CATALOGUE.register(
+    "device.unavailable", 1, P,
+    "Answer to renovation.device_requested: no unit of the type could be reserved (none in "
+    "stock at the stations of the household's city), or a delivery failed for good.",
+)
+class DeviceUnavailable(Schema):
+    request_id = fields.UUID(required=True)
+    reason = Text(200, required=True)

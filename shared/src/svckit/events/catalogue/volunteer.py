@@ -1,5 +1,60 @@
-"""Events produced by the volunteer service."""
+"""Events produced by the volunteer service (绿挎包)."""
 
 from __future__ import annotations
 
-from svckit.events.catalogue import CATALOGUE  # noqa: F401
+from marshmallow import Schema, fields, validate
+
+from svckit.events.catalogue import CATALOGUE
+from svckit.events.catalogue.fields import Division, SourceRef, Text, When
+
+P = "volunteer"
+
+TASK_TYPES = ["deliver_device", "pickup_device", "accompany_assessment", "acceptance_visit",
+              "satisfaction_visit", "overdue_call", "manual"]
+
+
+class TaskResult(Schema):
+    """What the volunteer brought back (a satisfaction visit's score and comment, a note)."""
+
+    score = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 5))
+    comment = Text(500, load_default=None, allow_none=True)
+    note = Text(500, load_default=None, allow_none=True)
+
+
+class _Task(Schema):
+    task_id = fields.UUID(required=True)
+    task_type = fields.String(required=True, validate=validate.OneOf(TASK_TYPES))
+    source = fields.Nested(SourceRef, required=True)
+    division_code = Division(required=True)
+
+
+@CATALOGUE.register("volunteer.task_offered", 1, P, "A task was offered to one volunteer.")
+class TaskOffered(_Task):
+    volunteer_id = fields.UUID(required=True)
+    expires_at = When(required=True)
+
+
+@CATALOGUE.register("volunteer.task_assigned", 1, P,
+                    "A volunteer accepted a task (or a coordinator assigned it).")
+class TaskAssigned(_Task):
+    volunteer_id = fields.UUID(required=True)
+    by_hand = fields.Boolean(required=True)
+
+
+@CATALOGUE.register(
+    "volunteer.task_completed", 1, P,
+    "A task was done. The asking service updates its record (delivered, picked up, visit "
+    "made, satisfaction recorded) from the source reference and the result.",
+)
+class TaskCompleted(_Task):
+    volunteer_id = fields.UUID(required=True)
+    completed_at = When(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(["completed", "auto_closed"]))
+    result = fields.Nested(TaskResult, load_default=dict)
+
+
+@CATALOGUE.register("volunteer.task_failed", 1, P,
+                    "A task could not be done (e.g. nobody home, device refused).")
+class TaskFailed(_Task):
+    reason = Text(500, required=True)
+    failed_at = When(required=True)

@@ -1,0 +1,1 @@
+"""Adapters of the renovation service: ORM mapping and repositories."""

@@ -1,0 +1,1 @@
+"""Entrypoints of the renovation service: HTTP API blueprints and event handlers."""

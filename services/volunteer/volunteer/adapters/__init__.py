@@ -1,0 +1,1 @@
+"""Adapters of the volunteer service: ORM mapping and repositories."""

@@ -1,0 +1,1 @@
+"""Entrypoints of the volunteer service: HTTP API blueprints and event handlers."""

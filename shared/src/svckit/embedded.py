@@ -1,0 +1,157 @@
+"""The embedded mode: the whole system in one process on one port.
+
+Every installed service (entry point group ``svckit.services``) runs under its own URL
+prefix (``/inventory``, ``/renovation``, ``/volunteer``) with its own SQLite file, the
+in-process bus (kombu's memory transport), and its relay, consumer and scheduler as
+background threads. Migrations run and demo data is seeded at start.
+
+    python -m svckit.embedded [--host 127.0.0.1] [--port 8000] [--no-seed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from importlib.metadata import entry_points
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from svckit import logs
+from svckit.auth.tokens import ensure_dev_keypair
+from svckit.config import Config, PlatformSettings
+from svckit.service import ServiceContext, ServiceDefinition
+
+log = logging.getLogger("svckit.embedded")
+
+
+def discover() -> list[ServiceDefinition]:
+    found = []
+    for ep in sorted(entry_points(group="svckit.services"), key=lambda e: e.name):
+        definition = ep.load()
+        if not isinstance(definition, ServiceDefinition):
+            raise TypeError(f"entry point {ep.name} is not a ServiceDefinition")
+        found.append(definition)
+    return found
+
+
+class EmbeddedSystem:
+    def __init__(self, platform: PlatformSettings | None = None,
+                 definitions: list[ServiceDefinition] | None = None) -> None:
+        platform = platform or PlatformSettings()
+        if not platform.auth_public_key and not platform.auth_jwks_url:
+            _, public = ensure_dev_keypair(platform.var_dir)
+            platform = platform.model_copy(update={"auth_public_key": str(public)})
+        if not platform.bus_is_memory:
+            raise SystemExit("the embedded mode runs on the in-process bus (BUS_URL=memory://)")
+        self.platform = platform
+        self.contexts = [ServiceContext(d, Config(d.name, platform))
+                         for d in (definitions if definitions is not None else discover())]
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def prepare(self, seed: bool = True) -> None:
+        for ctx in self.contexts:
+            ctx.migrate()
+            if seed and ctx.definition.seed is not None:
+                ctx.definition.seed(ctx)
+
+    def start_workers(self) -> None:
+        # Consumers first: on the in-process bus a queue must exist before events are routed.
+        consumers = []
+        for ctx in self.contexts:
+            consumer = ctx.consumer()
+            consumers.append(consumer)
+            self._thread(f"{ctx.name}-consumer", consumer.run)
+        for consumer in consumers:
+            if not consumer.ready.wait(15):
+                raise RuntimeError(f"consumer {consumer.topology.service} did not start")
+        for ctx in self.contexts:
+            self._thread(f"{ctx.name}-relay", ctx.relay().run)
+            if ctx.definition.jobs:
+                self._thread(f"{ctx.name}-scheduler", ctx.run_scheduler)
+
+    def _thread(self, name: str, target: Any) -> None:
+        t = threading.Thread(target=target, args=(self.stop,), name=name, daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def wsgi(self) -> Any:
+        mounts = {f"/{ctx.name}": ctx.create_app() for ctx in self.contexts}
+        return DispatcherMiddleware(self._index(), mounts)
+
+    def _index(self) -> Flask:
+        app = Flask("embedded")
+        names = [ctx.name for ctx in self.contexts]
+
+        @app.get("/")
+        def index() -> dict[str, Any]:
+            return {
+                "system": "助残服务平台 (assistive devices, renovation, volunteers)",
+                "services": {n: {"api": f"/{n}/", "docs": f"/{n}/docs",
+                                 "openapi": f"/{n}/openapi.json"} for n in names},
+                "token": ".venv/bin/svckit-token --role staff",
+            }
+
+        @app.get("/healthz")
+        def healthz() -> dict[str, str]:
+            return {"status": "ok"}
+
+        return app
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m svckit.embedded", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-seed", action="store_true")
+    args = p.parse_args(argv)
+    platform = PlatformSettings()
+    logs.configure("embedded", platform.log_level, platform.log_json)
+    system = EmbeddedSystem(platform)
+    system.prepare(seed=not args.no_seed)
+    system.start_workers()
+    base = f"http://{args.host}:{args.port}"
+    lines = [f"助残服务平台 running at {base}/"]
+    for ctx in system.contexts:
+        lines.append(f"  {ctx.name:<11} {base}/{ctx.name}/docs")
+    lines += [
+        "Tokens for each role (development key in var/):",
+        "  .venv/bin/svckit-token --role staff",
+        "  .venv/bin/svckit-token --role clerk --station <station-id>",
+        "  .venv/bin/svckit-token --role contractor --company <company-id>",
+        "  .venv/bin/svckit-token --role coordinator --district 371502",
+        "  .venv/bin/svckit-token --role volunteer --volunteer <volunteer-id>",
+    ]
+    for hint in _seed_hints(system):
+        lines.append(f"  {hint}")
+    print("\n".join(lines), flush=True)
+    from waitress import serve
+
+    try:
+        serve(system.wsgi(), host=args.host, port=args.port, threads=8, ident="zhucan")
+    finally:
+        system.shutdown()
+    return 0
+
+
+def _seed_hints(system: EmbeddedSystem) -> list[str]:
+    hints: list[str] = []
+    for ctx in system.contexts:
+        fn = ctx.definition.extra.get("token_hints")
+        if fn is not None:
+            hints.extend(fn(ctx))
+    return hints
+
+
+if __name__ == "__main__":
+    sys.exit(main())

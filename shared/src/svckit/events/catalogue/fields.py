@@ -1,0 +1,63 @@
+"""Field types shared by the event schemas.
+
+Personal data in events is minimal and masked *by schema*: a certificate number field
+accepts only the masked form, so a full number can never be published by mistake.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+Division = lambda **kw: fields.String(  # noqa: E731 - a field factory
+    validate=validate.Regexp(r"^\d{6}$", error="6-digit GB/T 2260 code"), **kw
+)
+MaskedCertificate = lambda **kw: fields.String(  # noqa: E731
+    validate=validate.Regexp(r"^[0-9]{4}\*{12}[0-9X]{4}$", error="must be masked"), **kw
+)
+MaskedPhone = lambda **kw: fields.String(  # noqa: E731
+    validate=validate.Regexp(r"^[0-9]{3}\*+[0-9]{4}$", error="must be masked"), **kw
+)
+Fen = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0), **kw)  # noqa: E731
+When = lambda **kw: fields.AwareDateTime(format="iso", **kw)  # noqa: E731
+Text = lambda n=200, **kw: fields.String(validate=validate.Length(max=n), **kw)  # noqa: E731
+
+SOURCE_KINDS = (
+    "rental_delivery",  # inventory: deliver a rented unit to the borrower's home
+    "rental_pickup",  # inventory: pick a rented unit up from the borrower's home
+    "device_delivery",  # inventory: deliver a unit reserved for a renovation plan
+    "overdue_call",  # inventory: phone follow-up of an overdue rental
+    "assessment",  # renovation: accompany the assessor on the home visit
+    "acceptance_visit",  # renovation: follow-up visit when works are handed over
+    "satisfaction_visit",  # renovation: satisfaction survey after acceptance
+    "manual",  # volunteer: a task a coordinator created by hand
+)
+
+
+class SourceRef(Schema):
+    """What a volunteer task was raised for: the asking service, the kind and its id."""
+
+    service = fields.String(required=True, validate=validate.OneOf(
+        ["inventory", "renovation", "volunteer"]))
+    kind = fields.String(required=True, validate=validate.OneOf(SOURCE_KINDS))
+    id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class VisitRequest(Schema):
+    """The part every event that asks volunteers for a visit/delivery carries."""
+
+    source = fields.Nested(SourceRef, required=True)
+    division_code = Division(required=True)
+    address = Text(200, required=True)  # full address: shown to the assigned volunteer only
+    contact_name = Text(20, load_default=None, allow_none=True)  # surname + 某, e.g. 王某
+    contact_phone = MaskedPhone(load_default=None, allow_none=True)
+    window_start = When(required=True)
+    window_end = When(required=True)
+    summary = Text(200, required=True)  # what to do, in Chinese, no personal data
+
+    @validates_schema
+    def _window(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("window_start"), data.get("window_end")
+        if start and end and end < start:
+            raise ValidationError("window_end is before window_start", "window_end")
