@@ -12,10 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import probe  # noqa: E402
-
-from svckit.config import Config, PlatformSettings, ServiceSettings  # noqa: E402
-from svckit.service import ServiceContext  # noqa: E402
+import probe
+from svckit.config import Config, PlatformSettings, ServiceSettings
+from svckit.service import ServiceContext
 
 PROBE = Path(__file__).parent / "probe.py"
 RETRY_MS = (300, 600, 1200)
@@ -60,7 +59,7 @@ class Procs:
         return env
 
     def start(self, command: str, name: str | None = None, **env: str) -> subprocess.Popen[bytes]:
-        log = open(self.tmp / f"{name or command}-{len(self.procs)}.log", "wb")  # noqa: SIM115
+        log = open(self.tmp / f"{name or command}-{len(self.procs)}.log", "wb")
         proc = subprocess.Popen([sys.executable, str(PROBE), command], env=self.env(**env),
                                 stdout=log, stderr=subprocess.STDOUT)
         proc.log_path = log.name  # type: ignore[attr-defined]

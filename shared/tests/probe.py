@@ -20,7 +20,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, insert, select
-
 from svckit.auth.principal import Role
 from svckit.domain.errors import Conflict, NotFound
 from svckit.events.catalogue import Catalogue

@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 from marshmallow import Schema, fields
-
 from svckit.auth.principal import Principal, Role
 from svckit.auth.tokens import TokenError, TokenVerifier, generate_keypair, mint
 from svckit.config import Config, PlatformSettings, ServiceSettings

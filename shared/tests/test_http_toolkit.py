@@ -9,9 +9,8 @@ import probe
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-
-from svckit.auth.tokens import TokenVerifier, generate_keypair, mint
 from svckit.auth.principal import Principal, Role
+from svckit.auth.tokens import TokenVerifier, generate_keypair, mint
 from svckit.config import Config, PlatformSettings, ServiceSettings
 from svckit.service import ServiceContext
 

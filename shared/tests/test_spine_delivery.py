@@ -13,15 +13,15 @@ import time
 import uuid
 
 import pytest
-from conftest import Procs
 from kombu import Connection, Exchange, Queue
 from probe import attempt_log, ledger, switches
 from sqlalchemy import func, insert, select
-
 from svckit.messaging.parked import ParkedQueue
 from svckit.messaging.relay import pending_count
 from svckit.service import ServiceContext
 from svckit.testing import wait_until
+
+from conftest import Procs
 
 
 def ping(ctx: ServiceContext, n: int, *, subject: str | None = None, mode: str = "ok") -> str:
@@ -251,3 +251,21 @@ def test_invalid_or_unknown_events_are_parked_at_once_and_others_flow(
     assert by_id["garbage"].reason == "malformed"
     assert parked.purge(["garbage"]) == 1
     assert len(parked.list()) == 2
+
+
+@pytest.mark.slow
+def test_slow_handler_keeps_the_connection_alive(probe_ctx: ServiceContext, procs: Procs) -> None:
+    """A handler slower than two heartbeat intervals: no disconnect, no redelivery."""
+    ctx = probe_ctx
+    consumer = procs.start_consumer(CONSUMER_HEARTBEAT="1", PROBE_SLOW_SECONDS="6")
+    relay = ctx.relay()
+    slow = ping(ctx, 1, mode="slow")
+    after = ping(ctx, 2)
+    assert relay.run_once() == 2
+    relay.close()
+    assert wait_until(lambda: _ledger_ids(ctx) == {slow, after}, timeout=30)
+    time.sleep(1.5)
+    assert ledger_counts(ctx) == (2, 2)
+    with open(consumer.log_path) as f:  # type: ignore[attr-defined]
+        log_text = f.read()
+    assert "reconnecting" not in log_text, log_text

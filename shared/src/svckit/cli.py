@@ -113,11 +113,11 @@ def _parked(ctx: ServiceContext, args: argparse.Namespace) -> int:
         return 0
     if args.action == "show":
         for event_id in args.ids:
-            item = q.show(event_id)
-            if item is None:
+            found = q.show(event_id)
+            if found is None:
                 print(f"not parked: {event_id}", file=sys.stderr)
                 return 1
-            print(json.dumps(asdict(item), ensure_ascii=False, indent=2))
+            print(json.dumps(asdict(found), ensure_ascii=False, indent=2))
         return 0
     if not args.ids and not args.all:
         print("name event ids, or --all", file=sys.stderr)

@@ -80,7 +80,7 @@ class EmbeddedSystem:
         self.threads.append(t)
 
     def wsgi(self) -> Any:
-        mounts = {f"/{ctx.name}": ctx.create_app() for ctx in self.contexts}
+        mounts: dict[str, Any] = {f"/{ctx.name}": ctx.create_app() for ctx in self.contexts}
         return DispatcherMiddleware(self._index(), mounts)
 
     def _index(self) -> Flask:

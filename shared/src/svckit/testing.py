@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 from kombu import Connection
+from pydantic import SecretStr
 
 from svckit.auth.principal import Principal, Role
 from svckit.auth.tokens import generate_keypair, mint
@@ -161,7 +162,7 @@ def service_context(
     """A real service context for tests: its own database, migrated with Alembic."""
     settings = PlatformSettings(
         bus_url=bus_url, bus_prefix=bus_prefix, log_json=False,  # type: ignore[arg-type]
-        auth_public_key=public_key, **platform,
+        auth_public_key=SecretStr(public_key) if public_key else None, **platform,
     )
     ctx = ServiceContext(definition, Config(definition.name, settings,
                                             ServiceSettings(database_url=db_url)))  # type: ignore[arg-type]
@@ -185,6 +186,5 @@ def event_json(
 
     spec, data = load_all().serialise(type, version, payload)
     env = Envelope(type=type, version=spec.version, producer=producer, subject_id=subject_id,
-                   payload=data, correlation_id=uuid.uuid4().hex,
-                   **({"id": event_id} if event_id else {}))
+                   payload=data, correlation_id=uuid.uuid4().hex, id=event_id or uuid.uuid4())
     return env.to_json()

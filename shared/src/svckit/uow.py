@@ -86,6 +86,9 @@ class UnitOfWork:
     ) -> None:
         try:
             if not self.committed:
+                # Detach first: a read-only use case returns what it loaded, and a
+                # rollback would expire it. Nothing of an aborted write is kept anyway.
+                self.session.expunge_all()
                 self.session.rollback()
         finally:
             self.session.close()

@@ -17,7 +17,7 @@ class Role(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    user_id: uuid.UUID
+    user_id: str  # the token's subject (not necessarily a UUID)
     role: Role
     station_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
 

@@ -33,10 +33,11 @@ class Allocation:
     unit_id: uuid.UUID
     type_id: uuid.UUID
     station_id: uuid.UUID
-    borrower_id: uuid.UUID
+    borrower_id: uuid.UUID | None  # None for a renovation household (see ``request_ref``)
     allocated_at: datetime
     reason: str
     eligibility: WaiverReason | None  # the waiver reason that made a rentable type eligible
+    request_ref: str | None = None  # the external request (renovation plan) it answered
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
 
@@ -78,5 +79,37 @@ class Allocation:
         allocation.events.append(UnitAllocated(
             allocation_id=allocation.id, unit_id=unit.id, type_id=unit.type_id,
             station_id=station.id, borrower_id=borrower.id, occurred_at=now,
+        ))
+        return allocation
+
+    @classmethod
+    def for_request(
+        cls,
+        *,
+        unit: Unit,
+        reservation: Reservation,
+        now: datetime,
+        reason: str,
+        allocation_id: uuid.UUID | None = None,
+    ) -> Allocation:
+        """A unit held for an external request (a renovation plan, 一户一策) reached the
+        household: it is given for good and the record names the request, not a borrower.
+        The requesting programme has already established the household's eligibility (poor
+        and severely disabled), so no waiver check is made here."""
+        reason = require_reason("reason", reason)
+        if not reservation.request_ref:
+            raise ValidationFailed.field("reservation_id", "该预约不是外部申请的预约 "
+                                         "(the reservation was not made for a request)")
+        allocation = cls(
+            unit_id=unit.id, type_id=unit.type_id, station_id=reservation.station_id,
+            borrower_id=None, allocated_at=now, reason=reason, eligibility=None,
+            request_ref=reservation.request_ref, id=allocation_id or uuid.uuid4(),
+        )
+        reservation.fulfil(unit, now, None)
+        unit.allocate(now, allocation.id)
+        allocation.events.append(UnitAllocated(
+            allocation_id=allocation.id, unit_id=unit.id, type_id=unit.type_id,
+            station_id=reservation.station_id, borrower_id=None, occurred_at=now,
+            request_ref=reservation.request_ref,
         ))
         return allocation

@@ -146,8 +146,9 @@ class UnitAllocated(DomainEvent):
     unit_id: uuid.UUID
     type_id: uuid.UUID
     station_id: uuid.UUID
-    borrower_id: uuid.UUID
+    borrower_id: uuid.UUID | None
     occurred_at: datetime
+    request_ref: str | None = None
 
 
 @dataclass(frozen=True)

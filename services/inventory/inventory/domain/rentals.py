@@ -120,7 +120,7 @@ class Rental:
     waiver: WaiverReason | None = None
     status: RentalStatus = RentalStatus.ACTIVE
     logistics: Logistics = Logistics.NONE
-    override_by: uuid.UUID | None = None
+    override_by: str | None = None  # the overriding supervisor's user id
     override_reason: str | None = None
     overdue_noticed_at: datetime | None = None
     returned_at: datetime | None = None

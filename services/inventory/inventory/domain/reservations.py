@@ -113,14 +113,15 @@ class Reservation:
     def cancel(self, unit: Unit, now: datetime) -> None:
         self._release("cancel", unit, now)
 
-    def fulfil(self, unit: Unit, now: datetime, borrower: Borrower) -> None:
+    def fulfil(self, unit: Unit, now: datetime, borrower: Borrower | None) -> None:
         """Used by check-out and allocation: the hold must be live, for this unit, and for
-        this borrower (a request-held unit may go to whoever the request was for)."""
+        this borrower (a request-held unit may go to whoever the request was for; with no
+        borrower at all only a request hold can be fulfilled, e.g. a renovation delivery)."""
         RESERVATION_MACHINE.next(self.status, "fulfil")
         self._check_unit(unit)
         if self.is_expired(now):
             raise Conflict("预约已过期 (reservation has expired)", current_state="expired")
-        if self.borrower_id is not None and self.borrower_id != borrower.id:
+        if self.borrower_id is not None and (borrower is None or self.borrower_id != borrower.id):
             raise Conflict("该设备已为其他借用人预约 (unit is reserved for another borrower)",
                            current_state=self.status)
         self._close("fulfil", now)

@@ -26,6 +26,7 @@ from .catalogue import (
     check_quantity,
     line_total_fen,
 )
+from .events import UserId
 from .programme import Programme
 
 _PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
@@ -101,13 +102,15 @@ def ineligibility(certificate: DisabilityCertificate, hardship: Hardship) -> lis
 class Assessment:
     """A home visit (入户评估): scheduled for an assessor, completed with findings per area."""
 
-    assessor_id: uuid.UUID
+    assessor_id: UserId
     scheduled_at: datetime
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     findings: dict[str, str] = field(default_factory=dict)  # Area value -> what was found
     needs: list[str] = field(default_factory=list)
     photo_refs: list[str] = field(default_factory=list)
     completed_at: datetime | None = None
+    #: 1 for the first scheduling, +1 for each move (each asks volunteers for a new visit)
+    round: int = 1
 
 
 @dataclass(eq=False)
@@ -158,16 +161,16 @@ class DeviceRequest:
 class Plan:
     """The household's plan (一户一策)."""
 
-    drafted_by: uuid.UUID
+    drafted_by: UserId
     drafted_at: datetime
     lines: list[PlanLine]
     total_fen: int
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     confirmed_by_name: str | None = field(default=None, repr=False)  # who signed for the household
     confirmation_ref: str | None = None  # e.g. the signed form's photo ref
-    confirmation_recorded_by: uuid.UUID | None = None
+    confirmation_recorded_by: UserId | None = None
     confirmed_at: datetime | None = None
-    approved_by: uuid.UUID | None = None
+    approved_by: UserId | None = None
     approved_at: datetime | None = None
     device_requests: list[DeviceRequest] = field(default_factory=list)
 
@@ -196,7 +199,7 @@ class Application:
     status: str = "submitted"
     refusal_reasons: list[str] = field(default_factory=list)
     override_reason: str | None = None
-    decided_by: uuid.UUID | None = None
+    decided_by: UserId | None = None
     decided_at: datetime | None = None
     withdrawal_reason: str | None = None
     assessment: Assessment | None = None
@@ -271,7 +274,7 @@ class Application:
     def ineligibility(self) -> list[str]:
         return ineligibility(self.certificate, self.hardship)
 
-    def accept(self, by: uuid.UUID, now: datetime, override_reason: str | None = None) -> None:
+    def accept(self, by: UserId, now: datetime, override_reason: str | None = None) -> None:
         """Accept. An ineligible household, or reversing a refusal, needs an override reason."""
         nxt = APPLICATION.next(self.status, "accept")
         reason = (override_reason or "").strip() or None
@@ -287,7 +290,7 @@ class Application:
             ev.ApplicationAccepted(now, self.id, self.programme_id, self.division, reason)
         )
 
-    def refuse(self, by: uuid.UUID, now: datetime, reason: str | None = None) -> None:
+    def refuse(self, by: UserId, now: datetime, reason: str | None = None) -> None:
         """Refuse with the eligibility reasons; an eligible household needs a stated reason."""
         nxt = APPLICATION.next(self.status, "refuse")
         reasons = self.ineligibility + ([reason.strip()] if reason and reason.strip() else [])
@@ -309,7 +312,7 @@ class Application:
     # ---- assessment ----------------------------------------------------------------
 
     def schedule_assessment(
-        self, assessor_id: uuid.UUID, at: datetime, now: datetime
+        self, assessor_id: UserId, at: datetime, now: datetime
     ) -> Assessment:
         """Schedule (or move) the home visit; volunteers are asked to accompany it."""
         nxt = APPLICATION.next(self.status, "schedule_assessment")
@@ -322,6 +325,7 @@ class Application:
             self.assessment = Assessment(assessor_id=assessor_id, scheduled_at=at)
         else:
             self.assessment.assessor_id, self.assessment.scheduled_at = assessor_id, at
+            self.assessment.round += 1
         self.status = nxt
         self.events.append(
             ev.AssessmentRequested(
@@ -332,7 +336,7 @@ class Application:
 
     def complete_assessment(
         self,
-        by: uuid.UUID,
+        by: UserId,
         findings: Mapping[Area | str, str],
         needs: Sequence[str],
         photo_refs: Sequence[str],
@@ -379,7 +383,7 @@ class Application:
         self,
         programme: Programme,
         lines: Sequence[tuple[CatalogueItem, int]],
-        by: uuid.UUID,
+        by: UserId,
         now: datetime,
     ) -> Plan:
         """(Re)draft the plan from ``(catalogue item, quantity in milli-units)`` pairs.
@@ -418,7 +422,7 @@ class Application:
     def confirm_plan(
         self,
         signatory: str,
-        recorded_by: uuid.UUID,
+        recorded_by: UserId,
         now: datetime,
         confirmation_ref: str | None = None,
     ) -> None:
@@ -443,7 +447,7 @@ class Application:
         self.events.append(ev.PlanRevised(now, self.id, plan.id, clean))
 
     def approve_plan(
-        self, programme: Programme, committed_fen: int, by: uuid.UUID, now: datetime
+        self, programme: Programme, committed_fen: int, by: UserId, now: datetime
     ) -> None:
         """Approve (four eyes: not the assessor, not the drafter) within both caps.
 

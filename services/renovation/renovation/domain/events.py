@@ -9,6 +9,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+#: a user, as the identity provider names them (the access token's ``sub``)
+UserId = str
+
 
 @dataclass(frozen=True)
 class Event:
@@ -49,7 +52,7 @@ class AssessmentRequested(Event):
 
     application_id: uuid.UUID
     assessment_id: uuid.UUID
-    assessor_id: uuid.UUID
+    assessor_id: UserId
     scheduled_at: datetime
     division: str
     rescheduled: bool
@@ -59,7 +62,7 @@ class AssessmentRequested(Event):
 class AssessmentCompleted(Event):
     application_id: uuid.UUID
     assessment_id: uuid.UUID
-    assessor_id: uuid.UUID
+    assessor_id: UserId
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class PlanApproved(Event):
     plan_id: uuid.UUID
     programme_id: uuid.UUID
     total_fen: int
-    approved_by: uuid.UUID
+    approved_by: UserId
 
 
 @dataclass(frozen=True)
@@ -176,14 +179,14 @@ class WorkOrderCompleted(Event):
 class InspectionPassed(Event):
     work_order_id: uuid.UUID
     application_id: uuid.UUID
-    inspector_id: uuid.UUID
+    inspector_id: UserId
 
 
 @dataclass(frozen=True)
 class InspectionFailed(Event):
     work_order_id: uuid.UUID
     application_id: uuid.UUID
-    inspector_id: uuid.UUID
+    inspector_id: UserId
     defects: tuple[str, ...]
 
 

@@ -14,6 +14,7 @@ from svckit.domain.statemachine import StateMachine
 from . import events as ev
 from . import rules
 from .application import Application
+from .events import UserId
 
 WORK_ORDER = StateMachine(
     "work_order",
@@ -39,7 +40,7 @@ WORK_ORDER = StateMachine(
 class Actor:
     """Who acts on an order: a user and, for contractor staff, their company."""
 
-    user_id: uuid.UUID
+    user_id: UserId
     company_id: uuid.UUID | None = None  # None: federation staff
 
 
@@ -64,7 +65,7 @@ class Contractor:
 
 @dataclass(eq=False)
 class ProgressUpdate:
-    by: uuid.UUID
+    by: UserId
     at: datetime
     note: str
     percent: int
@@ -76,7 +77,7 @@ class ProgressUpdate:
 
 @dataclass(eq=False)
 class Inspection:
-    inspector_id: uuid.UUID
+    inspector_id: UserId
     at: datetime
     passed: bool
     defects: list[str] = field(default_factory=list)
@@ -93,7 +94,7 @@ class WorkOrder:
     contractor_id: uuid.UUID
     division: str
     items: list[str]  # item codes of the plan's construction lines
-    assigned_by: uuid.UUID
+    assigned_by: UserId
     assigned_at: datetime
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     status: str = "assigned"
@@ -114,7 +115,7 @@ class WorkOrder:
 
     @classmethod
     def assign(
-        cls, application: Application, contractor: Contractor, by: uuid.UUID, now: datetime
+        cls, application: Application, contractor: Contractor, by: UserId, now: datetime
     ) -> WorkOrder:
         """Give an approved plan's construction items to an active contractor."""
         if application.status != "plan_approved" or application.plan is None:
@@ -230,7 +231,7 @@ class WorkOrder:
 
     # ---- federation side -------------------------------------------------------------
 
-    def cancel(self, by: uuid.UUID, reason: str, now: datetime) -> None:
+    def cancel(self, by: UserId, reason: str, now: datetime) -> None:
         nxt = WORK_ORDER.next(self.status, "cancel")
         self.closing_reason = rules.text("reason", reason)
         self.status = nxt

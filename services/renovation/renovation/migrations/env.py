@@ -1,5 +1,4 @@
-from svckit.migrations import run_env
-
 from renovation.adapters.orm import metadata
+from svckit.migrations import run_env
 
 run_env(metadata)

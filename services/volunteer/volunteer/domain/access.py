@@ -23,6 +23,9 @@ from .volunteers import Volunteer
 class Role(StrEnum):
     COORDINATOR = "coordinator"
     VOLUNTEER = "volunteer"
+    #: federation staff: read everything within ``districts`` (empty: the whole city),
+    #: never act, and see personal data masked (they do not need the door or the number)
+    STAFF = "staff"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,13 @@ class Actor:
     id: UUID
     role: Role
     districts: frozenset[str] = frozenset()  # a coordinator's scope (district or city codes)
+
+
+def reads(actor: Actor, division: str) -> bool:
+    """Staff reading within their scope (no districts: everywhere)."""
+    return actor.role is Role.STAFF and (
+        not actor.districts or any(is_within(division, d) for d in actor.districts)
+    )
 
 
 def coordinates(actor: Actor, division: str) -> bool:
@@ -56,7 +66,7 @@ def can_view_task(actor: Actor, task: Task) -> bool:
     """Coordinators of its division; a volunteer only if it is offered or assigned to them."""
     if actor.role is Role.VOLUNTEER:
         return task.assignee_id == actor.id or any(o.volunteer_id == actor.id for o in task.offers)
-    return coordinates(actor, task.division)
+    return coordinates(actor, task.division) or reads(actor, task.division)
 
 
 def visible_address(actor: Actor, task: Task) -> str:
@@ -81,4 +91,4 @@ def can_view_hours(actor: Actor, entry: ServiceHourEntry) -> bool:
     """A volunteer sees their own entries; a coordinator those of their districts."""
     if actor.role is Role.VOLUNTEER:
         return entry.volunteer_id == actor.id
-    return coordinates(actor, entry.division)
+    return coordinates(actor, entry.division) or reads(actor, entry.division)

@@ -158,6 +158,30 @@ OVERRIDABLE = frozenset({ExclusionCode.UNAVAILABLE, ExclusionCode.PASSED_OVER})
 
 
 @dataclass(frozen=True)
+class TaskResult:
+    """What the volunteer brought back: a satisfaction visit's score (1-5) and comment, a
+    note for any task. A satisfaction visit is not done without a score."""
+
+    score: int | None = None
+    comment: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        errors: dict[str, str] = {}
+        if self.score is not None and not 1 <= self.score <= 5:
+            errors["score"] = "满意度评分应为1-5 (score must be 1-5)"
+        if self.comment is not None and len(self.comment) > 500:
+            errors["comment"] = "评价最多500字 (at most 500 characters)"
+        if self.note is not None and len(self.note) > 500:
+            errors["note"] = "备注最多500字 (at most 500 characters)"
+        if errors:
+            raise ValidationFailed(errors)
+
+    def as_dict(self) -> dict[str, int | str | None]:
+        return {"score": self.score, "comment": self.comment, "note": self.note}
+
+
+@dataclass(frozen=True)
 class Exclusion:
     code: ExclusionCode
     message: str
@@ -185,6 +209,15 @@ class Task:
     checked_out_at: datetime | None = None
     flagged_for_review: bool = False
     closing_reason: str | None = None  # why it failed or was cancelled
+    #: masked contact from the asking service (``王某``, ``138****5678``)
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    #: what the volunteer brought back (score/comment/note), set on completion
+    result: TaskResult | None = None
+    #: the source was cancelled when the task could no longer be (volunteer on site or
+    #: already finished): recorded for the coordinator to follow up
+    source_cancelled_at: datetime | None = None
+    source_cancel_reason: str | None = None
     id: UUID = field(default_factory=uuid4)
     events: list[Event] = field(default_factory=list, repr=False)
 
@@ -246,6 +279,15 @@ class Task:
     def passed_over(self) -> dict[UUID, OfferOutcome]:
         """Volunteers kept out of this task, with the last outcome that excluded them."""
         return {o.volunteer_id: o.outcome for o in self.offers if o.outcome in _PASSED_OVER_ZH}
+
+    def check(self, action: str) -> None:
+        """Raise ``IllegalTransition`` (409 with the current state) unless ``action`` is
+        legal now: lets the service layer refuse before it takes further locks."""
+        self._next(action)
+
+    def require_offeree(self, volunteer_id: UUID) -> None:
+        """Raise unless the open offer is to ``volunteer_id``."""
+        self._own_offer(volunteer_id)
 
     def allowed_actions(self) -> list[str]:
         return TASK_MACHINE.allowed(str(self.state))
@@ -436,11 +478,24 @@ class Task:
         self.state = nxt
         self.events.append(TaskCheckedIn(self.id, volunteer_id, now))
 
-    def complete(self, volunteer: Volunteer, *, now: datetime, policy: CheckInPolicy) -> None:
-        """Check out, done. A check-out later than the limit is capped and flagged."""
+    def complete(
+        self,
+        volunteer: Volunteer,
+        *,
+        now: datetime,
+        policy: CheckInPolicy,
+        result: TaskResult | None = None,
+    ) -> None:
+        """Check out, done. A check-out later than the limit is capped and flagged.
+        A satisfaction visit needs the household's score."""
         nxt = self._next("complete")
         now = require_utc(now, "now")
         self._require_assignee(volunteer.id)
+        if self.type is TaskType.SATISFACTION_VISIT and (result is None or result.score is None):
+            raise ValidationFailed.field(
+                "result.score", "满意度回访须填写评分1-5 (a satisfaction visit needs a score)"
+            )
+        self.result = result
         self._close_check_in(now, policy)
         self._finish(volunteer, nxt, "completed", now)
 
@@ -485,6 +540,19 @@ class Task:
         self.closing_reason = reason
         self.state = nxt
         self.events.append(TaskCancelled(self.id, to_tell, self.source, reason, now))
+
+    def source_cancelled(self, *, now: datetime, reason: str) -> bool:
+        """The asking service no longer needs it. Cancelled while still possible (before
+        check-in); otherwise recorded for the coordinator. True when cancelled."""
+        now = require_utc(now, "now")
+        reason = _required_reason(reason)
+        if self.state is TaskState.CANCELLED:
+            return False
+        if "cancel" in self.allowed_actions():
+            self.cancel(now=now, reason=f"来源已取消：{reason} (source cancelled)")
+            return True
+        self.source_cancelled_at, self.source_cancel_reason = now, reason
+        return False
 
     # ---- internals ------------------------------------------------------------------
 

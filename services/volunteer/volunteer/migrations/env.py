@@ -1,5 +1,4 @@
 from svckit.migrations import run_env
-
 from volunteer.adapters.orm import metadata
 
 run_env(metadata)

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import svckit.db  # noqa: F401 - custom column types (UtcDateTime)
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

@@ -81,8 +81,8 @@ class Principal:
         return self.role in (Role.CLERK, Role.SUPERVISOR) and str(station_id) in self.stations
 
     def covers_division(self, code: str) -> bool:
-        """Within one of the caller's districts (staff without districts: everywhere)."""
-        if self.role is Role.STAFF and not self.districts:
+        """Within one of the caller's districts (staff/inspectors without districts: anywhere)."""
+        if self.role in (Role.STAFF, Role.INSPECTOR) and not self.districts:
             return True
         return any(is_within(code, scope) for scope in self.districts)
 

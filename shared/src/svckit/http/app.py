@@ -50,7 +50,7 @@ class ProblemSchema(Schema):
     current_state = fields.String(metadata={"description": "the object's state (409)"})
 
 
-class ServiceApi(Api):
+class ServiceApi(Api):  # type: ignore[misc]
     ERROR_SCHEMA = ProblemSchema
 
     def _register_error_handlers(self) -> None:
@@ -81,7 +81,7 @@ class ServiceApi(Api):
 
 def _domain_error(exc: DomainError) -> Response:
     if isinstance(exc, ValidationFailed):
-        return problem(422, exc.code, exc.detail, errors=exc.errors)
+        return problem(422, exc.code, exc.detail, errors=exc.errors, **_jsonable(exc.extra))
     if isinstance(exc, NotFound):
         return problem(404, exc.code, exc.detail)
     if isinstance(exc, Conflict):

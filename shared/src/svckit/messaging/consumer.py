@@ -234,12 +234,19 @@ class ConsumerRunner:
             fut: Future[Outcome] = self._executor.submit(
                 self.processor.process, message.body, headers
             )
+            # Wait for the handler first (most finish in milliseconds). A slow one must not
+            # starve the heartbeats: meanwhile read the socket (the broker's heartbeats;
+            # further deliveries just queue up in _pending) and send ours.
             while True:
                 try:
-                    outcome = fut.result(timeout=1.0)
+                    outcome = fut.result(timeout=0.5)
                     break
                 except TimeoutError:
-                    conn.heartbeat_check()  # a slow handler must not starve heartbeats
+                    try:
+                        conn.drain_events(timeout=0.1)
+                    except TimeoutError:
+                        pass
+                    conn.heartbeat_check()
         if outcome.action == "retry":
             self._retry(producer, message, outcome)
         elif outcome.action == "park":

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aio_pika
-from aiormq.abc import ConfirmationFrameType
 from kombu import Connection
 from pamqp.commands import Basic
 
@@ -53,7 +52,6 @@ class AmqpPublisher:
     async def _ensure(self) -> aio_pika.abc.AbstractExchange:
         if self._conn is not None and not self._conn.is_closed and self._exchange is not None:
             return self._exchange
-        await self._aclose()
         self._conn = await aio_pika.connect(self.url, timeout=5)
         channel = await self._conn.channel(publisher_confirms=True, on_return_raises=True)
         ex = events_exchange(self.prefix)
@@ -72,7 +70,7 @@ class AmqpPublisher:
     async def _publish(self, messages: Sequence[OutgoingMessage]) -> list[bool]:
         exchange = await self._ensure()
 
-        async def one(m: OutgoingMessage) -> ConfirmationFrameType | None:
+        async def one(m: OutgoingMessage) -> Any:
             msg = aio_pika.Message(
                 m.body.encode(),
                 content_type="application/json",
@@ -91,32 +89,52 @@ class AmqpPublisher:
             asyncio.gather(*(one(m) for m in messages), return_exceptions=True),
             timeout=self.confirm_timeout + 1,
         )
-        failures = [r for r in results if isinstance(r, BaseException)]
-        if failures and self._conn is not None and self._conn.is_closed:
-            raise ConnectionError(f"broker connection lost: {failures[0]!r}")
-        for r in failures[:1]:
-            log.warning("publish not confirmed: %r", r)
-        return [isinstance(r, Basic.Ack) for r in results]
+        confirmed = [isinstance(r, Basic.Ack) for r in results]
+        if not all(confirmed):
+            failure = next((r for r in results if isinstance(r, BaseException)), None)
+            log.warning("%d of %d not confirmed: %r", confirmed.count(False), len(results),
+                        failure)
+        return confirmed
 
     def publish(self, messages: Sequence[OutgoingMessage]) -> list[bool]:
+        # Everything (connect, declare, publish, confirms) under one deadline. A broker that
+        # is still booting can accept the TCP connection and never answer, and aiormq may
+        # not finish a cancelled connect (it awaits a graceful close): so on a timeout or
+        # any failure the whole event loop is abandoned instead of awaited.
+        task = self._loop.create_task(self._publish(messages))
+        done, _ = self._loop.run_until_complete(
+            asyncio.wait({task}, timeout=self.confirm_timeout + 10)
+        )
+        if task not in done:
+            task.cancel()
+            self._abandon()
+            raise TimeoutError("the broker did not confirm in time")
         try:
-            return self._loop.run_until_complete(self._publish(messages))
+            confirmed = task.result()
         except BaseException:
-            self._loop.run_until_complete(self._aclose())
+            self._abandon()
             raise
+        if not all(confirmed):
+            self._abandon()  # a closed channel or connection does not heal itself
+        return confirmed
 
-    async def _aclose(self) -> None:
+    def _abandon(self) -> None:
+        old, self._loop = self._loop, asyncio.new_event_loop()
         conn, self._conn, self._exchange = self._conn, None, None
-        if conn is not None and not conn.is_closed:
-            try:
-                await asyncio.wait_for(conn.close(), timeout=2)
-            except Exception:  # noqa: BLE001 - closing a broken connection
-                pass
+        try:
+            if conn is not None and not conn.is_closed:
+                closing = old.create_task(conn.close())
+                old.run_until_complete(asyncio.wait({closing}, timeout=2))
+            for t in asyncio.all_tasks(old):
+                t.cancel()
+        except Exception:  # noqa: BLE001 - best effort: the loop is dropped anyway
+            pass
+        finally:
+            old.close()
 
     def close(self) -> None:
-        if not self._loop.is_closed():
-            self._loop.run_until_complete(self._aclose())
-            self._loop.close()
+        self._abandon()
+        self._loop.close()
 
 
 class KombuPublisher:

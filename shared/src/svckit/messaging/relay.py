@@ -155,6 +155,7 @@ class Relay:
                 if self.signal is not None:
                     self.signal.event.clear()
                 n = self.run_once()
+                log.debug("relay cycle published %d", n)
                 backoff = 0.1
                 if n == 0:
                     self._wait(stop)
@@ -227,4 +228,5 @@ def _correlation(body: str) -> str | None:
 def pending_count(engine: Engine, tables: MessagingTables) -> int:
     o = tables.outbox
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).where(o.c.published_at.is_(None))).scalar_one())
+        pending = select(func.count()).where(o.c.published_at.is_(None))
+        return int(conn.execute(pending).scalar_one())

@@ -7,6 +7,7 @@ consumers validate before handling. ``docs/events.md`` is generated from it.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,7 @@ class EventSpec:
     type: str
     version: int
     producer: str
-    schema: type[Schema]
+    schema: builtins.type[Schema]
     description: str
 
     @property
@@ -48,7 +49,7 @@ class Catalogue:
     ) -> Any:
         """Class decorator: ``@catalogue.register("rental.checked_out", 1, "inventory", "…")``."""
 
-        def deco(schema: type[Schema]) -> type[Schema]:
+        def deco(schema: builtins.type[Schema]) -> builtins.type[Schema]:
             spec = EventSpec(type, version, producer, schema, description)
             if spec.key in self._specs:
                 raise ValueError(f"event {type} v{version} registered twice")
@@ -74,7 +75,9 @@ class Catalogue:
     def __contains__(self, key: object) -> bool:
         return key in self._specs
 
-    def serialise(self, type: str, version: int | None, payload: dict[str, Any]) -> tuple[EventSpec, dict[str, Any]]:
+    def serialise(
+        self, type: str, version: int | None, payload: dict[str, Any]
+    ) -> tuple[EventSpec, dict[str, Any]]:
         """Dump Python values to JSON-able data and validate them against the schema.
 
         Used on publish: raises :class:`InvalidEvent` when the payload breaks the schema.

@@ -10,18 +10,35 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-Division = lambda **kw: fields.String(  # noqa: E731 - a field factory
-    validate=validate.Regexp(r"^\d{6}$", error="6-digit GB/T 2260 code"), **kw
-)
-MaskedCertificate = lambda **kw: fields.String(  # noqa: E731
-    validate=validate.Regexp(r"^[0-9]{4}\*{12}[0-9X]{4}$", error="must be masked"), **kw
-)
-MaskedPhone = lambda **kw: fields.String(  # noqa: E731
-    validate=validate.Regexp(r"^[0-9]{3}\*+[0-9]{4}$", error="must be masked"), **kw
-)
-Fen = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0), **kw)  # noqa: E731
-When = lambda **kw: fields.AwareDateTime(format="iso", **kw)  # noqa: E731
-Text = lambda n=200, **kw: fields.String(validate=validate.Length(max=n), **kw)  # noqa: E731
+
+def Division(**kw: Any) -> fields.String:
+    return fields.String(validate=validate.Regexp(r"^\d{6}$", error="6-digit GB/T 2260 code"),
+                         **kw)
+
+
+def MaskedCertificate(**kw: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(r"^[0-9]{4}\*{12}[0-9X]{4}$", error="must be masked"), **kw
+    )
+
+
+def MaskedPhone(**kw: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(r"^[0-9]{3}\*+[0-9]{4}$", error="must be masked"), **kw
+    )
+
+
+def Fen(**kw: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=0), **kw)
+
+
+def When(**kw: Any) -> fields.AwareDateTime:
+    return fields.AwareDateTime(format="iso", **kw)
+
+
+def Text(n: int = 200, **kw: Any) -> fields.String:
+    return fields.String(validate=validate.Length(max=n), **kw)
+
 
 SOURCE_KINDS = (
     "rental_delivery",  # inventory: deliver a rented unit to the borrower's home

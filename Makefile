@@ -1,0 +1,39 @@
+# One target per job. `make run` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+PKGS   := -e shared -e services/inventory -e services/renovation -e services/volunteer
+SRC    := shared/src services/inventory/inventory services/renovation/renovation \
+          services/volunteer/volunteer
+
+.PHONY: install run test lint typecheck check clean
+
+$(STAMP): shared/pyproject.toml services/*/pyproject.toml requirements-dev.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt \
+		-r requirements-dev.txt $(PKGS)
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The whole system on the embedded default (SQLite files in var/, in-process bus).
+run: install
+	$(BIN)/python -m svckit.embedded --port $(PORT)
+
+## Every test; needs PostgreSQL and RabbitMQ on localhost (.ci/run starts them).
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy $(SRC)
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

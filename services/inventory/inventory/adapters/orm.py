@@ -1,0 +1,278 @@
+"""Tables and the imperative mapping of the domain classes (the domain knows nothing of it).
+
+Concurrency and uniqueness rules the domain leaves to the database:
+
+* ``units.asset_tag`` and ``borrowers.certificate_number`` are unique;
+* one ``active`` rental per unit, one ``held`` reservation per unit, one ``in_transit``
+  transfer per unit and one open (``open``/``in_repair``) ticket per unit: partial unique
+  indexes (PostgreSQL and SQLite). Together with the row locks the repository takes
+  (``FOR UPDATE`` / ``FOR UPDATE SKIP LOCKED`` on ``units``) a unit can never be lent,
+  held or moved twice, however many requests race.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry, relationship
+from svckit.db import UtcDateTime
+from svckit.messaging.tables import messaging_tables
+
+from inventory.domain.allocations import Allocation
+from inventory.domain.borrowers import Borrower, WaiverReason
+from inventory.domain.catalogue import DeviceType, Station, SupplyMode
+from inventory.domain.maintenance import MaintenanceTicket, TicketStatus
+from inventory.domain.rentals import Logistics, Rental, RentalStatus
+from inventory.domain.reservations import Reservation, ReservationStatus
+from inventory.domain.transfers import Transfer, TransferStatus
+from inventory.domain.units import AcquisitionKind, ConditionGrade, Movement, Unit, UnitStatus
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+messaging_tables(metadata)
+mapper_registry = registry(metadata=metadata)
+
+
+def _enum(e: type[enum.Enum], length: int = 20) -> sa.Enum:
+    return sa.Enum(e, native_enum=False, length=length,
+                   values_callable=lambda members: [m.value for m in members])
+
+
+def _partial_unique(name: str, table: sa.Table, column: str, where: Any) -> sa.Index:
+    return sa.Index(name, table.c[column], unique=True,
+                    postgresql_where=where, sqlite_where=where)
+
+
+def _id() -> sa.Column[Any]:
+    return sa.Column("id", sa.Uuid, primary_key=True)
+
+
+stations = sa.Table(
+    "stations", metadata,
+    _id(),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("division_code", sa.String(6), nullable=False, index=True),
+    sa.Column("address", sa.String(200), nullable=False),
+    sa.Column("phone", sa.String(20), nullable=False),
+    sa.Column("opening_days", sa.JSON, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+)
+
+device_types = sa.Table(
+    "device_types", metadata,
+    _id(),
+    sa.Column("iso_code", sa.String(20), nullable=False, unique=True),
+    sa.Column("name_zh", sa.String(100), nullable=False),
+    sa.Column("mode", _enum(SupplyMode), nullable=False),
+    sa.Column("daily_fee_fen", sa.BigInteger, nullable=False),
+    sa.Column("deposit_fen", sa.BigInteger, nullable=False),
+    sa.Column("max_rental_days", sa.Integer, nullable=True),
+    sa.Column("cleaning_buffer_hours", sa.Integer, nullable=False),
+    sa.Column("specs", sa.JSON, nullable=False),
+)
+
+units = sa.Table(
+    "units", metadata,
+    _id(),
+    sa.Column("asset_tag", sa.String(32), nullable=False, unique=True),
+    sa.Column("serial", sa.String(64), nullable=False),
+    sa.Column("type_id", sa.Uuid, sa.ForeignKey("device_types.id"), nullable=False),
+    sa.Column("home_station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False),
+    sa.Column("current_station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False),
+    sa.Column("condition", _enum(ConditionGrade, 1), nullable=False),
+    sa.Column("acquisition", _enum(AcquisitionKind), nullable=False),
+    sa.Column("acquired_on", sa.Date, nullable=False),
+    sa.Column("cost_fen", sa.BigInteger, nullable=False),
+    sa.Column("status", _enum(UnitStatus), nullable=False),
+    sa.Column("cleaning_until", UtcDateTime(), nullable=True),
+)
+# the pick of a free unit of a type at a station, and the stock report
+sa.Index("ix_units_station_type_status", units.c.current_station_id, units.c.type_id,
+         units.c.status)
+sa.Index("ix_units_type_status", units.c.type_id, units.c.status)
+
+unit_movements = sa.Table(
+    "unit_movements", metadata,
+    _id(),
+    sa.Column("unit_id", sa.Uuid, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("action", sa.String(30), nullable=False),
+    sa.Column("from_status", sa.String(20), nullable=True),
+    sa.Column("to_status", sa.String(20), nullable=False),
+    sa.Column("from_station_id", sa.Uuid, nullable=True),
+    sa.Column("to_station_id", sa.Uuid, nullable=False),
+    sa.Column("reference", sa.Uuid, nullable=True),
+    sa.Column("note", sa.String(500), nullable=False),
+)
+sa.Index("ix_unit_movements_unit_at", unit_movements.c.unit_id, unit_movements.c.at)
+
+borrowers = sa.Table(
+    "borrowers", metadata,
+    _id(),
+    sa.Column("certificate_number", sa.String(20), nullable=False, unique=True),
+    sa.Column("name", sa.String(50), nullable=False),
+    sa.Column("phone", sa.String(20), nullable=False),
+    sa.Column("address", sa.String(200), nullable=False),
+    sa.Column("division_code", sa.String(6), nullable=False, index=True),
+    sa.Column("dibao", sa.Boolean, nullable=False),
+    sa.Column("tekun", sa.Boolean, nullable=False),
+    sa.Column("consent_at", UtcDateTime(), nullable=True),
+)
+
+reservations = sa.Table(
+    "reservations", metadata,
+    _id(),
+    sa.Column("unit_id", sa.Uuid, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("type_id", sa.Uuid, sa.ForeignKey("device_types.id"), nullable=False),
+    sa.Column("station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False),
+    sa.Column("borrower_id", sa.Uuid, sa.ForeignKey("borrowers.id"), nullable=True),
+    sa.Column("request_ref", sa.String(100), nullable=True, index=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("status", _enum(ReservationStatus), nullable=False),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+)
+_partial_unique("uq_reservations_held_unit", reservations, "unit_id",
+                reservations.c.status == "held")
+sa.Index("ix_reservations_status_expires", reservations.c.status, reservations.c.expires_at)
+sa.Index("ix_reservations_station_status", reservations.c.station_id, reservations.c.status)
+
+rentals = sa.Table(
+    "rentals", metadata,
+    _id(),
+    sa.Column("unit_id", sa.Uuid, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("type_id", sa.Uuid, sa.ForeignKey("device_types.id"), nullable=False),
+    sa.Column("station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False),
+    sa.Column("borrower_id", sa.Uuid, sa.ForeignKey("borrowers.id"), nullable=False),
+    sa.Column("checked_out_at", UtcDateTime(), nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("max_rental_days", sa.Integer, nullable=False),
+    sa.Column("daily_fee_fen", sa.BigInteger, nullable=False),
+    sa.Column("fee_fen", sa.BigInteger, nullable=False),
+    sa.Column("deposit_fen", sa.BigInteger, nullable=False),
+    sa.Column("waiver", _enum(WaiverReason), nullable=True),
+    sa.Column("status", _enum(RentalStatus), nullable=False),
+    sa.Column("logistics", _enum(Logistics), nullable=False),
+    sa.Column("override_by", sa.String(100), nullable=True),
+    sa.Column("override_reason", sa.String(500), nullable=True),
+    sa.Column("overdue_noticed_at", UtcDateTime(), nullable=True),
+    sa.Column("returned_at", UtcDateTime(), nullable=True),
+    sa.Column("return_condition", _enum(ConditionGrade, 1), nullable=True),
+    sa.Column("return_notes", sa.String(500), nullable=False),
+    sa.Column("damage_charge_fen", sa.BigInteger, nullable=False),
+    sa.Column("deposit_refund_fen", sa.BigInteger, nullable=False),
+)
+# THE rule of the issue: a unit is never rented twice, whatever races.
+_partial_unique("uq_rentals_active_unit", rentals, "unit_id", rentals.c.status == "active")
+sa.Index("ix_rentals_borrower_status", rentals.c.borrower_id, rentals.c.status)
+sa.Index("ix_rentals_station_status", rentals.c.station_id, rentals.c.status)
+sa.Index("ix_rentals_status_due", rentals.c.status, rentals.c.due_on)
+
+allocations = sa.Table(
+    "allocations", metadata,
+    _id(),
+    sa.Column("unit_id", sa.Uuid, sa.ForeignKey("units.id"), nullable=False, unique=True),
+    sa.Column("type_id", sa.Uuid, sa.ForeignKey("device_types.id"), nullable=False),
+    sa.Column("station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False, index=True),
+    sa.Column("borrower_id", sa.Uuid, sa.ForeignKey("borrowers.id"), nullable=True, index=True),
+    sa.Column("allocated_at", UtcDateTime(), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("eligibility", _enum(WaiverReason), nullable=True),
+    sa.Column("request_ref", sa.String(100), nullable=True, index=True),
+)
+
+transfers = sa.Table(
+    "transfers", metadata,
+    _id(),
+    sa.Column("unit_id", sa.Uuid, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("from_station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False,
+              index=True),
+    sa.Column("to_station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False,
+              index=True),
+    sa.Column("dispatched_at", UtcDateTime(), nullable=False),
+    sa.Column("note", sa.String(500), nullable=False),
+    sa.Column("status", _enum(TransferStatus), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=True),
+)
+_partial_unique("uq_transfers_in_transit_unit", transfers, "unit_id",
+                transfers.c.status == "in_transit")
+
+maintenance_tickets = sa.Table(
+    "maintenance_tickets", metadata,
+    _id(),
+    sa.Column("unit_id", sa.Uuid, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False, index=True),
+    sa.Column("fault", sa.String(500), nullable=False),
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
+    sa.Column("status", _enum(TicketStatus), nullable=False),
+    sa.Column("repair_cost_fen", sa.BigInteger, nullable=False),
+    sa.Column("resolution", sa.String(500), nullable=False),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+)
+_partial_unique("uq_maintenance_tickets_open_unit", maintenance_tickets, "unit_id",
+                maintenance_tickets.c.status.in_(["open", "in_repair"]))
+
+#: What the volunteers reported back for the visits this service asked for.
+visit_reports = sa.Table(
+    "visit_reports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("task_id", sa.Uuid, nullable=False),
+    sa.Column("source_kind", sa.String(30), nullable=False),
+    sa.Column("source_id", sa.String(100), nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),  # completed | auto_closed | failed
+    sa.Column("note", sa.String(500), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+)
+sa.Index("ix_visit_reports_source", visit_reports.c.source_kind, visit_reports.c.source_id)
+
+#: PIPL: who read a borrower's unmasked personal data, when and why.
+personal_data_reads = sa.Table(
+    "personal_data_reads", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("borrower_id", sa.Uuid, sa.ForeignKey("borrowers.id"), nullable=False,
+              index=True),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("purpose", sa.String(200), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+)
+
+_started = False
+
+
+def _reset_events(obj: Any, _ctx: Any) -> None:
+    obj.events = []
+
+
+def start_mappers() -> None:
+    """Map the domain classes onto the tables (idempotent)."""
+    global _started
+    if _started:
+        return
+    _started = True
+    r = mapper_registry
+    r.map_imperatively(Station, stations)
+    r.map_imperatively(DeviceType, device_types)
+    r.map_imperatively(Movement, unit_movements)
+    r.map_imperatively(Unit, units, properties={
+        "movements": relationship(Movement, order_by=unit_movements.c.at,
+                                  foreign_keys=[unit_movements.c.unit_id]),
+    })
+    r.map_imperatively(Borrower, borrowers)
+    r.map_imperatively(Reservation, reservations)
+    r.map_imperatively(Rental, rentals)
+    r.map_imperatively(Allocation, allocations)
+    r.map_imperatively(Transfer, transfers)
+    r.map_imperatively(MaintenanceTicket, maintenance_tickets)
+    for cls in (Station, DeviceType, Unit, Borrower, Reservation, Rental, Allocation,
+                Transfer, MaintenanceTicket):
+        sa.event.listen(cls, "load", _reset_events)

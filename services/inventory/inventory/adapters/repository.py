@@ -1,0 +1,216 @@
+"""Queries and row locks over the session of one unit of work.
+
+``FOR UPDATE`` takes a row lock on PostgreSQL and is ignored by SQLite, where the unit of
+work's ``BEGIN IMMEDIATE`` already serialises writers. ``SKIP LOCKED`` lets many clerks
+asking "any wheelchair at my station" each get a different free unit without waiting
+on one another.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from inventory.adapters import orm
+from inventory.domain.allocations import Allocation
+from inventory.domain.borrowers import Borrower
+from inventory.domain.catalogue import DeviceType, Station
+from inventory.domain.maintenance import MaintenanceTicket
+from inventory.domain.rentals import Rental, RentalStatus
+from inventory.domain.reservations import Reservation, ReservationStatus
+from inventory.domain.transfers import Transfer
+from inventory.domain.units import ConditionGrade, Unit, UnitStatus
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100
+
+
+class Repository:
+    """One repository for the service's aggregates (they share one session)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- generic --------------------------------------------------------------------
+    def add(self, obj: object) -> None:
+        self.session.add(obj)
+
+    def get(self, cls: type[T], obj_id: uuid.UUID, *, lock: bool = False) -> T | None:
+        if lock:
+            return self.session.get(cls, obj_id, with_for_update=True)
+        return self.session.get(cls, obj_id)
+
+    def page(self, stmt: sa.Select[Any], page: int, page_size: int) -> tuple[list[Any], int]:
+        """A page of ``stmt`` (ordered by the caller) and the total count."""
+        page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+        total = self.session.execute(
+            sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+        ).scalar_one()
+        rows = self.session.execute(
+            stmt.limit(page_size).offset((max(page, 1) - 1) * page_size)
+        ).scalars().all()
+        return list(rows), int(total)
+
+    # -- stations and catalogue -----------------------------------------------------
+    def stations_in_city(self, city_prefix: str) -> list[Station]:
+        stmt = sa.select(Station).where(orm.stations.c.division_code.startswith(city_prefix))
+        return list(self.session.execute(stmt).scalars())
+
+    def type_by_iso(self, iso_code: str) -> DeviceType | None:
+        stmt = sa.select(DeviceType).where(orm.device_types.c.iso_code == iso_code)
+        return self.session.execute(stmt).scalars().first()
+
+    # -- units ----------------------------------------------------------------------
+    def unit_by_tag(self, asset_tag: str, *, lock: bool = False) -> Unit | None:
+        stmt = sa.select(Unit).where(orm.units.c.asset_tag == asset_tag.strip().upper())
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.session.execute(stmt).scalars().first()
+
+    def pick_free_unit(self, type_id: uuid.UUID, station_id: uuid.UUID) -> Unit | None:
+        """Lock one available, issuable unit of the type at the station (best grade first),
+        skipping units another transaction has locked: concurrent picks never collide."""
+        u = orm.units.c
+        stmt = (
+            sa.select(Unit)
+            .where(u.type_id == type_id, u.current_station_id == station_id,
+                   u.status == UnitStatus.AVAILABLE.value, u.condition != ConditionGrade.D.value)
+            .order_by(u.condition, u.asset_tag)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.execute(stmt).scalars().first()
+
+    def free_units(self, type_id: uuid.UUID, station_ids: Iterable[uuid.UUID],
+                   *, lock: bool = False, limit: int = 50) -> list[Unit]:
+        """Available, issuable units of a type at the given stations (locked, skipping
+        units being taken by others, when ``lock``)."""
+        u = orm.units.c
+        stmt = (
+            sa.select(Unit)
+            .where(u.type_id == type_id, u.current_station_id.in_(list(station_ids)),
+                   u.status == UnitStatus.AVAILABLE.value, u.condition != ConditionGrade.D.value)
+            .order_by(u.condition, u.asset_tag)
+            .limit(limit)
+        )
+        if lock:
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list(self.session.execute(stmt).scalars())
+
+    def availability(self, type_id: uuid.UUID,
+                     station_ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, int]:
+        u = orm.units.c
+        stmt = (
+            sa.select(u.current_station_id, sa.func.count())
+            .where(u.type_id == type_id, u.status == UnitStatus.AVAILABLE.value,
+                   u.condition != ConditionGrade.D.value)
+            .group_by(u.current_station_id)
+        )
+        if station_ids is not None:
+            stmt = stmt.where(u.current_station_id.in_(list(station_ids)))
+        return {row[0]: int(row[1]) for row in self.session.execute(stmt)}
+
+    def stock_counts(self, station_ids: Sequence[uuid.UUID] | None) -> list[Any]:
+        u = orm.units.c
+        stmt = (
+            sa.select(u.current_station_id, u.type_id, u.status, sa.func.count())
+            .where(u.status.notin_([UnitStatus.ALLOCATED.value, UnitStatus.WRITTEN_OFF.value]))
+            .group_by(u.current_station_id, u.type_id, u.status)
+        )
+        if station_ids is not None:
+            stmt = stmt.where(u.current_station_id.in_(list(station_ids)))
+        return list(self.session.execute(stmt))
+
+    def units_with_history(self, station_ids: Sequence[uuid.UUID] | None) -> list[Unit]:
+        stmt = sa.select(Unit).options(selectinload(Unit.movements))  # type: ignore[arg-type]
+        if station_ids is not None:
+            stmt = stmt.where(orm.units.c.current_station_id.in_(list(station_ids)))
+        return list(self.session.execute(stmt).scalars())
+
+    def cleaning_done(self, now: datetime, limit: int) -> list[Unit]:
+        u = orm.units.c
+        stmt = (
+            sa.select(Unit)
+            .where(u.status == UnitStatus.CLEANING.value,
+                   sa.or_(u.cleaning_until.is_(None), u.cleaning_until <= now))
+            .limit(limit).with_for_update(skip_locked=True)
+        )
+        return list(self.session.execute(stmt).scalars())
+
+    def open_ticket_of(self, unit_id: uuid.UUID) -> MaintenanceTicket | None:
+        t = orm.maintenance_tickets.c
+        stmt = sa.select(MaintenanceTicket).where(
+            t.unit_id == unit_id, t.status.in_(["open", "in_repair"]))
+        return self.session.execute(stmt).scalars().first()
+
+    # -- borrowers ------------------------------------------------------------------
+    def borrower_by_certificate(self, number: str) -> Borrower | None:
+        stmt = sa.select(Borrower).where(orm.borrowers.c.certificate_number == number)
+        return self.session.execute(stmt).scalars().first()
+
+    def log_personal_read(self, borrower_id: uuid.UUID, actor: str, role: str,
+                          purpose: str, at: datetime) -> None:
+        self.session.execute(sa.insert(orm.personal_data_reads).values(
+            borrower_id=borrower_id, actor=actor, role=role, purpose=purpose, at=at))
+
+    # -- rentals and reservations ---------------------------------------------------
+    def open_rentals_of(self, borrower_id: uuid.UUID) -> list[Rental]:
+        r = orm.rentals.c
+        stmt = sa.select(Rental).where(r.borrower_id == borrower_id,
+                                       r.status == RentalStatus.ACTIVE.value)
+        return list(self.session.execute(stmt).scalars())
+
+    def overdue_unnoticed(self, today: date, limit: int) -> list[Rental]:
+        r = orm.rentals.c
+        stmt = (
+            sa.select(Rental)
+            .where(r.status == RentalStatus.ACTIVE.value, r.due_on < today,
+                   r.overdue_noticed_at.is_(None))
+            .order_by(r.due_on).limit(limit).with_for_update(skip_locked=True)
+        )
+        return list(self.session.execute(stmt).scalars())
+
+    def held_reservation_of_unit(self, unit_id: uuid.UUID) -> Reservation | None:
+        r = orm.reservations.c
+        stmt = sa.select(Reservation).where(r.unit_id == unit_id,
+                                            r.status == ReservationStatus.HELD.value)
+        return self.session.execute(stmt).scalars().first()
+
+    def reservations_for_request(self, request_ref: str) -> list[Reservation]:
+        stmt = sa.select(Reservation).where(orm.reservations.c.request_ref == request_ref)
+        return list(self.session.execute(stmt).scalars())
+
+    def expired_holds(self, now: datetime, limit: int) -> list[Reservation]:
+        r = orm.reservations.c
+        stmt = (
+            sa.select(Reservation)
+            .where(r.status == ReservationStatus.HELD.value, r.expires_at <= now)
+            .order_by(r.expires_at).limit(limit).with_for_update(skip_locked=True)
+        )
+        return list(self.session.execute(stmt).scalars())
+
+    # -- allocations / transfers -----------------------------------------------------
+    def allocation_for_request(self, request_ref: str) -> Allocation | None:
+        stmt = sa.select(Allocation).where(orm.allocations.c.request_ref == request_ref)
+        return self.session.execute(stmt).scalars().first()
+
+    def transfer_in_transit(self, unit_id: uuid.UUID) -> Transfer | None:
+        t = orm.transfers.c
+        stmt = sa.select(Transfer).where(t.unit_id == unit_id, t.status == "in_transit")
+        return self.session.execute(stmt).scalars().first()
+
+    # -- visits ---------------------------------------------------------------------
+    def record_visit(self, **values: Any) -> None:
+        self.session.execute(sa.insert(orm.visit_reports).values(**values))
+
+    def visits_for(self, kind: str, source_id: str) -> list[dict[str, Any]]:
+        v = orm.visit_reports.c
+        stmt = (sa.select(orm.visit_reports)
+                .where(v.source_kind == kind, v.source_id == source_id).order_by(v.id))
+        return [dict(row._mapping) for row in self.session.execute(stmt)]

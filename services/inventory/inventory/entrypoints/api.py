@@ -1,0 +1,587 @@
+# mypy: disable-error-code="untyped-decorator"
+"""HTTP API (flask-smorest). Views are thin: parse, call the use case, dump.
+
+Roles: ``clerk`` and ``supervisor`` act at the stations in their token, ``staff`` at every
+station; every other role gets 403. Objects of stations outside the caller's scope are
+404 (their existence does not leak); actions at a station the caller does not serve 403.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from svckit.http.app import ProblemSchema, current_principal
+from svckit.service import ServiceContext
+
+from inventory.entrypoints import schemas as s
+from inventory.service_layer import borrowers as borrower_uc
+from inventory.service_layer import catalogue as catalogue_uc
+from inventory.service_layer import queries
+from inventory.service_layer import rentals as rental_uc
+from inventory.service_layer import stock as stock_uc
+from inventory.service_layer.uow import InventoryUoW
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _uow() -> InventoryUoW:
+    ctx: ServiceContext = current_app.extensions["svckit.context"]
+    uow = ctx.uow()
+    assert isinstance(uow, InventoryUoW)
+    return uow
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _page(args: dict[str, Any]) -> queries.Page:
+    return queries.Page(args.pop("page"), args.pop("page_size"))
+
+
+def problems(blp: Blueprint, *codes: int) -> Callable[[F], F]:
+    """Document the problem+json answers an operation can give."""
+    def deco(fn: F) -> F:
+        for code in codes:
+            fn = blp.alt_response(code, schema=ProblemSchema,
+                                  content_type="application/problem+json")(fn)
+        return fn
+    return deco
+
+
+# -- stations ---------------------------------------------------------------------------
+stations = Blueprint("stations", __name__, url_prefix="/stations",
+                     description="辅具租赁服务站 Rental stations (staff maintain them)")
+
+
+@stations.route("")
+class StationsView(MethodView):
+    @stations.arguments(s.StationListArgs, location="query")
+    @stations.response(200, s.StationPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List stations (any role of this service)."""
+        page = _page(args)
+        return queries.list_stations(_uow(), current_principal(), page, args.get("division_code"))
+
+    @stations.arguments(s.StationIn)
+    @stations.response(201, s.StationOut)
+    @problems(stations, 403, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create a station (staff)."""
+        return catalogue_uc.create_station(_uow(), current_principal(),
+                                           catalogue_uc.NewStation(**data))
+
+
+@stations.route("/<uuid:station_id>")
+class StationView(MethodView):
+    @stations.response(200, s.StationOut)
+    @problems(stations, 404)
+    def get(self, station_id: uuid.UUID) -> Any:
+        """One station."""
+        return queries.get_station(_uow(), current_principal(), station_id)
+
+    @stations.arguments(s.StationPatch)
+    @stations.response(200, s.StationOut)
+    @problems(stations, 403, 404, 422)
+    def patch(self, data: dict[str, Any], station_id: uuid.UUID) -> Any:
+        """Change a station's details or (de)activate it (staff)."""
+        return catalogue_uc.update_station(_uow(), current_principal(), station_id, data)
+
+
+# -- device types -----------------------------------------------------------------------
+types = Blueprint("device_types", __name__, url_prefix="/device-types",
+                  description="辅具目录 Device types (ISO 9999 / GB/T 16432)")
+
+
+@types.route("")
+class TypesView(MethodView):
+    @types.arguments(s.PageArgs, location="query")
+    @types.response(200, s.DeviceTypePage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List the catalogue."""
+        return queries.list_types(_uow(), current_principal(), _page(args))
+
+    @types.arguments(s.DeviceTypeIn)
+    @types.response(201, s.DeviceTypeOut)
+    @problems(types, 403, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add a device type (staff)."""
+        return catalogue_uc.create_device_type(_uow(), current_principal(),
+                                               catalogue_uc.NewDeviceType(**data))
+
+
+@types.route("/<uuid:type_id>")
+class TypeView(MethodView):
+    @types.response(200, s.DeviceTypeOut)
+    @problems(types, 404)
+    def get(self, type_id: uuid.UUID) -> Any:
+        """One device type."""
+        return queries.get_type(_uow(), current_principal(), type_id)
+
+
+# -- units ------------------------------------------------------------------------------
+units = Blueprint("units", __name__, url_prefix="/units",
+                  description="设备 Units: one asset tag each, with their movement history")
+
+
+@units.route("")
+class UnitsView(MethodView):
+    @units.arguments(s.UnitListArgs, location="query")
+    @units.response(200, s.UnitPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List units at the caller's stations (staff: all)."""
+        page = _page(args)
+        return queries.list_units(_uow(), current_principal(), page, **args)
+
+    @units.arguments(s.UnitIn)
+    @units.response(201, s.UnitOut)
+    @problems(units, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Take a unit into stock at a station."""
+        return stock_uc.register_unit(_uow(), current_principal(), stock_uc.NewUnit(**data),
+                                      now=_now())
+
+
+@units.route("/<uuid:unit_id>")
+class UnitView(MethodView):
+    @units.response(200, s.UnitOut)
+    @problems(units, 404)
+    def get(self, unit_id: uuid.UUID) -> Any:
+        """One unit."""
+        return stock_uc.get_unit(_uow(), current_principal(), unit_id)
+
+
+@units.route("/by-tag/<string:asset_tag>")
+class UnitByTagView(MethodView):
+    @units.response(200, s.UnitOut)
+    @problems(units, 404)
+    def get(self, asset_tag: str) -> Any:
+        """The unit a QR label names."""
+        return stock_uc.unit_by_tag(_uow(), current_principal(), asset_tag)
+
+
+@units.route("/<uuid:unit_id>/movements")
+class MovementsView(MethodView):
+    @units.arguments(s.PageArgs, location="query")
+    @units.response(200, s.MovementPage)
+    @problems(units, 404)
+    def get(self, args: dict[str, Any], unit_id: uuid.UUID) -> dict[str, Any]:
+        """The unit's append-only history of status and place."""
+        principal = current_principal()
+        unit = stock_uc.get_unit(_uow(), principal, unit_id)
+        return queries.unit_movements(_uow(), principal, unit, _page(args))
+
+
+@units.route("/<uuid:unit_id>/write-off")
+class WriteOffView(MethodView):
+    @units.arguments(s.WriteOffIn)
+    @units.response(200, s.UnitOut)
+    @problems(units, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], unit_id: uuid.UUID) -> Any:
+        """报废: take a unit out of stock for good (supervisor or staff)."""
+        return stock_uc.write_off_unit(_uow(), current_principal(), unit_id, data["reason"],
+                                       now=_now())
+
+
+@units.route("/availability")
+class AvailabilityView(MethodView):
+    @units.arguments(s.AvailabilityArgs, location="query")
+    @units.response(200, s.AvailabilityListOut)
+    @problems(units, 422)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Free units of a type per station; with a division, the stations of its city that
+        have one, nearest first."""
+        return {"items": queries.availability(_uow(), current_principal(), args["type_id"],
+                                              args.get("division_code"))}
+
+
+# -- borrowers --------------------------------------------------------------------------
+borrowers = Blueprint("borrowers", __name__, url_prefix="/borrowers",
+                      description="借用人 Borrowers (certificate holders); masked unless asked")
+
+
+@borrowers.route("")
+class BorrowersView(MethodView):
+    @borrowers.arguments(s.BorrowerListArgs, location="query")
+    @borrowers.response(200, s.BorrowerPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List borrowers (masked)."""
+        page = _page(args)
+        return queries.list_borrowers(_uow(), current_principal(), page,
+                                      args.get("division_code"))
+
+    @borrowers.arguments(s.BorrowerIn)
+    @borrowers.response(201, s.BorrowerOut)
+    @problems(borrowers, 403, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Register a certificate holder; category and grade come from the number."""
+        return borrower_uc.register_borrower(_uow(), current_principal(),
+                                             borrower_uc.NewBorrower(**data), now=_now())
+
+
+@borrowers.route("/lookup")
+class LookupView(MethodView):
+    @borrowers.arguments(s.LookupIn)
+    @borrowers.response(200, s.BorrowerOut)
+    @problems(borrowers, 404, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Find a borrower by certificate number (in the body, never in a URL)."""
+        return borrower_uc.lookup(_uow(), current_principal(), data["certificate_number"])
+
+
+@borrowers.route("/<uuid:borrower_id>")
+class BorrowerView(MethodView):
+    @borrowers.response(200, s.BorrowerOut)
+    @problems(borrowers, 404)
+    def get(self, borrower_id: uuid.UUID) -> Any:
+        """One borrower (masked)."""
+        return borrower_uc.get_borrower(_uow(), current_principal(), borrower_id)
+
+    @borrowers.arguments(s.BorrowerPatch)
+    @borrowers.response(200, s.BorrowerOut)
+    @problems(borrowers, 404, 422)
+    def patch(self, data: dict[str, Any], borrower_id: uuid.UUID) -> Any:
+        """Change contact details, hardship flags or consent."""
+        return borrower_uc.update_borrower(_uow(), current_principal(), borrower_id, data,
+                                           now=_now())
+
+
+@borrowers.route("/<uuid:borrower_id>/personal")
+class PersonalView(MethodView):
+    @borrowers.arguments(s.PersonalArgs, location="query")
+    @borrowers.response(200, s.BorrowerPersonalOut)
+    @problems(borrowers, 404, 422)
+    def get(self, args: dict[str, Any], borrower_id: uuid.UUID) -> Any:
+        """The unmasked record; the read is logged with its purpose (PIPL)."""
+        return borrower_uc.read_personal(_uow(), current_principal(), borrower_id,
+                                         args["purpose"], now=_now())
+
+
+# -- reservations -----------------------------------------------------------------------
+reservations = Blueprint("reservations", __name__, url_prefix="/reservations",
+                         description="预约 Holds of a unit for a borrower until an expiry")
+
+
+@reservations.route("")
+class ReservationsView(MethodView):
+    @reservations.arguments(s.ReservationListArgs, location="query")
+    @reservations.response(200, s.ReservationPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List holds at the caller's stations."""
+        page = _page(args)
+        return queries.list_reservations(_uow(), current_principal(), page, **args)
+
+    @reservations.arguments(s.ReservationIn)
+    @reservations.response(201, s.ReservationOut)
+    @problems(reservations, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Hold a unit (a named one, or any free unit of a type) at a station."""
+        return stock_uc.reserve(_uow(), current_principal(), stock_uc.Reserve(**data),
+                                now=_now())
+
+
+@reservations.route("/<uuid:reservation_id>")
+class ReservationView(MethodView):
+    @reservations.response(200, s.ReservationOut)
+    @problems(reservations, 404)
+    def get(self, reservation_id: uuid.UUID) -> Any:
+        """One hold."""
+        return stock_uc.get_reservation(_uow(), current_principal(), reservation_id)
+
+
+@reservations.route("/<uuid:reservation_id>/cancel")
+class CancelReservationView(MethodView):
+    @reservations.arguments(s.CancelIn)
+    @reservations.response(200, s.ReservationOut)
+    @problems(reservations, 404, 409)
+    def post(self, _data: dict[str, Any], reservation_id: uuid.UUID) -> Any:
+        """Cancel a hold; the unit is free again."""
+        return stock_uc.cancel_reservation(_uow(), current_principal(), reservation_id,
+                                           now=_now())
+
+
+# -- rentals ----------------------------------------------------------------------------
+rentals = Blueprint("rentals", __name__, url_prefix="/rentals",
+                    description="租赁 Check-out, extension, return, loss, delivery and pickup")
+
+
+@rentals.route("")
+class RentalsView(MethodView):
+    @rentals.arguments(s.RentalListArgs, location="query")
+    @rentals.response(200, s.RentalPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List rentals of the caller's stations."""
+        page = _page(args)
+        return queries.list_rentals(_uow(), current_principal(), page, **args)
+
+    @rentals.arguments(s.CheckOutIn)
+    @rentals.response(201, s.RentalOut)
+    @problems(rentals, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Check a unit out: by type (any free unit), unit id, asset tag or reservation."""
+        return rental_uc.check_out(_uow(), current_principal(), rental_uc.CheckOut(**data),
+                                   now=_now())
+
+
+@rentals.route("/<uuid:rental_id>")
+class RentalView(MethodView):
+    @rentals.response(200, s.RentalDetailOut)
+    @problems(rentals, 404)
+    def get(self, rental_id: uuid.UUID) -> Any:
+        """One rental, with what volunteers reported about its delivery and pickup."""
+        rental = rental_uc.get_rental(_uow(), current_principal(), rental_id)
+        out = {name: getattr(rental, name) for name in s.RentalOut().fields}
+        out["visits"] = queries.visits_for_rental(_uow(), rental.id)
+        return out
+
+
+@rentals.route("/<uuid:rental_id>/extend")
+class ExtendView(MethodView):
+    @rentals.arguments(s.ExtendIn)
+    @rentals.response(200, s.RentalOut)
+    @problems(rentals, 404, 409, 422)
+    def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
+        """Move the due date later (within the type's maximum)."""
+        return rental_uc.extend(_uow(), current_principal(), rental_id, data["due_on"],
+                                now=_now())
+
+
+@rentals.route("/<uuid:rental_id>/return")
+class ReturnView(MethodView):
+    @rentals.arguments(s.ReturnIn)
+    @rentals.response(200, s.RentalOut)
+    @problems(rentals, 404, 409, 422)
+    def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
+        """Take the unit back, graded; refund = deposit - damage charge."""
+        return rental_uc.return_rental(_uow(), current_principal(), rental_id,
+                                       rental_uc.Return(**data), now=_now())
+
+
+@rentals.route("/<uuid:rental_id>/lost")
+class LostView(MethodView):
+    @rentals.arguments(s.LostIn)
+    @rentals.response(200, s.RentalOut)
+    @problems(rentals, 404, 409, 422)
+    def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
+        """The unit is lost: deposit kept, unit written off."""
+        return rental_uc.report_lost(_uow(), current_principal(), rental_id, data["reason"],
+                                     now=_now())
+
+
+@rentals.route("/<uuid:rental_id>/delivery")
+class DeliveryView(MethodView):
+    @rentals.arguments(s.VisitIn)
+    @rentals.response(200, s.RentalOut)
+    @problems(rentals, 404, 409)
+    def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
+        """Ask volunteers to deliver the unit to the borrower's home."""
+        return rental_uc.request_delivery(_uow(), current_principal(), rental_id, now=_now(),
+                                          window_end=data["window_end"])
+
+
+@rentals.route("/<uuid:rental_id>/delivery/cancel")
+class CancelDeliveryView(MethodView):
+    @rentals.arguments(s.CancelIn)
+    @rentals.response(200, s.RentalOut)
+    @problems(rentals, 404, 409)
+    def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
+        """Call the delivery off (e.g. collected in person)."""
+        return rental_uc.cancel_delivery(_uow(), current_principal(), rental_id,
+                                         data["reason"], now=_now())
+
+
+@rentals.route("/<uuid:rental_id>/pickup")
+class PickupView(MethodView):
+    @rentals.arguments(s.VisitIn)
+    @rentals.response(200, s.RentalOut)
+    @problems(rentals, 404, 409)
+    def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
+        """Ask volunteers to pick the unit up from the borrower's home."""
+        return rental_uc.request_pickup(_uow(), current_principal(), rental_id, now=_now(),
+                                        window_end=data["window_end"])
+
+
+# -- allocations ------------------------------------------------------------------------
+allocations = Blueprint("allocations", __name__, url_prefix="/allocations",
+                        description="发放 Free allocation: a unit given for good")
+
+
+@allocations.route("")
+class AllocationsView(MethodView):
+    @allocations.arguments(s.StationFilterArgs, location="query")
+    @allocations.response(200, s.AllocationPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List allocations of the caller's stations."""
+        page = _page(args)
+        return queries.list_allocations(_uow(), current_principal(), page, **args)
+
+    @allocations.arguments(s.AllocateIn)
+    @allocations.response(201, s.AllocationOut)
+    @problems(allocations, 404, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Give a unit to an eligible person (fitting first, rental as a supplement)."""
+        return stock_uc.allocate(_uow(), current_principal(), stock_uc.Allocate(**data),
+                                 now=_now())
+
+
+@allocations.route("/<uuid:allocation_id>")
+class AllocationView(MethodView):
+    @allocations.response(200, s.AllocationOut)
+    @problems(allocations, 404)
+    def get(self, allocation_id: uuid.UUID) -> Any:
+        """One allocation."""
+        return stock_uc.get_allocation(_uow(), current_principal(), allocation_id)
+
+
+# -- transfers --------------------------------------------------------------------------
+transfers = Blueprint("transfers", __name__, url_prefix="/transfers",
+                      description="调拨 Transfers between stations")
+
+
+@transfers.route("")
+class TransfersView(MethodView):
+    @transfers.arguments(s.TransferListArgs, location="query")
+    @transfers.response(200, s.TransferPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Transfers from or to the caller's stations."""
+        page = _page(args)
+        return queries.list_transfers(_uow(), current_principal(), page, **args)
+
+    @transfers.arguments(s.TransferIn)
+    @transfers.response(201, s.TransferOut)
+    @problems(transfers, 404, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Send an available unit to another station (in transit until received)."""
+        return stock_uc.dispatch(_uow(), current_principal(), data["unit_id"],
+                                 data["to_station_id"], data["note"], now=_now())
+
+
+@transfers.route("/<uuid:transfer_id>")
+class TransferView(MethodView):
+    @transfers.response(200, s.TransferOut)
+    @problems(transfers, 404)
+    def get(self, transfer_id: uuid.UUID) -> Any:
+        """One transfer."""
+        return stock_uc.get_transfer(_uow(), current_principal(), transfer_id)
+
+
+@transfers.route("/<uuid:transfer_id>/receive")
+class ReceiveView(MethodView):
+    @transfers.arguments(s.ReceiveIn)
+    @transfers.response(200, s.TransferOut)
+    @problems(transfers, 403, 404, 409)
+    def post(self, data: dict[str, Any], transfer_id: uuid.UUID) -> Any:
+        """Receive at the destination (any other station is refused with 409)."""
+        return stock_uc.receive(_uow(), current_principal(), transfer_id, data["station_id"],
+                                now=_now())
+
+
+# -- maintenance ------------------------------------------------------------------------
+maintenance = Blueprint("maintenance", __name__, url_prefix="/maintenance-tickets",
+                        description="维修 Repair tickets")
+
+
+@maintenance.route("")
+class TicketsView(MethodView):
+    @maintenance.arguments(s.TicketListArgs, location="query")
+    @maintenance.response(200, s.TicketPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Tickets of the caller's stations."""
+        page = _page(args)
+        return queries.list_tickets(_uow(), current_principal(), page, **args)
+
+    @maintenance.arguments(s.TicketIn)
+    @maintenance.response(201, s.TicketOut)
+    @problems(maintenance, 404, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Open a repair ticket (the unit goes to maintenance)."""
+        return stock_uc.open_ticket(_uow(), current_principal(), data["unit_id"], data["fault"],
+                                    now=_now())
+
+
+@maintenance.route("/<uuid:ticket_id>")
+class TicketView(MethodView):
+    @maintenance.response(200, s.TicketOut)
+    @problems(maintenance, 404)
+    def get(self, ticket_id: uuid.UUID) -> Any:
+        """One ticket."""
+        return stock_uc.get_ticket(_uow(), current_principal(), ticket_id)
+
+
+@maintenance.route("/<uuid:ticket_id>/start")
+class StartRepairView(MethodView):
+    @maintenance.arguments(s.NoteIn)
+    @maintenance.response(200, s.TicketOut)
+    @problems(maintenance, 404, 409)
+    def post(self, _data: dict[str, Any], ticket_id: uuid.UUID) -> Any:
+        """The repair has started."""
+        return stock_uc.start_repair(_uow(), current_principal(), ticket_id)
+
+
+@maintenance.route("/<uuid:ticket_id>/resolve")
+class ResolveView(MethodView):
+    @maintenance.arguments(s.ResolveIn)
+    @maintenance.response(200, s.TicketOut)
+    @problems(maintenance, 404, 409, 422)
+    def post(self, data: dict[str, Any], ticket_id: uuid.UUID) -> Any:
+        """Repaired: the unit is available again with its new grade (A-C)."""
+        return stock_uc.resolve_ticket(_uow(), current_principal(), ticket_id,
+                                       data["condition"], data["repair_cost_fen"],
+                                       data["resolution"], now=_now())
+
+
+@maintenance.route("/<uuid:ticket_id>/write-off")
+class TicketWriteOffView(MethodView):
+    @maintenance.arguments(s.TicketWriteOffIn)
+    @maintenance.response(200, s.TicketOut)
+    @problems(maintenance, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], ticket_id: uuid.UUID) -> Any:
+        """Beyond repair: write the unit off (supervisor or staff)."""
+        return stock_uc.write_off_ticket(_uow(), current_principal(), ticket_id,
+                                         data["reason"], data["repair_cost_fen"], now=_now())
+
+
+# -- reports ----------------------------------------------------------------------------
+reports = Blueprint("reports", __name__, url_prefix="/reports",
+                    description="报表 Reports (JSON) over the caller's stations")
+
+
+@reports.route("/stock")
+class StockReportView(MethodView):
+    @reports.arguments(s.StockArgs, location="query")
+    @reports.response(200, s.StockReportOut)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Units in stock by station and type, counted by status."""
+        return {"items": queries.stock_report(_uow(), current_principal(),
+                                              args["station_id"])}
+
+
+@reports.route("/utilisation")
+class UtilisationView(MethodView):
+    @reports.arguments(s.UtilisationArgs, location="query")
+    @reports.response(200, s.UtilisationOut)
+    @problems(reports, 422)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Per type: time rented / time in stock over a period (default 30 days)."""
+        return queries.utilisation_report(_uow(), current_principal(), args["start"],
+                                          args["end"], now=_now())
+
+
+@reports.route("/overdue")
+class OverdueView(MethodView):
+    @reports.arguments(s.PageArgs, location="query")
+    @reports.response(200, s.OverduePage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Active rentals past their due date, longest overdue first."""
+        return queries.overdue_report(_uow(), current_principal(), _page(args), now=_now())
+
+
+def blueprints(_ctx: ServiceContext) -> list[Blueprint]:
+    return [stations, types, units, borrowers, reservations, rentals, allocations, transfers,
+            maintenance, reports]

@@ -1,0 +1,504 @@
+"""Request and response schemas (marshmallow). Unknown fields are refused (the default).
+
+Responses dump the domain objects directly. Personal data is masked in every response
+except ``BorrowerPersonalOut``, served by the one endpoint that exists to show it (and
+logs the read).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from svckit.domain.division import name_of
+
+MAX_PAGE_SIZE = 100
+GRADES = ["A", "B", "C", "D"]
+
+
+
+def Fen(**kw: Any) -> fields.Integer:
+    """Money: an int of fen (the domain checks the range)."""
+    return fields.Integer(strict=True, **kw)
+
+
+def Reason(**kw: Any) -> fields.String:
+    return fields.String(validate=validate.Length(max=500), **kw)
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+
+
+def paged(item: type[Schema], name: str) -> type[Schema]:
+    """``{"items": [...], "total": n, "page": p, "page_size": s}`` of ``item``."""
+    return type(name, (Schema,), {
+        "items": fields.List(fields.Nested(item), required=True),
+        "total": fields.Integer(required=True),
+        "page": fields.Integer(required=True),
+        "page_size": fields.Integer(required=True),
+    })
+
+
+# -- stations and catalogue ---------------------------------------------------------------
+
+class StationIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(max=100))
+    division_code = fields.String(required=True, metadata={"example": "371502"})
+    address = fields.String(required=True, validate=validate.Length(max=200))
+    phone = fields.String(required=True, metadata={"example": "0635-8241234"})
+    opening_days = fields.List(fields.Integer(), required=True,
+                               metadata={"description": "ISO weekdays, 1 = Monday"})
+    active = fields.Boolean(load_default=True)
+
+
+class StationPatch(Schema):
+    name = fields.String(validate=validate.Length(max=100))
+    division_code = fields.String()
+    address = fields.String(validate=validate.Length(max=200))
+    phone = fields.String()
+    opening_days = fields.List(fields.Integer())
+    active = fields.Boolean()
+
+
+class StationOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    division_code = fields.String()
+    division_name = fields.Function(lambda s: name_of(s.division_code))
+    address = fields.String()
+    phone = fields.String()
+    opening_days = fields.List(fields.Integer())
+    active = fields.Boolean()
+
+
+class StationListArgs(PageArgs):
+    division_code = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+
+
+class DeviceTypeIn(Schema):
+    iso_code = fields.String(required=True, metadata={"example": "12 22 03"})
+    name_zh = fields.String(required=True, validate=validate.Length(max=100))
+    mode = fields.String(required=True, validate=validate.OneOf(["rentable", "allocate_only"]))
+    daily_fee_fen = Fen(load_default=0)
+    deposit_fen = Fen(load_default=0)
+    max_rental_days = fields.Integer(strict=True, load_default=None, allow_none=True)
+    cleaning_buffer_hours = fields.Integer(strict=True, load_default=0)
+    specs = fields.Dict(keys=fields.String(validate=validate.Length(max=50)),
+                        values=fields.String(validate=validate.Length(max=200)),
+                        load_default=dict, validate=validate.Length(max=30))
+
+
+class DeviceTypeOut(Schema):
+    id = fields.UUID()
+    iso_code = fields.String()
+    name_zh = fields.String()
+    mode = fields.String()
+    daily_fee_fen = fields.Integer()
+    deposit_fen = fields.Integer()
+    max_rental_days = fields.Integer(allow_none=True)
+    cleaning_buffer_hours = fields.Integer()
+    specs = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+# -- units ----------------------------------------------------------------------------
+
+class UnitIn(Schema):
+    asset_tag = fields.String(required=True, metadata={"example": "LC-WC-0001"})
+    serial = fields.String(required=True)
+    type_id = fields.UUID(required=True)
+    station_id = fields.UUID(required=True)
+    condition = fields.String(required=True, validate=validate.OneOf(GRADES))
+    acquisition = fields.String(required=True, validate=validate.OneOf(["purchase", "donation"]))
+    acquired_on = fields.Date(required=True)
+    cost_fen = Fen(required=True)
+
+
+class UnitOut(Schema):
+    id = fields.UUID()
+    asset_tag = fields.String()
+    serial = fields.String()
+    type_id = fields.UUID()
+    home_station_id = fields.UUID()
+    current_station_id = fields.UUID()
+    condition = fields.String()
+    acquisition = fields.String()
+    acquired_on = fields.Date()
+    cost_fen = fields.Integer()
+    status = fields.String()
+    cleaning_until = fields.AwareDateTime(allow_none=True)
+
+
+class UnitListArgs(PageArgs):
+    station_id = fields.UUID()
+    type_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf([
+        "available", "reserved", "rented", "in_transit", "cleaning", "maintenance",
+        "allocated", "written_off"]))
+
+
+class MovementOut(Schema):
+    id = fields.UUID()
+    at = fields.AwareDateTime()
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    from_station_id = fields.UUID(allow_none=True)
+    to_station_id = fields.UUID()
+    reference = fields.UUID(allow_none=True)
+    note = fields.String()
+
+
+class WriteOffIn(Schema):
+    reason = Reason(required=True)
+
+
+class AvailabilityArgs(Schema):
+    type_id = fields.UUID(required=True)
+    division_code = fields.String(metadata={
+        "description": "the household's division: only stations of its city, nearest first"})
+
+
+class AvailabilityOut(Schema):
+    station_id = fields.UUID()
+    station_name = fields.String()
+    division_code = fields.String()
+    same_county = fields.Boolean()
+    available = fields.Integer()
+
+
+# -- borrowers ------------------------------------------------------------------------
+
+def _mask_name(name: str) -> str:
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+class BorrowerIn(Schema):
+    certificate_number = fields.String(required=True, validate=validate.Length(max=40),
+                                       metadata={"example": "37150219800101001X42"})
+    name = fields.String(required=True, validate=validate.Length(max=50))
+    phone = fields.String(required=True, validate=validate.Length(max=20))
+    address = fields.String(required=True, validate=validate.Length(max=200))
+    division_code = fields.String(required=True)
+    dibao = fields.Boolean(load_default=False, metadata={"description": "低保"})
+    tekun = fields.Boolean(load_default=False, metadata={"description": "特困"})
+    consent = fields.Boolean(load_default=False,
+                             metadata={"description": "signed the PIPL consent now"})
+
+
+class BorrowerPatch(Schema):
+    name = fields.String(validate=validate.Length(max=50))
+    phone = fields.String(validate=validate.Length(max=20))
+    address = fields.String(validate=validate.Length(max=200))
+    division_code = fields.String()
+    dibao = fields.Boolean()
+    tekun = fields.Boolean()
+    consent = fields.Boolean()
+
+
+class LookupIn(Schema):
+    certificate_number = fields.String(required=True, validate=validate.Length(max=40))
+
+
+class PersonalArgs(Schema):
+    purpose = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                            metadata={"description": "why the unmasked record is needed"})
+
+
+class BorrowerOut(Schema):
+    id = fields.UUID()
+    certificate_masked = fields.Function(lambda b: b.masked_certificate)
+    category = fields.Function(lambda b: int(b.category))
+    category_label = fields.Function(lambda b: b.category.label_zh)
+    grade = fields.Function(lambda b: b.grade)
+    severe = fields.Function(lambda b: b.is_severe)
+    name_masked = fields.Function(lambda b: _mask_name(b.name))
+    phone_masked = fields.Function(lambda b: b.masked_phone)
+    division_code = fields.String()
+    dibao = fields.Boolean()
+    tekun = fields.Boolean()
+    consent_at = fields.AwareDateTime(allow_none=True)
+    waiver = fields.Function(lambda b: b.waiver.value if b.waiver else None)
+
+
+class BorrowerPersonalOut(BorrowerOut):
+    certificate_number = fields.String()
+    name = fields.String()
+    phone = fields.String()
+    address = fields.String()
+
+
+class BorrowerListArgs(PageArgs):
+    division_code = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+
+
+# -- reservations -----------------------------------------------------------------------
+
+class ReservationIn(Schema):
+    station_id = fields.UUID(required=True)
+    borrower_id = fields.UUID(required=True)
+    type_id = fields.UUID(load_default=None)
+    unit_id = fields.UUID(load_default=None)
+    expires_at = fields.AwareDateTime(load_default=None, metadata={
+        "description": "default 48 hours from now, at most 14 days"})
+
+
+class ReservationOut(Schema):
+    id = fields.UUID()
+    unit_id = fields.UUID()
+    type_id = fields.UUID()
+    station_id = fields.UUID()
+    borrower_id = fields.UUID(allow_none=True)
+    request_ref = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    status = fields.String()
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class ReservationListArgs(PageArgs):
+    station_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(["held", "fulfilled", "cancelled",
+                                                    "expired"]))
+
+
+class NoteIn(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+# -- rentals ----------------------------------------------------------------------------
+
+class CheckOutIn(Schema):
+    station_id = fields.UUID(required=True)
+    borrower_id = fields.UUID(required=True)
+    due_on = fields.Date(required=True)
+    type_id = fields.UUID(load_default=None, metadata={"description": "any free unit of it"})
+    unit_id = fields.UUID(load_default=None)
+    asset_tag = fields.String(load_default=None, validate=validate.Length(max=32))
+    reservation_id = fields.UUID(load_default=None)
+    home_delivery = fields.Boolean(load_default=False)
+    delivery_by = fields.AwareDateTime(load_default=None)
+    override_reason = Reason(load_default=None, metadata={
+        "description": "supervisor only: lend although the borrower has an overdue rental"})
+
+
+class RentalOut(Schema):
+    id = fields.UUID()
+    unit_id = fields.UUID()
+    type_id = fields.UUID()
+    station_id = fields.UUID()
+    borrower_id = fields.UUID()
+    checked_out_at = fields.AwareDateTime()
+    due_on = fields.Date()
+    max_rental_days = fields.Integer()
+    daily_fee_fen = fields.Integer()
+    fee_fen = fields.Integer()
+    deposit_fen = fields.Integer()
+    waiver = fields.String(allow_none=True)
+    status = fields.String()
+    logistics = fields.String()
+    override_by = fields.String(allow_none=True)
+    override_reason = fields.String(allow_none=True)
+    overdue_noticed_at = fields.AwareDateTime(allow_none=True)
+    returned_at = fields.AwareDateTime(allow_none=True)
+    return_condition = fields.String(allow_none=True)
+    return_notes = fields.String()
+    damage_charge_fen = fields.Integer()
+    deposit_refund_fen = fields.Integer()
+
+
+class VisitOut(Schema):
+    task_id = fields.UUID()
+    source_kind = fields.String()
+    outcome = fields.String()
+    note = fields.String()
+    at = fields.AwareDateTime()
+
+
+class RentalDetailOut(RentalOut):
+    visits = fields.List(fields.Nested(VisitOut))
+
+
+class RentalListArgs(PageArgs):
+    station_id = fields.UUID()
+    borrower_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(["active", "returned", "lost"]))
+
+
+class ExtendIn(Schema):
+    due_on = fields.Date(required=True)
+
+
+class ReturnIn(Schema):
+    condition = fields.String(required=True, validate=validate.OneOf(GRADES))
+    notes = fields.String(load_default="", validate=validate.Length(max=500))
+    damage_charge_fen = Fen(load_default=0)
+
+
+class LostIn(Schema):
+    reason = Reason(required=True)
+
+
+class VisitIn(Schema):
+    window_end = fields.AwareDateTime(load_default=None,
+                                      metadata={"description": "default: 48 hours"})
+
+
+class CancelIn(Schema):
+    reason = Reason(load_default="")
+
+
+# -- allocations, transfers, maintenance ----------------------------------------------
+
+class AllocateIn(Schema):
+    unit_id = fields.UUID(required=True)
+    borrower_id = fields.UUID(required=True)
+    reason = Reason(required=True, metadata={"description": "e.g. the fitting reference"})
+
+
+class AllocationOut(Schema):
+    id = fields.UUID()
+    unit_id = fields.UUID()
+    type_id = fields.UUID()
+    station_id = fields.UUID()
+    borrower_id = fields.UUID(allow_none=True)
+    request_ref = fields.String(allow_none=True)
+    allocated_at = fields.AwareDateTime()
+    reason = fields.String()
+    eligibility = fields.String(allow_none=True)
+
+
+class StationFilterArgs(PageArgs):
+    station_id = fields.UUID()
+
+
+class TransferIn(Schema):
+    unit_id = fields.UUID(required=True)
+    to_station_id = fields.UUID(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ReceiveIn(Schema):
+    station_id = fields.UUID(required=True, metadata={"description": "the receiving station"})
+
+
+class TransferOut(Schema):
+    id = fields.UUID()
+    unit_id = fields.UUID()
+    from_station_id = fields.UUID()
+    to_station_id = fields.UUID()
+    dispatched_at = fields.AwareDateTime()
+    note = fields.String()
+    status = fields.String()
+    received_at = fields.AwareDateTime(allow_none=True)
+
+
+class TransferListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(["in_transit", "received"]))
+
+
+class TicketIn(Schema):
+    unit_id = fields.UUID(required=True)
+    fault = Reason(required=True)
+
+
+class ResolveIn(Schema):
+    condition = fields.String(required=True, validate=validate.OneOf(GRADES))
+    repair_cost_fen = Fen(load_default=0)
+    resolution = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class TicketWriteOffIn(Schema):
+    reason = Reason(required=True)
+    repair_cost_fen = Fen(load_default=0)
+
+
+class TicketOut(Schema):
+    id = fields.UUID()
+    unit_id = fields.UUID()
+    station_id = fields.UUID()
+    fault = fields.String()
+    opened_at = fields.AwareDateTime()
+    status = fields.String()
+    repair_cost_fen = fields.Integer()
+    resolution = fields.String()
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class TicketListArgs(PageArgs):
+    station_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(["open", "in_repair", "resolved",
+                                                    "written_off"]))
+
+
+# -- reports --------------------------------------------------------------------------
+
+class StockArgs(Schema):
+    station_id = fields.UUID(load_default=None)
+
+
+class StockRowOut(Schema):
+    station_id = fields.UUID()
+    station_name = fields.String()
+    type_id = fields.UUID()
+    iso_code = fields.String()
+    type_name = fields.String()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "units by status"})
+    total = fields.Integer()
+
+
+class StockReportOut(Schema):
+    items = fields.List(fields.Nested(StockRowOut))
+
+
+class UtilisationArgs(Schema):
+    start = fields.Date(load_default=None)
+    end = fields.Date(load_default=None, metadata={"description": "exclusive"})
+
+
+class UtilisationRowOut(Schema):
+    type_id = fields.UUID()
+    iso_code = fields.String()
+    type_name = fields.String()
+    rented_hours = fields.Float()
+    in_stock_hours = fields.Float()
+    rate = fields.Float()
+
+
+class UtilisationOut(Schema):
+    start = fields.Date()
+    end = fields.Date()
+    items = fields.List(fields.Nested(UtilisationRowOut))
+
+
+class OverdueRowOut(Schema):
+    rental_id = fields.UUID()
+    station_id = fields.UUID()
+    unit_id = fields.UUID()
+    asset_tag = fields.String()
+    due_on = fields.Date()
+    days_overdue = fields.Integer()
+    borrower_id = fields.UUID()
+    borrower_certificate = fields.String()
+    borrower_phone = fields.String()
+    overdue_noticed_at = fields.AwareDateTime(allow_none=True)
+
+
+StationPage = paged(StationOut, "StationPage")
+DeviceTypePage = paged(DeviceTypeOut, "DeviceTypePage")
+UnitPage = paged(UnitOut, "UnitPage")
+MovementPage = paged(MovementOut, "MovementPage")
+BorrowerPage = paged(BorrowerOut, "BorrowerPage")
+ReservationPage = paged(ReservationOut, "ReservationPage")
+RentalPage = paged(RentalOut, "RentalPage")
+AllocationPage = paged(AllocationOut, "AllocationPage")
+TransferPage = paged(TransferOut, "TransferPage")
+TicketPage = paged(TicketOut, "TicketPage")
+OverduePage = paged(OverdueRowOut, "OverduePage")
+
+
+class AvailabilityListOut(Schema):
+    items = fields.List(fields.Nested(AvailabilityOut))
+

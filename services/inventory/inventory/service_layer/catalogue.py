@@ -1,0 +1,83 @@
+"""Use cases: stations and device types (federation staff maintain them)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from svckit.auth.principal import Principal
+from svckit.domain.errors import Conflict, NotFound
+
+from inventory.domain.catalogue import DeviceType, Station, SupplyMode
+from inventory.service_layer.access import actor_of, require_staff
+from inventory.service_layer.uow import InventoryUoW
+
+
+@dataclass(frozen=True)
+class NewStation:
+    name: str
+    division_code: str
+    address: str
+    phone: str
+    opening_days: list[int]
+    active: bool = True
+
+
+def create_station(uow: InventoryUoW, principal: Principal, cmd: NewStation) -> Station:
+    require_staff(actor_of(principal))
+    station = Station(name=cmd.name, division_code=cmd.division_code, address=cmd.address,
+                      phone=cmd.phone, opening_days=list(cmd.opening_days), active=cmd.active)
+    with uow:
+        uow.repo.add(station)
+        uow.session.flush()
+        uow.commit()
+    return station
+
+
+def update_station(uow: InventoryUoW, principal: Principal, station_id: uuid.UUID,
+                   changes: dict[str, Any]) -> Station:
+    """Change a station's details or (de)activate it; the result is validated whole."""
+    require_staff(actor_of(principal))
+    with uow:
+        station = uow.repo.get(Station, station_id, lock=True)
+        if station is None:
+            raise NotFound("station", station_id)
+        merged = {k: getattr(station, k) for k in
+                  ("name", "division_code", "address", "phone", "opening_days", "active")}
+        merged.update(changes)
+        checked = Station(**merged)  # validates every field together
+        for key in merged:
+            setattr(station, key, getattr(checked, key))
+        uow.commit()
+    return station
+
+
+@dataclass(frozen=True)
+class NewDeviceType:
+    iso_code: str
+    name_zh: str
+    mode: str
+    daily_fee_fen: int = 0
+    deposit_fen: int = 0
+    max_rental_days: int | None = None
+    cleaning_buffer_hours: int = 0
+    specs: dict[str, str] = field(default_factory=dict)
+
+
+def create_device_type(uow: InventoryUoW, principal: Principal, cmd: NewDeviceType) -> DeviceType:
+    require_staff(actor_of(principal))
+    device_type = DeviceType(
+        iso_code=cmd.iso_code, name_zh=cmd.name_zh, mode=SupplyMode(cmd.mode)
+        if cmd.mode in {m.value for m in SupplyMode} else cmd.mode,  # type: ignore[arg-type]
+        daily_fee_fen=cmd.daily_fee_fen, deposit_fen=cmd.deposit_fen,
+        max_rental_days=cmd.max_rental_days, cleaning_buffer_hours=cmd.cleaning_buffer_hours,
+        specs=dict(cmd.specs),
+    )
+    with uow:
+        if uow.repo.type_by_iso(device_type.iso_code) is not None:
+            raise Conflict(f"分类代码{device_type.iso_code}已在目录中 (ISO code already listed)",
+                           current_state="exists")
+        uow.repo.add(device_type)
+        uow.commit()
+    return device_type

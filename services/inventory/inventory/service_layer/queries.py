@@ -1,0 +1,274 @@
+"""Read side: paginated lists limited to the caller's stations, availability and reports."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from svckit.auth.principal import Principal
+from svckit.domain.division import city_of, validate_division
+from svckit.domain.errors import NotFound, ValidationFailed
+
+from inventory.adapters import orm
+from inventory.domain._rules import CST, local_date
+from inventory.domain.allocations import Allocation
+from inventory.domain.borrowers import Borrower
+from inventory.domain.catalogue import DeviceType, Station, rank_stations
+from inventory.domain.maintenance import MaintenanceTicket
+from inventory.domain.rentals import Rental, RentalStatus
+from inventory.domain.reports import utilisation_by_type
+from inventory.domain.reservations import Reservation
+from inventory.domain.transfers import Transfer
+from inventory.domain.units import Movement, Unit
+from inventory.service_layer.access import actor_of, station_scope
+from inventory.service_layer.uow import InventoryUoW
+
+
+@dataclass(frozen=True)
+class Page:
+    page: int = 1
+    page_size: int = 20
+
+
+def _paged(uow: InventoryUoW, stmt: sa.Select[Any], page: Page) -> dict[str, Any]:
+    items, total = uow.repo.page(stmt, page.page, page.page_size)
+    return {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
+
+
+def _scoped(stmt: sa.Select[Any], principal: Principal, *columns: Any) -> sa.Select[Any]:
+    scope = station_scope(actor_of(principal))
+    if scope is None:
+        return stmt
+    return stmt.where(sa.or_(*(c.in_(scope) for c in columns)))
+
+
+def _filters(stmt: sa.Select[Any], table: sa.Table, **values: Any) -> sa.Select[Any]:
+    for name, value in values.items():
+        if value is not None:
+            stmt = stmt.where(table.c[name] == value)
+    return stmt
+
+
+def list_stations(uow: InventoryUoW, principal: Principal, page: Page,
+                  division_code: str | None = None) -> dict[str, Any]:
+    actor_of(principal)
+    t = orm.stations
+    stmt = sa.select(Station).order_by(t.c.division_code, t.c.name)
+    if division_code:
+        stmt = stmt.where(t.c.division_code.startswith(division_code.rstrip("0")[:6]))
+    with uow:
+        return _paged(uow, stmt, page)
+
+
+def get_station(uow: InventoryUoW, principal: Principal, station_id: uuid.UUID) -> Station:
+    actor_of(principal)
+    with uow:
+        station = uow.repo.get(Station, station_id)
+        if station is None:
+            raise NotFound("station", station_id)
+        return station
+
+
+def list_types(uow: InventoryUoW, principal: Principal, page: Page) -> dict[str, Any]:
+    actor_of(principal)
+    with uow:
+        return _paged(uow, sa.select(DeviceType).order_by(orm.device_types.c.iso_code), page)
+
+
+def get_type(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID) -> DeviceType:
+    actor_of(principal)
+    with uow:
+        device_type = uow.repo.get(DeviceType, type_id)
+        if device_type is None:
+            raise NotFound("device_type", type_id)
+        return device_type
+
+
+def list_units(uow: InventoryUoW, principal: Principal, page: Page, *,
+               station_id: uuid.UUID | None = None, type_id: uuid.UUID | None = None,
+               status: str | None = None) -> dict[str, Any]:
+    t = orm.units
+    stmt = _scoped(sa.select(Unit).order_by(t.c.asset_tag), principal, t.c.current_station_id)
+    stmt = _filters(stmt, t, current_station_id=station_id, type_id=type_id, status=status)
+    with uow:
+        return _paged(uow, stmt, page)
+
+
+def unit_movements(uow: InventoryUoW, principal: Principal, unit: Unit,
+                   page: Page) -> dict[str, Any]:
+    actor_of(principal)
+    m = orm.unit_movements.c
+    stmt = sa.select(Movement).where(m.unit_id == unit.id).order_by(m.at, m.id)
+    with uow:
+        return _paged(uow, stmt, page)
+
+
+def list_borrowers(uow: InventoryUoW, principal: Principal, page: Page,
+                   division_code: str | None = None) -> dict[str, Any]:
+    actor_of(principal)
+    t = orm.borrowers
+    stmt = sa.select(Borrower).order_by(t.c.division_code, t.c.id)
+    if division_code:
+        stmt = stmt.where(t.c.division_code == division_code)
+    with uow:
+        return _paged(uow, stmt, page)
+
+
+def list_rentals(uow: InventoryUoW, principal: Principal, page: Page, *,
+                 station_id: uuid.UUID | None = None, borrower_id: uuid.UUID | None = None,
+                 status: str | None = None) -> dict[str, Any]:
+    t = orm.rentals
+    stmt = _scoped(sa.select(Rental).order_by(t.c.checked_out_at.desc(), t.c.id), principal,
+                   t.c.station_id)
+    stmt = _filters(stmt, t, station_id=station_id, borrower_id=borrower_id, status=status)
+    with uow:
+        return _paged(uow, stmt, page)
+
+
+def list_reservations(uow: InventoryUoW, principal: Principal, page: Page, *,
+                      station_id: uuid.UUID | None = None,
+                      status: str | None = None) -> dict[str, Any]:
+    t = orm.reservations
+    stmt = _scoped(sa.select(Reservation).order_by(t.c.created_at.desc(), t.c.id), principal,
+                   t.c.station_id)
+    stmt = _filters(stmt, t, station_id=station_id, status=status)
+    with uow:
+        return _paged(uow, stmt, page)
+
+
+def list_allocations(uow: InventoryUoW, principal: Principal, page: Page, *,
+                     station_id: uuid.UUID | None = None) -> dict[str, Any]:
+    t = orm.allocations
+    stmt = _scoped(sa.select(Allocation).order_by(t.c.allocated_at.desc(), t.c.id), principal,
+                   t.c.station_id)
+    stmt = _filters(stmt, t, station_id=station_id)
+    with uow:
+        return _paged(uow, stmt, page)
+
+
+def list_transfers(uow: InventoryUoW, principal: Principal, page: Page, *,
+                   status: str | None = None) -> dict[str, Any]:
+    t = orm.transfers
+    stmt = _scoped(sa.select(Transfer).order_by(t.c.dispatched_at.desc(), t.c.id), principal,
+                   t.c.from_station_id, t.c.to_station_id)
+    stmt = _filters(stmt, t, status=status)
+    with uow:
+        return _paged(uow, stmt, page)
+
+
+def list_tickets(uow: InventoryUoW, principal: Principal, page: Page, *,
+                 station_id: uuid.UUID | None = None,
+                 status: str | None = None) -> dict[str, Any]:
+    t = orm.maintenance_tickets
+    stmt = _scoped(sa.select(MaintenanceTicket).order_by(t.c.opened_at.desc(), t.c.id),
+                   principal, t.c.station_id)
+    stmt = _filters(stmt, t, station_id=station_id, status=status)
+    with uow:
+        return _paged(uow, stmt, page)
+
+
+def visits_for_rental(uow: InventoryUoW, rental_id: uuid.UUID) -> list[dict[str, Any]]:
+    with uow:
+        return (uow.repo.visits_for("rental_delivery", str(rental_id))
+                + uow.repo.visits_for("rental_pickup", str(rental_id)))
+
+
+# -- availability -----------------------------------------------------------------------
+
+def availability(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID,
+                 division_code: str | None = None) -> list[dict[str, Any]]:
+    """Free units of a type per station; with ``division_code`` only the stations of that
+    city that have one, nearest first (same county, then the rest of the city)."""
+    actor_of(principal)
+    with uow:
+        counts = uow.repo.availability(type_id)
+        if division_code is None:
+            stations = [s for s in uow.session.execute(sa.select(Station)).scalars()
+                        if s.id in counts]
+            stations.sort(key=lambda s: (s.division_code, s.name))
+        else:
+            try:
+                validate_division(division_code)
+            except ValueError as exc:
+                raise ValidationFailed.field("division_code", str(exc)) from None
+            city = uow.repo.stations_in_city(city_of(division_code)[:4])
+            stations = [s for s in rank_stations(division_code, city) if s.id in counts]
+        return [{"station_id": s.id, "station_name": s.name, "division_code": s.division_code,
+                 "same_county": s.division_code == division_code, "available": counts[s.id]}
+                for s in stations]
+
+
+# -- reports ----------------------------------------------------------------------------
+
+def stock_report(uow: InventoryUoW, principal: Principal,
+                 station_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    scope = station_scope(actor_of(principal))
+    if station_id is not None:
+        scope = [station_id] if scope is None or station_id in scope else []
+    with uow:
+        names = {s.id: s.name for s in uow.session.execute(sa.select(Station)).scalars()}
+        types = {t.id: t for t in uow.session.execute(sa.select(DeviceType)).scalars()}
+        rows: dict[tuple[uuid.UUID, uuid.UUID], dict[str, int]] = {}
+        for station_id, type_id, status, n in uow.repo.stock_counts(scope):
+            rows.setdefault((station_id, type_id), {})[str(status)] = int(n)
+    out = []
+    for (station_id, type_id), counts in sorted(
+            rows.items(), key=lambda kv: (names.get(kv[0][0], ""), types[kv[0][1]].iso_code)):
+        out.append({"station_id": station_id, "station_name": names.get(station_id, ""),
+                    "type_id": type_id, "iso_code": types[type_id].iso_code,
+                    "type_name": types[type_id].name_zh, "counts": counts,
+                    "total": sum(counts.values())})
+    return out
+
+
+def utilisation_report(uow: InventoryUoW, principal: Principal, start: date | None,
+                       end: date | None, *, now: datetime) -> dict[str, Any]:
+    """Per type over ``[start, end)`` (China dates; default the last 30 days)."""
+    scope = station_scope(actor_of(principal))
+    end = end or local_date(now) + timedelta(days=1)
+    start = start or end - timedelta(days=30)
+    if start >= end or (end - start).days > 366:
+        raise ValidationFailed.field("start", "统计区间应为1-366天 (period of 1-366 days)")
+    lo = datetime(start.year, start.month, start.day, tzinfo=CST).astimezone(UTC)
+    hi = min(datetime(end.year, end.month, end.day, tzinfo=CST).astimezone(UTC), now)
+    with uow:
+        types = {t.id: t for t in uow.session.execute(sa.select(DeviceType)).scalars()}
+        figures = utilisation_by_type(uow.repo.units_with_history(scope), lo, hi)
+    items = [{"type_id": type_id, "iso_code": types[type_id].iso_code,
+              "type_name": types[type_id].name_zh,
+              "rented_hours": round(u.rented.total_seconds() / 3600, 1),
+              "in_stock_hours": round(u.in_stock.total_seconds() / 3600, 1), "rate": u.rate}
+             for type_id, u in figures.items()]
+    items.sort(key=lambda i: str(i["iso_code"]))
+    return {"start": start, "end": end, "items": items}
+
+
+def overdue_report(uow: InventoryUoW, principal: Principal, page: Page,
+                   *, now: datetime) -> dict[str, Any]:
+    """Active rentals past their due date, longest overdue first."""
+    t = orm.rentals
+    stmt = _scoped(
+        sa.select(Rental).where(t.c.status == RentalStatus.ACTIVE.value,
+                                t.c.due_on < local_date(now))
+        .order_by(t.c.due_on, t.c.checked_out_at), principal, t.c.station_id)
+    with uow:
+        result = _paged(uow, stmt, page)
+        borrowers = {b.id: b for b in uow.session.execute(
+            sa.select(Borrower).where(orm.borrowers.c.id.in_(
+                [r.borrower_id for r in result["items"]]))).scalars()}
+        tags = dict(uow.session.execute(
+            sa.select(orm.units.c.id, orm.units.c.asset_tag).where(
+                orm.units.c.id.in_([r.unit_id for r in result["items"]]))).all())
+    result["items"] = [{
+        "rental_id": r.id, "station_id": r.station_id, "unit_id": r.unit_id,
+        "asset_tag": tags.get(r.unit_id, ""), "due_on": r.due_on,
+        "days_overdue": r.days_overdue(now),
+        "borrower_id": r.borrower_id,
+        "borrower_certificate": borrowers[r.borrower_id].masked_certificate,
+        "borrower_phone": borrowers[r.borrower_id].masked_phone,
+        "overdue_noticed_at": r.overdue_noticed_at,
+    } for r in result["items"]]
+    return result

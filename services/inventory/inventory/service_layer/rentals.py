@@ -1,0 +1,229 @@
+"""Use cases: check-out, extension, return, loss, home delivery and return pickup.
+
+Check-out locks the unit row before anything changes: ``FOR UPDATE SKIP LOCKED`` when the
+clerk asks for "a wheelchair" (any free unit of the type at the station), ``FOR UPDATE``
+when a unit is named (asset tag / id / reservation). The partial unique index
+``uq_rentals_active_unit`` is the last line: a unit is never rented twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from svckit.auth.principal import Principal
+from svckit.domain.errors import Conflict, NotFound, ValidationFailed
+
+from inventory.domain.access import Actor
+from inventory.domain.borrowers import Borrower
+from inventory.domain.catalogue import DeviceType, Station
+from inventory.domain.rentals import Logistics, Rental, SupervisorOverride
+from inventory.domain.reservations import Reservation
+from inventory.domain.units import ConditionGrade, Unit
+from inventory.service_layer import messages
+from inventory.service_layer.access import actor_of, ensure_visible
+from inventory.service_layer.uow import InventoryUoW
+
+
+@dataclass(frozen=True)
+class CheckOut:
+    station_id: uuid.UUID
+    borrower_id: uuid.UUID
+    due_on: date
+    type_id: uuid.UUID | None = None
+    unit_id: uuid.UUID | None = None
+    asset_tag: str | None = None
+    reservation_id: uuid.UUID | None = None
+    home_delivery: bool = False
+    delivery_by: datetime | None = None
+    override_reason: str | None = None
+
+
+def _station(uow: InventoryUoW, station_id: uuid.UUID) -> Station:
+    station = uow.repo.get(Station, station_id)
+    if station is None:
+        raise NotFound("station", station_id)
+    return station
+
+
+def _borrower(uow: InventoryUoW, borrower_id: uuid.UUID) -> Borrower:
+    borrower = uow.repo.get(Borrower, borrower_id)
+    if borrower is None:
+        raise NotFound("borrower", borrower_id)
+    return borrower
+
+
+def _type(uow: InventoryUoW, type_id: uuid.UUID) -> DeviceType:
+    device_type = uow.repo.get(DeviceType, type_id)
+    if device_type is None:
+        raise NotFound("device_type", type_id)
+    return device_type
+
+
+def _pick_unit(uow: InventoryUoW, cmd: CheckOut) -> tuple[Unit, Reservation | None]:
+    """The unit to lend, locked; and its reservation when the loan fulfils one."""
+    named = [x for x in (cmd.type_id, cmd.unit_id, cmd.asset_tag, cmd.reservation_id)
+             if x is not None]
+    if len(named) != 1:
+        raise ValidationFailed.field("type_id", "请指定设备类型、设备、资产标签或预约之一 "
+                                     "(give exactly one of type_id, unit_id, asset_tag, "
+                                     "reservation_id)")
+    if cmd.reservation_id is not None:
+        reservation = uow.repo.get(Reservation, cmd.reservation_id, lock=True)
+        if reservation is None or reservation.station_id != cmd.station_id:
+            raise NotFound("reservation", cmd.reservation_id)
+        unit = uow.repo.get(Unit, reservation.unit_id, lock=True)
+        assert unit is not None
+        return unit, reservation
+    if cmd.type_id is not None:
+        _type(uow, cmd.type_id)
+        unit = uow.repo.pick_free_unit(cmd.type_id, cmd.station_id)
+        if unit is None:
+            raise Conflict("本站暂无可出借的该类设备 (no unit of this type is free at this "
+                           "station)", current_state="none_available")
+        return unit, None
+    unit = (uow.repo.get(Unit, cmd.unit_id, lock=True) if cmd.unit_id is not None
+            else uow.repo.unit_by_tag(cmd.asset_tag or "", lock=True))
+    if unit is None:
+        raise NotFound("unit", cmd.unit_id or cmd.asset_tag)
+    reservation = uow.repo.held_reservation_of_unit(unit.id)
+    if reservation is not None and reservation.borrower_id != cmd.borrower_id:
+        reservation = None  # held for someone else: the domain refuses the loan
+    return unit, reservation
+
+
+def check_out(uow: InventoryUoW, principal: Principal, cmd: CheckOut, *, now: datetime) -> Rental:
+    actor = actor_of(principal)
+    actor.ensure_can_act_at(cmd.station_id)
+    with uow:
+        station = _station(uow, cmd.station_id)
+        borrower = _borrower(uow, cmd.borrower_id)
+        unit, reservation = _pick_unit(uow, cmd)
+        device_type = _type(uow, unit.type_id)
+        override = (SupervisorOverride(by=actor, reason=cmd.override_reason)
+                    if cmd.override_reason is not None else None)
+        rental = Rental.check_out(
+            unit=unit, device_type=device_type, station=station, borrower=borrower,
+            due_on=cmd.due_on, now=now, borrower_rentals=uow.repo.open_rentals_of(borrower.id),
+            reservation=reservation, override=override, delivery=cmd.home_delivery,
+        )
+        uow.repo.add(rental)
+        messages.checked_out(uow, rental, unit, device_type, station, borrower,
+                             home_delivery=cmd.home_delivery)
+        if cmd.home_delivery:
+            messages.delivery_requested(uow, rental, unit, device_type, borrower, now,
+                                        cmd.delivery_by)
+        uow.session.flush()  # the unique index speaks here, inside the transaction
+        uow.commit()
+    return rental
+
+
+def _load(uow: InventoryUoW, actor: Actor, rental_id: uuid.UUID,
+          lock: bool = True) -> tuple[Rental, Unit, DeviceType, Borrower]:
+    rental = uow.repo.get(Rental, rental_id, lock=lock)
+    if rental is None:
+        raise NotFound("rental", rental_id)
+    ensure_visible(actor, rental.station_id, "rental", rental_id)
+    unit = uow.repo.get(Unit, rental.unit_id, lock=lock)
+    assert unit is not None
+    return rental, unit, _type(uow, rental.type_id), _borrower(uow, rental.borrower_id)
+
+
+def get_rental(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID) -> Rental:
+    actor = actor_of(principal)
+    with uow:
+        rental = uow.repo.get(Rental, rental_id)
+        if rental is None:
+            raise NotFound("rental", rental_id)
+        ensure_visible(actor, rental.station_id, "rental", rental_id)
+        return rental
+
+
+def extend(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, due_on: date,
+           *, now: datetime) -> Rental:
+    actor = actor_of(principal)
+    with uow:
+        rental, *_ = _load(uow, actor, rental_id)
+        rental.extend(due_on, now)
+        uow.commit()
+    return rental
+
+
+@dataclass(frozen=True)
+class Return:
+    condition: str
+    notes: str = ""
+    damage_charge_fen: int = 0
+
+
+def _cancel_pending_delivery(uow: InventoryUoW, rental: Rental, now: datetime,
+                             reason: str) -> None:
+    if rental.logistics == Logistics.DELIVERY_REQUESTED:
+        rental.cancel_delivery(now)
+        messages.visit_cancelled(uow, "rental_delivery", str(rental.id), reason,
+                                 subject_id=str(rental.id))
+
+
+def return_rental(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, cmd: Return,
+                  *, now: datetime) -> Rental:
+    actor = actor_of(principal)
+    try:
+        condition = ConditionGrade(cmd.condition)
+    except ValueError:
+        raise ValidationFailed.field("condition", "成色应为A、B、C或D (grade A-D)") from None
+    with uow:
+        rental, unit, device_type, _ = _load(uow, actor, rental_id)
+        _cancel_pending_delivery(uow, rental, now, "设备已归还，无需送货 (returned)")
+        rental.return_(unit=unit, device_type=device_type, now=now, condition=condition,
+                       notes=cmd.notes, damage_charge_fen=cmd.damage_charge_fen)
+        messages.returned(uow, rental)
+        uow.commit()
+    return rental
+
+
+def report_lost(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, reason: str,
+                *, now: datetime) -> Rental:
+    actor = actor_of(principal)
+    with uow:
+        rental, unit, _, _ = _load(uow, actor, rental_id)
+        _cancel_pending_delivery(uow, rental, now, "设备已报失 (reported lost)")
+        rental.report_lost(unit=unit, now=now, reason=reason)
+        messages.written_off(uow, unit, rental.station_id, rental.return_notes)
+        uow.commit()
+    return rental
+
+
+def request_delivery(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID,
+                     *, now: datetime, window_end: datetime | None = None) -> Rental:
+    actor = actor_of(principal)
+    with uow:
+        rental, unit, device_type, borrower = _load(uow, actor, rental_id)
+        rental.request_delivery(now)
+        messages.delivery_requested(uow, rental, unit, device_type, borrower, now, window_end)
+        uow.commit()
+    return rental
+
+
+def cancel_delivery(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, reason: str,
+                    *, now: datetime) -> Rental:
+    actor = actor_of(principal)
+    with uow:
+        rental, *_ = _load(uow, actor, rental_id)
+        rental.cancel_delivery(now)
+        messages.visit_cancelled(uow, "rental_delivery", str(rental.id),
+                                 reason.strip() or "借用人自取 (collected in person)",
+                                 subject_id=str(rental.id))
+        uow.commit()
+    return rental
+
+
+def request_pickup(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID,
+                   *, now: datetime, window_end: datetime | None = None) -> Rental:
+    actor = actor_of(principal)
+    with uow:
+        rental, unit, device_type, borrower = _load(uow, actor, rental_id)
+        rental.request_pickup(now)
+        messages.pickup_requested(uow, rental, unit, device_type, borrower, now, window_end)
+        uow.commit()
+    return rental

@@ -1,0 +1,507 @@
+# flask-smorest ships no type information, so its decorators are untyped:
+# mypy: disallow-untyped-decorators=False
+"""HTTP API (flask-smorest). Views are thin: parse, call the use case, dump."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from svckit.http.app import ProblemSchema, current_principal
+from svckit.http.problems import problem
+from svckit.service import ServiceContext
+
+from renovation.adapters.storage import LocalPhotoStorage, PhotoStorage
+from renovation.domain.programme import BudgetExceeded
+from renovation.entrypoints import schemas as s
+from renovation.service_layer import applications as apps
+from renovation.service_layer import photos, reading, setup
+from renovation.service_layer import workorders as orders
+from renovation.service_layer.uow import RenovationUoW
+from renovation.settings import RenovationSettings
+
+programmes_blp = Blueprint("programmes", __name__, url_prefix="/programmes",
+                           description="年度改造项目 Programmes and budgets")
+catalogue_blp = Blueprint("catalogue", __name__, url_prefix="/catalogue",
+                          description="改造项目清单 Item catalogue")
+contractors_blp = Blueprint("contractors", __name__, url_prefix="/contractors",
+                            description="施工单位 Contractor companies")
+applications_blp = Blueprint("applications", __name__, url_prefix="/applications",
+                             description="申请、评估、一户一策 Applications, assessments, plans")
+orders_blp = Blueprint("work_orders", __name__, url_prefix="/work-orders",
+                       description="施工工单 Work orders")
+photos_blp = Blueprint("photos", __name__, url_prefix="",
+                       description="照片 Photos (JPEG/PNG, checked by content)")
+reports_blp = Blueprint("reports", __name__, url_prefix="/reports",
+                        description="统计报表 Reports (JSON)")
+
+ERRORS = (401, 403, 404, 409, 422)
+
+
+def _errors(blp: Blueprint, *codes: int) -> Any:
+    def deco(fn: Any) -> Any:
+        for code in codes or ERRORS:
+            fn = blp.alt_response(code, schema=ProblemSchema,
+                                  content_type="application/problem+json")(fn)
+        return fn
+    return deco
+
+
+def _ctx() -> ServiceContext:
+    return cast(ServiceContext, current_app.extensions["svckit.context"])
+
+
+def _uow() -> RenovationUoW:
+    return cast(RenovationUoW, _ctx().uow())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PhotoSetup:
+    settings: RenovationSettings
+    storage: PhotoStorage
+
+
+def _photo_setup() -> PhotoSetup:
+    found = current_app.extensions.get("renovation.photos")
+    if found is None:
+        settings = RenovationSettings()
+        found = PhotoSetup(settings,
+                           LocalPhotoStorage(settings.photo_root(_ctx().config.platform)))
+        current_app.extensions["renovation.photos"] = found
+    return cast(PhotoSetup, found)
+
+
+def _budget_exceeded(exc: BudgetExceeded) -> Response:
+    """422 with the figures as numbers (svckit's generic mapping keeps only ``errors``)."""
+    return problem(422, exc.code, exc.detail, errors=exc.errors, limit=exc.limit,
+                   total_fen=exc.total_fen, limit_fen=exc.limit_fen,
+                   over_fen=exc.total_fen - exc.limit_fen)
+
+
+applications_blp.register_error_handler(BudgetExceeded, _budget_exceeded)
+
+
+# ---- programmes, catalogue, contractors ---------------------------------------------------
+@programmes_blp.route("")
+class ProgrammesView(MethodView):
+    @programmes_blp.response(200, s.ProgrammeList)
+    @_errors(programmes_blp, 401, 403)
+    def get(self) -> dict[str, Any]:
+        """List programmes (staff, inspector)."""
+        return {"items": setup.list_programmes(_uow(), current_principal())}
+
+    @programmes_blp.arguments(s.ProgrammeIn)
+    @programmes_blp.response(201, s.ProgrammeOut)
+    @_errors(programmes_blp)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create a year's programme with its caps and deadlines (staff)."""
+        return setup.create_programme(_uow(), current_principal(), data)
+
+
+@programmes_blp.route("/<uuid:programme_id>")
+class ProgrammeView(MethodView):
+    @programmes_blp.response(200, s.ProgrammeDetailOut)
+    @_errors(programmes_blp, 401, 403, 404)
+    def get(self, programme_id: uuid.UUID) -> dict[str, Any]:
+        """A programme with its committed and remaining budget (staff, inspector)."""
+        return setup.get_programme(_uow(), current_principal(), programme_id)
+
+
+@catalogue_blp.route("")
+class CatalogueView(MethodView):
+    @catalogue_blp.response(200, s.CatalogueList)
+    @_errors(catalogue_blp, 401)
+    def get(self) -> dict[str, Any]:
+        """The item catalogue with unit prices in fen (every role)."""
+        return {"items": setup.list_catalogue(_uow(), current_principal())}
+
+    @catalogue_blp.arguments(s.CatalogueItemIn)
+    @catalogue_blp.response(201, s.CatalogueItemOut)
+    @_errors(catalogue_blp)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add an item (staff)."""
+        return setup.add_catalogue_item(_uow(), current_principal(), data)
+
+
+@catalogue_blp.route("/<string:code>")
+class CatalogueItemView(MethodView):
+    @catalogue_blp.arguments(s.CatalogueActiveIn)
+    @catalogue_blp.response(200, s.CatalogueItemOut)
+    @_errors(catalogue_blp)
+    def patch(self, data: dict[str, Any], code: str) -> Any:
+        """Retire or reinstate an item (staff)."""
+        return setup.set_catalogue_item_active(_uow(), current_principal(), code,
+                                               data["active"])
+
+
+@contractors_blp.route("")
+class ContractorsView(MethodView):
+    @contractors_blp.response(200, s.ContractorList)
+    @_errors(contractors_blp, 401, 403)
+    def get(self) -> dict[str, Any]:
+        """Contractor companies (staff, inspector)."""
+        return {"items": setup.list_contractors(_uow(), current_principal())}
+
+    @contractors_blp.arguments(s.ContractorIn)
+    @contractors_blp.response(201, s.ContractorOut)
+    @_errors(contractors_blp)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Register a contractor company (staff). Its users carry its id as ``company``."""
+        return setup.add_contractor(_uow(), current_principal(), data)
+
+
+# ---- applications -------------------------------------------------------------------------
+@applications_blp.route("")
+class ApplicationsView(MethodView):
+    @applications_blp.arguments(s.ApplicationQuery, location="query")
+    @applications_blp.response(200, s.ApplicationPage)
+    @_errors(applications_blp, 401, 403, 422)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Search applications, masked (staff, inspector; limited to their districts)."""
+        items, total = apps.search(_uow(), current_principal(), **args)
+        return {"items": items, "total": total, "page": args["page"],
+                "page_size": args["page_size"]}
+
+    @applications_blp.arguments(s.ApplicationIn)
+    @applications_blp.response(201, s.ApplicationOut)
+    @_errors(applications_blp)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Submit a household's application (staff). Eligibility is checked on accept."""
+        return apps.submit(_uow(), current_principal(), data, now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>")
+class ApplicationView(MethodView):
+    @applications_blp.response(200, s.ApplicationOut)
+    @_errors(applications_blp, 401, 403, 404)
+    def get(self, application_id: uuid.UUID) -> Any:
+        """One application with its assessment and plan (staff, inspector)."""
+        return apps.get(_uow(), current_principal(), application_id)
+
+
+@applications_blp.route("/<uuid:application_id>/contact")
+class ContactView(MethodView):
+    @applications_blp.response(200, s.ContactOut)
+    @_errors(applications_blp, 401, 403, 404)
+    def get(self, application_id: uuid.UUID) -> Any:
+        """The household's full name, address and phone (staff; the read is logged)."""
+        return apps.contact(_uow(), current_principal(), application_id, now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>/file")
+class HouseholdFileView(MethodView):
+    @applications_blp.response(200, s.HouseholdFileOut)
+    @_errors(applications_blp, 401, 403, 404)
+    def get(self, application_id: uuid.UUID) -> Any:
+        """一户一档: the whole history of a household in one view (staff, inspector)."""
+        return reading.household_file(_uow(), current_principal(), application_id)
+
+
+@applications_blp.route("/<uuid:application_id>/accept")
+class AcceptView(MethodView):
+    @applications_blp.arguments(s.AcceptIn)
+    @applications_blp.response(200, s.ApplicationOut)
+    @_errors(applications_blp)
+    def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """Accept (staff). Ineligible, or previously refused: an override reason is required."""
+        return apps.accept(_uow(), current_principal(), application_id,
+                           data["override_reason"], now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>/refuse")
+class RefuseView(MethodView):
+    @applications_blp.arguments(s.OptionalReasonIn)
+    @applications_blp.response(200, s.ApplicationOut)
+    @_errors(applications_blp)
+    def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """Refuse with the eligibility reasons (+ an optional reason) (staff)."""
+        return apps.refuse(_uow(), current_principal(), application_id, data["reason"],
+                           now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>/withdraw")
+class WithdrawView(MethodView):
+    @applications_blp.arguments(s.ReasonIn)
+    @applications_blp.response(200, s.ApplicationOut)
+    @_errors(applications_blp)
+    def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """Withdraw before approval (staff)."""
+        return apps.withdraw(_uow(), current_principal(), application_id, data["reason"],
+                             now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>/assessment")
+class AssessmentView(MethodView):
+    @applications_blp.arguments(s.ScheduleAssessmentIn)
+    @applications_blp.response(200, s.ApplicationOut)
+    @_errors(applications_blp)
+    def put(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """Schedule or move the home assessment visit (staff); volunteers are asked."""
+        return apps.schedule_assessment(_uow(), current_principal(), application_id,
+                                        data["assessor"], data["scheduled_at"], now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>/assessment/complete")
+class CompleteAssessmentView(MethodView):
+    @applications_blp.arguments(s.CompleteAssessmentIn)
+    @applications_blp.response(200, s.ApplicationOut)
+    @_errors(applications_blp)
+    def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """Record findings per area, needs and photos (the scheduled assessor)."""
+        return apps.complete_assessment(_uow(), current_principal(), application_id,
+                                        data["findings"], data["needs"], data["photo_refs"],
+                                        now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>/plan")
+class PlanView(MethodView):
+    @applications_blp.arguments(s.PlanIn)
+    @applications_blp.response(200, s.ApplicationOut)
+    @_errors(applications_blp)
+    def put(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """Draft or redraft the plan (一户一策) from catalogue items (staff). Over the
+        per-household cap: 422 with ``total_fen``, ``limit_fen``, ``over_fen``."""
+        return apps.draft_plan(_uow(), current_principal(), application_id, data["lines"],
+                               now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>/plan/confirm")
+class ConfirmPlanView(MethodView):
+    @applications_blp.arguments(s.ConfirmPlanIn)
+    @applications_blp.response(200, s.ApplicationOut)
+    @_errors(applications_blp)
+    def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """Record the household's agreement (staff)."""
+        return apps.confirm_plan(_uow(), current_principal(), application_id,
+                                 data["signatory"], data["confirmation_ref"], now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>/plan/revise")
+class RevisePlanView(MethodView):
+    @applications_blp.arguments(s.ReasonIn)
+    @applications_blp.response(200, s.ApplicationOut)
+    @_errors(applications_blp)
+    def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """Send a confirmed plan back to drafting (staff)."""
+        return apps.revise_plan(_uow(), current_principal(), application_id, data["reason"],
+                                now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>/plan/approve")
+class ApprovePlanView(MethodView):
+    @applications_blp.response(200, s.ApplicationOut)
+    @_errors(applications_blp)
+    def post(self, application_id: uuid.UUID) -> Any:
+        """Approve (staff other than the assessor and the drafter) within the per-household
+        cap and the programme's remaining budget; device items are asked of the rental side."""
+        return apps.approve_plan(_uow(), current_principal(), application_id, now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>/work-orders")
+class AssignView(MethodView):
+    @applications_blp.arguments(s.AssignIn)
+    @applications_blp.response(201, s.WorkOrderOut)
+    @_errors(applications_blp)
+    def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """Give the approved plan's construction items to a contractor (staff)."""
+        return orders.assign(_uow(), current_principal(), application_id,
+                             data["contractor_id"], now=_now())
+
+
+# ---- work orders -------------------------------------------------------------------------------
+@orders_blp.route("")
+class WorkOrdersView(MethodView):
+    @orders_blp.arguments(s.WorkOrderQuery, location="query")
+    @orders_blp.response(200, s.WorkOrderPage)
+    @_errors(orders_blp, 401, 403, 422)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Work orders: a contractor sees only its company's; staff and inspectors theirs."""
+        items, total = orders.search(_uow(), current_principal(), **args)
+        return {"items": items, "total": total, "page": args["page"],
+                "page_size": args["page_size"]}
+
+
+@orders_blp.route("/overdue")
+class OverdueView(MethodView):
+    @orders_blp.response(200, s.OverdueList)
+    @_errors(orders_blp, 401, 403)
+    def get(self) -> dict[str, Any]:
+        """Orders past a deadline (accept, inspect, rework) (staff, inspector)."""
+        found = orders.overdue_list(_uow(), current_principal(), now=_now())
+        return {"items": [{
+            "work_order_id": o.id, "application_id": o.application_id,
+            "contractor_id": o.contractor_id, "division": o.division, "status": o.status,
+            "kind": b.kind.value, "since": b.since, "due_at": b.due_at,
+        } for b, o in found]}
+
+
+@orders_blp.route("/<uuid:order_id>")
+class WorkOrderView(MethodView):
+    @orders_blp.response(200, s.WorkOrderOut)
+    @_errors(orders_blp, 401, 403, 404)
+    def get(self, order_id: uuid.UUID) -> Any:
+        """One work order (its contractor, staff, inspectors). Foreign contractors: 404."""
+        return orders.get(_uow(), current_principal(), order_id)
+
+
+@orders_blp.route("/<uuid:order_id>/accept")
+class OrderAcceptView(MethodView):
+    @orders_blp.response(200, s.WorkOrderOut)
+    @_errors(orders_blp)
+    def post(self, order_id: uuid.UUID) -> Any:
+        """Accept the order (its contractor)."""
+        return orders.accept(_uow(), current_principal(), order_id, now=_now())
+
+
+@orders_blp.route("/<uuid:order_id>/decline")
+class OrderDeclineView(MethodView):
+    @orders_blp.arguments(s.ReasonIn)
+    @orders_blp.response(200, s.WorkOrderOut)
+    @_errors(orders_blp)
+    def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
+        """Decline with a reason (its contractor)."""
+        return orders.decline(_uow(), current_principal(), order_id, data["reason"],
+                              now=_now())
+
+
+@orders_blp.route("/<uuid:order_id>/cancel")
+class OrderCancelView(MethodView):
+    @orders_blp.arguments(s.ReasonIn)
+    @orders_blp.response(200, s.WorkOrderOut)
+    @_errors(orders_blp)
+    def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
+        """Withdraw an unanswered order (staff)."""
+        return orders.cancel(_uow(), current_principal(), order_id, data["reason"],
+                             now=_now())
+
+
+@orders_blp.route("/<uuid:order_id>/schedule")
+class OrderScheduleView(MethodView):
+    @orders_blp.arguments(s.ScheduleIn)
+    @orders_blp.response(200, s.WorkOrderOut)
+    @_errors(orders_blp)
+    def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
+        """Set (or move) the works dates (its contractor)."""
+        return orders.schedule(_uow(), current_principal(), order_id, data["start_on"],
+                               data["end_on"], now=_now())
+
+
+@orders_blp.route("/<uuid:order_id>/progress")
+class OrderProgressView(MethodView):
+    @orders_blp.arguments(s.ProgressIn)
+    @orders_blp.response(200, s.WorkOrderOut)
+    @_errors(orders_blp)
+    def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
+        """Report progress: note, percent, items done, photo refs before/after (contractor)."""
+        return orders.report_progress(_uow(), current_principal(), order_id, data,
+                                      now=_now())
+
+
+@orders_blp.route("/<uuid:order_id>/complete")
+class OrderCompleteView(MethodView):
+    @orders_blp.response(200, s.WorkOrderOut)
+    @_errors(orders_blp)
+    def post(self, order_id: uuid.UUID) -> Any:
+        """Hand over for acceptance inspection (its contractor)."""
+        return orders.request_completion(_uow(), current_principal(), order_id, now=_now())
+
+
+@orders_blp.route("/<uuid:order_id>/inspection")
+class OrderInspectionView(MethodView):
+    @orders_blp.arguments(s.InspectionIn)
+    @orders_blp.response(200, s.WorkOrderOut)
+    @_errors(orders_blp)
+    def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
+        """Acceptance inspection (an inspector not from the contractor): pass closes the
+        order, fail sends it back for rework with the defects."""
+        return orders.inspect(_uow(), current_principal(), order_id, passed=data["passed"],
+                              defects=data["defects"], note=data["note"], now=_now())
+
+
+# ---- photos ------------------------------------------------------------------------------
+@photos_blp.before_request
+def _photo_body_limit() -> None:
+    """Photos may be larger than the API's general body limit: allow the photo limit plus
+    room for the multipart envelope; anything bigger is a 413 before it is read."""
+    if request.method == "POST":
+        request.max_content_length = _photo_setup().settings.photo_max_bytes + 256 * 1024
+
+
+def _upload(files: dict[str, Any], form: dict[str, Any], **target: Any) -> dict[str, Any]:
+    cfg = _photo_setup()
+    data = files["file"].read(cfg.settings.photo_max_bytes + 1)
+    return photos.upload(_uow(), cfg.storage, current_principal(), purpose=form["purpose"],
+                         data=data, max_bytes=cfg.settings.photo_max_bytes,
+                         max_side=cfg.settings.photo_max_pixels_side, now=_now(), **target)
+
+
+@photos_blp.route("/applications/<uuid:application_id>/photos")
+class ApplicationPhotosView(MethodView):
+    @photos_blp.arguments(s.PhotoFormIn, location="form")
+    @photos_blp.arguments(s.PhotoFileIn, location="files")
+    @photos_blp.response(201, s.PhotoOut)
+    @_errors(photos_blp, 401, 403, 404, 413, 422)
+    def post(self, form: dict[str, Any], files: dict[str, Any],
+             application_id: uuid.UUID) -> dict[str, Any]:
+        """Upload an assessment or confirmation photo (staff). JPEG/PNG by content."""
+        return _upload(files, form, application_id=application_id)
+
+
+@photos_blp.route("/work-orders/<uuid:order_id>/photos")
+class OrderPhotosView(MethodView):
+    @photos_blp.arguments(s.PhotoFormIn, location="form")
+    @photos_blp.arguments(s.PhotoFileIn, location="files")
+    @photos_blp.response(201, s.PhotoOut)
+    @_errors(photos_blp, 401, 403, 404, 413, 422)
+    def post(self, form: dict[str, Any], files: dict[str, Any],
+             order_id: uuid.UUID) -> dict[str, Any]:
+        """Upload a before/after photo (its contractor) or an inspection photo (inspector)."""
+        return _upload(files, form, work_order_id=order_id)
+
+
+@photos_blp.route("/photos/<uuid:photo_id>/content")
+class PhotoContentView(MethodView):
+    @photos_blp.doc(responses={"200": {
+        "description": "the image bytes",
+        "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                    for t in ("image/jpeg", "image/png")},
+    }})
+    @_errors(photos_blp, 401, 403, 404)
+    def get(self, photo_id: uuid.UUID) -> Response:
+        """The photo itself (whoever may read its household or work order)."""
+        row, data = photos.read(_uow(), _photo_setup().storage, current_principal(), photo_id)
+        return Response(data, mimetype=row["content_type"],
+                        headers={"Cache-Control": "private, max-age=3600"})
+
+
+# ---- reports -------------------------------------------------------------------------------------
+@reports_blp.route("/households-by-status")
+class HouseholdsByStatusView(MethodView):
+    @reports_blp.response(200, s.HouseholdsByStatusOut)
+    @_errors(reports_blp, 401, 403)
+    def get(self) -> dict[str, Any]:
+        """Households by status, per programme and division (staff)."""
+        return reading.households_by_status(_uow(), current_principal())
+
+
+@reports_blp.route("/spend")
+class SpendView(MethodView):
+    @reports_blp.response(200, s.SpendOut)
+    @_errors(reports_blp, 401, 403)
+    def get(self) -> dict[str, Any]:
+        """Spend against budget by programme and division, in fen (staff)."""
+        return reading.spend(_uow(), current_principal())
+
+
+def blueprints(ctx: ServiceContext) -> list[Blueprint]:
+    return [programmes_blp, catalogue_blp, contractors_blp, applications_blp, orders_blp,
+            photos_blp, reports_blp]

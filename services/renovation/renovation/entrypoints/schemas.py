@@ -1,0 +1,484 @@
+"""Request and response schemas. Money is ``int`` fen (strict: ``1.5`` is refused);
+quantities are decimal strings (``"2.5"``) or integers, never floats. Personal data is
+masked in every response (certificate ``3715************0141``, phone ``138****5678``,
+holder ``张某``); the full contact is only at ``/applications/{id}/contact`` (logged)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+from svckit.domain.certificate import mask_phone
+from svckit.domain.division import name_of
+
+from renovation.domain.catalogue import Area, Unit, format_quantity
+from renovation.service_layer.integration import contact_name
+
+
+def Fen(**kw: Any) -> fields.Integer:
+    """Money in fen: an int (``1.5`` and ``1.0`` are refused), never negative."""
+    return fields.Integer(strict=True, validate=validate.Range(min=0), **kw)
+
+
+def Text(n: int = 200, **kw: Any) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=n), **kw)
+
+
+
+class Quantity(fields.Field):  # type: ignore[type-arg]
+    """A quantity as a decimal string or an integer; a JSON float is refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValidationError(
+                '数量须为字符串或整数，如 "2.5" (a string or integer, never a float)')
+        return str(value)
+
+
+# ---- common -------------------------------------------------------------------------------
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ApplicationQuery(PageArgs):
+    status = fields.String(load_default=None, validate=validate.Length(max=30))
+    programme_id = fields.UUID(load_default=None)
+    division = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6}$"))
+
+
+class WorkOrderQuery(PageArgs):
+    status = fields.String(load_default=None, validate=validate.Length(max=30))
+
+
+def _page(item: type[Schema]) -> type[Schema]:
+    return type(f"{item.__name__.removesuffix('Out')}Page", (Schema,), {
+        "items": fields.List(fields.Nested(item)),
+        "total": fields.Integer(),
+        "page": fields.Integer(),
+        "page_size": fields.Integer(),
+    })
+
+
+# ---- programmes, catalogue, contractors -------------------------------------------------
+class DeadlinesSchema(Schema):
+    accept_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))
+    inspect_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))
+    rework_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))
+
+
+class ProgrammeIn(Schema):
+    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2000, max=2100))
+    name = Text(200, required=True)
+    division_scope = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    household_cap_fen = Fen(required=True)
+    target_homes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    total_budget_fen = Fen(required=True)
+    deadlines = fields.Nested(DeadlinesSchema, load_default=dict)
+
+
+class ProgrammeOut(Schema):
+    id = fields.UUID()
+    year = fields.Integer()
+    name = fields.String()
+    division_scope = fields.String()
+    household_cap_fen = fields.Integer()
+    target_homes = fields.Integer()
+    total_budget_fen = fields.Integer()
+    deadlines = fields.Nested(DeadlinesSchema)
+
+
+class ProgrammeDetailOut(Schema):
+    programme = fields.Nested(ProgrammeOut)
+    committed_fen = fields.Integer()
+    remaining_fen = fields.Integer()
+    approved_homes = fields.Integer()
+
+
+class ProgrammeList(Schema):
+    items = fields.List(fields.Nested(ProgrammeOut))
+
+
+class CatalogueItemIn(Schema):
+    code = Text(32, required=True)
+    name = Text(200, required=True)
+    area = fields.Enum(Area, by_value=True, required=True)
+    unit = fields.Enum(Unit, by_value=True, required=True)
+    unit_price_fen = Fen(required=True)
+    is_device = fields.Boolean(load_default=False)
+    device_type_code = fields.String(load_default=None, allow_none=True,
+                                     validate=validate.Length(max=20))
+
+
+class CatalogueItemOut(Schema):
+    id = fields.UUID()
+    code = fields.String()
+    name = fields.String()
+    area = fields.Enum(Area, by_value=True)
+    area_zh = fields.Function(lambda i: Area(i.area).label_zh)
+    unit = fields.Enum(Unit, by_value=True)
+    unit_zh = fields.Function(lambda i: Unit(i.unit).label_zh)
+    unit_price_fen = fields.Integer()
+    is_device = fields.Boolean()
+    device_type_code = fields.String(allow_none=True)
+    active = fields.Boolean()
+
+
+class CatalogueActiveIn(Schema):
+    active = fields.Boolean(required=True)
+
+
+class CatalogueList(Schema):
+    items = fields.List(fields.Nested(CatalogueItemOut))
+
+
+class ContractorIn(Schema):
+    name = Text(100, required=True)
+    division = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+
+
+class ContractorOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    division = fields.String()
+    active = fields.Boolean()
+
+
+class ContractorList(Schema):
+    items = fields.List(fields.Nested(ContractorOut))
+
+
+# ---- applications ---------------------------------------------------------------------------
+class ApplicationIn(Schema):
+    programme_id = fields.UUID(required=True)
+    certificate = fields.String(required=True, validate=validate.Length(max=30))
+    holder_name = Text(50, required=True)
+    address = Text(200, required=True)
+    division = fields.String(required=True, validate=validate.Length(max=6))
+    phone = fields.String(required=True, validate=validate.Length(max=20))
+    hardship = fields.String(required=True, validate=validate.OneOf(["dibao", "tekun", "none"]))
+
+
+class AcceptIn(Schema):
+    override_reason = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.Length(max=500))
+
+
+class ReasonIn(Schema):
+    reason = Text(200, required=True)
+
+
+class OptionalReasonIn(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class ScheduleAssessmentIn(Schema):
+    assessor = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(min=1, max=100),
+                             metadata={"description": "the assessor's user id (default: you)"})
+    scheduled_at = fields.AwareDateTime(required=True)
+
+
+class CompleteAssessmentIn(Schema):
+    findings = fields.Dict(keys=fields.String(validate=validate.OneOf([a.value for a in Area])),
+                           values=fields.String(validate=validate.Length(max=1000)),
+                           required=True)
+    needs = fields.List(Text(200), load_default=list, validate=validate.Length(max=50))
+    photo_refs = fields.List(fields.String(validate=validate.Length(max=100)),
+                             load_default=list, validate=validate.Length(max=30))
+
+
+class PlanLineIn(Schema):
+    item_code = Text(32, required=True)
+    quantity = Quantity(required=True, metadata={"type": "string", "example": "2.5"})
+
+
+class PlanIn(Schema):
+    lines = fields.List(fields.Nested(PlanLineIn), required=True,
+                        validate=validate.Length(min=1, max=50))
+
+
+class ConfirmPlanIn(Schema):
+    signatory = Text(50, required=True)
+    confirmation_ref = fields.String(load_default=None, allow_none=True,
+                                     validate=validate.Length(max=100))
+
+
+class AssessmentOut(Schema):
+    id = fields.UUID()
+    assessor_id = fields.String()
+    scheduled_at = fields.DateTime()
+    round = fields.Integer()
+    findings = fields.Dict(keys=fields.String(), values=fields.String())
+    needs = fields.List(fields.String())
+    photo_refs = fields.List(fields.String())
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class PlanLineOut(Schema):
+    item_code = fields.String()
+    name = fields.String()
+    area = fields.Enum(Area, by_value=True)
+    unit = fields.Enum(Unit, by_value=True)
+    unit_price_fen = fields.Integer()
+    quantity = fields.Function(lambda line: format_quantity(line.quantity_milli))
+    quantity_milli = fields.Integer()
+    total_fen = fields.Integer()
+    is_device = fields.Boolean()
+    device_type_code = fields.String(allow_none=True)
+
+
+class DeviceRequestOut(Schema):
+    id = fields.UUID(metadata={"description": "request_id of renovation.device_requested"})
+    item_code = fields.String()
+    device_type_code = fields.String()
+    status = fields.String(metadata={"description": "requested, reserved, delivered, unavailable"})
+    unit_ref = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    updated_at = fields.DateTime(allow_none=True)
+
+
+class PlanOut(Schema):
+    id = fields.UUID()
+    drafted_by = fields.String()
+    drafted_at = fields.DateTime()
+    lines = fields.List(fields.Nested(PlanLineOut))
+    total_fen = fields.Integer()
+    confirmed_by = fields.Function(
+        lambda p: contact_name(p.confirmed_by_name) if p.confirmed_by_name else None)
+    confirmation_ref = fields.String(allow_none=True)
+    confirmed_at = fields.DateTime(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
+    device_requests = fields.List(fields.Nested(DeviceRequestOut))
+
+
+class ApplicationOut(Schema):
+    id = fields.UUID()
+    programme_id = fields.UUID()
+    certificate = fields.Function(lambda a: a.masked_certificate)
+    disability_category = fields.Function(lambda a: a.certificate.category.label_zh)
+    disability_grade = fields.Function(lambda a: a.certificate.grade)
+    holder = fields.Function(lambda a: contact_name(a.holder_name))
+    phone = fields.Function(lambda a: mask_phone(a.phone))
+    division = fields.String()
+    division_name = fields.Function(lambda a: name_of(a.division))
+    hardship = fields.Function(lambda a: str(a.hardship))
+    status = fields.String()
+    submitted_at = fields.DateTime()
+    ineligibility = fields.List(fields.String())
+    refusal_reasons = fields.List(fields.String())
+    override_reason = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    withdrawal_reason = fields.String(allow_none=True)
+    assessment = fields.Nested(AssessmentOut, allow_none=True)
+    plan = fields.Nested(PlanOut, allow_none=True)
+
+
+class ContactOut(Schema):
+    application_id = fields.UUID()
+    holder_name = fields.String()
+    address = fields.String()
+    phone = fields.String()
+
+
+# ---- work orders ------------------------------------------------------------------------------
+class AssignIn(Schema):
+    contractor_id = fields.UUID(required=True)
+
+
+class ScheduleIn(Schema):
+    start_on = fields.Date(required=True)
+    end_on = fields.Date(required=True)
+
+
+class ProgressIn(Schema):
+    note = Text(1000, required=True)
+    percent = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100))
+    items_done = fields.List(Text(32), load_default=list, validate=validate.Length(max=50))
+    photos_before = fields.List(fields.String(validate=validate.Length(max=100)),
+                                load_default=list, validate=validate.Length(max=20))
+    photos_after = fields.List(fields.String(validate=validate.Length(max=100)),
+                               load_default=list, validate=validate.Length(max=20))
+
+
+class InspectionIn(Schema):
+    passed = fields.Boolean(required=True)
+    defects = fields.List(Text(200), load_default=list, validate=validate.Length(max=50))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class ProgressOut(Schema):
+    id = fields.UUID()
+    by = fields.String()
+    at = fields.DateTime()
+    note = fields.String()
+    percent = fields.Integer()
+    items_done = fields.List(fields.String())
+    photos_before = fields.List(fields.String())
+    photos_after = fields.List(fields.String())
+
+
+class InspectionOut(Schema):
+    id = fields.UUID()
+    inspector_id = fields.String()
+    at = fields.DateTime()
+    passed = fields.Boolean()
+    defects = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+
+
+class WorkOrderOut(Schema):
+    id = fields.UUID()
+    application_id = fields.UUID()
+    programme_id = fields.UUID()
+    contractor_id = fields.UUID()
+    division = fields.String()
+    division_name = fields.Function(lambda o: name_of(o.division))
+    items = fields.List(fields.String())
+    assigned_by = fields.String()
+    assigned_at = fields.DateTime()
+    status = fields.String()
+    accepted_at = fields.DateTime(allow_none=True)
+    closing_reason = fields.String(allow_none=True)
+    start_on = fields.Date(allow_none=True)
+    end_on = fields.Date(allow_none=True)
+    percent = fields.Integer()
+    items_done = fields.List(fields.String())
+    progress = fields.List(fields.Nested(ProgressOut))
+    completion_requested_at = fields.DateTime(allow_none=True)
+    inspections = fields.List(fields.Nested(InspectionOut))
+    rework_since = fields.DateTime(allow_none=True)
+    satisfaction_score = fields.Integer(allow_none=True)
+    satisfaction_comment = fields.String(allow_none=True)
+
+
+class WorkOrderSummaryOut(Schema):
+    id = fields.UUID()
+    application_id = fields.UUID()
+    contractor_id = fields.UUID()
+    division = fields.String()
+    status = fields.String()
+    percent = fields.Integer()
+    assigned_at = fields.DateTime()
+    completion_requested_at = fields.DateTime(allow_none=True)
+
+
+class OverdueOut(Schema):
+    work_order_id = fields.UUID()
+    application_id = fields.UUID()
+    contractor_id = fields.UUID()
+    division = fields.String()
+    status = fields.String()
+    kind = fields.String(metadata={"description": "accept, inspect or rework"})
+    since = fields.DateTime()
+    due_at = fields.DateTime()
+
+
+class OverdueList(Schema):
+    items = fields.List(fields.Nested(OverdueOut))
+
+
+ApplicationPage = _page(ApplicationOut)
+WorkOrderPage = _page(WorkOrderSummaryOut)
+
+
+# ---- photos -------------------------------------------------------------------------------
+class PhotoFileIn(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class PhotoFormIn(Schema):
+    purpose = fields.String(required=True, validate=validate.Length(max=20),
+                            metadata={"description": "assessment|confirmation (household); "
+                                                     "before|after|inspection (work order)"})
+
+
+class PhotoRecordOut(Schema):
+    id = fields.UUID()
+    application_id = fields.UUID()
+    work_order_id = fields.UUID(allow_none=True)
+    purpose = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    width = fields.Integer()
+    height = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.String()
+    uploaded_at = fields.DateTime()
+
+
+class PhotoOut(PhotoRecordOut):
+    ref = fields.String(metadata={"description": "use in photo_refs / photos_before / ..."})
+
+
+# ---- household file and reports -------------------------------------------------------------
+class VisitOut(Schema):
+    source_kind = fields.String()
+    source_id = fields.String()
+    task_id = fields.UUID()
+    volunteer_id = fields.UUID(allow_none=True)
+    outcome = fields.String()
+    at = fields.DateTime()
+    score = fields.Integer(allow_none=True)
+    comment = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class TimelineOut(Schema):
+    at = fields.DateTime()
+    event = fields.String()
+    actor = fields.String(allow_none=True)
+    work_order_id = fields.UUID(allow_none=True)
+    data = fields.Dict()
+
+
+class HouseholdFileOut(Schema):
+    application = fields.Nested(ApplicationOut)
+    programme = fields.Nested(ProgrammeOut)
+    work_orders = fields.List(fields.Nested(WorkOrderOut))
+    photos = fields.List(fields.Nested(PhotoRecordOut))
+    visits = fields.List(fields.Nested(VisitOut))
+    timeline = fields.List(fields.Nested(TimelineOut))
+
+
+class StatusGroupOut(Schema):
+    programme_id = fields.UUID()
+    programme_name = fields.String()
+    division_code = fields.String()
+    division_name = fields.String()
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = fields.Integer()
+
+
+class HouseholdsByStatusOut(Schema):
+    groups = fields.List(fields.Nested(StatusGroupOut))
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = fields.Integer()
+
+
+class DivisionSpendOut(Schema):
+    division_code = fields.String()
+    division_name = fields.String()
+    homes = fields.Integer()
+    committed_fen = fields.Integer()
+    completed_fen = fields.Integer()
+
+
+class ProgrammeSpendOut(Schema):
+    programme_id = fields.UUID()
+    year = fields.Integer()
+    name = fields.String()
+    total_budget_fen = fields.Integer()
+    household_cap_fen = fields.Integer()
+    target_homes = fields.Integer()
+    approved_homes = fields.Integer()
+    committed_fen = fields.Integer()
+    completed_fen = fields.Integer()
+    remaining_fen = fields.Integer()
+    divisions = fields.List(fields.Nested(DivisionSpendOut))
+
+
+class SpendOut(Schema):
+    programmes = fields.List(fields.Nested(ProgrammeSpendOut))

@@ -1,0 +1,226 @@
+"""Use cases of a household's case: application, assessment, plan (一户一策), approval."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from svckit.auth.principal import Principal, Role
+from svckit.domain.errors import NotFound, ValidationFailed
+
+from renovation.domain.application import Application
+from renovation.domain.catalogue import CatalogueItem, parse_quantity
+from renovation.domain.programme import Programme
+from renovation.service_layer import access
+from renovation.service_layer.access import STAFF, require
+from renovation.service_layer.integration import publish
+from renovation.service_layer.uow import RenovationUoW
+
+log = logging.getLogger(__name__)
+
+PHOTO_PREFIX = "photo:"
+
+
+def _load(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+          *, lock: bool = True) -> Application:
+    app = uow.repo.application(application_id, lock=lock)
+    return access.see_application(principal, app, application_id)
+
+
+def _programme(uow: RenovationUoW, programme_id: uuid.UUID, *, lock: bool = False) -> Programme:
+    programme = uow.repo.programme(programme_id, lock=lock)
+    if programme is None:
+        raise NotFound("programme", programme_id)
+    return programme
+
+
+def _done(uow: RenovationUoW, principal: Principal, app: Application, **kw: Any) -> Application:
+    publish(uow, app, app.events, actor=principal.sub, actor_name=principal.name, **kw)
+    app.events.clear()
+    uow.commit()
+    return app
+
+
+def submit(uow: RenovationUoW, principal: Principal, data: dict[str, Any], *,
+           now: datetime) -> Application:
+    require(principal, *STAFF)
+    with uow:
+        programme = _programme(uow, data.pop("programme_id"))
+        app = Application.submit(programme, now=now, **data)
+        if not access.in_districts(principal, app.division):
+            raise ValidationFailed.field("division", "不在您的辖区内 (outside your districts)")
+        uow.session.add(app)
+        uow.session.flush()  # the open-application unique index answers here (409)
+        return _done(uow, principal, app)
+
+
+def accept(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+           override_reason: str | None, *, now: datetime) -> Application:
+    require(principal, *STAFF)
+    with uow:
+        app = _load(uow, principal, application_id)
+        app.accept(principal.sub, now, override_reason)
+        uow.session.flush()
+        return _done(uow, principal, app)
+
+
+def refuse(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+           reason: str | None, *, now: datetime) -> Application:
+    require(principal, *STAFF)
+    with uow:
+        app = _load(uow, principal, application_id)
+        app.refuse(principal.sub, now, reason)
+        return _done(uow, principal, app)
+
+
+def withdraw(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+             reason: str, *, now: datetime) -> Application:
+    require(principal, *STAFF)
+    with uow:
+        app = _load(uow, principal, application_id)
+        app.withdraw(reason, now)
+        return _done(uow, principal, app)
+
+
+def schedule_assessment(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+                        assessor: str | None, at: datetime, *, now: datetime) -> Application:
+    require(principal, *STAFF)
+    with uow:
+        app = _load(uow, principal, application_id)
+        app.schedule_assessment((assessor or principal.sub).strip(), at, now)
+        return _done(uow, principal, app)
+
+
+def _photo_refs(uow: RenovationUoW, refs: Sequence[str], *, application_id: uuid.UUID,
+                work_order_id: uuid.UUID | None, field: str) -> list[str]:
+    """Every ref must name a photo uploaded for this application (or this work order)."""
+    ids: list[uuid.UUID] = []
+    for ref in refs:
+        try:
+            if not ref.startswith(PHOTO_PREFIX):
+                raise ValueError
+            ids.append(uuid.UUID(ref[len(PHOTO_PREFIX):]))
+        except ValueError:
+            raise ValidationFailed.field(
+                field, f"照片引用无效：{ref[:60]} (use the ref returned by the upload)"
+            ) from None
+    found = {p["id"]: p for p in uow.repo.photos(ids)}
+    for pid in ids:
+        p = found.get(pid)
+        if p is None or p["application_id"] != application_id or (
+            work_order_id is not None and p["work_order_id"] != work_order_id
+        ):
+            raise ValidationFailed.field(field, f"照片不存在：{PHOTO_PREFIX}{pid} (unknown photo)")
+    return [f"{PHOTO_PREFIX}{pid}" for pid in ids]
+
+
+def complete_assessment(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+                        findings: dict[str, str], needs: Sequence[str],
+                        photo_refs: Sequence[str], *, now: datetime) -> Application:
+    require(principal, *STAFF)
+    with uow:
+        app = _load(uow, principal, application_id)
+        refs = _photo_refs(uow, photo_refs, application_id=app.id, work_order_id=None,
+                           field="photo_refs")
+        app.complete_assessment(principal.sub, findings, needs, refs, now)
+        return _done(uow, principal, app)
+
+
+def _lines(uow: RenovationUoW, raw: Sequence[dict[str, Any]]) -> list[tuple[CatalogueItem, int]]:
+    items = uow.repo.items_by_code(line["item_code"] for line in raw)
+    out: list[tuple[CatalogueItem, int]] = []
+    errors: dict[str, list[str]] = {}
+    for i, line in enumerate(raw):
+        code = str(line["item_code"]).strip().upper()
+        item = items.get(code)
+        if item is None:
+            errors.setdefault(f"lines.{i}.item_code", []).append(
+                f"目录中没有此项目：{code[:32]} (not in the catalogue)")
+            continue
+        try:
+            out.append((item, parse_quantity(line["quantity"], item.unit)))
+        except ValidationFailed as exc:
+            for messages in exc.errors.values():
+                errors.setdefault(f"lines.{i}.quantity", []).extend(messages)
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def draft_plan(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+               lines: Sequence[dict[str, Any]], *, now: datetime) -> Application:
+    require(principal, *STAFF)
+    with uow:
+        app = _load(uow, principal, application_id)
+        programme = _programme(uow, app.programme_id)
+        app.draft_plan(programme, _lines(uow, lines), principal.sub, now)
+        return _done(uow, principal, app)
+
+
+def confirm_plan(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+                 signatory: str, confirmation_ref: str | None, *, now: datetime) -> Application:
+    require(principal, *STAFF)
+    with uow:
+        app = _load(uow, principal, application_id)
+        ref = None
+        if confirmation_ref:
+            ref = _photo_refs(uow, [confirmation_ref], application_id=app.id,
+                              work_order_id=None, field="confirmation_ref")[0]
+        app.confirm_plan(signatory, principal.sub, now, ref)
+        return _done(uow, principal, app)
+
+
+def revise_plan(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+                reason: str, *, now: datetime) -> Application:
+    require(principal, *STAFF)
+    with uow:
+        app = _load(uow, principal, application_id)
+        app.revise_plan(reason, now)
+        return _done(uow, principal, app)
+
+
+def approve_plan(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID, *,
+                 now: datetime) -> Application:
+    """Four eyes and both caps. The programme row is locked (``FOR UPDATE``) before the
+    committed budget is summed, so two approvals cannot both spend its last fen."""
+    require(principal, *STAFF)
+    with uow:
+        app = _load(uow, principal, application_id)
+        programme = _programme(uow, app.programme_id, lock=True)
+        committed = uow.repo.committed_fen(programme.id, excluding=app.id)
+        app.approve_plan(programme, committed, principal.sub, now)
+        return _done(uow, principal, app, programme=programme)
+
+
+def get(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID) -> Application:
+    with uow:
+        return _load(uow, principal, application_id, lock=False)
+
+
+def contact(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID, *,
+            now: datetime) -> dict[str, Any]:
+    """The household's full contact details, for staff; every read is logged."""
+    require(principal, Role.STAFF)
+    with uow:
+        app = _load(uow, principal, application_id, lock=False)
+        log.info("personal data read", extra={"actor": principal.sub,
+                                               "application_id": str(app.id),
+                                               "fields": "holder_name,address,phone"})
+        uow.repo.add_history(app.id, now, "ContactRead", {}, actor=principal.sub)
+        uow.commit()
+        return {"application_id": app.id, "holder_name": app.holder_name,
+                "address": app.address, "phone": app.phone}
+
+
+def search(uow: RenovationUoW, principal: Principal, *, status: str | None,
+           programme_id: uuid.UUID | None, division: str | None, page: int,
+           page_size: int) -> tuple[list[Application], int]:
+    require(principal, *access.READERS)
+    with uow:
+        return uow.repo.applications(
+            status=status, programme_id=programme_id, division=division,
+            districts=access.district_filter(principal), page=page, page_size=page_size,
+        )

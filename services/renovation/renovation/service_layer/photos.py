@@ -1,0 +1,108 @@
+"""Photo upload: content checked before anything is written; the file and its row are
+written together (the file is removed again if the row does not commit)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from typing import Any
+
+from svckit.auth.principal import Principal, Role
+from svckit.domain.errors import NotFound, ValidationFailed
+
+from renovation.adapters.storage import PhotoStorage
+from renovation.service_layer import access
+from renovation.service_layer.applications import PHOTO_PREFIX
+from renovation.service_layer.images import sniff
+from renovation.service_layer.uow import RenovationUoW
+
+APPLICATION_PURPOSES = ("assessment", "confirmation")
+ORDER_PURPOSES = ("before", "after", "inspection")
+
+
+class PhotoTooLarge(ValidationFailed):
+    code = "payload-too-large"
+    title = "图片过大"
+
+
+def check_photo(data: bytes, *, max_bytes: int, max_side: int) -> Any:
+    if not data:
+        raise ValidationFailed.field("file", "文件为空 (empty file)")
+    if len(data) > max_bytes:
+        raise PhotoTooLarge(
+            {"file": [f"图片不能超过{max_bytes // 1024} KB (at most {max_bytes} bytes)"]},
+            max_bytes=max_bytes, size_bytes=len(data),
+        )
+    return sniff(data, max_side=max_side)
+
+
+def upload(
+    uow: RenovationUoW,
+    storage: PhotoStorage,
+    principal: Principal,
+    *,
+    application_id: uuid.UUID | None = None,
+    work_order_id: uuid.UUID | None = None,
+    purpose: str,
+    data: bytes,
+    max_bytes: int,
+    max_side: int,
+    now: datetime,
+) -> dict[str, Any]:
+    info = check_photo(data, max_bytes=max_bytes, max_side=max_side)
+    with uow:
+        allowed: tuple[str, ...]
+        if work_order_id is not None:
+            principal.require(Role.CONTRACTOR, Role.INSPECTOR)
+            order = access.see_order(principal, uow.repo.work_order(work_order_id),
+                                     work_order_id)
+            if principal.role is Role.CONTRACTOR:
+                access.actor(principal)  # a contractor token must carry its company
+            allowed, app_id = ORDER_PURPOSES, order.application_id
+        else:
+            principal.require(Role.STAFF)
+            assert application_id is not None
+            app = access.see_application(principal, uow.repo.application(application_id),
+                                         application_id)
+            allowed, app_id = APPLICATION_PURPOSES, app.id
+        if purpose not in allowed:
+            raise ValidationFailed.field(
+                "purpose", f"用途应为 {', '.join(allowed)} (purpose must be one of these)")
+        photo_id = uuid.uuid4()
+        key = f"{app_id}/{photo_id}.{info.extension}"
+        row = {
+            "id": photo_id, "application_id": app_id, "work_order_id": work_order_id,
+            "purpose": purpose, "storage_key": key, "content_type": info.content_type,
+            "size_bytes": len(data), "width": info.width, "height": info.height,
+            "sha256": hashlib.sha256(data).hexdigest(), "uploaded_by": principal.sub,
+            "uploaded_at": now,
+        }
+        uow.repo.add_photo(**row)
+        uow.repo.add_history(app_id, now, "PhotoUploaded",
+                             {"photo_id": str(photo_id), "purpose": purpose},
+                             actor=principal.sub, work_order_id=work_order_id)
+        uow.session.flush()
+        storage.put(key, data, info.content_type)
+        try:
+            uow.commit()
+        except BaseException:
+            storage.delete(key)
+            raise
+    return {**row, "ref": f"{PHOTO_PREFIX}{photo_id}"}
+
+
+def read(uow: RenovationUoW, storage: PhotoStorage, principal: Principal,
+         photo_id: uuid.UUID) -> tuple[dict[str, Any], bytes]:
+    with uow:
+        row = uow.repo.photo(photo_id)
+        if row is None:
+            raise NotFound("photo", photo_id)
+        if principal.role is Role.CONTRACTOR:
+            if row["work_order_id"] is None:
+                raise NotFound("photo", photo_id)
+            access.see_order(principal, uow.repo.work_order(row["work_order_id"]), photo_id)
+        else:
+            access.see_application(principal, uow.repo.application(row["application_id"]),
+                                   photo_id)
+    return row, storage.get(row["storage_key"])

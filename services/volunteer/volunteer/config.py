@@ -1,0 +1,40 @@
+"""The volunteer service's own settings (environment, prefix ``VOLUNTEER_``).
+
+The database URL and the platform settings are read by svckit; these are the dispatch
+rules a federation may tune.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from volunteer.domain.tasks import CheckInPolicy
+
+
+class VolunteerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VOLUNTEER_", extra="ignore", frozen=True)
+
+    #: how long a volunteer has to answer an offer (minutes)
+    offer_ttl_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    #: a check-in still open after this many hours is closed by ``close-forgotten``
+    checkin_limit_hours: float = Field(default=8.0, gt=0, le=48)
+    #: the hours credited to a forgotten check-out (flagged, waits for approval)
+    checkin_capped_hours: float = Field(default=2.0, gt=0, le=48)
+
+    @property
+    def offer_ttl(self) -> timedelta:
+        return timedelta(minutes=self.offer_ttl_minutes)
+
+    @property
+    def policy(self) -> CheckInPolicy:
+        return CheckInPolicy(open_limit=timedelta(hours=self.checkin_limit_hours),
+                             capped_duration=timedelta(hours=self.checkin_capped_hours))
+
+
+@lru_cache(maxsize=1)
+def settings() -> VolunteerSettings:
+    return VolunteerSettings()

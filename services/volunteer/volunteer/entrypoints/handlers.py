@@ -1,0 +1,70 @@
+"""Events consumed: every request for a visit, delivery, pickup or follow-up from the
+rental and renovation services, and their cancellations.
+
+The runner records the event id in the inbox in the same transaction; on top of that a
+source names one task at most (``uq_tasks_source``), so a second event for the same
+source (or the same event replayed after the inbox was pruned) makes no second task.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from svckit.domain.errors import DomainError
+from svckit.events.envelope import Envelope
+from svckit.messaging.consumer import Handlers, Reject
+from svckit.uow import UnitOfWork
+
+from volunteer.domain.events import SourceRef
+from volunteer.service_layer import tasks
+from volunteer.service_layer.uow import VolunteerUoW
+
+handlers = Handlers("volunteer")
+
+#: event type -> the source kinds it may carry
+_KINDS: dict[str, tuple[str, ...]] = {
+    "rental.delivery_requested": ("rental_delivery", "device_delivery"),
+    "rental.pickup_requested": ("rental_pickup",),
+    "rental.overdue": ("overdue_call",),
+    "renovation.assessment_requested": ("assessment",),
+    "renovation.workorder_completed": ("acceptance_visit",),
+    "renovation.inspection_passed": ("satisfaction_visit",),
+}
+
+
+def _source(raw: dict[str, Any]) -> SourceRef:
+    return SourceRef(raw["service"], raw["kind"], raw["id"])
+
+
+def _create(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    assert isinstance(uow, VolunteerUoW)
+    source = _source(payload["source"])
+    if source.kind not in _KINDS[env.type]:
+        raise Reject(f"source kind {source.kind!r} does not belong in {env.type}")
+    req = tasks.VisitRequest(
+        source=source, type=tasks.KIND_TO_TYPE[source.kind],
+        division=payload["division_code"], address=payload["address"],
+        window_start=payload["window_start"], window_end=payload["window_end"],
+        summary=payload["summary"], contact_name=payload.get("contact_name"),
+        contact_phone=payload.get("contact_phone"),
+    )
+    try:
+        tasks.create_from_request(uow, req, now=datetime.now(UTC))
+    except DomainError as exc:  # e.g. an empty window: no retry can fix it
+        raise Reject(f"{env.type}: {exc}") from exc
+
+
+def _cancel(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    assert isinstance(uow, VolunteerUoW)
+    try:
+        tasks.cancel_from_source(uow, _source(payload["source"]), payload["reason"],
+                                 now=datetime.now(UTC))
+    except DomainError as exc:
+        raise Reject(f"{env.type}: {exc}") from exc
+
+
+for _type in _KINDS:
+    handlers.on(_type, name=f"volunteer.create_task:{_type}")(_create)
+for _type in ("rental.visit_cancelled", "renovation.visit_cancelled"):
+    handlers.on(_type, name=f"volunteer.cancel_task:{_type}")(_cancel)

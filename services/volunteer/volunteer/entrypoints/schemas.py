@@ -1,0 +1,324 @@
+"""Request and response schemas (marshmallow). Unknown fields are refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from volunteer.domain.hours import HourStatus
+from volunteer.domain.tasks import ExclusionCode, Priority, TaskState, TaskType
+from volunteer.domain.volunteers import Skill
+
+_DIVISION = validate.Regexp(r"^\d{6}$", error="行政区划代码应为6位数字 (6-digit GB/T 2260 code)")
+When = fields.AwareDateTime
+
+
+def _window_order(data: dict[str, Any], start: str, end: str) -> None:
+    a, b = data.get(start), data.get(end)
+    if a is not None and b is not None and b <= a:
+        raise ValidationError("结束时间应晚于开始时间 (end must be after start)", end)
+
+
+# -- common ---------------------------------------------------------------------------
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class EmptyIn(Schema):
+    """No body needed (an empty JSON object is accepted)."""
+
+
+class ReasonIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class SourceOut(Schema):
+    service = fields.String()
+    kind = fields.String()
+    id = fields.String()
+
+
+# -- teams and volunteers ---------------------------------------------------------------
+class TeamOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    division = fields.String()
+    division_name = fields.String()
+    active_members = fields.Integer()
+
+
+class TeamList(Schema):
+    items = fields.List(fields.Nested(TeamOut))
+
+
+class WindowIO(Schema):
+    weekday = fields.Integer(required=True, validate=validate.Range(0, 6),
+                             metadata={"description": "0 = Monday .. 6 = Sunday"})
+    start = fields.Time(required=True, format="%H:%M", metadata={"example": "08:30"})
+    end = fields.Time(required=True, format="%H:%M",
+                      metadata={"example": "12:00", "description": "00:00 = midnight"})
+
+
+_SKILLS = fields.List(fields.String(validate=validate.OneOf([s.value for s in Skill])),
+                      validate=validate.Length(max=len(Skill)))
+
+
+class VolunteerIn(Schema):
+    real_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    phone = fields.String(required=True, validate=validate.Regexp(
+        r"^1[3-9]\d{9}$", error="手机号码应为11位 (11-digit mobile number)"))
+    divisions = fields.List(fields.String(validate=_DIVISION), required=True,
+                            validate=validate.Length(min=1, max=20))
+    skills = _SKILLS
+    availability = fields.List(fields.Nested(WindowIO), load_default=list,
+                               validate=validate.Length(max=50))
+    team_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class VolunteerPatch(Schema):
+    real_name = fields.String(validate=validate.Length(min=1, max=50))
+    phone = fields.String(validate=validate.Regexp(r"^1[3-9]\d{9}$"))
+    divisions = fields.List(fields.String(validate=_DIVISION),
+                            validate=validate.Length(min=1, max=20))
+    skills = _SKILLS
+    availability = fields.List(fields.Nested(WindowIO), validate=validate.Length(max=50))
+    team_id = fields.UUID()
+
+
+class VolunteerOut(Schema):
+    id = fields.UUID()
+    real_name = fields.String()
+    phone = fields.String(metadata={"description": "masked unless yourself or your coordinator"})
+    divisions = fields.List(fields.String())
+    skills = fields.List(fields.String())
+    skill_labels = fields.String()
+    availability = fields.List(fields.Nested(WindowIO))
+    team_id = fields.UUID(allow_none=True)
+    timezone = fields.String()
+    active = fields.Boolean()
+    completed_count = fields.Integer()
+    no_show_count = fields.Integer()
+    reliability = fields.Float(allow_none=True, metadata={"description": "completed share"})
+
+
+class VolunteerQuery(PageArgs):
+    team_id = fields.UUID()
+    skill = fields.String(validate=validate.OneOf([s.value for s in Skill]))
+    active = fields.Boolean()
+
+
+class VolunteerPage(Schema):
+    items = fields.List(fields.Nested(VolunteerOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+
+
+# -- tasks --------------------------------------------------------------------------------
+class TaskIn(Schema):
+    type = fields.String(required=True, validate=validate.OneOf([t.value for t in TaskType]))
+    division = fields.String(required=True, validate=_DIVISION)
+    address = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    window_start = When(required=True)
+    window_end = When(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    priority = fields.Integer(load_default=int(Priority.NORMAL),
+                              validate=validate.OneOf([int(p) for p in Priority]))
+    extra_skills = _SKILLS
+
+    @validates_schema
+    def _window(self, data: dict[str, Any], **_: Any) -> None:
+        _window_order(data, "window_start", "window_end")
+
+
+class RescheduleIn(Schema):
+    window_start = When(required=True)
+    window_end = When(required=True)
+
+    @validates_schema
+    def _window(self, data: dict[str, Any], **_: Any) -> None:
+        _window_order(data, "window_start", "window_end")
+
+
+class OfferIn(Schema):
+    volunteer_id = fields.UUID(load_default=None, allow_none=True,
+                               metadata={"description": "omit: the best-ranked candidate"})
+    expires_in_minutes = fields.Integer(load_default=None, allow_none=True,
+                                        validate=validate.Range(min=1, max=7 * 24 * 60))
+
+
+class AssignIn(Schema):
+    volunteer_id = fields.UUID(required=True)
+    override = fields.Boolean(load_default=False, metadata={
+        "description": "ignore availability and an earlier decline (agreed by phone)"})
+
+
+class ResultIO(Schema):
+    score = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 5))
+    comment = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=500))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class CheckOutIn(Schema):
+    result = fields.Nested(ResultIO, load_default=None, allow_none=True)
+
+
+class OfferOut(Schema):
+    volunteer_id = fields.UUID()
+    offered_by = fields.UUID()
+    offered_at = When()
+    expires_at = When(allow_none=True)
+    outcome = fields.String()
+    answered_at = When(allow_none=True)
+
+
+class TaskOut(Schema):
+    id = fields.UUID()
+    type = fields.String()
+    type_label = fields.String()
+    state = fields.String()
+    division = fields.String()
+    division_name = fields.String()
+    address = fields.String(metadata={
+        "description": "full for the assignee and the district's coordinators; else area"})
+    address_full = fields.Boolean()
+    window_start = When()
+    window_end = When()
+    required_skills = fields.List(fields.String())
+    priority = fields.Integer()
+    source = fields.Nested(SourceOut)
+    note = fields.String()
+    contact_name = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
+    assignee_id = fields.UUID(allow_none=True)
+    dispatched_by = fields.UUID(allow_none=True)
+    offers = fields.List(fields.Nested(OfferOut))
+    checked_in_at = When(allow_none=True)
+    checked_out_at = When(allow_none=True)
+    flagged_for_review = fields.Boolean()
+    closing_reason = fields.String(allow_none=True)
+    result = fields.Nested(ResultIO, allow_none=True)
+    source_cancelled_at = When(allow_none=True)
+    source_cancel_reason = fields.String(allow_none=True)
+    allowed_actions = fields.List(fields.String())
+    created_at = When()
+
+
+class TaskQuery(PageArgs):
+    state = fields.List(fields.String(validate=validate.OneOf([s.value for s in TaskState])),
+                        load_default=list)
+    type = fields.String(validate=validate.OneOf([t.value for t in TaskType]))
+    division = fields.String(validate=_DIVISION)
+
+
+class TaskPage(Schema):
+    items = fields.List(fields.Nested(TaskOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+
+
+class CandidateOut(Schema):
+    rank = fields.Integer()
+    volunteer_id = fields.UUID()
+    real_name = fields.String()
+    phone = fields.String()
+    team_id = fields.UUID(allow_none=True)
+    minutes_this_month = fields.Integer()
+    last_served_at = When(allow_none=True)
+    reliability = fields.Float(allow_none=True)
+    reasons = fields.List(fields.String())
+
+
+class ExclusionOut(Schema):
+    code = fields.String(validate=validate.OneOf([c.value for c in ExclusionCode]))
+    message = fields.String()
+
+
+class ExcludedOut(Schema):
+    volunteer_id = fields.UUID()
+    real_name = fields.String()
+    reasons = fields.List(fields.Nested(ExclusionOut))
+    assignable_with_override = fields.Boolean()
+
+
+class CandidatesOut(Schema):
+    task_id = fields.UUID()
+    state = fields.String()
+    candidates = fields.List(fields.Nested(CandidateOut))
+    excluded = fields.List(fields.Nested(ExcludedOut))
+
+
+# -- service hours ------------------------------------------------------------------------
+class HoursIn(Schema):
+    volunteer_id = fields.UUID(required=True)
+    division = fields.String(required=True, validate=_DIVISION)
+    started_at = When(required=True)
+    ended_at = When(required=True)
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+    @validates_schema
+    def _window(self, data: dict[str, Any], **_: Any) -> None:
+        _window_order(data, "started_at", "ended_at")
+
+
+class HoursOut(Schema):
+    id = fields.UUID()
+    volunteer_id = fields.UUID()
+    team_id = fields.UUID(allow_none=True)
+    division = fields.String()
+    task_id = fields.UUID(allow_none=True)
+    started_at = When()
+    ended_at = When()
+    minutes = fields.Integer()
+    duration = fields.String()
+    flagged = fields.Boolean()
+    status = fields.String()
+    recorded_by = fields.UUID()
+    decided_by = fields.UUID(allow_none=True)
+    decided_at = When(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)
+    note = fields.String()
+    created_at = When()
+
+
+class HoursQuery(PageArgs):
+    volunteer_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf([s.value for s in HourStatus]))
+    flagged = fields.Boolean()
+
+
+class HoursPage(Schema):
+    items = fields.List(fields.Nested(HoursOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+
+
+class TotalsQuery(Schema):
+    group = fields.String(load_default="volunteer", validate=validate.OneOf(["volunteer", "team"]))
+    month = fields.String(load_default=None, validate=validate.Regexp(
+        r"^\d{4}-(0[1-9]|1[0-2])$", error="YYYY-MM"), metadata={"description": "local month"})
+    status = fields.String(load_default="approved",
+                           validate=validate.OneOf(["approved", "pending", "all"]),
+                           metadata={"description": "all = approved + pending"})
+
+
+class TotalOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    minutes = fields.Integer()
+    hours = fields.Float()
+    duration = fields.String()
+    entries = fields.Integer()
+
+
+class TotalsOut(Schema):
+    group = fields.String()
+    month = fields.String(allow_none=True)
+    status = fields.String()
+    total_minutes = fields.Integer()
+    items = fields.List(fields.Nested(TotalOut))

@@ -1,0 +1,210 @@
+"""Matching and dispatch: ranking, offers, answers, hand assignment, drop-outs, no-shows,
+lapsed offers.
+
+Concurrency: every use case that changes a task locks its row first (``FOR UPDATE``);
+accept and assign then lock the volunteer's row before loading their booked tasks, so
+two overlapping bookings of one volunteer queue behind each other and the second sees
+the first. Lock order is always task, then volunteer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from svckit.domain.errors import Conflict, DomainError, NotFound
+
+from volunteer.domain.access import Actor, Role, require_coordinator_in
+from volunteer.domain.matching import MatchResult, rank_candidates
+from volunteer.domain.tasks import Task, TaskState
+from volunteer.domain.volunteers import Volunteer
+from volunteer.service_layer.common import (
+    coordinated_task,
+    publish,
+    require_role,
+    visible_task,
+)
+from volunteer.service_layer.uow import VolunteerUoW
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    task: Task
+    result: MatchResult
+    volunteers: dict[UUID, Volunteer]
+
+
+def _match(uow: VolunteerUoW, task: Task, now: datetime) -> Ranking:
+    team = uow.teams.by_division(task.division)
+    pool = uow.volunteers.pool_for(task.division, team.id if team else None)
+    ids = [v.id for v in pool]
+    busy = uow.tasks.busy(ids, task.window_start, task.window_end)
+    loads = uow.hours.loads(ids, now)
+    return Ranking(task, rank_candidates(task, pool, busy=busy, loads=loads),
+                   {v.id: v for v in pool})
+
+
+def candidates(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Ranking:
+    """The coordinator's view: ranked candidates with reasons, the excluded with why."""
+    with uow:
+        task = visible_task(uow, actor, task_id)
+        require_coordinator_in(actor, task.division)
+        return _match(uow, task, now)
+
+
+def _expiry(uow: VolunteerUoW, task: Task, now: datetime, ttl: timedelta | None) -> datetime:
+    """``now + ttl``, but never past the end of the task's window."""
+    if now >= task.window_end:
+        raise Conflict("任务时段已结束，请先改期 (the window has ended; reschedule first)",
+                       current_state=str(task.state))
+    return min(now + (ttl or uow.settings.offer_ttl), task.window_end)
+
+
+def _offer(uow: VolunteerUoW, task: Task, volunteer: Volunteer, by: UUID, now: datetime,
+           ttl: timedelta | None = None) -> None:
+    busy = uow.tasks.busy([volunteer.id], task.window_start, task.window_end)
+    task.offer(volunteer, by=by, now=now, expires_at=_expiry(uow, task, now, ttl), busy=busy)
+
+
+def _reoffer(uow: VolunteerUoW, task: Task, now: datetime) -> UUID | None:
+    """After a decline, lapse, drop-out or no-show: offer to the next best candidate on
+    behalf of the coordinator who dispatched it. Nobody left: the task stays open."""
+    if task.state is not TaskState.OPEN or task.dispatched_by is None:
+        return None
+    if now >= task.window_end:
+        return None
+    best = _match(uow, task, now).result.best
+    if best is None:
+        log.info("task %s: no candidate left to re-offer", task.id)
+        return None
+    try:
+        _offer(uow, task, uow.volunteers.get(best.volunteer_id), task.dispatched_by, now)
+    except DomainError as exc:  # a rule refused it after all: leave it open
+        log.info("task %s: re-offer to %s refused: %s", task.id, best.volunteer_id, exc)
+        return None
+    return best.volunteer_id
+
+
+def offer(uow: VolunteerUoW, actor: Actor, task_id: UUID, volunteer_id: UUID | None, *,
+          now: datetime, ttl: timedelta | None = None) -> Task:
+    """Offer to the chosen volunteer, or to the best-ranked candidate."""
+    with uow:
+        task = coordinated_task(uow, actor, task_id)
+        task.check("offer")  # 409 with the current state before any ranking work
+        if volunteer_id is None:
+            best = _match(uow, task, now).result.best
+            if best is None:
+                raise Conflict("没有符合条件的志愿者 (no eligible volunteer)",
+                               current_state=str(task.state))
+            volunteer_id = best.volunteer_id
+        _offer(uow, task, uow.volunteers.get(volunteer_id), actor.id, now, ttl)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def withdraw(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Task:
+    with uow:
+        task = coordinated_task(uow, actor, task_id)
+        task.withdraw_offer(now=now)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def assign(uow: VolunteerUoW, actor: Actor, task_id: UUID, volunteer_id: UUID, *,
+           now: datetime, override: bool = False) -> Task:
+    """Hand assignment. An open offer to someone else is withdrawn first."""
+    with uow:
+        task = coordinated_task(uow, actor, task_id)
+        if task.state is TaskState.OFFERED:
+            task.withdraw_offer(now=now)
+        task.check("assign")
+        volunteer = uow.volunteers.lock(volunteer_id)
+        busy = uow.tasks.busy([volunteer.id], task.window_start, task.window_end)
+        task.assign(volunteer, by=actor.id, now=now, busy=busy, override=override)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def _own_task(uow: VolunteerUoW, actor: Actor, task_id: UUID) -> Task:
+    require_role(actor, Role.VOLUNTEER)
+    return visible_task(uow, actor, task_id, lock=True)
+
+
+def accept(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Task:
+    with uow:
+        task = _own_task(uow, actor, task_id)
+        task.check("accept")
+        task.require_offeree(actor.id)
+        volunteer = uow.volunteers.lock(actor.id)
+        busy = uow.tasks.busy([volunteer.id], task.window_start, task.window_end)
+        task.accept(volunteer, now=now, busy=busy)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def decline(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Task:
+    with uow:
+        task = _own_task(uow, actor, task_id)
+        task.decline(actor.id, now=now)
+        _reoffer(uow, task, now)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def release(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, *,
+            now: datetime) -> Task:
+    """The assignee drops out (or their coordinator takes them off) before checking in."""
+    with uow:
+        if actor.role is Role.VOLUNTEER:
+            task = _own_task(uow, actor, task_id)
+            if task.assignee_id != actor.id:
+                raise NotFound("task", task_id)
+        else:
+            task = coordinated_task(uow, actor, task_id)
+        task.unassign(now=now, reason=reason)
+        _reoffer(uow, task, now)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def no_show(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Task:
+    with uow:
+        task = coordinated_task(uow, actor, task_id)
+        if task.assignee_id is None:
+            task.check("no_show")
+            raise Conflict("任务没有执行人 (no assignee)", current_state=str(task.state))
+        volunteer = uow.volunteers.lock(task.assignee_id)
+        task.mark_no_show(volunteer, now=now)
+        _reoffer(uow, task, now)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def lapse_offers(uow: VolunteerUoW, *, now: datetime, limit: int = 200) -> int:
+    """Job: offers not answered by their expiry lapse and go to the next candidate.
+    One transaction per task, so one bad task never blocks the rest."""
+    with uow:
+        ids = uow.tasks.expired_offer_task_ids(now, limit)
+    changed = 0
+    for task_id in ids:
+        with uow:
+            task = uow.tasks.lock(task_id)
+            if task.state is not TaskState.OFFERED or not task.is_offer_expired(now):
+                continue  # answered meanwhile
+            task.lapse(now=now)
+            _reoffer(uow, task, now)
+            publish(uow, task)
+            uow.commit()
+            changed += 1
+    return changed

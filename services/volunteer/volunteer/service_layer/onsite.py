@@ -1,0 +1,97 @@
+"""On site: check-in, check-out (done, with the result), failure on site, and the job
+that closes forgotten check-ins. Every closed check-in writes a pending ledger entry
+recorded by the coordinator who dispatched the task (谁记录谁认证)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from uuid import UUID
+
+from svckit.domain.errors import Conflict, NotFound
+
+from volunteer.domain.access import Actor, Role
+from volunteer.domain.hours import ServiceHourEntry
+from volunteer.domain.tasks import Task, TaskResult, TaskState
+from volunteer.domain.volunteers import Volunteer
+from volunteer.service_layer.common import publish, require_role, visible_task
+from volunteer.service_layer.uow import VolunteerUoW
+
+log = logging.getLogger(__name__)
+
+
+def _assigned(uow: VolunteerUoW, actor: Actor, task_id: UUID) -> Task:
+    require_role(actor, Role.VOLUNTEER)
+    task = visible_task(uow, actor, task_id, lock=True)
+    if task.assignee_id != actor.id:
+        raise NotFound("task", task_id)  # only offered to them once: no longer theirs
+    return task
+
+
+def _record_hours(uow: VolunteerUoW, task: Task, volunteer: Volunteer,
+                  now: datetime) -> ServiceHourEntry:
+    entry = ServiceHourEntry.from_task(task, volunteer, now=now)
+    entry.events.clear()
+    uow.hours.add(entry)
+    return entry
+
+
+def check_in(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Task:
+    with uow:
+        task = _assigned(uow, actor, task_id)
+        task.check_in(actor.id, now=now)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def check_out(uow: VolunteerUoW, actor: Actor, task_id: UUID, result: TaskResult | None, *,
+              now: datetime) -> Task:
+    with uow:
+        task = _assigned(uow, actor, task_id)
+        task.check("complete")
+        volunteer = uow.volunteers.lock(actor.id)
+        task.complete(volunteer, now=now, policy=uow.settings.policy, result=result)
+        _record_hours(uow, task, volunteer, now)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def fail_on_site(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, *,
+                 now: datetime) -> Task:
+    """Nobody home, device refused...: the check-in closes, the hours still count."""
+    with uow:
+        task = _assigned(uow, actor, task_id)
+        if task.state is not TaskState.IN_PROGRESS:
+            raise Conflict("未签到，不能在现场标记失败；不能前往请退出任务 "
+                           "(not checked in; to drop out, release the task)",
+                           current_state=str(task.state))
+        volunteer = uow.volunteers.lock(actor.id)
+        task.fail(now=now, reason=reason, policy=uow.settings.policy)
+        _record_hours(uow, task, volunteer, now)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def close_forgotten(uow: VolunteerUoW, *, now: datetime, limit: int = 200) -> int:
+    """Job: a check-in still open past the limit is closed at check-in + the capped
+    duration, flagged for review; its hours wait for the dispatcher's approval."""
+    policy = uow.settings.policy
+    with uow:
+        ids = uow.tasks.overdue_check_in_ids(now - policy.open_limit, limit)
+    closed = 0
+    for task_id in ids:
+        with uow:
+            task = uow.tasks.lock(task_id)
+            if not task.is_check_in_overdue(now, policy) or task.assignee_id is None:
+                continue
+            volunteer = uow.volunteers.lock(task.assignee_id)
+            task.auto_close(volunteer, now=now, policy=policy)
+            _record_hours(uow, task, volunteer, now)
+            publish(uow, task)
+            uow.commit()
+            closed += 1
+            log.warning("task %s: forgotten check-in closed and flagged", task.id)
+    return closed

@@ -1,0 +1,174 @@
+"""Tasks: created from the other services' requests or by a coordinator; cancelled when
+their source is; rescheduled; failed when nobody can do them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from svckit.domain.errors import Conflict, Forbidden
+
+from volunteer.domain.access import Actor, Role, require_coordinator_in
+from volunteer.domain.events import SourceRef
+from volunteer.domain.tasks import Priority, Task, TaskType
+from volunteer.domain.volunteers import Skill
+from volunteer.service_layer.common import (
+    coordinated_task,
+    publish,
+    require_role,
+    scopes,
+    visible_task,
+)
+from volunteer.service_layer.uow import VolunteerUoW
+
+log = logging.getLogger(__name__)
+
+#: source kind -> task type (the catalogue's SOURCE_KINDS that volunteers act on)
+KIND_TO_TYPE: dict[str, TaskType] = {
+    "rental_delivery": TaskType.DELIVER_DEVICE,
+    "device_delivery": TaskType.DELIVER_DEVICE,
+    "rental_pickup": TaskType.PICKUP_DEVICE,
+    "overdue_call": TaskType.OVERDUE_CALL,
+    "assessment": TaskType.ACCOMPANY_ASSESSMENT,
+    "acceptance_visit": TaskType.ACCEPTANCE_VISIT,
+    "satisfaction_visit": TaskType.SATISFACTION_VISIT,
+}
+
+
+@dataclass(frozen=True)
+class VisitRequest:
+    source: SourceRef
+    type: TaskType
+    division: str
+    address: str
+    window_start: datetime
+    window_end: datetime
+    summary: str
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    priority: Priority = Priority.NORMAL
+
+
+def create_from_request(uow: VolunteerUoW, req: VisitRequest, *, now: datetime) -> Task | None:
+    """Inside an open unit of work (an event handler): one task per source. A source seen
+    before (another event naming it, or already cancelled) makes no second task."""
+    existing = uow.tasks.by_source(req.source)
+    if existing is not None:
+        log.info("task for source %s already exists (%s)", req.source, existing.id)
+        return None
+    if uow.tasks.source_cancelled(req.source):
+        log.info("source %s was cancelled before its request arrived", req.source)
+        return None
+    task = Task.create(
+        type=req.type, division=req.division, address=req.address,
+        window_start=req.window_start, window_end=req.window_end, now=now,
+        priority=req.priority, source=req.source, note=req.summary,
+    )
+    task.contact_name, task.contact_phone = req.contact_name, req.contact_phone
+    task.events.clear()
+    uow.tasks.add(task)
+    return task
+
+
+def cancel_from_source(uow: VolunteerUoW, source: SourceRef, reason: str, *,
+                       now: datetime) -> str:
+    """Inside an open unit of work: cancel the source's task if it still can be; otherwise
+    record the cancellation on it for the coordinator. Returns what happened."""
+    task = uow.tasks.by_source(source, lock=True)
+    if task is None:
+        uow.tasks.record_cancelled_source(source, reason, now)
+        return "recorded"
+    if task.source_cancelled(now=now, reason=reason):
+        publish(uow, task)
+        return "cancelled"
+    return "flagged" if task.source_cancelled_at is not None else "unchanged"
+
+
+def get_task(uow: VolunteerUoW, actor: Actor, task_id: UUID) -> Task:
+    with uow:
+        return visible_task(uow, actor, task_id)
+
+
+def list_tasks(uow: VolunteerUoW, actor: Actor, *, states: Sequence[str], type: str | None,
+               division: str | None, page: int, size: int) -> tuple[list[Task], int]:
+    """A coordinator's districts, staff's scope, or a volunteer's own offers and tasks."""
+    volunteer = actor.role is Role.VOLUNTEER
+    with uow:
+        return uow.tasks.search(
+            scopes=None if volunteer else scopes(actor),
+            volunteer_id=actor.id if volunteer else None,
+            states=states, type=type, division=division, page=page, size=size)
+
+
+@dataclass(frozen=True)
+class CreateTask:
+    type: TaskType
+    division: str
+    address: str
+    window_start: datetime
+    window_end: datetime
+    note: str
+    priority: Priority = Priority.NORMAL
+    extra_skills: tuple[Skill, ...] = ()
+
+
+def create_manual(uow: VolunteerUoW, actor: Actor, cmd: CreateTask, *, now: datetime) -> Task:
+    """A coordinator raises a task by hand in their district (source ``volunteer/manual``)."""
+    require_role(actor, Role.COORDINATOR)
+    require_coordinator_in(actor, cmd.division)
+    task_id = uuid4()
+    with uow:
+        task = Task.create(
+            type=cmd.type, division=cmd.division, address=cmd.address,
+            window_start=cmd.window_start, window_end=cmd.window_end, now=now,
+            priority=cmd.priority, source=SourceRef("volunteer", "manual", str(task_id)),
+            extra_skills=cmd.extra_skills, note=cmd.note, id=task_id,
+        )
+        task.events.clear()
+        uow.tasks.add(task)
+        uow.commit()
+    return task
+
+
+def reschedule(uow: VolunteerUoW, actor: Actor, task_id: UUID, start: datetime,
+               end: datetime, *, now: datetime) -> Task:
+    with uow:
+        task = coordinated_task(uow, actor, task_id)
+        task.reschedule(start, end, now=now)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def cancel(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, *,
+           now: datetime) -> Task:
+    """A coordinator cancels a task they raised by hand. A task another service asked for
+    is cancelled by that service, or failed with a reason (which it is told)."""
+    with uow:
+        task = coordinated_task(uow, actor, task_id)
+        if task.source is None or task.source.service != "volunteer":
+            raise Forbidden(
+                "其他业务提出的任务由提出方取消；无法完成请标记失败 "
+                "(a requested task is cancelled by its source; fail it with a reason instead)"
+            )
+        task.cancel(now=now, reason=reason)
+        publish(uow, task)
+        uow.commit()
+    return task
+
+
+def fail_unstaffed(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, *,
+                   now: datetime) -> Task:
+    """The coordinator gives up on a task nobody can take (the asker is told)."""
+    with uow:
+        task = coordinated_task(uow, actor, task_id)
+        if task.checked_in_at is not None:
+            raise Conflict("志愿者已签到，应由志愿者在现场标记失败 (the volunteer is on site)",
+                           current_state=str(task.state))
+        task.fail(now=now, reason=reason, policy=uow.settings.policy)
+        publish(uow, task)
+        uow.commit()
+    return task
