@@ -18,6 +18,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from flask import Flask
+from pydantic import SecretStr
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from svckit import logs
@@ -44,7 +45,7 @@ class EmbeddedSystem:
         platform = platform or PlatformSettings()
         if not platform.auth_public_key and not platform.auth_jwks_url:
             _, public = ensure_dev_keypair(platform.var_dir)
-            platform = platform.model_copy(update={"auth_public_key": str(public)})
+            platform = platform.model_copy(update={"auth_public_key": SecretStr(str(public))})
         if not platform.bus_is_memory:
             raise SystemExit("the embedded mode runs on the in-process bus (BUS_URL=memory://)")
         self.platform = platform
@@ -133,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         "  .venv/bin/svckit-token --role volunteer --volunteer <volunteer-id>",
     ]
     for hint in _seed_hints(system):
+        hint = hint.strip()
+        if hint.startswith("svckit-token"):
+            hint = f".venv/bin/{hint}"
         lines.append(f"  {hint}")
     print("\n".join(lines), flush=True)
     from waitress import serve
