@@ -8,7 +8,7 @@ PKGS   := -e shared -e services/inventory -e services/renovation -e services/vol
 SRC    := shared/src services/inventory/inventory services/renovation/renovation \
           services/volunteer/volunteer
 
-.PHONY: install run test lint typecheck check clean
+.PHONY: install run up down test lint typecheck check docs clean
 
 $(STAMP): shared/pyproject.toml services/*/pyproject.toml requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ install: $(STAMP)
 run: install
 	$(BIN)/python -m svckit.embedded --port $(PORT)
 
+## The distributed topology natively: gunicorn APIs, relays, consumers, schedulers as
+## separate processes against RabbitMQ and PostgreSQL on localhost.
+up: install
+	$(BIN)/python -m svckit.cluster up
+
+down: install
+	$(BIN)/python -m svckit.cluster down
+
 ## Every test; needs PostgreSQL and RabbitMQ on localhost (.ci/run starts them).
 test: install
 	$(BIN)/python -m pytest
@@ -34,6 +42,9 @@ typecheck: install
 	$(BIN)/mypy $(SRC)
 
 check: lint typecheck test
+
+docs: install
+	$(BIN)/python -m svckit.events.docs > docs/events.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

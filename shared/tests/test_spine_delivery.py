@@ -15,13 +15,12 @@ import uuid
 import pytest
 from kombu import Connection, Exchange, Queue
 from probe import attempt_log, ledger, switches
+from spine_kit import Procs
 from sqlalchemy import func, insert, select
 from svckit.messaging.parked import ParkedQueue
 from svckit.messaging.relay import pending_count
 from svckit.service import ServiceContext
 from svckit.testing import wait_until
-
-from conftest import Procs
 
 
 def ping(ctx: ServiceContext, n: int, *, subject: str | None = None, mode: str = "ok") -> str:

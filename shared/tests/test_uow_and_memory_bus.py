@@ -8,12 +8,11 @@ from pathlib import Path
 
 import probe
 import pytest
+from spine_kit import make_ctx
 from sqlalchemy import func, insert, select
 from svckit.events.catalogue import InvalidEvent
 from svckit.service import ServiceContext
 from svckit.testing import wait_until
-
-from conftest import make_ctx
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

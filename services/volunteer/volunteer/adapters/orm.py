@@ -5,13 +5,14 @@ Rules the domain leaves to the database:
   delivered twice, or two events naming one source, make one task;
 - at most one pending offer per task (partial unique index ``uq_offers_one_pending``);
 - one ledger entry per task (``uq_hours_task``); one team per district.
-Double booking of a volunteer is prevented by a row lock on the volunteer around
-accept/assign (see ``repository.lock_volunteer``), not by a constraint.
+Double booking of a volunteer (overlapping ``slot_start``/``slot_end`` of their accepted
+or in-progress tasks) is prevented by a row lock on the volunteer around accept/assign
+(see ``VolunteerRepository.lock``), not by a constraint.
 """
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -100,6 +101,19 @@ class ResultType(sa.types.TypeDecorator[TaskResult]):
         return None if value is None else TaskResult(**value)
 
 
+class Minutes(sa.types.TypeDecorator[timedelta]):
+    """A ``timedelta`` of whole minutes as an integer."""
+
+    impl = sa.Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else int(value.total_seconds()) // 60
+
+    def process_result_value(self, value: Any, dialect: Any) -> timedelta | None:
+        return None if value is None else timedelta(minutes=int(value))
+
+
 class PriorityType(sa.types.TypeDecorator[Priority]):
     impl = sa.SmallInteger
     cache_ok = True
@@ -150,6 +164,9 @@ tasks = sa.Table(
     sa.Column("source_id", sa.String(100), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("note", sa.String(500), nullable=False),
+    sa.Column("duration_minutes", Minutes, nullable=False),
+    sa.Column("slot_start", UtcDateTime, nullable=True),
+    sa.Column("slot_end", UtcDateTime, nullable=True),
     sa.Column("state", _enum(TaskState, "task_state"), nullable=False),
     sa.Column("dispatched_by", sa.Uuid, nullable=True),
     sa.Column("assignee_id", sa.Uuid, sa.ForeignKey("volunteers.id"), nullable=True),
@@ -245,6 +262,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Volunteer, volunteers)
     mapper_registry.map_imperatively(Offer, offers)
     mapper_registry.map_imperatively(Task, tasks, properties={
+        "duration": tasks.c.duration_minutes,
         "source": composite(SourceRef, tasks.c.source_service, tasks.c.source_kind,
                             tasks.c.source_id),
         "offers": relationship(Offer, order_by=offers.c.position,

@@ -179,16 +179,19 @@ class TaskRepository:
         return self.session.scalars(stmt).one_or_none()
 
     def busy(self, volunteer_ids: Iterable[UUID], start: datetime, end: datetime) -> list[Task]:
-        """Accepted / in-progress tasks of these volunteers overlapping ``[start, end)``."""
+        """Accepted / in-progress tasks of these volunteers whose booked slot (their window,
+        for a task booked before slots existed) overlaps ``[start, end)``: pass a task's
+        window to get every booking its slot could clash with."""
         ids = list(volunteer_ids)
         if not ids:
             return []
+        t = orm.tasks.c
         return list(self.session.scalars(
             sa.select(Task).where(
-                orm.tasks.c.assignee_id.in_(ids),
-                orm.tasks.c.state.in_([str(s) for s in COMMITTED]),
-                orm.tasks.c.window_start < end,
-                orm.tasks.c.window_end > start,
+                t.assignee_id.in_(ids),
+                t.state.in_([str(s) for s in COMMITTED]),
+                sa.func.coalesce(t.slot_start, t.window_start) < end,
+                sa.func.coalesce(t.slot_end, t.window_end) > start,
             ).execution_options(populate_existing=True)
         ))
 

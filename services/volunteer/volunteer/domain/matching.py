@@ -1,8 +1,10 @@
 """Matching: who can take a task, ranked for fairness, with reasons for the coordinator.
 
-Eligible: active, serves the task's division, has every required skill, available for
-the whole window, not passed over on this task (declined, lapsed, dropped out, no-show)
-and not booked on an overlapping task. Ranked by fewest minutes this month, then least
+Eligible: active, serves the task's division, has every required skill, has a free slot
+(a stretch of the task's duration inside its window, within their weekly availability
+and clear of their booked slots; see ``slots.earliest_slot``), not passed over on this
+task (declined, lapsed, dropped out, no-show). Each candidate comes with the earliest
+such slot, the one an offer proposes. Ranked by fewest minutes this month, then least
 recently served (never served first), then reliability (no record counts as reliable),
 then id for a stable order.
 """
@@ -19,7 +21,8 @@ from zoneinfo import ZoneInfo
 from svckit.domain.division import name_of
 
 from .hours import HourStatus, ServiceHourEntry
-from .tasks import Exclusion, Task
+from .slots import Slot
+from .tasks import Exclusion, Task, TaskType
 from .timeutil import format_minutes, local_month_range
 from .volunteers import Volunteer, skill_labels
 
@@ -39,6 +42,7 @@ class Candidate:
     load: VolunteerLoad
     reliability: Fraction | None
     reasons: tuple[str, ...]
+    slot: Slot  # the earliest free slot, what an offer would book
 
 
 @dataclass(frozen=True)
@@ -63,22 +67,26 @@ def rank_candidates(
     *,
     busy: Iterable[Task],
     loads: Mapping[UUID, VolunteerLoad],
+    now: datetime | None = None,
 ) -> MatchResult:
     """Rank ``volunteers`` for ``task``. ``busy``: accepted/in-progress tasks (see
-    ``Task.exclusions_for``); ``loads``: per volunteer, missing means no load."""
+    ``Task.exclusions_for``); ``loads``: per volunteer, missing means no load; ``now``:
+    slots start no earlier (rounded up to a quarter hour); ``None``: from the window's
+    start."""
     booked = list(busy)
-    eligible: list[tuple[Volunteer, VolunteerLoad]] = []
+    eligible: list[tuple[Volunteer, VolunteerLoad, Slot]] = []
     excluded: list[Excluded] = []
     for v in volunteers:
-        reasons = task.exclusions_for(v, booked)
-        if reasons:
+        reasons = task.exclusions_for(v, booked, now=now)
+        slot = None if reasons else task.proposed_slot(v, booked, now=now)
+        if reasons or slot is None:
             excluded.append(Excluded(v.id, tuple(reasons)))
         else:
-            eligible.append((v, loads.get(v.id, VolunteerLoad())))
-    eligible.sort(key=lambda pair: _sort_key(*pair))
+            eligible.append((v, loads.get(v.id, VolunteerLoad()), slot))
+    eligible.sort(key=lambda row: _sort_key(row[0], row[1]))
     candidates = tuple(
-        Candidate(v.id, rank, load, v.reliability, _reasons(task, v, load))
-        for rank, (v, load) in enumerate(eligible, start=1)
+        Candidate(v.id, rank, load, v.reliability, _reasons(task, v, load, slot), slot)
+        for rank, (v, load, slot) in enumerate(eligible, start=1)
     )
     return MatchResult(candidates, tuple(excluded))
 
@@ -109,7 +117,16 @@ def _sort_key(v: Volunteer, load: VolunteerLoad) -> tuple[int, datetime, Fractio
     return (load.minutes_this_month, load.last_served_at or _NEVER, -reliability, str(v.id))
 
 
-def _reasons(task: Task, v: Volunteer, load: VolunteerLoad) -> tuple[str, ...]:
+def slot_reason(task: Task, slot: Slot, tz_name: str) -> str:
+    """``"可于 11月23日 09:00–11:00 上门"`` (local time of ``tz_name``)."""
+    label = slot.label_zh(tz_name)
+    minutes = int(slot.duration.total_seconds()) // 60
+    if task.type is TaskType.OVERDUE_CALL:
+        return f"可于 {label} 电话回访 (free for a {minutes} min call then, no overlap)"
+    return f"可于 {label} 上门 (free for a {minutes} min visit then, no overlap)"
+
+
+def _reasons(task: Task, v: Volunteer, load: VolunteerLoad, slot: Slot) -> tuple[str, ...]:
     skills = (
         f"具备所需技能：{skill_labels(task.required_skills)} (has the required skills)"
         if task.required_skills
@@ -132,7 +149,7 @@ def _reasons(task: Task, v: Volunteer, load: VolunteerLoad) -> tuple[str, ...]:
     return (
         f"服务{name_of(task.division)} (serves the task's division)",
         skills,
-        "整个时段均可服务，且无时段冲突 (available for the whole window, no overlap)",
+        slot_reason(task, slot, v.timezone),
         (
             f"本月已服务{format_minutes(load.minutes_this_month)} "
             f"({load.minutes_this_month} min this month)"

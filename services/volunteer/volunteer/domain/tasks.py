@@ -30,7 +30,8 @@ from .events import (
     TaskRescheduled,
     TaskUnassigned,
 )
-from .timeutil import require_utc
+from .slots import Slot, earliest_slot
+from .timeutil import format_minutes, require_utc
 from .volunteers import Skill, Volunteer, skill_labels
 
 
@@ -55,6 +56,24 @@ REQUIRED_SKILLS: Mapping[TaskType, frozenset[Skill]] = MappingProxyType({
     TaskType.OVERDUE_CALL: frozenset({Skill.PHONE_FOLLOWUP}),
     TaskType.MANUAL: frozenset(),
 })
+
+
+#: How long the visit (or call) itself takes: the slot booked inside the task's window.
+#: A manual task's duration is given by the coordinator (default 1 h); any task may be
+#: given its own. A window shorter than the duration books the whole window.
+TASK_DURATIONS: Mapping[TaskType, timedelta] = MappingProxyType({
+    TaskType.DELIVER_DEVICE: timedelta(hours=2),
+    TaskType.PICKUP_DEVICE: timedelta(hours=2),
+    TaskType.ACCOMPANY_ASSESSMENT: timedelta(hours=3),
+    TaskType.ACCEPTANCE_VISIT: timedelta(minutes=90),
+    TaskType.SATISFACTION_VISIT: timedelta(minutes=90),
+    TaskType.OVERDUE_CALL: timedelta(minutes=30),
+    TaskType.MANUAL: timedelta(hours=1),
+})
+
+#: Bounds of a duration given by hand.
+MIN_DURATION = timedelta(minutes=5)
+MAX_DURATION = timedelta(hours=12)
 
 
 class Priority(IntEnum):
@@ -96,7 +115,7 @@ TASK_MACHINE = StateMachine("task", {
 })
 del S
 
-#: States in which a volunteer is booked for the task's window.
+#: States in which a volunteer is booked for the task's slot.
 COMMITTED = frozenset({TaskState.ACCEPTED, TaskState.IN_PROGRESS})
 
 
@@ -201,6 +220,12 @@ class Task:
     source: SourceRef | None
     created_at: datetime
     note: str = ""
+    #: expected length of the visit (``TASK_DURATIONS`` unless given)
+    duration: timedelta = timedelta(hours=1)
+    #: the booked stretch inside the window: proposed with the offer, booked on
+    #: accept/assign, cleared when the task is open again
+    slot_start: datetime | None = None
+    slot_end: datetime | None = None
     state: TaskState = TaskState.OPEN
     dispatched_by: UUID | None = None  # coordinator who last offered/assigned it
     assignee_id: UUID | None = None
@@ -237,8 +262,10 @@ class Task:
         source: SourceRef | None = None,
         extra_skills: Iterable[Skill] = (),
         note: str = "",
+        duration: timedelta | None = None,
         id: UUID | None = None,
     ) -> Task:
+        """``duration``: how long the visit takes; ``None``: ``TASK_DURATIONS[type]``."""
         errors: dict[str, str] = {}
         try:
             validate_division(division)
@@ -248,6 +275,12 @@ class Task:
             errors["address"] = "地址应为1-200个字符 (address must be 1-200 characters)"
         if type is TaskType.MANUAL and not note.strip():
             errors["note"] = "手工任务须说明要做什么 (a manual task needs a note)"
+        if duration is not None and not MIN_DURATION <= duration <= MAX_DURATION:
+            errors["duration"] = (
+                f"时长应为{format_minutes(int(MIN_DURATION.total_seconds()) // 60)}至"
+                f"{format_minutes(int(MAX_DURATION.total_seconds()) // 60)} "
+                "(duration must be 5 min to 12 h)"
+            )
         if errors:
             raise ValidationFailed(errors)
         start, end = _window(window_start, window_end)
@@ -262,6 +295,7 @@ class Task:
             source=source,
             created_at=require_utc(now, "now"),
             note=note.strip(),
+            duration=TASK_DURATIONS[type] if duration is None else duration,
             id=id or uuid4(),
         )
         task.events.append(TaskCreated(
@@ -292,8 +326,52 @@ class Task:
     def allowed_actions(self) -> list[str]:
         return TASK_MACHINE.allowed(str(self.state))
 
+    @property
+    def slot(self) -> Slot | None:
+        """The proposed (offered) or booked slot; ``None`` while open."""
+        if self.slot_start is None or self.slot_end is None:
+            return None
+        return Slot(self.slot_start, self.slot_end)
+
+    @property
+    def booked_slot(self) -> Slot:
+        """What this task blocks in its assignee's calendar: the slot (a task booked
+        before slots existed blocks its whole window)."""
+        return self.slot or Slot(self.window_start, self.window_end)
+
     def overlaps(self, start: datetime, end: datetime) -> bool:
-        return self.window_start < end and start < self.window_end
+        """True when the booked slot overlaps ``[start, end)``."""
+        booked = self.booked_slot
+        return booked.start < end and start < booked.end
+
+    def bookings_of(self, volunteer: Volunteer, busy: Iterable[Task]) -> list[Slot]:
+        """The slots ``volunteer`` is booked for on other accepted/in-progress tasks."""
+        return [
+            t.booked_slot
+            for t in busy
+            if t.id != self.id and t.assignee_id == volunteer.id and t.state in COMMITTED
+        ]
+
+    def proposed_slot(
+        self,
+        volunteer: Volunteer,
+        busy: Iterable[Task],
+        *,
+        now: datetime | None = None,
+        ignore_availability: bool = False,
+    ) -> Slot | None:
+        """The earliest slot of this task's duration inside its window that lies in the
+        volunteer's weekly availability (unless ignored) and clashes with none of their
+        bookings, starting no earlier than ``now`` (rounded up to a quarter hour)."""
+        return earliest_slot(
+            self.window_start,
+            self.window_end,
+            self.duration,
+            availability=None if ignore_availability else volunteer.availability,
+            tz_name=volunteer.timezone,
+            booked=self.bookings_of(volunteer, busy),
+            not_before=None if now is None else require_utc(now, "now"),
+        )
 
     def is_offer_expired(self, now: datetime) -> bool:
         offer = self.current_offer
@@ -306,12 +384,18 @@ class Task:
             and now > self.checked_in_at + policy.open_limit
         )
 
-    def exclusions_for(self, volunteer: Volunteer, busy: Iterable[Task]) -> list[Exclusion]:
+    def exclusions_for(
+        self, volunteer: Volunteer, busy: Iterable[Task], *, now: datetime | None = None
+    ) -> list[Exclusion]:
         """Why ``volunteer`` cannot take this task (empty: eligible).
 
         ``busy`` holds tasks already booked (any volunteer's; only this volunteer's
-        accepted or in-progress ones other than this task count).
+        accepted or in-progress ones other than this task count). Unavailable: no
+        stretch of the task's duration inside the window (from ``now`` on) lies in their
+        weekly availability. Double-booked: there is such a stretch, but their booked
+        slots cover every one (or, when unavailable anyway, every free stretch at all).
         """
+        booked = list(busy)
         out: list[Exclusion] = []
         if not volunteer.active:
             out.append(Exclusion(ExclusionCode.INACTIVE, "志愿者已停用 (volunteer is inactive)"))
@@ -327,25 +411,33 @@ class Task:
                 f"缺少技能：{skill_labels(missing)} "
                 f"(missing skills: {', '.join(sorted(missing))})",
             ))
-        if not volunteer.is_available(self.window_start, self.window_end):
+        minutes = int(self.duration.total_seconds()) // 60
+        fits = self.proposed_slot(volunteer, [], now=now)
+        if fits is None:
             out.append(Exclusion(
                 ExclusionCode.UNAVAILABLE,
-                "该时段不全在其每周可服务时间内 (not available for the whole window)",
+                f"时段内没有连续{format_minutes(minutes)}在其每周可服务时间内 "
+                f"(no {minutes} min stretch of the window within their weekly availability)",
             ))
         outcome = self.passed_over.get(volunteer.id)
         if outcome is not None:
             out.append(Exclusion(ExclusionCode.PASSED_OVER, _PASSED_OVER_ZH[outcome]))
-        if any(
-            t.id != self.id
-            and t.assignee_id == volunteer.id
-            and t.state in COMMITTED
-            and t.overlaps(self.window_start, self.window_end)
-            for t in busy
-        ):
-            out.append(Exclusion(
-                ExclusionCode.DOUBLE_BOOKED,
-                "与其已接的任务时段重叠 (overlaps a task already accepted)",
-            ))
+        if self.bookings_of(volunteer, booked):
+            if fits is not None:
+                clash = self.proposed_slot(volunteer, booked, now=now) is None
+            else:  # unavailable anyway: could an override find any free stretch?
+                clash = (
+                    self.proposed_slot(volunteer, [], now=now, ignore_availability=True)
+                    is not None
+                    and self.proposed_slot(volunteer, booked, now=now, ignore_availability=True)
+                    is None
+                )
+            if clash:
+                out.append(Exclusion(
+                    ExclusionCode.DOUBLE_BOOKED,
+                    "与其已接的任务时段重叠，时段内没有其他空档 "
+                    "(overlaps a task already accepted; no other free stretch in the window)",
+                ))
         return out
 
     # ---- dispatch -------------------------------------------------------------------
@@ -368,19 +460,32 @@ class Task:
                 "expires_at", "答复期限应晚于现在 (expiry must be in the future)"
             )
         self._require_window_open(now)
-        self._require_eligible(volunteer, busy, override=False)
+        self._book(self._require_eligible(volunteer, busy, now=now, override=False))
         self.offers.append(Offer(volunteer.id, by, now, expires_at))
         self.dispatched_by = by
         self.state = nxt
         self.events.append(TaskOffered(self.id, volunteer.id, self.source, expires_at, now))
 
     def accept(self, volunteer: Volunteer, *, now: datetime, busy: Iterable[Task]) -> None:
+        """Books the offered slot, or (taken meanwhile, or already begun) the earliest
+        one still free."""
         nxt = self._next("accept")
         now = require_utc(now, "now")
         offer = self._own_offer(volunteer.id)
         if self.is_offer_expired(now):
             raise Conflict("邀请已过期 (the offer has expired)", current_state=str(self.state))
-        self._require_eligible(volunteer, busy, override=False)
+        booked = list(busy)
+        earliest = self._require_eligible(volunteer, booked, now=now, override=False)
+        offered = self.slot
+        keep = (
+            offered is not None
+            and offered.start >= now
+            and self.window_start <= offered.start
+            and offered.end <= self.window_end
+            and volunteer.is_available(offered.start, offered.end)
+            and not any(offered.overlaps(b) for b in self.bookings_of(volunteer, booked))
+        )
+        self._book(offered if keep and offered is not None else earliest)
         offer.outcome, offer.answered_at = OfferOutcome.ACCEPTED, now
         self.assignee_id = volunteer.id
         self.state = nxt
@@ -391,6 +496,7 @@ class Task:
         now = require_utc(now, "now")
         offer = self._own_offer(volunteer_id)
         offer.outcome, offer.answered_at = OfferOutcome.DECLINED, now
+        self._unbook()
         self.state = nxt
         self.events.append(OfferDeclined(self.id, volunteer_id, now))
 
@@ -404,6 +510,7 @@ class Task:
             )
         offer = self._pending()
         offer.outcome, offer.answered_at = OfferOutcome.LAPSED, now
+        self._unbook()
         self.state = nxt
         self.events.append(OfferLapsed(self.id, offer.volunteer_id, now))
 
@@ -412,6 +519,7 @@ class Task:
         now = require_utc(now, "now")
         offer = self._pending()
         offer.outcome, offer.answered_at = OfferOutcome.WITHDRAWN, now
+        self._unbook()
         self.state = nxt
         self.events.append(OfferWithdrawn(self.id, offer.volunteer_id, now))
 
@@ -430,7 +538,7 @@ class Task:
         nxt = self._next("assign")
         now = require_utc(now, "now")
         self._require_window_open(now)
-        self._require_eligible(volunteer, busy, override=override)
+        self._book(self._require_eligible(volunteer, busy, now=now, override=override))
         self.offers.append(Offer(volunteer.id, by, now, None, OfferOutcome.ACCEPTED, now))
         self.dispatched_by = by
         self.assignee_id = volunteer.id
@@ -443,20 +551,23 @@ class Task:
         now = require_utc(now, "now")
         reason = _required_reason(reason)
         volunteer_id = self._release(OfferOutcome.RELEASED, now)
+        self._unbook()
         self.state = nxt
         self.events.append(TaskUnassigned(self.id, volunteer_id, reason, now))
 
     def mark_no_show(self, volunteer: Volunteer, *, now: datetime) -> None:
-        """The assignee did not come: counted against them; the task is open again."""
+        """The assignee did not come (only once their booked slot has started): counted
+        against them; the task is open again."""
         nxt = self._next("no_show")
         now = require_utc(now, "now")
         self._require_assignee(volunteer.id)
-        if now < self.window_start:
+        if now < self.booked_slot.start:
             raise Conflict(
-                "任务时段尚未开始，不能记为爽约 (the window has not started yet)",
+                "预约时段尚未开始，不能记为爽约 (the booked slot has not started yet)",
                 current_state=str(self.state),
             )
         self._release(OfferOutcome.NO_SHOW, now)
+        self._unbook()
         volunteer.record_no_show()
         self.state = nxt
         self.events.append(NoShowRecorded(self.id, volunteer.id, now))
@@ -583,19 +694,35 @@ class Task:
             )
 
     def _require_eligible(
-        self, volunteer: Volunteer, busy: Iterable[Task], *, override: bool
-    ) -> None:
-        blocking = [
-            e
-            for e in self.exclusions_for(volunteer, busy)
-            if not (override and e.code in OVERRIDABLE)
-        ]
-        if blocking:
+        self, volunteer: Volunteer, busy: Iterable[Task], *, now: datetime, override: bool
+    ) -> Slot:
+        """Raise unless the volunteer may take the task; the earliest slot to book (an
+        override that ignores availability books the earliest free stretch)."""
+        booked = list(busy)
+        exclusions = self.exclusions_for(volunteer, booked, now=now)
+        blocking = [e for e in exclusions if not (override and e.code in OVERRIDABLE)]
+        slot = None
+        if not blocking:
+            unavailable = any(e.code is ExclusionCode.UNAVAILABLE for e in exclusions)
+            slot = self.proposed_slot(volunteer, booked, now=now, ignore_availability=unavailable)
+            if slot is None:  # overriding availability, but too little window is left
+                blocking = [Exclusion(
+                    ExclusionCode.UNAVAILABLE,
+                    "任务时段剩余时间不足 (too little of the window is left)",
+                )]
+        if blocking or slot is None:
             raise Conflict(
                 "；".join(e.message for e in blocking),
                 current_state=str(self.state),
                 reasons=[str(e.code) for e in blocking],
             )
+        return slot
+
+    def _book(self, slot: Slot) -> None:
+        self.slot_start, self.slot_end = slot.start, slot.end
+
+    def _unbook(self) -> None:
+        self.slot_start = self.slot_end = None
 
     def _release(self, outcome: OfferOutcome, now: datetime) -> UUID:
         accepted = next(

@@ -115,6 +115,8 @@ def task_out(actor: Actor, t: Task, *, audit: bool = False) -> dict[str, Any]:
         "state": t.state.value, "division": t.division, "division_name": name_of(t.division),
         "address": address, "address_full": full,
         "window_start": t.window_start, "window_end": t.window_end,
+        "duration_minutes": int(t.duration.total_seconds()) // 60,
+        "slot_start": t.slot_start, "slot_end": t.slot_end,
         "required_skills": [x.value for x in Skill if x in t.required_skills],
         "priority": int(t.priority),
         "source": ({"service": t.source.service, "kind": t.source.kind, "id": t.source.id}
@@ -268,7 +270,9 @@ class TasksView(MethodView):
             type=TaskType(data["type"]), division=data["division"], address=data["address"],
             window_start=data["window_start"], window_end=data["window_end"],
             note=data["note"], priority=Priority(data["priority"]),
-            extra_skills=tuple(Skill(x) for x in data.get("extra_skills") or ())), now=_now())
+            extra_skills=tuple(Skill(x) for x in data.get("extra_skills") or ()),
+            duration=(None if data.get("duration_minutes") is None
+                      else timedelta(minutes=data["duration_minutes"]))), now=_now())
         return task_out(actor, task)
 
 
@@ -301,6 +305,8 @@ class CandidatesView(MethodView):
                 "minutes_this_month": c.load.minutes_this_month,
                 "last_served_at": c.load.last_served_at,
                 "reliability": None if c.reliability is None else round(float(c.reliability), 3),
+                "slot_start": c.slot.start, "slot_end": c.slot.end,
+                "slot_label": c.slot.label_zh(vols[c.volunteer_id].timezone),
                 "reasons": list(c.reasons),
             } for c in r.result.candidates],
             "excluded": [{

@@ -127,6 +127,11 @@ class TaskIn(Schema):
     priority = fields.Integer(load_default=int(Priority.NORMAL),
                               validate=validate.OneOf([int(p) for p in Priority]))
     extra_skills = _SKILLS
+    duration_minutes = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=5, max=12 * 60),
+        metadata={"description": "how long the visit takes; omit: the type's default "
+                                 "(deliver/pickup 120, accompany 180, acceptance/satisfaction"
+                                 " 90, overdue call 30, manual 60)"})
 
     @validates_schema
     def _window(self, data: dict[str, Any], **_: Any) -> None:
@@ -185,8 +190,13 @@ class TaskOut(Schema):
     address = fields.String(metadata={
         "description": "full for the assignee and the district's coordinators; else area"})
     address_full = fields.Boolean()
-    window_start = When()
+    window_start = When(metadata={"description": "the visit may happen any time in the window"})
     window_end = When()
+    duration_minutes = fields.Integer(metadata={"description": "expected length of the visit"})
+    slot_start = When(allow_none=True, metadata={
+        "description": "the slot booked inside the window (proposed while offered); "
+                       "null while open"})
+    slot_end = When(allow_none=True)
     required_skills = fields.List(fields.String())
     priority = fields.Integer()
     source = fields.Nested(SourceOut)
@@ -230,6 +240,10 @@ class CandidateOut(Schema):
     minutes_this_month = fields.Integer()
     last_served_at = When(allow_none=True)
     reliability = fields.Float(allow_none=True)
+    slot_start = When(metadata={"description": "earliest free slot: what an offer books"})
+    slot_end = When()
+    slot_label = fields.String(metadata={"example": "11月23日 09:00–11:00",
+                                         "description": "the slot in the volunteer's time"})
     reasons = fields.List(fields.String())
 
 

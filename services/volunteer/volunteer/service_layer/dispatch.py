@@ -2,9 +2,9 @@
 lapsed offers.
 
 Concurrency: every use case that changes a task locks its row first (``FOR UPDATE``);
-accept and assign then lock the volunteer's row before loading their booked tasks, so
-two overlapping bookings of one volunteer queue behind each other and the second sees
-the first. Lock order is always task, then volunteer.
+accept and assign then lock the volunteer's row before loading their booked tasks (every
+booking whose slot overlaps the task's window) and booking the slot, so two overlapping
+slots of one volunteer queue behind each other and the second sees the first. Lock order is always task, then volunteer.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _match(uow: VolunteerUoW, task: Task, now: datetime) -> Ranking:
     ids = [v.id for v in pool]
     busy = uow.tasks.busy(ids, task.window_start, task.window_end)
     loads = uow.hours.loads(ids, now)
-    return Ranking(task, rank_candidates(task, pool, busy=busy, loads=loads),
+    return Ranking(task, rank_candidates(task, pool, busy=busy, loads=loads, now=now),
                    {v.id: v for v in pool})
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from svckit.domain.errors import Conflict, Forbidden
@@ -113,6 +113,7 @@ class CreateTask:
     note: str
     priority: Priority = Priority.NORMAL
     extra_skills: tuple[Skill, ...] = ()
+    duration: timedelta | None = None  # None: the type's (TASK_DURATIONS)
 
 
 def create_manual(uow: VolunteerUoW, actor: Actor, cmd: CreateTask, *, now: datetime) -> Task:
@@ -125,7 +126,7 @@ def create_manual(uow: VolunteerUoW, actor: Actor, cmd: CreateTask, *, now: date
             type=cmd.type, division=cmd.division, address=cmd.address,
             window_start=cmd.window_start, window_end=cmd.window_end, now=now,
             priority=cmd.priority, source=SourceRef("volunteer", "manual", str(task_id)),
-            extra_skills=cmd.extra_skills, note=cmd.note, id=task_id,
+            extra_skills=cmd.extra_skills, note=cmd.note, duration=cmd.duration, id=task_id,
         )
         task.events.clear()
         uow.tasks.add(task)

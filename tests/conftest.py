@@ -1,0 +1,24 @@
+"""Cross-service tests: the whole system as separate processes over real HTTP, real
+RabbitMQ and real PostgreSQL (the native distributed topology of svckit.cluster)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from e2e_kit import System, start_cluster
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    cluster = start_cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        yield System(cluster)
+    finally:
+        cluster.down()
+        cluster.drop_databases()

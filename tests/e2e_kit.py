@@ -1,0 +1,221 @@
+"""Helpers of the cross-service tests: a running cluster, tokens, HTTP clients, polling."""
+
+from __future__ import annotations
+
+import random
+import socket
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+from svckit.auth.principal import Principal, Role
+from svckit.auth.tokens import mint
+from svckit.cluster import Cluster
+from svckit.testing import AMQP_URL, PG_ADMIN_URL, TEST_PREFIX, wait_until
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port_base(n: int = 3) -> int:
+    for _ in range(50):
+        base = random.randint(20_000, 40_000)
+        ok = True
+        for port in range(base, base + n):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no free ports")
+
+
+class Client:
+    """HTTP to one service with a bearer token; raises with the problem body on errors."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.base = base
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def call(self, method: str, path: str, expect: int | tuple[int, ...] = (200, 201),
+             **kw: Any) -> Any:
+        r = self.session.request(method, self.base + path, timeout=30, **kw)
+        codes = (expect,) if isinstance(expect, int) else expect
+        assert r.status_code in codes, f"{method} {path} -> {r.status_code}: {r.text[:2000]}"
+        return r.json() if r.content else None
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.call("GET", path, expect=kw.pop("expect", 200), **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.call("POST", path, json=json if json is not None else {}, **kw)
+
+
+class System:
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    def token(self, role: str, **scope: Any) -> str:
+        principal = Principal(
+            sub=scope.pop("sub", f"e2e-{role}-{uuid.uuid4().hex[:6]}"),
+            role=Role(role),
+            name=scope.pop("name", ""),
+            stations=tuple(scope.pop("stations", ())),
+            company=scope.pop("company", None),
+            districts=tuple(scope.pop("districts", ())),
+            volunteer_id=scope.pop("volunteer_id", None),
+        )
+        return mint(principal, self.cluster.private_key.read_text())
+
+    def client(self, service: str, role: str, **scope: Any) -> Client:
+        return Client(self.cluster.base_url(service), self.token(role, **scope))
+
+
+def start_cluster(tmp: Path) -> Cluster:
+    tag = uuid.uuid4().hex[:8]
+    cluster = Cluster(
+        var_dir=tmp,
+        pg_admin_url=PG_ADMIN_URL,
+        db_prefix=f"e2e_{tag}_",
+        bus_url=AMQP_URL,
+        bus_prefix=f"{TEST_PREFIX}{tag}.",
+        port_base=free_port_base(),
+        gunicorn_config=REPO / "deploy" / "gunicorn.conf.py",
+        extra_env={"GUNICORN_WORKERS": "1", "RELAY_IDLE_POLL": "0.5",
+                   "RETRY_DELAYS_MS": "[200, 500, 1000]", "LOG_JSON": "true"},
+    )
+    cluster.prepare(seed=True)
+    cluster.up()
+    return cluster
+
+
+
+def poll(fn: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
+    """Call ``fn`` until it returns something truthy; return it (no fixed sleeps)."""
+    box: list[Any] = []
+
+    def attempt() -> bool:
+        value = fn()
+        if value:
+            box.append(value)
+            return True
+        return False
+
+    assert wait_until(attempt, timeout=timeout, interval=0.1), f"timed out waiting for {what}"
+    return box[0]
+
+
+# -- flow 1 building blocks ----------------------------------------------------------
+DONGCHANGFU = "371502"
+WHEELCHAIR = "12 22 03"
+
+
+def find(items: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
+    for item in items:
+        if all(item.get(k) == v for k, v in match.items()):
+            return item
+    raise AssertionError(f"nothing matches {match} in {items[:3]}...")
+
+
+def rent_with_delivery(system: System) -> tuple[str, Client]:
+    """A clerk of the Dongchangfu station lends a wheelchair with home delivery."""
+    staff = system.client("inventory", "staff")
+    station = find(staff.get("/stations?page_size=100")["items"], division_code=DONGCHANGFU)
+    wheelchair = find(staff.get("/device-types?page_size=100")["items"], iso_code=WHEELCHAIR)
+    clerk = system.client("inventory", "clerk", stations=[station["id"]], name="王芳")
+    borrowers = staff.get("/borrowers?page_size=100")["items"]
+    from datetime import date, timedelta
+
+    for borrower in borrowers:
+        r = clerk.session.post(clerk.base + "/rentals", timeout=30, json={
+            "station_id": station["id"], "borrower_id": borrower["id"],
+            "type_id": wheelchair["id"], "home_delivery": True,
+            "due_on": (date.today() + timedelta(days=14)).isoformat(),
+        })
+        if r.status_code == 201:
+            return r.json()["id"], clerk
+        assert r.status_code in (409, 422), r.text  # e.g. a borrower with an overdue rental
+    raise AssertionError("no borrower could rent a wheelchair")
+
+
+def task_for(coordinator: Client, source_id: str) -> dict[str, Any] | None:
+    for task in coordinator.get("/tasks?page_size=100")["items"]:
+        if task["source"]["id"] == source_id:
+            return dict(task)
+    return None
+
+
+def dispatch_and_complete(system: System, task: dict[str, Any],
+                          result: dict[str, Any] | None = None) -> str:
+    """Coordinator offers to the best candidate; the volunteer accepts, checks in, checks out."""
+    coordinator = system.client("volunteer", "coordinator", districts=[task["division"]],
+                                sub=f"coordinator-{task['division']}")
+    offered = coordinator.post(f"/tasks/{task['id']}/offer", {})
+    volunteer_id = offered["offers"][-1]["volunteer_id"]
+    volunteer = system.client("volunteer", "volunteer", volunteer_id=volunteer_id)
+    volunteer.post(f"/tasks/{task['id']}/accept")
+    volunteer.post(f"/tasks/{task['id']}/check-in")
+    volunteer.post(f"/tasks/{task['id']}/check-out", {"result": result} if result else {})
+    return str(volunteer_id)
+
+
+# -- renovation building blocks ------------------------------------------------------
+def next_weekday_morning_utc(hour_local: int = 9) -> str:
+    """The next Monday-Friday at ``hour_local`` o'clock in Asia/Shanghai, as UTC ISO."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+    day = datetime.now(tz) + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day.replace(hour=hour_local, minute=0, second=0, microsecond=0).astimezone(UTC).isoformat()
+
+
+def new_certificate(seq: int) -> str:
+    from svckit.domain.certificate import make_certificate
+
+    return make_certificate(f"371502196{seq % 10}0101{seq % 1000:03d}"[:17], 4, 1)
+
+
+class Renovation:
+    """The renovation actors of one household's case."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self.assessor = system.client("renovation", "staff", sub="staff-li", name="李评估员")
+        self.approver = system.client("renovation", "staff", sub="staff-zhao", name="赵主任")
+        self.inspector = system.client("renovation", "inspector", sub="inspector-sun")
+        self.programme = self.approver.get("/programmes")["items"][0]
+        self.contractor = self.approver.get("/contractors")["items"][0]
+        self.contractor_client = system.client("renovation", "contractor",
+                                               company=self.contractor["id"])
+
+    def apply(self, seq: int) -> str:
+        app = self.approver.post("/applications", {
+            "programme_id": self.programme["id"], "certificate": new_certificate(seq),
+            "holder_name": "张桂兰", "address": f"聊城市东昌府区古楼街道光岳路{seq}号",
+            "division": DONGCHANGFU, "phone": "13806350000", "hardship": "dibao",
+        })
+        self.approver.post(f"/applications/{app['id']}/accept", {})
+        return str(app["id"])
+
+    def schedule_assessment(self, app_id: str) -> dict[str, Any]:
+        return dict(self.assessor.call("PUT", f"/applications/{app_id}/assessment", json={
+            "assessor": "staff-li", "scheduled_at": next_weekday_morning_utc(8)}))
+
+    def assess_and_plan(self, app_id: str, lines: list[dict[str, str]]) -> dict[str, Any]:
+        self.assessor.post(f"/applications/{app_id}/assessment/complete", {
+            "findings": {"bathroom": "蹲便，无扶手", "entrance": "门口有15厘米台阶"},
+            "needs": ["如厕安全", "轮椅出入"]})
+        self.assessor.call("PUT", f"/applications/{app_id}/plan", json={"lines": lines})
+        self.assessor.post(f"/applications/{app_id}/plan/confirm", {"signatory": "张桂兰"})
+        return dict(self.approver.post(f"/applications/{app_id}/plan/approve", {}))
+
+    def application(self, app_id: str) -> dict[str, Any]:
+        return dict(self.approver.get(f"/applications/{app_id}"))
