@@ -113,3 +113,49 @@ def test_health_readiness_and_openapi(client: FlaskClient) -> None:
     post = spec["paths"]["/things"]["post"]
     assert "requestBody" in post and "201" in post["responses"]
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_request_id_becomes_the_events_correlation_id(
+    client: FlaskClient, staff: dict[str, str], ctx: ServiceContext
+) -> None:
+    import json
+
+    client.post("/things", json={"name": "a"}, headers={**staff, "X-Request-ID": "req-42"})
+    with ctx.engine.connect() as conn:
+        body = conn.execute(select(ctx.tables.outbox.c.body)).scalar_one()
+    assert json.loads(body)["correlation_id"] == "req-42"
+    # ...and the consumer's logs carry it while it handles (here: parks) the event.
+    import logging
+
+    from svckit.logs import ContextFilter
+
+    seen: list[str | None] = []
+
+    class Grab(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(getattr(record, "correlation_id", None))
+
+    handler = Grab()
+    handler.addFilter(ContextFilter("probe"))
+    logger = logging.getLogger("svckit.messaging.consumer")
+    logger.addHandler(handler)
+    try:
+        bad = json.loads(body)
+        bad["type"], bad["payload"] = "probe.pinged", {"n": -1}
+        outcome = ctx.processor().process(json.dumps(bad), {})
+    finally:
+        logger.removeHandler(handler)
+    assert outcome.action == "park"
+    assert seen == ["req-42"]
+
+
+def test_token_cli_mints_a_verifiable_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from svckit.auth.cli import main
+
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    assert main(["--role", "clerk", "--station", "s1", "--name", "王芳"]) == 0
+    token = capsys.readouterr().out.strip()
+    verifier = TokenVerifier(public_key=str(tmp_path / "dev-jwt-public.pem"))
+    who = verifier.verify(token)
+    assert (who.role, who.stations, who.name) == (Role.CLERK, ("s1",), "王芳")

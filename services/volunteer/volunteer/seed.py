@@ -1,7 +1,13 @@
 """Demo data a Liaocheng federation would recognise: a Green Satchel (绿挎包) team in each
-county-level division of 聊城市, four or five volunteers per team with varied skills and
+county-level division of 聊城市, four to six volunteers per team with varied skills and
 weekly availability (Asia/Shanghai), a task waiting for dispatch and a finished one whose
-hours wait for approval. Idempotent: fixed ids, nothing is added twice."""
+hours wait for approval. Idempotent: fixed ids, nothing is added twice.
+
+Availability is realistic enough for the events' windows: every team has drivers
+(delivery + driving) free on some day of any 48 hours (``all_week`` covers every day),
+and 东昌府区 has one for each part of the week (weekdays, evenings, the weekend), so a
+delivery requested at any moment with the usual 48-hour window finds at least two
+candidates."""
 
 from __future__ import annotations
 
@@ -36,6 +42,7 @@ _PEOPLE: dict[str, list[tuple[str, str, tuple[Skill, ...], str]]] = {
         ("王志强", "18606351203", (S.DELIVERY, S.DRIVING, S.REPAIR), "weekend"),
         ("刘静", "13563512204", (S.SIGN_LANGUAGE, S.HOME_VISIT, S.PHONE_FOLLOWUP), "evenings"),
         ("陈国栋", "15006351205", (S.DELIVERY, S.DRIVING, S.HOME_VISIT), "all_week"),
+        ("孙磊", "18263512206", (S.DELIVERY, S.DRIVING, S.PHONE_FOLLOWUP), "after_work"),
     ],
     "371503": [
         ("赵丽娟", "13906352101", (S.HOME_VISIT, S.PHONE_FOLLOWUP), "weekday_day"),
@@ -94,6 +101,8 @@ PROFILES: dict[str, list[AvailabilityWindow]] = {
     "weekend": _days((5, 6), 8, 18),
     "evenings": _days(range(5), 18, 21) + _days((5,), 9, 12),
     "all_week": _days(range(7), 7, 20),
+    # works office hours: deliveries after work and at weekends
+    "after_work": _days(range(5), 17, 21) + _days((5, 6), 8, 20),
 }
 
 

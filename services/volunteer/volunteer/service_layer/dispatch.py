@@ -4,7 +4,8 @@ lapsed offers.
 Concurrency: every use case that changes a task locks its row first (``FOR UPDATE``);
 accept and assign then lock the volunteer's row before loading their booked tasks (every
 booking whose slot overlaps the task's window) and booking the slot, so two overlapping
-slots of one volunteer queue behind each other and the second sees the first. Lock order is always task, then volunteer.
+slots of one volunteer queue behind each other and the second sees the first.
+Lock order is always task, then volunteer.
 """
 
 from __future__ import annotations

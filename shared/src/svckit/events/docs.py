@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 from marshmallow import Schema, fields
 
 from svckit.events.catalogue import Catalogue, load_all
 
 
-def _type_of(field: fields.Field) -> str:
+def _type_of(field: fields.Field[Any]) -> str:
     if isinstance(field, fields.Nested):
         nested = field.nested
         name = nested.__name__ if isinstance(nested, type) else type(nested).__name__
@@ -29,7 +30,7 @@ def _type_of(field: fields.Field) -> str:
     }.get(type(field), "string")
 
 
-def _notes(field: fields.Field) -> str:
+def _notes(field: fields.Field[Any]) -> str:
     parts = []
     for v in getattr(field, "validators", []):
         for attr in ("choices", "regex", "max", "min", "error"):

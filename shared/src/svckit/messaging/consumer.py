@@ -103,6 +103,10 @@ class Processor:
             env = Envelope.from_json(body)
         except EnvelopeError as exc:
             return self._park(attempts, "malformed", str(exc))
+        with context.bound(correlation=env.correlation_id, causation=str(env.id)):
+            return self._process(env, attempts)
+
+    def _process(self, env: Envelope, attempts: int) -> Outcome:
         specs = self.handlers.for_type(env.type)
         if not specs:
             return Outcome("ack", attempts, reason="no handler", event_id=str(env.id))
@@ -114,31 +118,30 @@ class Processor:
             return self._park(attempts, "invalid-payload", str(exc), env)
 
         out = Outcome("ack", attempts, event_id=str(env.id))
-        with context.bound(correlation=env.correlation_id, causation=str(env.id)):
-            for spec in specs:
-                try:
-                    with self.uow_factory() as uow:
-                        if not uow.claim_inbox(str(env.id), spec.name, env.type):
-                            out.duplicates += 1
-                            continue
-                        spec.fn(env, payload, uow)
-                        uow.commit()
-                        out.applied += 1
-                except Reject as exc:
-                    return self._park(attempts, "rejected", f"{spec.name}: {exc}", env)
-                except Exception as exc:  # noqa: BLE001 - any failure is retried
-                    log.warning(
-                        "handler %s failed on %s (attempt %d): %r",
-                        spec.name, env.type, attempts + 1, exc,
-                        extra={"event_id": str(env.id)},
-                    )
-                    attempts += 1
-                    if attempts > self.max_retries:
-                        return self._park(attempts, "retries-exhausted",
-                                          f"{spec.name}: {exc!r}", env)
-                    self.stats["retried"] += 1
-                    return Outcome("retry", attempts, error=f"{spec.name}: {exc!r}",
-                                   event_id=str(env.id))
+        for spec in specs:
+            try:
+                with self.uow_factory() as uow:
+                    if not uow.claim_inbox(str(env.id), spec.name, env.type):
+                        out.duplicates += 1
+                        continue
+                    spec.fn(env, payload, uow)
+                    uow.commit()
+                    out.applied += 1
+            except Reject as exc:
+                return self._park(attempts, "rejected", f"{spec.name}: {exc}", env)
+            except Exception as exc:  # noqa: BLE001 - any failure is retried
+                log.warning(
+                    "handler %s failed on %s (attempt %d): %r",
+                    spec.name, env.type, attempts + 1, exc,
+                    extra={"event_id": str(env.id)},
+                )
+                attempts += 1
+                if attempts > self.max_retries:
+                    return self._park(attempts, "retries-exhausted",
+                                      f"{spec.name}: {exc!r}", env)
+                self.stats["retried"] += 1
+                return Outcome("retry", attempts, error=f"{spec.name}: {exc!r}",
+                               event_id=str(env.id))
         self.stats["applied"] += out.applied
         self.stats["duplicates"] += out.duplicates
         return out
