@@ -18,9 +18,8 @@ MON, TUE, WED, SAT, SUN = 0, 1, 2, 5, 6
 
 def local(day: int, hour: float) -> datetime:
     """Week of Monday 2025-06-02, local Asia/Shanghai time, as UTC."""
-    whole = int(hour)
-    base = datetime(2025, 6, 2 + day, whole, int((hour - whole) * 60), tzinfo=SH)
-    return base.astimezone(UTC)
+    midnight = datetime(2025, 6, 2 + day, tzinfo=SH)
+    return midnight.astimezone(UTC) + timedelta(hours=hour)
 
 
 def w(day: int, start: int, end: int) -> AvailabilityWindow:
