@@ -1,4 +1,4 @@
-"""gunicorn settings for every service's API: ``gunicorn -c deploy/gunicorn.conf.py <svc>.wsgi:app``.
+"""gunicorn settings for every API: ``gunicorn -c deploy/gunicorn.conf.py <svc>.wsgi:app``.
 
 Environment: PORT (default 8000), GUNICORN_WORKERS (default 2), GUNICORN_THREADS (4).
 The app opens no broker connection (only the relay and the consumer talk to RabbitMQ),
@@ -20,6 +20,9 @@ max_requests_jitter = 2_000
 limit_request_line = 8190
 limit_request_fields = 100
 accesslog = "-"
-access_log_format = '{"remote":"%(h)s","request":"%(r)s","status":%(s)s,"bytes":%(B)s,"ms":%(M)s,"request_id":"%({x-request-id}o)s"}'
+access_log_format = (
+    '{"remote":"%(h)s","request":"%(r)s","status":%(s)s,"bytes":%(B)s,"ms":%(M)s,'
+    '"request_id":"%({x-request-id}o)s"}'
+)
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

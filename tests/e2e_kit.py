@@ -123,24 +123,34 @@ def find(items: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
 
 
 def rent_with_delivery(system: System) -> tuple[str, Client]:
-    """A clerk of the Dongchangfu station lends a wheelchair with home delivery."""
+    """A clerk of the Dongchangfu station registers a wheelchair (so the test does not
+    depend on the seed's stock) and lends it with home delivery."""
+    from datetime import date, timedelta
+
     staff = system.client("inventory", "staff")
     station = find(staff.get("/stations?page_size=100")["items"], division_code=DONGCHANGFU)
     wheelchair = find(staff.get("/device-types?page_size=100")["items"], iso_code=WHEELCHAIR)
     clerk = system.client("inventory", "clerk", stations=[station["id"]], name="王芳")
-    borrowers = staff.get("/borrowers?page_size=100")["items"]
-    from datetime import date, timedelta
-
-    for borrower in borrowers:
+    tag = f"E2E-{uuid.uuid4().hex[:8].upper()}"
+    unit = clerk.post("/units", {
+        "asset_tag": tag, "serial": tag, "type_id": wheelchair["id"],
+        "station_id": station["id"], "condition": "A", "acquisition": "donation",
+        "acquired_on": date.today().isoformat(), "cost_fen": 0,
+    })
+    refusals = []
+    for borrower in staff.get("/borrowers?page_size=100")["items"]:
+        if borrower["division_code"] != DONGCHANGFU:
+            continue
         r = clerk.session.post(clerk.base + "/rentals", timeout=30, json={
             "station_id": station["id"], "borrower_id": borrower["id"],
-            "type_id": wheelchair["id"], "home_delivery": True,
+            "unit_id": unit["id"], "home_delivery": True,
             "due_on": (date.today() + timedelta(days=14)).isoformat(),
         })
         if r.status_code == 201:
             return r.json()["id"], clerk
-        assert r.status_code in (409, 422), r.text  # e.g. a borrower with an overdue rental
-    raise AssertionError("no borrower could rent a wheelchair")
+        assert r.status_code == 409, r.text  # e.g. a borrower with an overdue rental
+        refusals.append(r.json().get("detail"))
+    raise AssertionError(f"no borrower could rent the wheelchair: {refusals}")
 
 
 def task_for(coordinator: Client, source_id: str) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, create_engine, pool
 
 from svckit.db import make_engine, normalise_url
 
@@ -42,10 +42,32 @@ def run_env(target_metadata: MetaData) -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
+    if render_as_batch:
+        _run_sqlite(url, target_metadata)
+        return
     engine = make_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=render_as_batch, compare_type=True)
+                          compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
+    engine.dispose()
+
+
+def _run_sqlite(url: str, target_metadata: MetaData) -> None:
+    """SQLite rebuilds a table to alter it ("batch" mode): DROP TABLE fails while other
+    tables' foreign keys point at it. So foreign keys are off during the migration (the
+    pragma only works outside a transaction) and checked as a whole afterwards."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=True, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.commit()
+        if broken:
+            raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
     engine.dispose()

@@ -1,0 +1,235 @@
+"""docker-compose.yml is valid Compose and describes the platform's topology.
+
+No Docker engine runs here, so nothing calls ``docker compose config``: the file is
+validated against the Compose Specification's JSON schema (``compose-spec.json``, the copy
+vendored by the check-jsonschema package under ``check_jsonschema/builtin_schemas/vendor``,
+Apache-2.0 licence in ``.../vendor/licenses/LICENSE.compose-spec``; version pinned through
+constraints.txt), both as written and after ``${VAR}`` interpolation with the values of
+``deploy/compose.env.example``. Then the topology is checked by reading it.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.resources
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / "deploy" / "compose.env.example"
+SERVICES = ("inventory", "renovation", "volunteer")
+PROCESSES = ("api", "relay", "consumer", "scheduler")
+VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
+
+
+def compose_schema() -> dict[str, Any]:
+    vendor = importlib.resources.files("check_jsonschema.builtin_schemas.vendor")
+    return json.loads((vendor / "compose-spec.json").read_text(encoding="utf-8"))
+
+
+def _validator() -> jsonschema.protocols.Validator:
+    schema = compose_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def _errors(doc: Any) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in _validator().iter_errors(doc)]
+
+
+def _env_example() -> dict[str, str]:
+    env = {}
+    for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = value
+    return env
+
+
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """Compose's ``${VAR}``, ``${VAR:-default}`` and ``${VAR:?error}`` (what this file uses)."""
+
+    def sub(m: re.Match[str]) -> str:
+        name, op, arg = m["name"], m["op"], m["arg"]
+        value = env.get(name)
+        if op in (":-", "-"):
+            return value if value else (arg or "")
+        if op in (":?", "?") and not value:
+            raise KeyError(f"{name}: {arg}")
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    return VAR.sub(sub, text)
+
+
+@pytest.fixture(scope="module")
+def raw() -> str:
+    return COMPOSE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def compose(raw: str) -> dict[str, Any]:
+    return yaml.safe_load(raw)
+
+
+def test_schema_is_the_compose_specification() -> None:
+    schema = compose_schema()
+    assert schema["title"] == "Compose Specification"
+    assert "services" in schema["properties"]
+
+
+def test_valid_against_the_compose_schema(compose: dict[str, Any]) -> None:
+    assert _errors(compose) == []
+
+
+def test_valid_after_interpolation_and_every_variable_is_documented(raw: str) -> None:
+    env = _env_example()
+    resolved = yaml.safe_load(interpolate(raw, env))
+    assert _errors(resolved) == []
+    required = {m["name"] for m in VAR.finditer(raw) if m["op"] in (None, ":?", "?")}
+    assert required <= set(env), f"not in deploy/compose.env.example: {required - set(env)}"
+    with pytest.raises(KeyError, match="RABBITMQ_APP_PASSWORD"):
+        interpolate(raw, {k: v for k, v in env.items() if k != "RABBITMQ_APP_PASSWORD"})
+
+
+def test_the_validator_rejects_a_broken_file(compose: dict[str, Any]) -> None:
+    broken = copy.deepcopy(compose)
+    broken["services"]["inventory-api"]["depends_on"]["postgres"]["condition"] = "service_up"
+    broken["services"]["inventory-relay"]["helthcheck"] = {}
+    errors = _errors(broken)
+    assert any("service_up" in e for e in errors), errors
+    assert any("helthcheck" in e for e in errors), errors
+
+
+def test_every_service_has_its_processes(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for svc in SERVICES:
+        for proc in (*PROCESSES, "migrate"):
+            assert f"{svc}-{proc}" in services, f"{svc}-{proc}"
+        api = services[f"{svc}-api"]
+        assert api["command"] == ["gunicorn", "-c", "deploy/gunicorn.conf.py", f"{svc}.wsgi:app"]
+        for proc in ("relay", "consumer", "scheduler", "migrate"):
+            assert services[f"{svc}-{proc}"]["command"] == ["python", "-m", svc, proc]
+
+
+def test_depends_on_names_existing_services_with_conditions(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name, spec in services.items():
+        deps = spec.get("depends_on", {})
+        assert isinstance(deps, dict), f"{name}: depends_on with conditions, not a list"
+        for dep, cond in deps.items():
+            assert dep in services, f"{name} depends on unknown {dep}"
+            assert dep != name
+            expected = ("service_completed_successfully" if dep.endswith("-migrate")
+                        else "service_healthy")
+            assert cond["condition"] == expected, (name, dep)
+            if expected == "service_healthy":
+                assert "healthcheck" in services[dep], f"{dep} has no healthcheck"
+    for svc in SERVICES:
+        for proc in PROCESSES:
+            deps = services[f"{svc}-{proc}"]["depends_on"]
+            assert set(deps) == {f"{svc}-migrate", "postgres", "rabbitmq"}, (svc, proc)
+        migrate = services[f"{svc}-migrate"]
+        assert migrate["restart"] == "no"
+        assert set(migrate["depends_on"]) == {"postgres"}
+
+
+def test_health_checks(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for svc in SERVICES:
+        test = " ".join(services[f"{svc}-api"]["healthcheck"]["test"])
+        assert "http://127.0.0.1:8000/readyz" in test
+    assert services["rabbitmq"]["healthcheck"]["test"][1] == "rabbitmq-diagnostics"
+    assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
+
+
+def test_environment_per_the_configuration_table(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for svc in SERVICES:
+        for proc in (*PROCESSES, "migrate"):
+            env = services[f"{svc}-{proc}"]["environment"]
+            assert env["BUS_URL"].startswith("amqp://") and env["BUS_URL"].endswith("@rabbitmq:5672//")
+            url = env[f"{svc.upper()}_DATABASE_URL"]
+            assert url.startswith(f"postgresql://{svc}:") and url.endswith(f"@postgres:5432/{svc}")
+            others = {f"{o.upper()}_DATABASE_URL" for o in SERVICES if o != svc}
+            assert not others & set(env), f"{svc}-{proc} sees another service's database"
+            assert env["AUTH_PUBLIC_KEY"] == "/run/secrets/auth_public_key"
+            assert "auth_public_key" in services[f"{svc}-{proc}"]["secrets"]
+    assert "auth_public_key" in compose["secrets"]
+
+
+def _mounts(spec: dict[str, Any]) -> dict[str, str]:
+    """container path -> host path of the bind mounts ("./host:/container[:ro]")."""
+    out = {}
+    for v in spec.get("volumes", []):
+        parts = v.split(":")
+        if parts[0].startswith("./"):
+            out[parts[1]] = parts[0]
+    return out
+
+
+def test_bind_mounts_and_build_files_exist(compose: dict[str, Any]) -> None:
+    for name, spec in compose["services"].items():
+        for host in _mounts(spec).values():
+            assert (ROOT / host).exists(), f"{name}: {host} does not exist"
+        if "build" in spec:
+            assert (ROOT / spec["build"]["context"] / spec["build"]["dockerfile"]).is_file()
+
+
+def test_rabbitmq_loads_the_generated_definitions(compose: dict[str, Any]) -> None:
+    rabbit = compose["services"]["rabbitmq"]
+    assert rabbit["image"].startswith("rabbitmq:3.13-management")
+    mounts = _mounts(rabbit)
+    conf_path = next(c for c, h in mounts.items() if h == "./deploy/rabbitmq/rabbitmq.conf")
+    assert conf_path.startswith("/etc/rabbitmq/conf.d/")
+    conf = (ROOT / "deploy/rabbitmq/rabbitmq.conf").read_text(encoding="utf-8")
+    pairs = (ln.partition("=") for ln in conf.splitlines() if "=" in ln and not ln.startswith("#"))
+    settings = {k.strip(): v.strip() for k, _, v in pairs}
+    loaded = settings.get("load_definitions") or settings.get("management.load_definitions")
+    assert loaded == "/etc/rabbitmq/definitions.json"
+    topology = next(c for c, h in mounts.items() if h == "./deploy/rabbitmq/definitions.json")
+    entrypoint = next(c for c, h in mounts.items() if h == "./deploy/rabbitmq/entrypoint.sh")
+    assert rabbit["entrypoint"] == [entrypoint]
+    script = (ROOT / "deploy/rabbitmq/entrypoint.sh").read_text(encoding="utf-8")
+    assert f"topology={topology}\n" in script
+    assert f"target={loaded}\n" in script
+    assert "exec docker-entrypoint.sh" in script
+
+
+def test_postgres_creates_one_database_per_service(compose: dict[str, Any]) -> None:
+    pg = compose["services"]["postgres"]
+    mounts = _mounts(pg)
+    init = next(c for c, h in mounts.items() if h == "./deploy/postgres/init-databases.sh")
+    assert init.startswith("/docker-entrypoint-initdb.d/") and init.endswith(".sh")
+    script = (ROOT / "deploy/postgres/init-databases.sh").read_text(encoding="utf-8")
+    loop = re.search(r"for svc in ([a-z ]+); do", script)
+    assert loop is not None and tuple(loop[1].split()) == SERVICES
+    for svc in SERVICES:
+        assert f"{svc.upper()}_DB_PASSWORD" in pg["environment"]
+
+
+def test_dockerfile_installs_the_project_as_non_root() -> None:
+    text = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    assert lines[0] == "FROM python:3.11-slim"
+    install = text[text.index("RUN pip install"):].split("&&")[0].replace("\\\n", " ")
+    words = shlex.split(install)
+    assert words[words.index("-c") + 1] == "constraints.txt"
+    editables = {words[i + 1] for i, w in enumerate(words) if w == "-e"}
+    assert editables == {"shared", *(f"services/{s}" for s in SERVICES)}
+    user = [ln for ln in lines if ln.startswith("USER ")]
+    assert user and not user[-1].split()[1].startswith(("root", "0"))
+    for src in re.findall(r"^COPY (\S+)", text, re.M):
+        assert (ROOT / src).exists(), src

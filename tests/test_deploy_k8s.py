@@ -1,0 +1,288 @@
+"""deploy/k8s: every core-API object is valid for Kubernetes 1.31; the operators' objects
+are checked structurally; the objects fit together.
+
+Core objects (Namespace, ConfigMap, Secret, Deployment, Service, HorizontalPodAutoscaler
+autoscaling/v2, PodDisruptionBudget, Job) are validated offline by kubernetes-validate
+(its vendored ``v1.31.0-local-strict`` JSON schemas: unknown fields are errors).
+
+The custom resources (``RabbitmqCluster`` rabbitmq.com/v1beta1 of the RabbitMQ Cluster
+Operator, ``Cluster`` postgresql.cnpg.io/v1 of CloudNativePG) have no schema in any
+installed package, and none is vendored here: they are checked against a hand-written
+subset of the operators' documented fields (apiVersion, kind, required fields, known
+top-level spec keys, the values this platform relies on). A typo in a deeper field of a
+custom resource is not caught.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from svckit.config import PlatformSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+K8S = ROOT / "deploy" / "k8s"
+K8S_VERSION = "1.31.0"
+NAMESPACE = "assistive-platform"
+SERVICES = ("inventory", "renovation", "volunteer")
+WORKERS = ("relay", "consumer", "scheduler")
+CRDS = {("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("postgresql.cnpg.io/v1", "Cluster")}
+
+# Top-level spec fields documented by the operators (a subset: the ones a deployment of
+# this platform may reasonably set). Anything else under spec is taken for a typo.
+RABBITMQ_SPEC_FIELDS = {
+    "replicas", "image", "imagePullSecrets", "service", "persistence", "resources",
+    "affinity", "tolerations", "rabbitmq", "tls", "override", "skipPostDeploySteps",
+    "terminationGracePeriodSeconds", "secretBackend", "delayStartSeconds",
+    "autoEnableAllFeatureFlags",
+}
+RABBITMQ_CONFIG_FIELDS = {
+    "additionalPlugins", "additionalConfig", "advancedConfig", "envConfig", "erlangInetConfig",
+}
+CNPG_SPEC_FIELDS = {
+    "instances", "imageName", "imagePullPolicy", "imagePullSecrets", "primaryUpdateStrategy",
+    "primaryUpdateMethod", "bootstrap", "postgresql", "storage", "walStorage", "resources",
+    "affinity", "monitoring", "backup", "superuserSecret", "enableSuperuserAccess", "managed",
+    "description", "inheritedMetadata", "minSyncReplicas", "maxSyncReplicas", "startDelay",
+    "stopDelay", "switchoverDelay", "failoverDelay", "logLevel", "certificates",
+    "nodeMaintenanceWindow", "priorityClassName", "topologySpreadConstraints", "env", "envFrom",
+    "enablePDB", "replicationSlots", "externalClusters", "replica", "projectedVolumeTemplate",
+}
+
+
+def _load(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+
+
+def _manifest_files() -> list[Path]:
+    return sorted(p for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
+
+
+@pytest.fixture(scope="module")
+def objects() -> list[dict[str, Any]]:
+    return [d for p in _manifest_files() for d in _load(p)]
+
+
+@pytest.fixture(scope="module")
+def by_kind(objects: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    out = {}
+    for d in objects:
+        key = (d["kind"], d["metadata"]["name"])
+        assert key not in out, f"duplicate {key}"
+        out[key] = d
+    return out
+
+
+def _is_crd(doc: dict[str, Any]) -> bool:
+    return (doc["apiVersion"], doc["kind"]) in CRDS
+
+
+def test_core_objects_valid_against_the_kubernetes_schemas(objects: list[dict[str, Any]]) -> None:
+    core = [d for d in objects if not _is_crd(d)]
+    assert len(core) == 29  # 3 x (Job, 4 Deployments, Service, HPA, PDB) + 5
+    for doc in core:
+        try:
+            version = kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as e:
+            pytest.fail(f"{doc['kind']}/{doc['metadata']['name']}: {e.message} at {list(e.path)}")
+        assert version == "1.31"
+
+
+def test_strict_validation_catches_a_typo(by_kind: dict) -> None:
+    doc = copy.deepcopy(by_kind[("Deployment", "inventory-api")])
+    container = doc["spec"]["template"]["spec"]["containers"][0]
+    container["livenesProbe"] = container.pop("livenessProbe")
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+def test_only_known_kinds(objects: list[dict[str, Any]]) -> None:
+    kinds = {(d["apiVersion"], d["kind"]) for d in objects}
+    assert kinds <= {
+        ("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Service"),
+        ("apps/v1", "Deployment"), ("batch/v1", "Job"), ("autoscaling/v2", "HorizontalPodAutoscaler"),
+        ("policy/v1", "PodDisruptionBudget"), *CRDS,
+    }, kinds
+
+
+def test_everything_in_one_namespace(objects: list[dict[str, Any]]) -> None:
+    for d in objects:
+        if d["kind"] == "Namespace":
+            assert d["metadata"]["name"] == NAMESPACE
+        else:
+            assert d["metadata"]["namespace"] == NAMESPACE, d["metadata"]["name"]
+
+
+def test_kustomization_lists_every_manifest_but_the_secret_template() -> None:
+    kust = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert kust["kind"] == "Kustomization" and kust["namespace"] == NAMESPACE
+    files = {p.name for p in _manifest_files()} - {"secret.template.yaml"}
+    assert set(kust["resources"]) == files
+
+
+def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    return obj["spec"]["template"]["spec"]["containers"]
+
+
+def test_per_service_objects(by_kind: dict) -> None:
+    for svc in SERVICES:
+        api = by_kind[("Deployment", f"{svc}-api")]
+        (c,) = _containers(api)
+        assert c["command"] == ["gunicorn", "-c", "deploy/gunicorn.conf.py", f"{svc}.wsgi:app"]
+        assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert "replicas" not in api["spec"], "the HPA owns the API's replica count"
+        pod_labels = api["spec"]["template"]["metadata"]["labels"]
+        assert api["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+
+        service = by_kind[("Service", f"{svc}-api")]
+        assert service["spec"]["selector"].items() <= pod_labels.items()
+        port_names = {p["name"] for p in c["ports"]}
+        assert {p["targetPort"] for p in service["spec"]["ports"]} <= port_names
+
+        hpa = by_kind[("HorizontalPodAutoscaler", f"{svc}-api")]
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        assert hpa["spec"]["scaleTargetRef"] == {
+            "apiVersion": "apps/v1", "kind": "Deployment", "name": f"{svc}-api"}
+        assert 2 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
+
+        pdb = by_kind[("PodDisruptionBudget", f"{svc}-api")]
+        assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+
+        for proc in WORKERS:
+            dep = by_kind[("Deployment", f"{svc}-{proc}")]
+            (w,) = _containers(dep)
+            assert w["command"] == ["python", "-m", svc, proc]
+            tpl_labels = dep["spec"]["template"]["metadata"]["labels"]
+            assert dep["spec"]["selector"]["matchLabels"].items() <= tpl_labels.items()
+        assert by_kind[("Deployment", f"{svc}-scheduler")]["spec"]["replicas"] == 1
+        assert by_kind[("Deployment", f"{svc}-scheduler")]["spec"]["strategy"]["type"] == "Recreate"
+
+        job = by_kind[("Job", f"{svc}-migrate")]
+        (m,) = _containers(job)
+        assert m["command"] == ["python", "-m", svc, "migrate"]
+        assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+
+def _workloads(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [d for d in objects if d["kind"] in ("Deployment", "Job")]
+
+
+def test_every_container_has_resources_and_runs_as_non_root(objects: list[dict[str, Any]]) -> None:
+    for w in _workloads(objects):
+        pod = w["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True, w["metadata"]["name"]
+        for c in pod["containers"]:
+            assert c["resources"]["requests"]["cpu"], w["metadata"]["name"]
+            assert c["resources"]["requests"]["memory"], w["metadata"]["name"]
+            assert c["resources"]["limits"]["memory"], w["metadata"]["name"]
+            assert c["securityContext"]["allowPrivilegeEscalation"] is False
+
+
+def test_environment_and_references_resolve(objects: list[dict[str, Any]], by_kind: dict) -> None:
+    """Every Secret/ConfigMap a workload names exists here, or is made by an operator from
+    a custom resource here (RabbitmqCluster X -> Secret X-default-user; CNPG Cluster X ->
+    Secret X-app); every service process sees its own database only."""
+    configmaps = {n for k, n in by_kind if k == "ConfigMap"}
+    secrets = {n for k, n in by_kind if k == "Secret"}
+    secrets |= {f"{n}-default-user" for k, n in by_kind if k == "RabbitmqCluster"}
+    secrets |= {f"{n}-app" for k, n in by_kind
+                if k == "Cluster" and by_kind[(k, n)]["apiVersion"] == "postgresql.cnpg.io/v1"}
+    for w in _workloads(objects):
+        pod = w["spec"]["template"]["spec"]
+        for v in pod.get("volumes", []):
+            if "configMap" in v:
+                assert v["configMap"]["name"] in configmaps
+        for c in pod["containers"]:
+            for ef in c.get("envFrom", []):
+                assert ef["configMapRef"]["name"] in configmaps
+            for e in c.get("env", []):
+                ref = e.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    assert ref["name"] in secrets, (w["metadata"]["name"], ref)
+    for svc in SERVICES:
+        for name in (f"{svc}-api", *(f"{svc}-{p}" for p in WORKERS)):
+            (c,) = _containers(by_kind[("Deployment", name)])
+            env = {e["name"]: e for e in c["env"]}
+            db = env[f"{svc.upper()}_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+            assert db == {"name": f"{svc}-db-app", "key": "uri"}
+            others = {f"{o.upper()}_DATABASE_URL" for o in SERVICES if o != svc}
+            assert not others & set(env)
+            assert env["BUS_URL"]["value"] == "amqp://$(BUS_USERNAME):$(BUS_PASSWORD)@rabbitmq:5672//"
+            names = list(env)
+            assert names.index("BUS_USERNAME") < names.index("BUS_URL")
+            assert names.index("BUS_PASSWORD") < names.index("BUS_URL")
+            assert "AUTH_PUBLIC_KEY" in env
+
+
+def test_platform_config_matches_the_generated_definitions(
+    by_kind: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = by_kind[("ConfigMap", "platform-config")]["data"]
+    defaults = PlatformSettings.model_construct()
+    assert tuple(json.loads(data["RETRY_DELAYS_MS"])) == tuple(defaults.retry_delays_ms)
+    assert int(data["DELIVERY_LIMIT"]) == defaults.delivery_limit
+    assert "BUS_PREFIX" not in data
+    assert all(isinstance(v, str) for v in data.values())
+    for key, value in data.items():  # the processes read it as environment variables
+        monkeypatch.setenv(key, value)
+    settings = PlatformSettings()
+    assert settings.retry_delays_ms == defaults.retry_delays_ms
+    assert settings.consumer_prefetch == int(data["CONSUMER_PREFETCH"])
+
+
+def test_secret_template_holds_no_secret(by_kind: dict) -> None:
+    secret = by_kind[("Secret", "platform-auth")]
+    value = secret["stringData"]["AUTH_PUBLIC_KEY"]
+    assert "BEGIN" not in value and value.startswith("REPLACE")
+    assert "data" not in secret
+
+
+def test_rabbitmq_cluster(by_kind: dict) -> None:
+    rc = by_kind[("RabbitmqCluster", "rabbitmq")]
+    assert rc["apiVersion"] == "rabbitmq.com/v1beta1"
+    spec = rc["spec"]
+    assert set(spec) <= RABBITMQ_SPEC_FIELDS, set(spec) - RABBITMQ_SPEC_FIELDS
+    assert set(spec["rabbitmq"]) <= RABBITMQ_CONFIG_FIELDS
+    assert spec["replicas"] == 3
+    assert spec["image"].startswith("rabbitmq:3.13")
+    assert isinstance(spec["rabbitmq"]["additionalConfig"], str)
+    assert "load_definitions" not in spec["rabbitmq"]["additionalConfig"], (
+        "boot-time import would suppress the operator's default user")
+    assert spec["persistence"]["storage"]
+
+
+def test_definitions_are_imported_from_the_generated_configmap(by_kind: dict) -> None:
+    job = by_kind[("Job", "rabbitmq-definitions-import")]
+    pod = job["spec"]["template"]["spec"]
+    (vol,) = pod["volumes"]
+    assert vol["configMap"]["name"] == "rabbitmq-definitions"
+    (c,) = pod["containers"]
+    (mount,) = c["volumeMounts"]
+    assert mount["name"] == vol["name"]
+    script = " ".join(c["command"])
+    assert f"@{mount['mountPath']}/definitions.json" in script
+    assert "http://rabbitmq:15672/api/definitions" in script
+    cm = by_kind[("ConfigMap", "rabbitmq-definitions")]
+    committed = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text(encoding="utf-8"))
+    assert json.loads(cm["data"]["definitions.json"]) == committed
+
+
+def test_postgresql_clusters(by_kind: dict) -> None:
+    clusters = {n: d for (k, n), d in by_kind.items() if k == "Cluster"}
+    assert set(clusters) == {f"{s}-db" for s in SERVICES}
+    for svc in SERVICES:
+        cl = clusters[f"{svc}-db"]
+        assert cl["apiVersion"] == "postgresql.cnpg.io/v1"
+        spec = cl["spec"]
+        assert set(spec) <= CNPG_SPEC_FIELDS, set(spec) - CNPG_SPEC_FIELDS
+        assert isinstance(spec["instances"], int) and spec["instances"] >= 2
+        assert spec["storage"]["size"]
+        assert spec["bootstrap"]["initdb"] == {"database": svc, "owner": svc}
+        params = spec["postgresql"]["parameters"]
+        assert all(isinstance(v, str) for v in params.values()), "CNPG parameters are strings"

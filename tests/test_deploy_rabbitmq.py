@@ -1,0 +1,146 @@
+"""deploy/rabbitmq/definitions.json (and its k8s ConfigMap) is what the code declares.
+
+The committed files must equal what ``deploy/rabbitmq/generate.py`` produces from the
+services' handlers and ``svckit.messaging.topology.Topology``; a stale file fails here
+with the command that rewrites it. No broker is needed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+from pydantic import SecretStr
+from svckit.config import Config, PlatformSettings
+from svckit.service import ServiceContext
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATOR = ROOT / "deploy" / "rabbitmq" / "generate.py"
+DEFINITIONS = ROOT / "deploy" / "rabbitmq" / "definitions.json"
+CONFIGMAP = ROOT / "deploy" / "k8s" / "rabbitmq-definitions.yaml"
+SERVICES = ("inventory", "renovation", "volunteer")
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("deploy_rabbitmq_generate", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def gen() -> ModuleType:
+    return _generator()
+
+
+@pytest.fixture(scope="module")
+def committed() -> dict:
+    return json.loads(DEFINITIONS.read_text(encoding="utf-8"))
+
+
+def test_committed_files_are_not_stale(gen: ModuleType) -> None:
+    for path, expected in gen.outputs().items():
+        assert path.exists(), f"{path} is missing: run `python deploy/rabbitmq/generate.py`"
+        assert path.read_text(encoding="utf-8") == expected, (
+            f"{path.relative_to(ROOT)} differs from what the code declares: "
+            "run `.venv/bin/python deploy/rabbitmq/generate.py` and commit the result"
+        )
+
+
+def test_check_mode_reports_fresh_files(gen: ModuleType) -> None:
+    assert gen.main(["--check"]) == 0
+
+
+def _definition(name: str):
+    return importlib.import_module(f"{name}.service").definition
+
+
+def test_each_service_queue_is_bound_to_exactly_the_events_it_handles(committed: dict) -> None:
+    for name in SERVICES:
+        handled = set(_definition(name).handlers.event_types)
+        assert handled, f"{name} handles no event"
+        bound = {b["routing_key"] for b in committed["bindings"]
+                 if b["source"] == "events" and b["destination"] == name}
+        assert bound == handled, name
+
+
+def test_matches_what_each_consumer_declares_at_run_time(committed: dict) -> None:
+    """The topology a consumer declares on a real broker (ServiceContext.topology with an
+    amqp:// bus and the default settings) is contained, entry for entry, in the file."""
+    platform = PlatformSettings.model_construct(bus_url=SecretStr("amqp://u:p@rabbitmq:5672//"))
+    for name in SERVICES:
+        definition = _definition(name)
+        ctx = ServiceContext(definition, Config(name, platform=platform))
+        declared = ctx.topology.definitions("/")
+        for section, items in declared.items():
+            for item in items:
+                assert item in committed[section], f"{name}: {section} {item} missing"
+
+
+def test_shared_entries_appear_once_and_names_are_unique(committed: dict) -> None:
+    for section in ("exchanges", "queues"):
+        names = [(e["vhost"], e["name"]) for e in committed[section]]
+        assert len(names) == len(set(names)), section
+    exchanges = [e["name"] for e in committed["exchanges"]]
+    assert exchanges.count("events") == 1
+    assert exchanges.count("events.unrouted") == 1
+    keys = [json.dumps(b, sort_keys=True) for b in committed["bindings"]]
+    assert len(keys) == len(set(keys))
+
+
+def test_vhost_and_no_credentials(committed: dict) -> None:
+    assert committed["vhosts"] == [{"name": "/"}]
+    assert "users" not in committed
+    assert "permissions" not in committed
+    text = DEFINITIONS.read_text(encoding="utf-8")
+    assert "password" not in text
+
+
+def test_references_resolve_and_queues_are_quorum(committed: dict) -> None:
+    exchanges = {e["name"]: e for e in committed["exchanges"]}
+    queues = {q["name"]: q for q in committed["queues"]}
+    defaults = PlatformSettings.model_construct()
+    for b in committed["bindings"]:
+        assert b["source"] in exchanges, b
+        assert b["destination_type"] == "queue" and b["destination"] in queues, b
+        assert b["vhost"] == "/"
+    for ex in exchanges.values():
+        alt = ex["arguments"].get("alternate-exchange")
+        assert alt is None or alt in exchanges, ex
+        assert ex["durable"] is True
+    for q in queues.values():
+        args = q["arguments"]
+        assert args["x-queue-type"] == "quorum", q
+        assert q["durable"] is True and q["auto_delete"] is False
+        dlx = args.get("x-dead-letter-exchange")
+        assert dlx is None or dlx == "" or dlx in exchanges, q
+        if dlx == "":
+            assert args["x-dead-letter-routing-key"] in queues, q
+    for name in SERVICES:
+        main = queues[name]["arguments"]
+        assert main["x-delivery-limit"] == defaults.delivery_limit
+        assert main["x-dead-letter-exchange"] == f"{name}.dlx"
+        assert f"{name}.parked" in queues
+        ttls = [queues[f"{name}.retry.{i}"]["arguments"]["x-message-ttl"]
+                for i in range(len(defaults.retry_delays_ms))]
+        assert tuple(ttls) == tuple(defaults.retry_delays_ms)
+
+
+def test_configmap_carries_the_same_json(committed: dict) -> None:
+    cm = yaml.safe_load(CONFIGMAP.read_text(encoding="utf-8"))
+    assert cm["kind"] == "ConfigMap"
+    assert json.loads(cm["data"]["definitions.json"]) == committed
+
+
+def test_conflicting_entries_are_refused(gen: ModuleType) -> None:
+    from svckit.messaging.topology import Topology
+
+    a = Topology(service="a", bindings=("x.y",))
+    b = Topology(service="a", bindings=("x.y",), delivery_limit=3)
+    with pytest.raises(ValueError, match="conflicting"):
+        gen.definitions([a, b])
