@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Self
 
 from svckit.uow import UnitOfWork
@@ -17,15 +16,3 @@ class InventoryUoW(UnitOfWork):
         super().__enter__()
         self.repo = Repository(self.session)
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        # A read-only block ends with a rollback, which would expire what it loaded; detach
-        # the objects first so that the caller can still read (and dump) them.
-        if self._session is not None and not self.committed:
-            self._session.expunge_all()
-        super().__exit__(exc_type, exc, tb)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any, Self
 
 from svckit.uow import UnitOfWork
@@ -33,16 +32,3 @@ class VolunteerUoW(UnitOfWork):
         self.tasks = TaskRepository(self.session)
         self.hours = HoursRepository(self.session)
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Detach what was loaded before the rollback of a read-only (or failed) unit of
-        work, so the objects a query use case returns stay readable (a rollback would
-        expire them)."""
-        if self._session is not None and not self.committed:
-            self._session.expunge_all()
-        super().__exit__(exc_type, exc, tb)
