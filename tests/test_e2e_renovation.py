@@ -75,6 +75,12 @@ def test_renovation_from_application_to_accepted_works_with_rework(system: Syste
 def test_plan_devices_delivered_by_the_rental_side_or_unavailable(system: System) -> None:
     r = Renovation(system)
     coordinator = system.client("volunteer", "coordinator", districts=[DONGCHANGFU])
+    # The rental side carries flashing doorbells in its catalogue but has none in stock.
+    inventory = system.client("inventory", "staff")
+    if not any(t["iso_code"] == "22 27 03"
+               for t in inventory.get("/device-types?page_size=100")["items"]):
+        inventory.post("/device-types", {"iso_code": "22 27 03", "name_zh": "闪光门铃",
+                                         "mode": "rentable", "max_rental_days": 365})
     app_id = r.apply(202)
     r.schedule_assessment(app_id)
     r.assess_and_plan(app_id, [*CONSTRUCTION[:1],
@@ -94,5 +100,6 @@ def test_plan_devices_delivered_by_the_rental_side_or_unavailable(system: System
     dispatch_and_complete(system, delivery)
     poll(lambda: requests()["09 33 03"]["status"] == "delivered", what="the chair delivered")
     assert chair["unit_ref"]
-    # No flashing doorbell in any station of the city: the plan says so.
+    # No flashing doorbell in stock at any station of the city: the plan says so.
     poll(lambda: requests()["22 27 03"]["status"] == "unavailable", what="doorbell unavailable")
+    assert "none in stock" in str(requests()["22 27 03"]["note"])  # not "unknown type"
