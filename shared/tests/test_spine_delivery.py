@@ -183,9 +183,10 @@ def test_poison_message_retried_with_growing_delay_parked_and_replayed(
         ).scalars().all()
     assert len(times) == 4
     gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    # Each retry waited at least its level's delay (300, 600, 1200 ms): a lower bound the
+    # broker's TTL guarantees, whatever the load (upper bounds would make a timed test).
     for gap, delay_ms in zip(gaps, (300, 600, 1200), strict=True):
-        assert gap >= delay_ms / 1000 * 0.9, gaps
-    assert gaps[0] < gaps[1] < gaps[2], gaps
+        assert gap >= delay_ms / 1000 * 0.95, gaps
     assert ledger_counts(ctx) == (100, 100)
 
     # The operator fixes the fault and replays through the CLI.
