@@ -10,7 +10,7 @@ import os
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread"
+worker_class = "svckit.http.gunicorn_worker.ProblemThreadWorker"  # gthread; problem+json errors
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -65,11 +65,17 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 def test_embedded_system_serves_every_service(embedded: System) -> None:
     base = embedded.cluster.base_url("inventory").rsplit("/", 1)[0]
     index: dict[str, Any] = requests.get(base + "/", timeout=5).json()
-    assert set(index["services"]) == {"inventory", "renovation", "volunteer"}
+    assert set(index["services"]) == {"inventory", "renovation", "volunteer", "identity"}
     for service in index["services"]:
         ready = requests.get(f"{base}/{service}/readyz", timeout=5)
         assert ready.status_code == 200, ready.text
         assert requests.get(f"{base}/{service}/openapi.json", timeout=5).json()["paths"]
+    # the identity service signs with the embedded dev key: its tokens work everywhere
+    tokens = requests.post(f"{base}/identity/login", timeout=10,
+                           json={"username": "clerk-dcf", "password": "liaocheng-2025"}).json()
+    stations = requests.get(f"{base}/inventory/stations", timeout=5,
+                            headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert stations.status_code == 200, stations.text
 
 
 def test_rental_delivery_flow_through_the_embedded_system(embedded: System) -> None:

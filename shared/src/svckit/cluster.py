@@ -26,8 +26,10 @@ import psycopg
 
 from svckit.auth.tokens import ensure_dev_keypair
 
-SERVICES = ("inventory", "renovation", "volunteer")
+SERVICES = ("inventory", "renovation", "volunteer", "identity")
 ROLES = ("api", "relay", "consumer", "scheduler")
+#: services that run fewer processes (identity neither publishes nor consumes events)
+ROLES_OF = {"identity": ("api", "scheduler")}
 
 
 @dataclass
@@ -103,6 +105,7 @@ class Cluster:
             "AUTH_PUBLIC_KEY": str(self.public_key),
             "VAR_DIR": str(self.var_dir),
             f"{service.upper()}_DATABASE_URL": self.database_url(service),
+            "IDENTITY_SIGNING_KEY": str(self.private_key),
             "LOG_JSON": "true",
             "RELAY_IDLE_POLL": "1.0",
             **self.extra_env,
@@ -158,12 +161,12 @@ class Cluster:
 
     def up(self, roles: tuple[str, ...] = ROLES, timeout: float = 60) -> None:
         for svc in self.services:  # consumers first: their queues must exist and be bound
-            if "consumer" in roles:
+            if "consumer" in roles and "consumer" in ROLES_OF.get(svc, ROLES):
                 self.start(svc, "consumer")
         self.wait_consumers(timeout)
         for svc in self.services:
             for role in roles:
-                if role != "consumer":
+                if role != "consumer" and role in ROLES_OF.get(svc, ROLES):
                     self.start(svc, role)
         self.wait_apis(timeout)
 

@@ -65,6 +65,8 @@ class ServiceDefinition:
     jobs: tuple[PeriodicJob, ...] = ()
     #: a catalogue of its own (test services); the platform's by default
     catalogue: Catalogue | None = None
+    #: paths served without a bearer token (besides health and docs), e.g. a login
+    public_paths: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -200,6 +202,7 @@ class ServiceContext:
             ready_checks={"database": lambda: db.ping(self.engine),
                           "broker": BrokerCheck(self.bus_url)},
             max_body_bytes=self.config.platform.max_body_bytes,
+            public_paths=d.public_paths,
         )
         app.extensions["svckit.context"] = self
         return app

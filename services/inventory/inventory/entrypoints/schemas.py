@@ -17,9 +17,12 @@ GRADES = ["A", "B", "C", "D"]
 
 
 
+MAX_FEN = 10**12  # 100亿元: far above any price, far below PostgreSQL's bigint
+
+
 def Fen(**kw: Any) -> fields.Integer:
-    """Money: an int of fen (the domain checks the range)."""
-    return fields.Integer(strict=True, **kw)
+    """Money: an int of fen, 0..MAX_FEN (the domain checks the business limits)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_FEN), **kw)
 
 
 def Reason(**kw: Any) -> fields.String:

@@ -14,10 +14,12 @@ from svckit.domain.division import name_of
 from renovation.domain.catalogue import Area, Unit, format_quantity
 from renovation.service_layer.integration import contact_name
 
+MAX_FEN = 10**12  # 100亿元: far above any budget, far below PostgreSQL's bigint
+
 
 def Fen(**kw: Any) -> fields.Integer:
-    """Money in fen: an int (``1.5`` and ``1.0`` are refused), never negative."""
-    return fields.Integer(strict=True, validate=validate.Range(min=0), **kw)
+    """Money in fen: an int (``1.5`` and ``1.0`` are refused), 0..MAX_FEN."""
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_FEN), **kw)
 
 
 def Text(n: int = 200, **kw: Any) -> fields.String:
@@ -72,7 +74,8 @@ class ProgrammeIn(Schema):
     name = Text(200, required=True)
     division_scope = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     household_cap_fen = Fen(required=True)
-    target_homes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    target_homes = fields.Integer(strict=True, required=True,
+                                  validate=validate.Range(min=1, max=1_000_000))
     total_budget_fen = Fen(required=True)
     deadlines = fields.Nested(DeadlinesSchema, load_default=dict)
 

@@ -8,6 +8,7 @@ unexpected becomes a 500 problem without internals; a database that does not ans
 
 from __future__ import annotations
 
+import http
 import logging
 import re
 import time
@@ -15,10 +16,12 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from apispec import BasePlugin
 from flask import Flask, Response, g, request
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -50,8 +53,41 @@ class ProblemSchema(Schema):
     current_state = fields.String(metadata={"description": "the object's state (409)"})
 
 
+class _ProblemContentType(BasePlugin):
+    """Error answers of an operation (4xx, 5xx) are documented with the content type they
+    are sent with, ``application/problem+json``, whatever the view's ``alt_response`` said."""
+
+    def operation_helper(self, path: str | None = None,
+                         operations: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            for code, response in (operation.get("responses") or {}).items():
+                content = response.get("content") if isinstance(response, dict) else None
+                if str(code)[:1] in "45" and content and "application/json" in content:
+                    content.setdefault(ServiceApi.ERROR_CONTENT_TYPE,
+                                       content.pop("application/json"))
+
+
 class ServiceApi(Api):  # type: ignore[misc]
     ERROR_SCHEMA = ProblemSchema
+    ERROR_CONTENT_TYPE = "application/problem+json"
+
+    def _register_responses(self) -> None:
+        """The shared error responses (one per status and ``DEFAULT_ERROR``, referenced by
+        every operation) as they are sent: ``application/problem+json``, not the success
+        responses' ``application/json``."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not 100 <= status < 200 and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, self.ERROR_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, self.ERROR_CONTENT_TYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+    def _init_spec(self, **kwargs: Any) -> None:
+        kwargs["extra_plugins"] = [*(kwargs.get("extra_plugins") or ()), _ProblemContentType()]
+        super()._init_spec(**kwargs)
 
     def _register_error_handlers(self) -> None:
         app = self._app
@@ -60,6 +96,7 @@ class ServiceApi(Api):  # type: ignore[misc]
         app.register_error_handler(IntegrityError, _integrity_error)
         app.register_error_handler(OperationalError, _db_unavailable)
         app.register_error_handler(PoolTimeout, _db_unavailable)
+        app.register_error_handler(DataError, _data_error)
         app.register_error_handler(DBAPIError, _db_error)
         app.register_error_handler(InvalidEvent, _unexpected)
         app.register_error_handler(Exception, _unexpected)
@@ -101,6 +138,16 @@ def _integrity_error(exc: IntegrityError) -> Response:
     return problem(409, "conflict", "与已有记录冲突 (conflicts with an existing record)")
 
 
+def _data_error(exc: DataError) -> Response:
+    """SQLSTATE class 22 (and psycopg's own refusal of NUL characters): a value from the
+    request the column cannot hold (out of range, too long, NUL). The request's fault, so
+    422; schemas should have refused it first, hence the warning."""
+    log.warning("data error (input the schema let through): %s", exc.orig)
+    return problem(422, "validation-failed",
+                   "有字段的值无法保存：超出范围、过长或含有 NUL 字符 "
+                   "(a value cannot be stored: out of range, too long, or contains NUL)")
+
+
 def _db_unavailable(exc: Exception) -> Response:
     log.warning("database unavailable: %s", exc)
     return problem(503, "service-unavailable", "数据库暂不可用 (database unavailable)",
@@ -120,6 +167,29 @@ def _unexpected(exc: Exception) -> Response:
     return problem(500, "internal-error", "请求未能完成，已记录错误 (request failed; logged)")
 
 
+def _unstorable_strings(value: Any, path: str) -> list[str]:
+    """Paths (``a.b.0``) of the strings in a decoded JSON body holding NUL or a lone
+    surrogate, keys included."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return [path or "_schema"]
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [path or "_schema"]
+        return []
+    if isinstance(value, dict):
+        found: list[str] = []
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else str(key)
+            found += _unstorable_strings(key, sub) or _unstorable_strings(item, sub)
+        return found
+    if isinstance(value, list):
+        return [f for i, item in enumerate(value)
+                for f in _unstorable_strings(item, f"{path}.{i}" if path else str(i))]
+    return []
+
+
 def current_principal() -> Principal:
     principal: Principal | None = g.get("principal")
     if principal is None:  # pragma: no cover - the before_request guard sets it
@@ -137,6 +207,7 @@ def create_app(
     ready_checks: dict[str, Callable[[], None]] | None = None,
     max_body_bytes: int = 1_048_576,
     description: str = "",
+    public_paths: tuple[str, ...] = (),
 ) -> Flask:
     app = Flask(name)
     app.config.update(
@@ -166,12 +237,29 @@ def create_app(
         api.register_blueprint(bp)
     app.extensions["svckit.api"] = api
     _install_request_context(app)
-    _install_auth(app, verifier)
+    _install_auth(app, verifier, PUBLIC_PATHS + tuple(public_paths))
     _install_health(app, ready_checks or {})
     return app
 
 
 def _install_request_context(app: Flask) -> None:
+    @app.before_request
+    def _refuse_unstorable() -> Response | None:
+        # NUL cannot be stored or compared in PostgreSQL text and a lone surrogate (a JSON
+        # "\udc80" escape) cannot be encoded as UTF-8: no identifier, filter or text field
+        # carries either, so refuse them here rather than fail in the driver.
+        if "\x00" in request.path or b"%00" in request.query_string \
+                or "\x00" in request.query_string.decode("latin-1"):
+            return problem(400, "bad-request", "路径或查询参数含有 NUL 字符 (NUL in path or query)")
+        if request.is_json and request.content_length:
+            bad = _unstorable_strings(request.get_json(silent=True), "")
+            if bad:
+                return problem(422, "validation-failed",
+                               "含有 NUL 或无效的 Unicode 字符 (NUL or invalid Unicode)",
+                               errors={f: ["含有 NUL 或无效的 Unicode 字符 (NUL or invalid "
+                                           "Unicode)"] for f in bad})
+        return None
+
     @app.before_request
     def _begin() -> None:
         rid = request.headers.get("X-Request-ID", "")
@@ -195,10 +283,11 @@ def _install_request_context(app: Flask) -> None:
             context.correlation_id.reset(token)
 
 
-def _install_auth(app: Flask, verifier: TokenVerifier | None) -> None:
+def _install_auth(app: Flask, verifier: TokenVerifier | None,
+                  public: tuple[str, ...] = PUBLIC_PATHS) -> None:
     @app.before_request
     def _authenticate() -> Response | None:
-        if request.method == "OPTIONS" or request.path.startswith(PUBLIC_PATHS):
+        if request.method == "OPTIONS" or request.path.startswith(public):
             return None
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):

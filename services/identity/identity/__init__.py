@@ -1,0 +1,1 @@
+"""Identity service: users, login, rotating refresh tokens, JWKS."""

@@ -1,0 +1,75 @@
+"""Tables and the imperative mapping of users and refresh tokens.
+
+The database keeps: one user per username; one refresh token per hash; the login
+attempts that throttling counts (shared by every API worker, so limits hold across
+gunicorn processes)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+from svckit.auth.principal import Role
+from svckit.db import UtcDateTime
+from svckit.messaging.tables import messaging_tables
+
+from identity.domain.tokens import RefreshToken
+from identity.domain.users import User
+
+metadata = sa.MetaData()
+messaging_tables(metadata)
+mapper_registry = registry(metadata=metadata)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("role", sa.Enum(Role, name="user_role", native_enum=False, length=20,
+                              values_callable=lambda e: [m.value for m in e]), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("stations", sa.JSON, nullable=False),
+    sa.Column("company", sa.String(36)),
+    sa.Column("districts", sa.JSON, nullable=False),
+    sa.Column("volunteer_id", sa.String(36)),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("disabled_at", UtcDateTime),
+    sa.Column("password_changed_at", UtcDateTime),
+    sa.Index("ix_users_role", "role"),
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens", metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("family_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("issued_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("rotated_at", UtcDateTime),
+    sa.Column("revoked_at", UtcDateTime),
+)
+
+login_attempts = sa.Table(
+    "login_attempts", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("account", sa.String(64), nullable=False),
+    sa.Column("client", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("success", sa.Boolean, nullable=False),
+    sa.Index("ix_login_attempts_account_at", "account", "at"),
+    sa.Index("ix_login_attempts_client_at", "client", "at"),
+)
+
+_mapped = False
+
+
+def start_mappers() -> None:
+    global _mapped
+    if _mapped:
+        return
+    mapper_registry.map_imperatively(User, users)
+    mapper_registry.map_imperatively(RefreshToken, refresh_tokens)
+    _mapped = True

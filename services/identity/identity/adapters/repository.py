@@ -1,0 +1,95 @@
+"""Queries of the identity service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from identity.adapters.orm import login_attempts, refresh_tokens, users
+from identity.domain.tokens import RefreshToken
+from identity.domain.users import User
+
+
+class UserRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, user: User) -> None:
+        self.session.add(user)
+
+    def get(self, user_id: uuid.UUID, *, lock: bool = False) -> User | None:
+        return self.session.get(User, user_id, with_for_update=lock)
+
+    def by_username(self, username: str) -> User | None:
+        return self.session.scalars(sa.select(User).where(users.c.username == username)).first()
+
+    def page(self, *, role: str | None, offset: int, limit: int) -> tuple[list[User], int]:
+        q = sa.select(User)
+        if role:
+            q = q.where(users.c.role == role)
+        total = self.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
+        rows = self.session.scalars(q.order_by(users.c.username).offset(offset).limit(limit))
+        return list(rows), total
+
+
+class TokenRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, token: RefreshToken) -> None:
+        self.session.add(token)
+
+    def by_hash(self, token_hash: str) -> RefreshToken | None:
+        return self.session.scalars(
+            sa.select(RefreshToken).where(refresh_tokens.c.token_hash == token_hash)
+            .with_for_update()).first()
+
+    def revoke_family(self, family_id: uuid.UUID, now: datetime) -> int:
+        result = self.session.execute(
+            sa.update(refresh_tokens).where(refresh_tokens.c.family_id == family_id,
+                                            refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def revoke_user(self, user_id: uuid.UUID, now: datetime) -> int:
+        result = self.session.execute(
+            sa.update(refresh_tokens).where(refresh_tokens.c.user_id == user_id,
+                                            refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def prune(self, before: datetime) -> int:
+        result = self.session.execute(
+            sa.delete(refresh_tokens).where(refresh_tokens.c.expires_at < before))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class AttemptRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, *, account: str, client: str, at: datetime, success: bool) -> None:
+        self.session.execute(sa.insert(login_attempts).values(
+            account=account[:64], client=client[:64], at=at, success=success))
+
+    def failures(self, column: str, value: str, since: datetime) -> list[datetime]:
+        """Failures of an account since ``since`` and after its last success; of a client
+        address since ``since`` (a success does not reset a client: one valid account must
+        not let it keep guessing others)."""
+        col = login_attempts.c[column]
+        q = sa.select(login_attempts.c.at).where(
+            col == value, login_attempts.c.success.is_(False), login_attempts.c.at >= since)
+        if column == "account":
+            last_ok = sa.select(sa.func.max(login_attempts.c.at)).where(
+                col == value, login_attempts.c.success.is_(True), login_attempts.c.at >= since
+            ).scalar_subquery()
+            q = q.where(login_attempts.c.at > sa.func.coalesce(last_ok, since))
+        rows = self.session.execute(q.order_by(login_attempts.c.at))
+        return [r[0] for r in rows]
+
+    def prune(self, before: datetime) -> int:
+        result = self.session.execute(sa.delete(login_attempts).where(login_attempts.c.at < before))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,44 @@
+"""The identity service's own settings (environment, prefix ``IDENTITY_``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IdentitySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore", frozen=True)
+
+    #: the RS256 private key (PEM, or a path to one); unset: the dev key in ``VAR_DIR``
+    signing_key: SecretStr | None = None
+    #: lifetime of an access token (seconds, 5-15 minutes)
+    access_ttl_seconds: int = Field(default=600, ge=300, le=900)
+    #: lifetime of a refresh token family member (hours); each refresh rotates it
+    refresh_ttl_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    #: failed logins of one account within the window that lock it
+    account_max_failures: int = Field(default=5, ge=1)
+    #: failed logins from one client address within the window that block it
+    client_max_failures: int = Field(default=30, ge=1)
+    #: the counting window and the lockout duration (minutes)
+    window_minutes: int = Field(default=15, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    #: the password of the seeded demo users (embedded mode / demos only)
+    seed_password: SecretStr = SecretStr("liaocheng-2025")
+
+    @property
+    def access_ttl(self) -> timedelta:
+        return timedelta(seconds=self.access_ttl_seconds)
+
+    @property
+    def refresh_ttl(self) -> timedelta:
+        return timedelta(hours=self.refresh_ttl_hours)
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(minutes=self.window_minutes)
+
+    @property
+    def lockout(self) -> timedelta:
+        return timedelta(minutes=self.lockout_minutes)

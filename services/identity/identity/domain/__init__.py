@@ -1,0 +1,1 @@
+"""Identity domain: users and scopes, refresh tokens, login throttling."""

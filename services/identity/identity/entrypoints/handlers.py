@@ -1,0 +1,5 @@
+"""The identity service consumes no events."""
+
+from svckit.messaging.consumer import Handlers
+
+handlers = Handlers("identity")

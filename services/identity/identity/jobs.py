@@ -1,0 +1,19 @@
+"""Periodic jobs: prune expired refresh tokens and old login attempts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from svckit.service import PeriodicJob, ServiceContext
+
+from identity.service_layer import auth
+from identity.service_layer.uow import IdentityUoW
+
+
+def prune(ctx: ServiceContext) -> int:
+    uow = ctx.uow()
+    assert isinstance(uow, IdentityUoW)
+    return auth.prune(uow, now=datetime.now(UTC))
+
+
+JOBS = (PeriodicJob("prune", prune, 3600),)

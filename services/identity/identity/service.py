@@ -1,0 +1,32 @@
+"""The identity service's definition: what svckit needs to run every process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from svckit.service import ServiceDefinition
+
+from identity import jobs, seed
+from identity.adapters import orm
+from identity.entrypoints import api, handlers
+from identity.service_layer.uow import IdentityUoW
+
+definition = ServiceDefinition(
+    name="identity",
+    title="身份认证 Identity API",
+    description=(
+        "Users with a role and its scope, login (Argon2id passwords, throttling and lockout), "
+        "short-lived RS256 access tokens, rotating refresh tokens with reuse detection, the "
+        "JWKS the other services verify against, staff-only user administration."
+    ),
+    metadata=orm.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    blueprints=api.blueprints,
+    handlers=handlers.handlers,
+    start_mappers=orm.start_mappers,
+    uow_class=IdentityUoW,
+    seed=seed.seed,
+    jobs=jobs.JOBS,
+    public_paths=api.PUBLIC_PATHS,
+    extra={"token_hints": seed.token_hints},
+)

@@ -1,0 +1,27 @@
+"""The identity service's unit of work: repositories on the session."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from svckit.uow import UnitOfWork
+
+from identity.adapters.repository import AttemptRepository, TokenRepository, UserRepository
+from identity.config import IdentitySettings
+
+
+class IdentityUoW(UnitOfWork):
+    users: UserRepository
+    tokens: TokenRepository
+    attempts: AttemptRepository
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings = IdentitySettings()
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        self.users = UserRepository(self.session)
+        self.tokens = TokenRepository(self.session)
+        self.attempts = AttemptRepository(self.session)
+        return self
