@@ -4,9 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
-PKGS   := -e shared -e services/inventory -e services/renovation -e services/volunteer
+PKGS   := -e shared -e services/inventory -e services/renovation -e services/volunteer \
+          -e services/identity
 SRC    := shared/src services/inventory/inventory services/renovation/renovation \
-          services/volunteer/volunteer
+          services/volunteer/volunteer services/identity/identity
 
 .PHONY: install run up down test lint typecheck check docs clean
 
@@ -45,6 +46,21 @@ check: lint typecheck test
 
 docs: install
 	$(BIN)/python -m svckit.events.docs > docs/events.md
+
+## Figures against same-run baselines (docs/performance.md); needs PostgreSQL, RabbitMQ,
+## pgbench. `make chaos` restarts the local RabbitMQ app a few times (docs/reliability.md).
+.PHONY: bench chaos
+bench: install
+	$(BIN)/python -m bench.run_bench $(BENCH_ARGS)
+
+chaos: install
+	$(BIN)/python -m bench.run_chaos $(CHAOS_ARGS)
+
+## schemathesis over every service's OpenAPI, with tokens of every role, against the
+## distributed topology on PostgreSQL + RabbitMQ (bench/fuzz.py; docs/reliability.md).
+.PHONY: fuzz
+fuzz: install
+	$(BIN)/python -m bench.fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,7 @@ import requests
 from svckit.auth.principal import Principal, Role
 from svckit.auth.tokens import mint
 from svckit.cluster import Cluster
-from svckit.testing import AMQP_URL, PG_ADMIN_URL, TEST_PREFIX, wait_until
+from svckit.testing import AMQP_URL, PG_ADMIN_URL, claim_prefix, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -83,7 +83,7 @@ def start_cluster(tmp: Path) -> Cluster:
         pg_admin_url=PG_ADMIN_URL,
         db_prefix=f"e2e_{tag}_",
         bus_url=AMQP_URL,
-        bus_prefix=f"{TEST_PREFIX}{tag}.",
+        bus_prefix=claim_prefix(),
         port_base=free_port_base(),
         gunicorn_config=REPO / "deploy" / "gunicorn.conf.py",
         extra_env={"GUNICORN_WORKERS": "1", "RELAY_IDLE_POLL": "0.5",

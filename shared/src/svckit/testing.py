@@ -77,14 +77,26 @@ def amqp_url() -> str:
 @pytest.fixture
 def bus_prefix(amqp_url: str) -> str:
     """A unique prefix for exchange and queue names (cleaned up at the session's end)."""
-    return f"{TEST_PREFIX}{uuid.uuid4().hex[:10]}."
+    return claim_prefix()
 
 
+def claim_prefix() -> str:
+    """A new ``t-<hex>.`` prefix, remembered so that this session deletes what it made."""
+    prefix = f"{TEST_PREFIX}{uuid.uuid4().hex[:10]}."
+    _claimed.add(prefix)
+    return prefix
+
+
+_claimed: set[str] = set()
 TEST_PREFIX = "t-"
 
 
-def delete_test_topology(url: str = AMQP_URL) -> int:
-    """Delete every queue and exchange tests declared (names start with ``t-``)."""
+def delete_test_topology(url: str = AMQP_URL, prefixes: set[str] | None = None) -> int:
+    """Delete the queues and exchanges this session's tests declared (their prefixes were
+    claimed with :func:`claim_prefix`); other sessions on the same broker keep theirs."""
+    wanted = tuple(prefixes if prefixes is not None else _claimed)
+    if not wanted:
+        return 0
     import subprocess
 
     def names(kind: str) -> list[str]:
@@ -95,7 +107,7 @@ def delete_test_topology(url: str = AMQP_URL) -> int:
             ).stdout
         except (OSError, subprocess.SubprocessError):
             return []
-        return [n.strip() for n in out.splitlines() if n.strip().startswith(TEST_PREFIX)]
+        return [n.strip() for n in out.splitlines() if n.strip().startswith(wanted)]
 
     deleted = 0
     with Connection(url, connect_timeout=5) as conn:

@@ -1,0 +1,449 @@
+"""``make bench``: speed and scale of the distributed topology against same-run baselines.
+
+    .venv/bin/python -m bench.run_bench [--quick] [--units N] [--rentals N]
+
+Starts a native cluster (inventory + volunteer: API under gunicorn with
+deploy/gunicorn.conf.py, relay, consumer) on its own databases ``bench_<tag>_*`` and bus
+prefix ``bench<tag>.``, drives it from this process over loopback only (threads +
+requests; every load is bounded in count and time), and prints each figure with its
+baseline from the same run and PASS/FAIL against the issue-9 targets. Nothing here is a
+test: timings are never asserted. Databases and queues are removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import requests
+from svckit.cluster import Cluster
+
+from bench import kit
+from bench.kit import log, pct, verdict
+
+RESULTS: list[tuple[str, str, bool | None]] = []
+
+
+def result(name: str, figure: str, ok: bool | None) -> None:
+    RESULTS.append((name, figure, ok))
+    print(f"  => {name}: {figure}  [{'info' if ok is None else verdict(ok)}]", flush=True)
+
+
+def md5uuid(s: str) -> str:
+    return str(uuid.UUID(hashlib.md5(s.encode()).hexdigest()))
+
+
+# -- pgbench baseline ------------------------------------------------------------------
+def pgbench_pool(cluster: Cluster, fx: kit.Fixture, units: int, borrowers: int) -> None:
+    today = date.today().isoformat()
+    with kit.connect(cluster, "inventory") as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_outbox (LIKE outbox INCLUDING ALL)")
+        conn.execute("CREATE SEQUENCE IF NOT EXISTS bench_pgbench_unit")
+        kit._copy(conn, "units", kit.UNIT_COLS, (
+            f"{md5uuid(f'pu{i}')}\tP{i:09d}\tPS{i:09d}\t{fx.type_id}\t{fx.station_id}\t"
+            f"{fx.station_id}\tA\tdonation\t{today}\t0\tavailable\n" for i in range(1, units + 1)))
+        kit._copy(conn, "borrowers", kit.BORROWER_COLS, (
+            f"{md5uuid(f'pb{i}')}\t{kit._cert(900_000 + i)}\t压测{i}\t13800000000\t测试路{i}号\t"
+            f"{fx.division}\tf\tf\t2024-01-01T00:00:00+00:00\n" for i in range(1, borrowers + 1)))
+        conn.execute("ANALYZE units; ANALYZE borrowers")
+
+
+def run_pgbench(cluster: Cluster, fx: kit.Fixture, clients: int, seconds: int,
+                borrowers: int) -> tuple[float, float, float]:
+    """Returns (tps, p50 ms, p99 ms) from pgbench's per-transaction log."""
+    url = cluster.database_url("inventory")
+    logdir = Path(tempfile.mkdtemp(prefix="pgbench-"))
+    now = datetime.now(UTC).isoformat()
+    due = (date.today() + timedelta(days=14)).isoformat()
+    cmd = ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(seconds),
+           "-f", str(kit.REPO / "bench" / "checkout.pgbench"), "-D", f"station={fx.station_id}",
+           "-D", f"type={fx.type_id}", "-D", f"borrowers={borrowers}", "-D", f"now={now}",
+           "-D", f"due={due}", "-l", "--log-prefix", str(logdir / "tx"), url]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    if out.returncode != 0:
+        raise RuntimeError(f"pgbench failed: {out.stderr[-2000:]}")
+    tps = float(next(line.split("=")[1].split()[0] for line in out.stdout.splitlines()
+                     if line.startswith("tps")))
+    lat: list[float] = []
+    for f in logdir.glob("tx*"):
+        for line in f.read_text().splitlines():
+            parts = line.split()
+            lat.append(int(parts[2]) / 1000)
+    shutil.rmtree(logdir, ignore_errors=True)
+    return tps, pct(lat, 50), pct(lat, 99)
+
+
+# -- bare Flask baseline --------------------------------------------------------------
+def bare_flask(port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "LOG_LEVEL": "warning",
+           "PYTHONPATH": str(kit.REPO)}
+    p = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c",
+                          str(kit.REPO / "deploy" / "gunicorn.conf.py"), "bench.bare_app:app"],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    for _ in range(100):
+        try:
+            requests.post(f"http://127.0.0.1:{port}/rentals", json={}, timeout=1)
+            return p
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError("bare flask did not start")
+
+
+# -- profile --------------------------------------------------------------------------
+def profile(pid: int, seconds: int, out: Path) -> list[str]:
+    """py-spy record (raw collapsed stacks) of one gunicorn worker; top frames by share."""
+    exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    r = subprocess.run([exe, "record", "-p", str(pid), "-d", str(seconds), "-r", "200",
+                        "--format", "raw", "-o", str(out), "--nonblocking"],
+                       capture_output=True, text=True, timeout=seconds + 60)
+    if r.returncode != 0 or not out.exists():
+        return [f"py-spy failed: {r.stderr.strip()[-300:]}"]
+    incl: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, num = line.rpartition(" ")
+        count = int(num)
+        frames = stack.split(";")
+        if any("idle" in f or "wait (threading" in f or "select (selectors" in f
+               for f in frames[-2:]):
+            continue
+        total += count
+        for f in set(frames):
+            incl[f] += count
+        own[frames[-1]] += count
+    lines = [f"busy samples {total}; inclusive share of the busy time (repo and key libs):"]
+    shown = 0
+    for f, n in incl.most_common(400):
+        if any(k in f for k in ("/work/main/services", "/work/main/shared",
+                                "sqlalchemy/orm/session", "aio_pika", "aiormq",
+                                "marshmallow", "jwt", "psycopg/", "flask_smorest", "json")):
+            lines.append(f"  {100 * n / max(total, 1):5.1f}%  {f[:150]}")
+            shown += 1
+            if shown >= 25:
+                break
+    lines.append("self time, top 12:")
+    for f, n in own.most_common(12):
+        lines.append(f"  {100 * n / max(total, 1):5.1f}%  {f[:150]}")
+    return lines
+
+
+# -- relay ----------------------------------------------------------------------------
+def relay_drain(cluster: Cluster, rows: int) -> float:
+    """COPY ``rows`` valid outbox rows in one transaction that also sends the relay's
+    NOTIFY (as the unit of work does); seconds from that commit until none is pending.
+    The relay process is already running and idle."""
+    with kit.connect(cluster, "inventory") as conn:
+        body = conn.execute("SELECT body FROM outbox WHERE event_type = 'rental.checked_out' "
+                            "ORDER BY seq DESC LIMIT 1").fetchone()[0]
+        env = json.loads(body)
+        now = datetime.now(UTC).isoformat()
+        lines = []
+        for i in range(rows):
+            env["id"] = str(uuid.uuid4())
+            env["subject_id"] = f"bench-relay-{i % 1000}"
+            text = json.dumps(env, ensure_ascii=False).replace("\\", "\\\\")
+            lines.append(f"{env['id']}\trental.checked_out\t{env['subject_id']}\t{text}\t{now}\t0\n")
+        with conn.transaction():
+            kit._copy(conn, "outbox", ["event_id", "event_type", "subject_id", "body",
+                                       "created_at", "attempts"], iter(lines))
+            conn.execute("SELECT pg_notify('outbox_inventory', '')")
+        t0 = time.perf_counter()
+        while conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]:
+            if time.perf_counter() - t0 > 120:
+                raise TimeoutError("relay did not drain in 120 s")
+            time.sleep(0.01)
+    return time.perf_counter() - t0
+
+
+def raw_publisher(cluster: Cluster, body: bytes, rows: int, batch: int = 500) -> float:
+    """aio-pika, publisher confirms, mandatory, persistent, ``batch`` confirms awaited
+    together: the relay's publishing without the database. Returns seconds."""
+    import aio_pika
+
+    async def go() -> float:
+        conn = await aio_pika.connect_robust(cluster.bus_url)
+        async with conn:
+            ch = await conn.channel(publisher_confirms=True)
+            ex = await ch.get_exchange(f"{cluster.bus_prefix}events")
+            t0 = time.perf_counter()
+            for start in range(0, rows, batch):
+                await asyncio.gather(*[
+                    ex.publish(aio_pika.Message(body, message_id=str(uuid.uuid4()),
+                                                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                                                content_type="application/json",
+                                                type="rental.checked_out"),
+                               routing_key="rental.checked_out", mandatory=True)
+                    for _ in range(start, min(rows, start + batch))])
+            return time.perf_counter() - t0
+    return asyncio.run(go())
+
+
+# -- event latency --------------------------------------------------------------------
+def event_latencies(cluster: Cluster, rental_ids: list[str], timeout: float = 60) -> list[float]:
+    """ms from the outbox row's created_at (inventory, just before commit) to the volunteer
+    task's created_at (inside the consumer's transaction), per rental."""
+    ids = set(rental_ids)
+    with kit.connect(cluster, "inventory") as inv:
+        made = {r[0]: r[1] for r in inv.execute(
+            "SELECT subject_id, created_at FROM outbox WHERE event_type = "
+            "'rental.delivery_requested'") if r[0] in ids}
+    deadline = time.monotonic() + timeout
+    with kit.connect(cluster, "volunteer") as vol:
+        while True:
+            done = {r[0]: r[1] for r in vol.execute(
+                "SELECT source_id, created_at FROM tasks WHERE source_kind = 'rental_delivery'")
+                if r[0] in ids}
+            if len(done) >= len(made) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    return [(done[k] - made[k]).total_seconds() * 1000 for k in made if k in done]
+
+
+def cleanup_bus(prefix: str) -> None:
+    out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True,
+                         text=True, timeout=60)
+    for name in out.stdout.split():
+        if name.startswith(prefix):
+            subprocess.run(["rabbitmqctl", "-q", "delete_queue", name], capture_output=True,
+                           timeout=60)
+    out = subprocess.run(["rabbitmqctl", "-q", "list_exchanges", "name"], capture_output=True,
+                         text=True, timeout=60)
+    import pika  # type: ignore[import-untyped]
+    conn = pika.BlockingConnection(pika.URLParameters(kit.AMQP_URL.rstrip('/') + '/%2F'))
+    ch = conn.channel()
+    for name in out.stdout.split():
+        if name.startswith(prefix):
+            ch.exchange_delete(name)
+    conn.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="short run: small sizes, short loads")
+    p.add_argument("--units", type=int, default=1_000_000)
+    p.add_argument("--rentals", type=int, default=5_000_000)
+    p.add_argument("--keep", action="store_true", help="keep databases and queues")
+    args = p.parse_args(argv)
+    q = args.quick
+    dur = 4 if q else 12
+    clients = 8  # 2 gunicorn workers x 4 threads = 8 requests in flight, 8 DB connections
+    if q:
+        args.units, args.rentals = min(args.units, 20_000), min(args.rentals, 50_000)
+    kit.interruptible()
+    t_start = time.perf_counter()
+    print(f"bench {datetime.now().isoformat(timespec='seconds')}  cpus {os.cpu_count()}  "
+          f"{'QUICK ' if q else ''}load generator: Python threads + requests on loopback "
+          f"(shares the 2 CPUs with the servers)", flush=True)
+    var = Path(tempfile.mkdtemp(prefix="bench-"))
+    log("starting cluster (inventory + volunteer; api, relay, consumer)")
+    cluster = kit.start_cluster(var, ("inventory", "volunteer"))
+    bare = None
+    try:
+        pool_units = 8_000 if q else 40_000
+        fx = kit.load_fixture(cluster, units=pool_units, borrowers=5_000)
+        pgbench_pool(cluster, fx, units=pool_units, borrowers=5_000)
+        with kit.connect(cluster, "inventory") as conn:
+            n_units = conn.execute("SELECT count(*) FROM units").fetchone()[0]
+        log(f"fixture: {n_units} units, 10k borrowers (COPY)")
+        tok = kit.token(cluster, "clerk", stations=[fx.station_id])
+        base = cluster.base_url("inventory")
+        units = list(fx.free_units)
+
+        def take(n: int) -> list[str]:
+            got = units[:n]
+            del units[:n]
+            return got
+
+        # -- write path ----------------------------------------------------------------
+        print("\n== write path: POST /rentals (check-out by unit id) ==", flush=True)
+        kit.run_load(kit.checkout_request(base, tok, fx, take(200)), rate=None, duration=3,
+                     concurrency=clients, max_requests=200)  # warm-up
+        sat_units = take(2_000 if q else 12_000)
+        rss: dict[str, float] = {}
+        prof_lines: list[str] = []
+
+        def sample_rss(stop: threading.Event) -> None:
+            while not stop.is_set():
+                for name, proc in cluster.procs.items():
+                    if proc.pid:
+                        rss[name] = max(rss.get(name, 0.0), kit.rss_mb(proc.pid))
+                time.sleep(0.5)
+
+        stop = threading.Event()
+        threading.Thread(target=sample_rss, args=(stop,), daemon=True).start()
+        api_pid = cluster.procs["inventory-api"].pid
+        assert api_pid is not None
+        workers = Path(f"/proc/{api_pid}/task/{api_pid}/children").read_text().split()
+        prof_dir = kit.REPO / "var" / "bench"
+        prof_dir.mkdir(parents=True, exist_ok=True)
+        prof_out = prof_dir / "checkout.pyspy.txt"
+        prof_thread = threading.Thread(target=lambda: prof_lines.extend(
+            profile(int(workers[0]), dur - 2, prof_out)), daemon=True)
+        prof_thread.start()
+        cpu0 = kit.cpu_seconds(api_pid)
+        sat = kit.run_load(kit.checkout_request(base, tok, fx, sat_units), rate=None,
+                           duration=dur, concurrency=clients, max_requests=len(sat_units))
+        cpu_api = kit.cpu_seconds(api_pid) - cpu0  # includes py-spy's pauses: a bit high
+        prof_thread.join(timeout=60)
+        stop.set()
+        print(sat.line("service, saturation (8 clients)"))
+        print(f"{'':<34} API CPU {1000 * cpu_api / max(sat.ok, 1):.1f} ms per check-out "
+              f"({cpu_api:.1f} CPU-s over {sat.seconds:.1f} s on {os.cpu_count()} CPUs)")
+        peak = sat.throughput
+        for frac in (0.25, 0.5, 0.8):
+            rate = max(5.0, round(peak * frac))
+            r = kit.run_load(kit.checkout_request(base, tok, fx, take(int(rate * dur) + 1)),
+                             rate=rate, duration=dur, concurrency=32,
+                             max_requests=int(rate * dur) + 1)
+            print(r.line(f"service, open loop {int(frac * 100)}% of peak"))
+        pg_tps, pg_p50, pg_p99 = run_pgbench(cluster, fx, clients, dur, 5_000)
+        print(f"{'pgbench, same SQL (8 clients)':<34} done {pg_tps:>6.1f}/s  p50 {pg_p50:6.1f}  "
+              f"p99 {pg_p99:6.1f} ms")
+        bare_port = kit.free_port_base(1)
+        bare = bare_flask(bare_port)
+        cpu0 = kit.cpu_seconds(bare.pid)
+        bare_res = kit.run_load(
+            lambda s, i: s.post(f"http://127.0.0.1:{bare_port}/rentals",
+                                json={"station_id": fx.station_id, "i": i}, timeout=30),
+            rate=None, duration=dur, concurrency=clients, max_requests=1_000_000)
+        print(bare_res.line("bare Flask route, saturation"))
+        cpu_bare = kit.cpu_seconds(bare.pid) - cpu0
+        print(f"{'':<34} API CPU {1000 * cpu_bare / max(bare_res.ok, 1):.1f} ms per request")
+        os.killpg(bare.pid, signal.SIGTERM)
+        bare.wait(timeout=30)
+        bare = None
+        result("check-out throughput / pgbench", f"{peak:.0f}/s vs {pg_tps:.0f}/s = "
+               f"{peak / pg_tps:.2f}x (target >= 0.5x)", peak / pg_tps >= 0.5)
+        result("check-out throughput / bare Flask", f"{peak:.0f}/s vs {bare_res.throughput:.0f}/s"
+               f" = {peak / bare_res.throughput:.2f}x", None)
+        result("check-out p99 at saturation / pgbench p99",
+               f"{pct(sat.latencies_ms, 99):.1f} vs {pg_p99:.1f} ms", None)
+        print("\nprofile of one inventory API worker at saturation (py-spy, "
+              f"raw stacks in {prof_out}):")
+        for line in prof_lines:
+            print("  " + line)
+
+        # availability baseline (10k-unit database)
+        avail_hdr = {"Authorization": f"Bearer {tok}"}
+
+        def avail(s: requests.Session, i: int) -> requests.Response:
+            return s.get(f"{base}/units/availability", params={"type_id": fx.type_id,
+                         "division_code": fx.division}, headers=avail_hdr, timeout=30)
+        av_small = kit.run_load(avail, rate=None, duration=dur, concurrency=clients,
+                                max_requests=1_000_000)
+        print(av_small.line("availability, saturation"))
+        co_small = sat
+
+        # -- relay ----------------------------------------------------------------------
+        print("\n== relay: outbox -> broker ==", flush=True)
+        rows = 2_000 if q else 10_000
+        relay_pid = cluster.procs["inventory-relay"].pid
+        assert relay_pid is not None
+        relay_prof: list[str] = []
+        relay_out = kit.REPO / "var" / "bench" / "relay.pyspy.txt"
+        rt = threading.Thread(target=lambda: relay_prof.extend(
+            profile(relay_pid, 3 if q else 6, relay_out)), daemon=True)
+        rt.start()
+        time.sleep(0.5)  # py-spy attached before the rows land
+        drain = relay_drain(cluster, rows)
+        rt.join(timeout=60)
+        net = drain
+        with kit.connect(cluster, "inventory") as conn:
+            body = conn.execute("SELECT body FROM outbox ORDER BY seq DESC LIMIT 1").fetchone()[0]
+        raw = raw_publisher(cluster, body.encode(), rows)
+        print(f"relay drained {rows} rows in {drain:.2f} s -> {rows / net:.0f}/s; "
+              f"raw aio-pika pipelined confirms "
+              f"(batches of 500): {raw:.2f} s -> {rows / raw:.0f}/s")
+        print(f"profile of the relay during the drain (py-spy, raw stacks in {relay_out}):")
+        for line in relay_prof:
+            print("  " + line)
+        result("relay rate / raw publisher", f"{rows / net:.0f}/s vs {rows / raw:.0f}/s = "
+               f"{raw / net:.2f}x (target >= 0.8x)", raw / net >= 0.8)
+        result(f"{rows}-row backlog drain", f"{drain:.2f} s (target < 10 s)",
+               drain < 10)
+
+        # -- event latency ------------------------------------------------------------
+        print("\n== event latency: check-out with delivery -> volunteer task committed ==",
+              flush=True)
+        half = max(5.0, round(peak / 2))
+        n = int(half * dur * 2)
+        ev_units = take(n)
+        ev = kit.run_load(kit.checkout_request(base, tok, fx, ev_units, delivery=True),
+                          rate=half, duration=dur * 2, concurrency=32, max_requests=n)
+        print(ev.line(f"check-out+delivery at {half:.0f}/s"))
+        with kit.connect(cluster, "inventory") as conn:
+            rental_ids = [str(r[0]) for r in conn.execute(
+                "SELECT id FROM rentals WHERE unit_id = ANY(%s::uuid[])", (ev_units,))]
+        lats = event_latencies(cluster, rental_ids)
+        print(f"events {len(rental_ids)}, tasks {len(lats)}; commit->effect p50 "
+              f"{pct(lats, 50):.1f} ms p99 {pct(lats, 99):.1f} ms max {max(lats or [0]):.1f} ms")
+        result("event latency p50", f"{pct(lats, 50):.1f} ms (target <= 10 ms)",
+               pct(lats, 50) <= 10 and len(lats) == len(rental_ids))
+        result("event latency p99", f"{pct(lats, 99):.1f} ms (target <= 60 ms)",
+               pct(lats, 99) <= 60)
+        for name in sorted(rss):
+            print(f"RSS {name:<22} {rss[name]:6.1f} MB (max over processes of the group)")
+        result("RSS per process under load", f"max {max(rss.values()):.0f} MB (target <= 150 MB)",
+               max(rss.values()) <= 150)
+
+        # -- scale -----------------------------------------------------------------------
+        print(f"\n== scale: + {args.units:,} units and {args.rentals:,} rentals by COPY ==",
+              flush=True)
+        budget_left = 15 * 60 - (time.perf_counter() - t_start)
+        log(f"{budget_left:.0f} s of the 15-minute budget left before the bulk load")
+        tu, tr = kit.bulk_history(cluster, fx, args.units, args.rentals)
+        with kit.connect(cluster, "inventory") as conn:
+            nu = conn.execute("SELECT count(*) FROM units").fetchone()[0]
+            nr = conn.execute("SELECT count(*) FROM rentals").fetchone()[0]
+            size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))"
+                                ).fetchone()[0]
+        print(f"loaded in {tu:.0f} s (units) + {tr:.0f} s (rentals); now {nu:,} units, "
+              f"{nr:,} rentals, database {size}")
+        co_big = kit.run_load(kit.checkout_request(base, tok, fx, take(3_000 if q else 8_000)),
+                              rate=None, duration=dur, concurrency=clients,
+                              max_requests=3_000 if q else 8_000)
+        print(co_big.line("check-out, saturation, large DB"))
+        av_big = kit.run_load(avail, rate=None, duration=dur, concurrency=clients,
+                              max_requests=1_000_000)
+        print(av_big.line("availability, saturation, large DB"))
+        for what, small, big in (("check-out", co_small, co_big),
+                                 ("availability", av_small, av_big)):
+            ratio = pct(big.latencies_ms, 50) / pct(small.latencies_ms, 50)
+            ratio99 = pct(big.latencies_ms, 99) / pct(small.latencies_ms, 99)
+            result(f"{what} latency large/10k", f"p50 {ratio:.2f}x, p99 {ratio99:.2f}x, "
+                   f"throughput {big.throughput:.0f}/s vs {small.throughput:.0f}/s "
+                   "(target <= 1.5x)",
+                   ratio <= 1.5)
+    finally:
+        if bare is not None:
+            os.killpg(bare.pid, signal.SIGKILL)
+        cluster.down()
+        if not args.keep:
+            cluster.drop_databases()
+            cleanup_bus(cluster.bus_prefix)
+        shutil.rmtree(var, ignore_errors=True)
+    print(f"\n== summary ({time.perf_counter() - t_start:.0f} s) ==")
+    for name, figure, ok in RESULTS:
+        print(f"{'info' if ok is None else verdict(ok):<5} {name}: {figure}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
