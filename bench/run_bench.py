@@ -35,6 +35,10 @@ from svckit.cluster import Cluster
 from bench import kit
 from bench.kit import log, pct, verdict
 
+_ROOT = Path(__file__).resolve().parents[1]
+REPO_SERVICES = str(_ROOT / "services")  # profile frames of this repository's code
+REPO_SHARED = str(_ROOT / "shared")
+
 RESULTS: list[tuple[str, str, bool | None]] = []
 
 
@@ -130,7 +134,7 @@ def profile(pid: int, seconds: int, out: Path) -> list[str]:
     lines = [f"busy samples {total}; inclusive share of the busy time (repo and key libs):"]
     shown = 0
     for f, n in incl.most_common(400):
-        if any(k in f for k in ("/work/main/services", "/work/main/shared",
+        if any(k in f for k in (REPO_SERVICES, REPO_SHARED,
                                 "sqlalchemy/orm/session", "aio_pika", "aiormq",
                                 "marshmallow", "jwt", "psycopg/", "flask_smorest", "json")):
             lines.append(f"  {100 * n / max(total, 1):5.1f}%  {f[:150]}")
