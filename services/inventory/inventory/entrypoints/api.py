@@ -17,6 +17,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from svckit.http.app import ProblemSchema, current_principal
+from svckit.http.pagination import PageArgs
 from svckit.service import ServiceContext
 
 from inventory.entrypoints import schemas as s
@@ -101,7 +102,7 @@ types = Blueprint("device_types", __name__, url_prefix="/device-types",
 
 @types.route("")
 class TypesView(MethodView):
-    @types.arguments(s.PageArgs, location="query")
+    @types.arguments(PageArgs, location="query")
     @types.response(200, s.DeviceTypePage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the catalogue."""
@@ -168,7 +169,7 @@ class UnitByTagView(MethodView):
 
 @units.route("/<uuid:unit_id>/movements")
 class MovementsView(MethodView):
-    @units.arguments(s.PageArgs, location="query")
+    @units.arguments(PageArgs, location="query")
     @units.response(200, s.MovementPage)
     @problems(units, 404)
     def get(self, args: dict[str, Any], unit_id: uuid.UUID) -> dict[str, Any]:
@@ -575,7 +576,7 @@ class UtilisationView(MethodView):
 
 @reports.route("/overdue")
 class OverdueView(MethodView):
-    @reports.arguments(s.PageArgs, location="query")
+    @reports.arguments(PageArgs, location="query")
     @reports.response(200, s.OverduePage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Active rentals past their due date, longest overdue first."""

@@ -11,8 +11,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 from svckit.domain.division import name_of
+from svckit.http.pagination import PageArgs, paged
 
-MAX_PAGE_SIZE = 100
 GRADES = ["A", "B", "C", "D"]
 
 
@@ -27,21 +27,6 @@ def Fen(**kw: Any) -> fields.Integer:
 
 def Reason(**kw: Any) -> fields.String:
     return fields.String(validate=validate.Length(max=500), **kw)
-
-
-class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
-
-
-def paged(item: type[Schema], name: str) -> type[Schema]:
-    """``{"items": [...], "total": n, "page": p, "page_size": s}`` of ``item``."""
-    return type(name, (Schema,), {
-        "items": fields.List(fields.Nested(item), required=True),
-        "total": fields.Integer(required=True),
-        "page": fields.Integer(required=True),
-        "page_size": fields.Integer(required=True),
-    })
 
 
 # -- stations and catalogue ---------------------------------------------------------------

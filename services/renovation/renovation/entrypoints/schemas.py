@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 from svckit.domain.certificate import mask_phone
 from svckit.domain.division import name_of
+from svckit.http.pagination import PageArgs
 
 from renovation.domain.catalogue import Area, Unit, format_quantity
 from renovation.service_layer.integration import contact_name
@@ -38,11 +39,6 @@ class Quantity(fields.Field):  # type: ignore[type-arg]
 
 
 # ---- common -------------------------------------------------------------------------------
-class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-
-
 class ApplicationQuery(PageArgs):
     status = fields.String(load_default=None, validate=validate.Length(max=30))
     programme_id = fields.UUID(load_default=None)

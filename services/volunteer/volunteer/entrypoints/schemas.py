@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from svckit.http.pagination import PageArgs
 
 from volunteer.domain.hours import HourStatus
 from volunteer.domain.tasks import ExclusionCode, Priority, TaskState, TaskType
@@ -21,11 +22,6 @@ def _window_order(data: dict[str, Any], start: str, end: str) -> None:
 
 
 # -- common ---------------------------------------------------------------------------
-class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-
-
 class EmptyIn(Schema):
     """No body needed (an empty JSON object is accepted)."""
 
