@@ -333,6 +333,13 @@ def _reset_events(obj: Any, _ctx: Any) -> None:
 _started = False
 
 
+def _ordered_children(cls: type, table: sa.Table) -> Any:
+    """A list of child rows kept in ``position`` order, owned by the parent."""
+    return relationship(cls, order_by=table.c.position,
+                        collection_class=ordering_list("position"),
+                        cascade="all, delete-orphan", lazy="selectin")
+
+
 def start_mappers() -> None:
     """Map the domain classes (idempotent)."""
     global _started
@@ -360,20 +367,8 @@ def start_mappers() -> None:
         Plan,
         plans,
         properties={
-            "lines": relationship(
-                PlanLine,
-                order_by=plan_lines.c.position,
-                collection_class=ordering_list("position"),
-                cascade="all, delete-orphan",
-                lazy="selectin",
-            ),
-            "device_requests": relationship(
-                DeviceRequest,
-                order_by=device_requests.c.position,
-                collection_class=ordering_list("position"),
-                cascade="all, delete-orphan",
-                lazy="selectin",
-            ),
+            "lines": _ordered_children(PlanLine, plan_lines),
+            "device_requests": _ordered_children(DeviceRequest, device_requests),
         },
     )
     mapper_registry.map_imperatively(
@@ -394,20 +389,8 @@ def start_mappers() -> None:
         WorkOrder,
         work_orders,
         properties={
-            "progress": relationship(
-                ProgressUpdate,
-                order_by=progress_updates.c.position,
-                collection_class=ordering_list("position"),
-                cascade="all, delete-orphan",
-                lazy="selectin",
-            ),
-            "inspections": relationship(
-                Inspection,
-                order_by=inspections.c.position,
-                collection_class=ordering_list("position"),
-                cascade="all, delete-orphan",
-                lazy="selectin",
-            ),
+            "progress": _ordered_children(ProgressUpdate, progress_updates),
+            "inspections": _ordered_children(Inspection, inspections),
         },
     )
     for cls in (Programme, Application, Contractor, WorkOrder):
