@@ -5,9 +5,10 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 PKGS   := -e shared -e services/inventory -e services/renovation -e services/volunteer \
-          -e services/identity
+          -e services/identity -e services/console
 SRC    := shared/src services/inventory/inventory services/renovation/renovation \
-          services/volunteer/volunteer services/identity/identity
+          services/volunteer/volunteer services/identity/identity \
+          services/console/console
 
 .PHONY: install run up down test lint typecheck check docs clean
 
@@ -32,8 +33,19 @@ up: install
 down: install
 	$(BIN)/python -m svckit.cluster down
 
-## Every test; needs PostgreSQL and RabbitMQ on localhost (.ci/run starts them).
-test: install
+## Debian's Chromium and CJK fonts for the console's browser tests (tests/browser), from
+## Debian's packages (Playwright's own browser download is not used).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+.PHONY: browser
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
+	fi
+
+## Every test; needs PostgreSQL and RabbitMQ on localhost (.ci/run starts them) and
+## Chromium (`make browser`, run here).
+test: install browser
 	$(BIN)/python -m pytest
 
 lint: install

@@ -18,7 +18,7 @@ from svckit.testing import AMQP_URL, PG_ADMIN_URL, claim_prefix, wait_until
 REPO = Path(__file__).resolve().parents[1]
 
 
-def free_port_base(n: int = 3) -> int:
+def free_port_base(n: int = 6) -> int:
     for _ in range(50):
         base = random.randint(20_000, 40_000)
         ok = True
@@ -76,7 +76,7 @@ class System:
         return Client(self.cluster.base_url(service), self.token(role, **scope))
 
 
-def start_cluster(tmp: Path) -> Cluster:
+def start_cluster(tmp: Path, console: bool = False) -> Cluster:
     tag = uuid.uuid4().hex[:8]
     cluster = Cluster(
         var_dir=tmp,
@@ -88,6 +88,7 @@ def start_cluster(tmp: Path) -> Cluster:
         gunicorn_config=REPO / "deploy" / "gunicorn.conf.py",
         extra_env={"GUNICORN_WORKERS": "1", "RELAY_IDLE_POLL": "0.5",
                    "RETRY_DELAYS_MS": "[200, 500, 1000]", "LOG_JSON": "true"},
+        console=console,
     )
     cluster.prepare(seed=True)
     cluster.up()
@@ -211,6 +212,7 @@ class Renovation:
             "programme_id": self.programme["id"], "certificate": new_certificate(seq),
             "holder_name": "张桂兰", "address": f"聊城市东昌府区古楼街道光岳路{seq}号",
             "division": DONGCHANGFU, "phone": "13806350000", "hardship": "dibao",
+            "consent": True,
         })
         self.approver.post(f"/applications/{app['id']}/accept", {})
         return str(app["id"])

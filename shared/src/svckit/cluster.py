@@ -72,6 +72,7 @@ class Cluster:
         services: tuple[str, ...] = SERVICES,
         gunicorn_config: Path | None = None,
         extra_env: dict[str, str] | None = None,
+        console: bool = False,
     ) -> None:
         self.var_dir = var_dir
         self.pg_admin_url = pg_admin_url
@@ -82,6 +83,8 @@ class Cluster:
         self.services = services
         self.gunicorn_config = gunicorn_config or Path("deploy/gunicorn.conf.py")
         self.extra_env = extra_env or {}
+        #: also run the web console (services/console) on the port after the services'
+        self.console = console
         self.logs = var_dir / "logs"
         self.procs: dict[str, Proc] = {}
         self.private_key, self.public_key = ensure_dev_keypair(var_dir)
@@ -96,6 +99,10 @@ class Cluster:
 
     def base_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.port(service)}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.port_base + len(self.services)}"
 
     def env(self, service: str) -> dict[str, str]:
         return {
@@ -137,7 +144,18 @@ class Cluster:
                 self.run_command(svc, "seed")
 
     # -- processes -----------------------------------------------------------------
+    def _console_proc(self) -> Proc:
+        port = self.port_base + len(self.services)
+        env = {**os.environ, "VAR_DIR": str(self.var_dir), "LOG_JSON": "true",
+               **{f"CONSOLE_{svc.upper()}_URL": self.base_url(svc) for svc in self.services},
+               **self.extra_env, "PORT": str(port), "HOST": "127.0.0.1"}
+        argv = [sys.executable, "-m", "gunicorn", "-c", str(self.gunicorn_config),
+                "console.wsgi:app"]
+        return Proc("console", "api", argv, env, self.logs / "console-api.log", port)
+
     def _proc(self, service: str, role: str) -> Proc:
+        if service == "console":
+            return self._console_proc()
         env = self.env(service)
         port = None
         if role == "api":
@@ -168,6 +186,8 @@ class Cluster:
             for role in roles:
                 if role != "consumer" and role in ROLES_OF.get(svc, ROLES):
                     self.start(svc, role)
+        if self.console and "api" in roles:
+            self.start("console", "api")
         self.wait_apis(timeout)
 
     def wait_consumers(self, timeout: float = 60) -> None:
@@ -264,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "postgresql://postgres@127.0.0.1:5432/postgres"),
         bus_url=os.environ.get("BUS_URL", "amqp://guest:guest@127.0.0.1:5672//"),
         port_base=args.port_base,
+        console=True,
     )
     cluster.load()
     if args.action == "up":
@@ -276,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         cluster.save()
         for svc in cluster.services:
             print(f"{svc:<11} {cluster.base_url(svc)}/docs")
+        print(f"{'console':<11} {cluster.console_url}/  (seed users, password liaocheng-2025)")
         print(f"logs in {cluster.logs}; tokens: VAR_DIR={args.var_dir} .venv/bin/svckit-token")
     elif args.action == "down":
         cluster.down()

@@ -17,7 +17,7 @@ import threading
 from importlib.metadata import entry_points
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, request
 from pydantic import SecretStr
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
@@ -80,16 +80,21 @@ class EmbeddedSystem:
         t.start()
         self.threads.append(t)
 
-    def wsgi(self) -> Any:
+    def wsgi(self, console_api_base: str | None = None) -> Any:
         mounts: dict[str, Any] = {f"/{ctx.name}": ctx.create_app() for ctx in self.contexts}
-        return DispatcherMiddleware(self._index(), mounts)
+        console = _console(console_api_base, self.platform)
+        if console is not None:
+            mounts["/console"] = console
+        return DispatcherMiddleware(self._index(console is not None), mounts)
 
-    def _index(self) -> Flask:
+    def _index(self, console: bool = False) -> Flask:
         app = Flask("embedded")
         names = [ctx.name for ctx in self.contexts]
 
         @app.get("/")
-        def index() -> dict[str, Any]:
+        def index() -> Any:
+            if console and request.accept_mimetypes.accept_html:
+                return redirect("/console/")
             return {
                 "system": "助残服务平台 (assistive devices, renovation, volunteers)",
                 "services": {n: {"api": f"/{n}/", "docs": f"/{n}/docs",
@@ -122,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     system.prepare(seed=not args.no_seed)
     system.start_workers()
     base = f"http://{args.host}:{args.port}"
-    lines = [f"助残服务平台 running at {base}/"]
+    app = system.wsgi(console_api_base=base)
+    lines = [f"助残服务平台 running at {base}/", f"  console     {base}/console/"]
     for ctx in system.contexts:
         lines.append(f"  {ctx.name:<11} {base}/{ctx.name}/docs")
     lines += [
@@ -142,10 +148,24 @@ def main(argv: list[str] | None = None) -> int:
     from waitress import serve
 
     try:
-        serve(system.wsgi(), host=args.host, port=args.port, threads=8, ident="zhucan")
+        serve(app, host=args.host, port=args.port, threads=8, ident="zhucan")
     finally:
         system.shutdown()
     return 0
+
+
+def _console(api_base: str | None, platform: PlatformSettings) -> Any:
+    """The web console (services/console) when it is installed, calling the services on
+    this same port."""
+    try:
+        from console.app import create_app
+        from console.config import ConsoleSettings
+    except ImportError:
+        return None
+    settings = ConsoleSettings(var_dir=platform.var_dir)
+    if api_base:
+        settings = settings.model_copy(update={"api_base": api_base})
+    return create_app(settings)
 
 
 def _seed_hints(system: EmbeddedSystem) -> list[str]:

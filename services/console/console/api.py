@@ -1,0 +1,198 @@
+"""The services' APIs as the signed-in user: bearer token from the session, one silent
+refresh on 401, problem+json turned into :class:`ApiError`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import jwt
+import requests
+from flask import current_app, g, session
+
+from console.config import ConsoleSettings
+
+log = logging.getLogger("console.api")
+
+
+class ApiError(Exception):
+    """A service answered with a problem (RFC 9457)."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(problem.get("detail") or problem.get("title") or str(status))
+        self.status = status
+        self.problem = problem
+
+    @property
+    def title(self) -> str:
+        return str(self.problem.get("title") or "")
+
+    @property
+    def detail(self) -> str:
+        return str(self.problem.get("detail") or self.problem.get("title") or "")
+
+    @property
+    def field_errors(self) -> dict[str, list[str]]:
+        """``errors`` flattened to ``field -> messages`` (nested fields joined by '.')."""
+        out: dict[str, list[str]] = {}
+
+        def walk(prefix: str, value: Any) -> None:
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    walk(f"{prefix}.{k}" if prefix else str(k), v)
+            elif isinstance(value, list) and all(isinstance(x, str) for x in value):
+                out.setdefault(prefix or "_", []).extend(value)
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    walk(f"{prefix}.{i}", v)
+            else:
+                out.setdefault(prefix or "_", []).append(str(value))
+
+        walk("", self.problem.get("errors") or {})
+        return out
+
+    @property
+    def current_state(self) -> Any:
+        return self.problem.get("current_state")
+
+
+class NotSignedIn(Exception):
+    """No session, or the refresh token no longer works: sign in again."""
+
+
+def _settings() -> ConsoleSettings:
+    settings: ConsoleSettings = current_app.config["CONSOLE"]
+    return settings
+
+
+def _http() -> requests.Session:
+    http: requests.Session | None = current_app.extensions.get("console-http")
+    if http is None:
+        http = requests.Session()
+        current_app.extensions["console-http"] = http
+    return http
+
+
+def _language() -> str:
+    return "en" if g.get("lang") == "en" else "zh-CN"
+
+
+def _raise_for(resp: requests.Response) -> None:
+    if resp.status_code < 400:
+        return
+    try:
+        body = resp.json()
+    except ValueError:
+        body = {"title": resp.reason, "status": resp.status_code}
+    if not isinstance(body, dict):
+        body = {"title": str(body)}
+    raise ApiError(resp.status_code, body)
+
+
+def login(username: str, password: str) -> None:
+    """Exchange credentials for tokens and keep them in the session."""
+    s = _settings()
+    resp = _http().post(f"{s.url('identity')}/login", timeout=s.api_timeout,
+                        json={"username": username, "password": password},
+                        headers={"Accept-Language": _language()})
+    _raise_for(resp)
+    _keep(resp.json())
+
+
+def logout() -> None:
+    s = _settings()
+    refresh = session.get("refresh_token")
+    session.clear()
+    if refresh:
+        try:
+            _http().post(f"{s.url('identity')}/logout", json={"refresh_token": refresh},
+                         timeout=s.api_timeout)
+        except requests.RequestException:  # the session is gone on our side anyway
+            log.warning("logout: identity unreachable")
+
+
+def _keep(tokens: dict[str, Any]) -> None:
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    session.clear()
+    session.permanent = True
+    session["access_token"] = tokens["access_token"]
+    session["refresh_token"] = tokens["refresh_token"]
+    session["user"] = {k: claims.get(k) for k in
+                       ("sub", "name", "role", "stations", "company", "districts", "volunteer_id")}
+
+
+def _refresh() -> bool:
+    s = _settings()
+    token = session.get("refresh_token")
+    if not token:
+        return False
+    resp = _http().post(f"{s.url('identity')}/refresh", json={"refresh_token": token},
+                        timeout=s.api_timeout)
+    if resp.status_code != 200:
+        return False
+    _keep(resp.json())
+    return True
+
+
+def call(service: str, method: str, path: str, *, json: Any = None,
+         params: dict[str, Any] | None = None, files: Any = None, data: Any = None,
+         raw: bool = False) -> Any:
+    """Call ``service`` as the signed-in user; returns the decoded JSON (or the response
+    itself with ``raw=True``); raises :class:`ApiError` / :class:`NotSignedIn`."""
+    s = _settings()
+    if "access_token" not in session:
+        raise NotSignedIn()
+    url = f"{s.url(service)}{path}"
+    for attempt in (1, 2):
+        headers = {"Authorization": f"Bearer {session['access_token']}",
+                   "Accept-Language": _language()}
+        rid = g.get("request_id")
+        if rid:
+            headers["X-Request-ID"] = rid
+        resp = _http().request(method, url, json=json, params=params, files=files, data=data,
+                               headers=headers, timeout=s.api_timeout)
+        if resp.status_code == 401 and attempt == 1 and _refresh():
+            continue
+        break
+    if resp.status_code == 401:
+        session.clear()
+        raise NotSignedIn()
+    _raise_for(resp)
+    if raw:
+        return resp
+    return resp.json() if resp.content else None
+
+
+def get(service: str, path: str, **params: Any) -> Any:
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    return call(service, "GET", path, params=query)
+
+
+def post(service: str, path: str, json: Any = None) -> Any:
+    return call(service, "POST", path, json=json if json is not None else {})
+
+
+def put(service: str, path: str, json: Any = None) -> Any:
+    return call(service, "PUT", path, json=json if json is not None else {})
+
+
+def patch(service: str, path: str, json: Any = None) -> Any:
+    return call(service, "PATCH", path, json=json if json is not None else {})
+
+
+def delete(service: str, path: str) -> Any:
+    return call(service, "DELETE", path)
+
+
+def get_all(service: str, path: str, limit: int = 1000, **params: Any) -> list[Any]:
+    """Every item of a paged list (up to ``limit``)."""
+    items: list[Any] = []
+    page = 1
+    while len(items) < limit:
+        body = get(service, path, page=page, page_size=100, **params)
+        batch = body.get("items", [])
+        items.extend(batch)
+        if len(batch) < 100 or page * 100 >= int(body.get("total", 0) or 0):
+            break
+        page += 1
+    return items[:limit]

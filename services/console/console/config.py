@@ -1,0 +1,58 @@
+"""Console settings (environment, prefix ``CONSOLE_``).
+
+``CONSOLE_API_BASE`` is where the services answer under ``/<service>`` (the embedded
+mode); ``CONSOLE_<SERVICE>_URL`` overrides one service's base URL (the distributed
+topology). ``CONSOLE_SECRET_KEY`` signs the session cookie; without it a random key is
+kept in ``VAR_DIR/console-secret`` (development only).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("identity", "inventory", "renovation", "volunteer")
+
+
+class ConsoleSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONSOLE_", extra="ignore", populate_by_name=True)
+
+    api_base: str = "http://127.0.0.1:8000"
+    identity_url: str | None = None
+    inventory_url: str | None = None
+    renovation_url: str | None = None
+    volunteer_url: str | None = None
+    secret_key: SecretStr | None = None
+    #: set on HTTPS deployments: the session cookie is then sent over HTTPS only
+    cookie_secure: bool = False
+    #: seconds the console waits for a service
+    api_timeout: float = 15.0
+    var_dir: Path = Field(default=Path("var"), validation_alias="VAR_DIR")
+
+    def url(self, service: str) -> str:
+        explicit: str | None = getattr(self, f"{service}_url")
+        return (explicit or f"{self.api_base.rstrip('/')}/{service}").rstrip("/")
+
+    def secret(self) -> str:
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.var_dir / "console-secret"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # exclusive create: every worker process ends up with the same key
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        for _ in range(50):  # another process may be between create and write
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.01)
+        raise RuntimeError(f"empty console secret in {path}")

@@ -1,0 +1,12 @@
+"""One blueprint per role: ``/clerk``, ``/contractor``, ``/coordinator``, ``/staff`` (cases) and
+``/staff/data`` (reports, export, import)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+
+def blueprints() -> list[Blueprint]:
+    from console.views import clerk, contractor, coordinator, staff, staff_data
+
+    return [clerk.bp, contractor.bp, coordinator.bp, staff.bp, staff_data.bp]

@@ -1,0 +1,80 @@
+"""One running system with the console for all browser tests (native topology: gunicorn
+APIs, relays, consumers on PostgreSQL and RabbitMQ), and a Chromium per session."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from browser_kit import CHROMIUM_ARGS, chromium_path, track
+from e2e_kit import System, start_cluster
+
+
+@pytest.fixture(scope="package")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    cluster = start_cluster(tmp_path_factory.mktemp("console-cluster"), console=True)
+    try:
+        yield System(cluster)
+    finally:
+        cluster.down()
+        cluster.drop_databases()
+
+
+@pytest.fixture(scope="package")
+def console(system: System) -> str:
+    """The console's base URL."""
+    return system.cluster.console_url
+
+
+@pytest.fixture(scope="package")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="package")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    b = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (own cookies) at a desktop size; fails the test if a
+    document it loaded was never checked by axe-core (browser_kit.audit)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    p = context.new_page()
+    tracker = track(p)
+    try:
+        yield p
+    finally:
+        context.close()
+    unchecked = tracker.loads[tracker.audited:]
+    assert not unchecked, f"pages loaded but never checked by axe-core: {unchecked}"
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """Like ``page`` at a phone's size (contractors work on phones first)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                  is_mobile=True, has_touch=True, device_scale_factor=2)
+    context.set_default_timeout(15_000)
+    p = context.new_page()
+    tracker = track(p)
+    try:
+        yield p
+    finally:
+        context.close()
+    unchecked = tracker.loads[tracker.audited:]
+    assert not unchecked, f"pages loaded but never checked by axe-core: {unchecked}"
