@@ -25,8 +25,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / "deploy" / "compose.env.example"
-SERVICES = ("inventory", "renovation", "volunteer")
+SERVICES = ("inventory", "renovation", "volunteer", "identity")
 PROCESSES = ("api", "relay", "consumer", "scheduler")
+#: identity neither publishes nor consumes events: no relay, no consumer, no broker
+PROCESSES_OF = {"identity": ("api", "scheduler")}
+EVENT_SERVICES = tuple(s for s in SERVICES if s not in PROCESSES_OF)
+JWKS_PATH = "/.well-known/jwks.json"
 VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
 
@@ -116,12 +120,19 @@ def test_the_validator_rejects_a_broken_file(compose: dict[str, Any]) -> None:
 def test_every_service_has_its_processes(compose: dict[str, Any]) -> None:
     services = compose["services"]
     for svc in SERVICES:
-        for proc in (*PROCESSES, "migrate"):
+        procs = PROCESSES_OF.get(svc, PROCESSES)
+        for proc in (*procs, "migrate"):
             assert f"{svc}-{proc}" in services, f"{svc}-{proc}"
+        for proc in set(PROCESSES) - set(procs):
+            assert f"{svc}-{proc}" not in services, f"{svc} has no {proc}"
         api = services[f"{svc}-api"]
         assert api["command"] == ["gunicorn", "-c", "deploy/gunicorn.conf.py", f"{svc}.wsgi:app"]
-        for proc in ("relay", "consumer", "scheduler", "migrate"):
-            assert services[f"{svc}-{proc}"]["command"] == ["python", "-m", svc, proc]
+        for proc in (*procs, "migrate"):
+            if proc != "api":
+                assert services[f"{svc}-{proc}"]["command"] == ["python", "-m", svc, proc]
+    from svckit.cluster import ROLES_OF
+
+    assert ROLES_OF == PROCESSES_OF  # the native topology runs the same processes
 
 
 def test_depends_on_names_existing_services_with_conditions(compose: dict[str, Any]) -> None:
@@ -138,9 +149,10 @@ def test_depends_on_names_existing_services_with_conditions(compose: dict[str, A
             if expected == "service_healthy":
                 assert "healthcheck" in services[dep], f"{dep} has no healthcheck"
     for svc in SERVICES:
-        for proc in PROCESSES:
+        broker = {"rabbitmq"} if svc in EVENT_SERVICES else set()
+        for proc in PROCESSES_OF.get(svc, PROCESSES):
             deps = services[f"{svc}-{proc}"]["depends_on"]
-            assert set(deps) == {f"{svc}-migrate", "postgres", "rabbitmq"}, (svc, proc)
+            assert set(deps) == {f"{svc}-migrate", "postgres", *broker}, (svc, proc)
         migrate = services[f"{svc}-migrate"]
         assert migrate["restart"] == "no"
         assert set(migrate["depends_on"]) == {"postgres"}
@@ -158,16 +170,32 @@ def test_health_checks(compose: dict[str, Any]) -> None:
 def test_environment_per_the_configuration_table(compose: dict[str, Any]) -> None:
     services = compose["services"]
     for svc in SERVICES:
-        for proc in (*PROCESSES, "migrate"):
-            env = services[f"{svc}-{proc}"]["environment"]
-            assert env["BUS_URL"].startswith("amqp://") and env["BUS_URL"].endswith("@rabbitmq:5672//")
+        for proc in (*PROCESSES_OF.get(svc, PROCESSES), "migrate"):
+            spec = services[f"{svc}-{proc}"]
+            env = spec["environment"]
+            if svc in EVENT_SERVICES:
+                assert env["BUS_URL"].startswith("amqp://")
+                assert env["BUS_URL"].endswith("@rabbitmq:5672//")
+                # tokens are verified against the identity service's JWKS
+                assert env["AUTH_JWKS_URL"] == f"http://identity-api:8000{JWKS_PATH}"
+            else:
+                assert "BUS_URL" not in env, f"{svc} needs no broker credentials"
             url = env[f"{svc.upper()}_DATABASE_URL"]
             assert url.startswith(f"postgresql://{svc}:") and url.endswith(f"@postgres:5432/{svc}")
             others = {f"{o.upper()}_DATABASE_URL" for o in SERVICES if o != svc}
             assert not others & set(env), f"{svc}-{proc} sees another service's database"
-            assert env["AUTH_PUBLIC_KEY"] == "/run/secrets/auth_public_key"
-            assert "auth_public_key" in services[f"{svc}-{proc}"]["secrets"]
-    assert "auth_public_key" in compose["secrets"]
+            assert "AUTH_PUBLIC_KEY" not in env  # the JWKS wins anyway; one source of truth
+            # only the identity API holds the signing key
+            has_key = "identity_signing_key" in spec.get("secrets", [])
+            assert has_key == (f"{svc}-{proc}" == "identity-api"), f"{svc}-{proc}"
+    identity = services["identity-api"]["environment"]
+    assert identity["IDENTITY_SIGNING_KEY"] == "/run/secrets/identity_signing_key"
+    assert identity["AUTH_JWKS_URL"] == f"http://127.0.0.1:{identity['PORT']}{JWKS_PATH}"
+    assert set(compose["secrets"]) == {"identity_signing_key"}
+    # the JWKS path is the identity API's public route
+    from identity.entrypoints.api import PUBLIC_PATHS
+
+    assert JWKS_PATH.startswith(PUBLIC_PATHS)
 
 
 def _mounts(spec: dict[str, Any]) -> dict[str, str]:
@@ -228,8 +256,21 @@ def test_dockerfile_installs_the_project_as_non_root() -> None:
     words = shlex.split(install)
     assert words[words.index("-c") + 1] == "constraints.txt"
     editables = {words[i + 1] for i, w in enumerate(words) if w == "-e"}
-    assert editables == {"shared", *(f"services/{s}" for s in SERVICES)}
+    assert editables >= {"shared", *(f"services/{s}" for s in SERVICES)}
+    assert all((ROOT / e / "pyproject.toml").is_file() for e in editables), editables
     user = [ln for ln in lines if ln.startswith("USER ")]
     assert user and not user[-1].split()[1].startswith(("root", "0"))
     for src in re.findall(r"^COPY (\S+)", text, re.M):
         assert (ROOT / src).exists(), src
+
+
+def test_the_console_calls_every_api_and_waits_for_them(compose: dict[str, Any]) -> None:
+    console = compose["services"]["console"]
+    assert console["command"] == ["gunicorn", "-c", "deploy/gunicorn.conf.py",
+                                  "console.wsgi:app"]
+    env = console["environment"]
+    for svc in SERVICES:
+        assert env[f"CONSOLE_{svc.upper()}_URL"] == f"http://{svc}-api:8000"
+        assert console["depends_on"][f"{svc}-api"]["condition"] == "service_healthy"
+    assert "${CONSOLE_SECRET_KEY:?" in env["CONSOLE_SECRET_KEY"]  # never a default secret
+    assert "DATABASE_URL" not in " ".join(env) and "BUS_URL" not in env

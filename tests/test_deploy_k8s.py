@@ -29,8 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"
 K8S_VERSION = "1.31.0"
 NAMESPACE = "assistive-platform"
-SERVICES = ("inventory", "renovation", "volunteer")
+SERVICES = ("inventory", "renovation", "volunteer", "identity")
 WORKERS = ("relay", "consumer", "scheduler")
+#: identity neither publishes nor consumes events: its only worker is the scheduler
+WORKERS_OF = {"identity": ("scheduler",)}
+EVENT_SERVICES = tuple(s for s in SERVICES if s not in WORKERS_OF)
+JWKS_PATH = "/.well-known/jwks.json"
 CRDS = {("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("postgresql.cnpg.io/v1", "Cluster")}
 
 # Top-level spec fields documented by the operators (a subset: the ones a deployment of
@@ -84,7 +88,10 @@ def _is_crd(doc: dict[str, Any]) -> bool:
 
 def test_core_objects_valid_against_the_kubernetes_schemas(objects: list[dict[str, Any]]) -> None:
     core = [d for d in objects if not _is_crd(d)]
-    assert len(core) == 29  # 3 x (Job, 4 Deployments, Service, HPA, PDB) + 5
+    # 3 x (Job, 4 Deployments, Service, HPA, PDB) + identity (Job, 2 Deployments, Service,
+    # HPA, PDB) + the console (Deployment, Service) + Namespace, 2 ConfigMaps, the two
+    # Secret templates, the definitions import Job
+    assert len(core) == 3 * 8 + 6 + 2 + 6
     for doc in core:
         try:
             version = kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
@@ -154,7 +161,9 @@ def test_per_service_objects(by_kind: dict) -> None:
         pdb = by_kind[("PodDisruptionBudget", f"{svc}-api")]
         assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
 
-        for proc in WORKERS:
+        for proc in set(WORKERS) - set(WORKERS_OF.get(svc, WORKERS)):
+            assert ("Deployment", f"{svc}-{proc}") not in by_kind
+        for proc in WORKERS_OF.get(svc, WORKERS):
             dep = by_kind[("Deployment", f"{svc}-{proc}")]
             (w,) = _containers(dep)
             assert w["command"] == ["python", "-m", svc, proc]
@@ -206,18 +215,43 @@ def test_environment_and_references_resolve(objects: list[dict[str, Any]], by_ki
                 if ref:
                     assert ref["name"] in secrets, (w["metadata"]["name"], ref)
     for svc in SERVICES:
-        for name in (f"{svc}-api", *(f"{svc}-{p}" for p in WORKERS)):
-            (c,) = _containers(by_kind[("Deployment", name)])
+        workers = WORKERS_OF.get(svc, WORKERS)
+        for name, kind in ((f"{svc}-api", "Deployment"), (f"{svc}-migrate", "Job"),
+                           *((f"{svc}-{p}", "Deployment") for p in workers)):
+            (c,) = _containers(by_kind[(kind, name)])
             env = {e["name"]: e for e in c["env"]}
             db = env[f"{svc.upper()}_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
             assert db == {"name": f"{svc}-db-app", "key": "uri"}
             others = {f"{o.upper()}_DATABASE_URL" for o in SERVICES if o != svc}
             assert not others & set(env)
-            assert env["BUS_URL"]["value"] == "amqp://$(BUS_USERNAME):$(BUS_PASSWORD)@rabbitmq:5672//"
-            names = list(env)
-            assert names.index("BUS_USERNAME") < names.index("BUS_URL")
-            assert names.index("BUS_PASSWORD") < names.index("BUS_URL")
-            assert "AUTH_PUBLIC_KEY" in env
+            assert "AUTH_PUBLIC_KEY" not in env  # verified against the JWKS (platform-config)
+            if svc in EVENT_SERVICES:
+                assert env["BUS_URL"]["value"] == ("amqp://$(BUS_USERNAME):$(BUS_PASSWORD)"
+                                                   "@rabbitmq:5672//")
+                names = list(env)
+                assert names.index("BUS_USERNAME") < names.index("BUS_URL")
+                assert names.index("BUS_PASSWORD") < names.index("BUS_URL")
+            else:
+                assert not {"BUS_URL", "BUS_USERNAME", "BUS_PASSWORD"} & set(env), name
+            # only the identity API holds the signing key
+            key = env.get("IDENTITY_SIGNING_KEY", {}).get("valueFrom", {}).get("secretKeyRef")
+            if name == "identity-api":
+                assert key == {"name": "identity-signing-key", "key": "IDENTITY_SIGNING_KEY"}
+                assert env["AUTH_JWKS_URL"]["value"] == f"http://127.0.0.1:8000{JWKS_PATH}"
+            else:
+                assert key is None, name
+
+
+def test_tokens_are_verified_against_the_identity_jwks(by_kind: dict) -> None:
+    data = by_kind[("ConfigMap", "platform-config")]["data"]
+    service = by_kind[("Service", "identity-api")]
+    (port,) = service["spec"]["ports"]
+    assert port["port"] == 80
+    assert data["AUTH_JWKS_URL"] == f"http://{service['metadata']['name']}{JWKS_PATH}"
+    assert "AUTH_PUBLIC_KEY" not in data
+    from identity.entrypoints.api import PUBLIC_PATHS
+
+    assert JWKS_PATH.startswith(PUBLIC_PATHS)
 
 
 def test_platform_config_matches_the_generated_definitions(
@@ -237,8 +271,8 @@ def test_platform_config_matches_the_generated_definitions(
 
 
 def test_secret_template_holds_no_secret(by_kind: dict) -> None:
-    secret = by_kind[("Secret", "platform-auth")]
-    value = secret["stringData"]["AUTH_PUBLIC_KEY"]
+    secret = by_kind[("Secret", "identity-signing-key")]
+    value = secret["stringData"]["IDENTITY_SIGNING_KEY"]
     assert "BEGIN" not in value and value.startswith("REPLACE")
     assert "data" not in secret
 
@@ -286,3 +320,16 @@ def test_postgresql_clusters(by_kind: dict) -> None:
         assert spec["bootstrap"]["initdb"] == {"database": svc, "owner": svc}
         params = spec["postgresql"]["parameters"]
         assert all(isinstance(v, str) for v in params.values()), "CNPG parameters are strings"
+
+
+def test_the_console_reaches_every_api_and_keeps_its_key_secret(
+        objects: list[dict[str, Any]]) -> None:
+    console = next(d for d in objects
+                   if d["kind"] == "Deployment" and d["metadata"]["name"] == "console")
+    env = {e["name"]: e for e in console["spec"]["template"]["spec"]["containers"][0]["env"]}
+    services = {d["metadata"]["name"] for d in objects if d["kind"] == "Service"}
+    for svc in ("identity", "inventory", "renovation", "volunteer"):
+        assert env[f"CONSOLE_{svc.upper()}_URL"]["value"] == f"http://{svc}-api"
+        assert f"{svc}-api" in services
+    assert env["CONSOLE_SECRET_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "console-secret"
+    assert env["CONSOLE_COOKIE_SECURE"]["value"] == "true"

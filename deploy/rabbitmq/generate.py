@@ -32,6 +32,8 @@ from typing import Any
 from svckit.config import PlatformSettings
 from svckit.messaging.topology import Topology
 
+#: the services that consume or publish events; identity does neither (no queue, no
+#: binding: tests/test_deploy_rabbitmq.py checks that every other service is listed here)
 SERVICES = ("inventory", "renovation", "volunteer")
 VHOST = "/"
 HERE = Path(__file__).resolve().parent
