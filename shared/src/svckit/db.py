@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -33,7 +35,41 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
         return engine
     if "poolclass" not in kwargs:
         kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_timeout=5)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+#: a pooled connection idle for longer than this is pinged before it is handed out
+PING_AFTER_IDLE_SECONDS = 5.0
+#: and none is kept longer than this (firewalls and proxies drop long-lived connections)
+POOL_RECYCLE_SECONDS = 1800
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling only where it can help: a connection that sat in
+    the pool for ``idle_seconds`` or more is pinged at checkout (a dead one is replaced,
+    transparently, by the pool). ``pool_pre_ping`` pinged on *every* checkout, one round
+    trip per request (~8 % of a check-out's time in the profile, docs/performance.md).
+    A connection in steady use that breaks (PostgreSQL restarted) fails its statement;
+    SQLAlchemy then invalidates the whole pool, so the next request reconnects."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["svckit_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("svckit_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # fresh from connect(), or in steady use
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # any failure means: reconnect
+            raise DisconnectionError("pooled connection is dead") from exc
+        if not alive:
+            raise DisconnectionError("pooled connection is dead")
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -93,14 +93,34 @@ def _pick_unit(uow: InventoryUoW, cmd: CheckOut) -> tuple[Unit, Reservation | No
     return unit, reservation
 
 
+def _check_out_context(
+    uow: InventoryUoW, cmd: CheckOut,
+) -> tuple[Station, Borrower, Unit, Reservation | None, DeviceType]:
+    """Station, borrower, the unit (locked), its reservation and its type.
+
+    A named unit (id or asset tag) is read with all the rest in one query; otherwise, or
+    when that finds nothing, one lookup after the other, which says what is missing."""
+    named = [x for x in (cmd.type_id, cmd.unit_id, cmd.asset_tag, cmd.reservation_id)
+             if x is not None]
+    if len(named) == 1 and (cmd.unit_id is not None or cmd.asset_tag is not None):
+        found = uow.repo.check_out_context(cmd.station_id, cmd.borrower_id,
+                                           unit_id=cmd.unit_id, asset_tag=cmd.asset_tag)
+        if found is not None:
+            unit, device_type, station, borrower, reservation = found
+            if reservation is not None and reservation.borrower_id != cmd.borrower_id:
+                reservation = None  # held for someone else: the domain refuses the loan
+            return station, borrower, unit, reservation, device_type
+    station = _station(uow, cmd.station_id)
+    borrower = _borrower(uow, cmd.borrower_id)
+    unit, reservation = _pick_unit(uow, cmd)
+    return station, borrower, unit, reservation, _type(uow, unit.type_id)
+
+
 def check_out(uow: InventoryUoW, principal: Principal, cmd: CheckOut, *, now: datetime) -> Rental:
     actor = actor_of(principal)
     actor.ensure_can_act_at(cmd.station_id)
     with uow:
-        station = _station(uow, cmd.station_id)
-        borrower = _borrower(uow, cmd.borrower_id)
-        unit, reservation = _pick_unit(uow, cmd)
-        device_type = _type(uow, unit.type_id)
+        station, borrower, unit, reservation, device_type = _check_out_context(uow, cmd)
         override = (SupervisorOverride(by=actor, reason=cmd.override_reason)
                     if cmd.override_reason is not None else None)
         rental = Rental.check_out(

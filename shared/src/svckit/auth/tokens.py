@@ -25,6 +25,20 @@ def _pem(value: str) -> str:
     return Path(value).read_text()
 
 
+#: verified tokens kept per verifier (a token is a few hundred bytes)
+_VERIFIED_CACHE_SIZE = 4096
+
+
+def _public_key(pem: str) -> Any:
+    """The PEM parsed once: given a string, PyJWT parses it on every ``decode`` (and tries
+    it as a private key first), ~0.3 ms per request. A PEM that is not a public key is
+    passed on as text, so ``decode`` reports the problem as before."""
+    try:
+        return serialization.load_pem_public_key(pem.encode())
+    except (ValueError, TypeError):
+        return pem
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -37,13 +51,27 @@ class TokenVerifier:
     ) -> None:
         if not public_key and not jwks_url:
             raise ValueError("configure AUTH_PUBLIC_KEY or AUTH_JWKS_URL")
-        self._key = _pem(public_key) if public_key and not jwks_url else None
+        self._key = _public_key(_pem(public_key)) if public_key and not jwks_url else None
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        #: token -> (principal, exp): a client sends the same token with every request
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def verify(self, token: str) -> Principal:
+        """The token's principal. A token verified before is not verified again until it
+        expires (its signature and claims cannot have changed); only the expiry is checked."""
+        hit = self._verified.get(token)
+        if hit is not None and time.time() <= hit[1] + self.leeway:
+            return hit[0]
+        principal = self._verify(token)
+        if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+            self._verified.clear()  # bounded; a rare full re-verification is cheap enough
+        self._verified[token] = (principal, float(principal.claims["exp"]))
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         try:
             key: Any = self._key
             if self._jwks is not None:

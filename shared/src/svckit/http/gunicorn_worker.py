@@ -1,6 +1,10 @@
 """gunicorn's gthread worker, answering the errors gunicorn raises itself (request line or
 headers too long, malformed request) as ``application/problem+json`` like the app does,
-instead of gunicorn's ``text/html`` page. ``worker_class`` in deploy/gunicorn.conf.py."""
+instead of gunicorn's ``text/html`` page. ``worker_class`` in deploy/gunicorn.conf.py.
+
+:class:`RedactingLogger` (``logger_class``) masks certificate numbers, citizen ID numbers
+and mobile numbers in gunicorn's access and error logs: the request line carries the path
+and the query string, which a client may fill with them."""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ import json
 import socket
 from typing import Any
 
-from gunicorn import util
+from gunicorn import glogging, util
 from gunicorn.workers.gthread import ThreadWorker
 
 from svckit.http.problems import STATUS_CODES, TITLES
+from svckit.logs import RedactFilter
 
 
 def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
@@ -35,3 +40,11 @@ class ProblemThreadWorker(ThreadWorker):  # type: ignore[misc]
         # ours, so replacing the module function is enough.
         util.write_error = write_problem
         super().init_process()
+
+
+class RedactingLogger(glogging.Logger):  # type: ignore[misc]
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, RedactFilter) for f in log.filters):
+                log.addFilter(RedactFilter())

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import aio_pika
 from kombu import Connection
@@ -35,6 +35,18 @@ class Publisher(Protocol):
         """
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class PipelinedPublisher(Protocol):
+    """A publisher that can start a batch and collect its confirms later, so the relay
+    keeps two batches in flight."""
+
+    def start(self, messages: Sequence[OutgoingMessage]) -> Any:
+        """Begin publishing; returns a handle for :meth:`finish`."""
+
+    def finish(self, handle: Any) -> list[bool]:
+        """Wait for the confirms of a started batch (as :meth:`Publisher.publish`)."""
 
 
 class AmqpPublisher:
@@ -81,14 +93,16 @@ class AmqpPublisher:
                 correlation_id=m.correlation_id,
                 headers={"subject_id": m.subject_id},
             )
-            return await exchange.publish(
-                msg, routing_key=m.event_type, mandatory=True, timeout=self.confirm_timeout
-            )
+            return await exchange.publish(msg, routing_key=m.event_type, mandatory=True)
 
-        results = await asyncio.wait_for(
-            asyncio.gather(*(one(m) for m in messages), return_exceptions=True),
-            timeout=self.confirm_timeout + 1,
-        )
+        # One deadline for the whole batch instead of a timeout per message: aio-pika turns
+        # each ``timeout=`` into a wait_for task and a timer (~15 % of the relay's CPU in the
+        # drain profile). What is not confirmed by the deadline counts as unconfirmed.
+        tasks = [asyncio.ensure_future(one(m)) for m in messages]
+        _, pending = await asyncio.wait(tasks, timeout=self.confirm_timeout)
+        for t in pending:
+            t.cancel()
+        results = [_outcome(t, t in pending) for t in tasks]
         confirmed = [isinstance(r, Basic.Ack) for r in results]
         if not all(confirmed):
             failure = next((r for r in results if isinstance(r, BaseException)), None)
@@ -97,11 +111,20 @@ class AmqpPublisher:
         return confirmed
 
     def publish(self, messages: Sequence[OutgoingMessage]) -> list[bool]:
+        return self.finish(self.start(messages))
+
+    def start(self, messages: Sequence[OutgoingMessage]) -> asyncio.Task[list[bool]]:
+        """Schedule the batch on the publisher's loop: its frames go out while the caller
+        waits in :meth:`finish` for an earlier batch (or for this one)."""
+        return self._loop.create_task(self._publish(messages))
+
+    def finish(self, task: asyncio.Task[list[bool]]) -> list[bool]:
         # Everything (connect, declare, publish, confirms) under one deadline. A broker that
         # is still booting can accept the TCP connection and never answer, and aiormq may
         # not finish a cancelled connect (it awaits a graceful close): so on a timeout or
         # any failure the whole event loop is abandoned instead of awaited.
-        task = self._loop.create_task(self._publish(messages))
+        if task.get_loop() is not self._loop:
+            raise ConnectionError("the publisher was reset after this batch started")
         done, _ = self._loop.run_until_complete(
             asyncio.wait({task}, timeout=self.confirm_timeout + 10)
         )
@@ -135,6 +158,15 @@ class AmqpPublisher:
     def close(self) -> None:
         self._abandon()
         self._loop.close()
+
+
+def _outcome(task: asyncio.Future[Any], timed_out: bool) -> Any:
+    """The broker's answer to one publish, or the exception that stands for it."""
+    if timed_out:
+        return TimeoutError("not confirmed in time")
+    if task.cancelled():
+        return asyncio.CancelledError()
+    return task.exception() or task.result()
 
 
 class KombuPublisher:

@@ -8,6 +8,11 @@ One cycle, in one database transaction:
 3. publish the batch with confirms; mark the confirmed rows sent (per subject only up to
    the first unconfirmed one) and count the attempt on the others; commit.
 
+With RabbitMQ two batches are in flight (ADR 0008): batch n+1 is claimed and its frames
+sent while the confirms of batch n arrive; batch n is then marked and committed. Its rows
+stay locked and unmarked until then, so SKIP LOCKED and step 2 keep batch n+1 off them
+and off later rows of their subjects, as they do between two relays.
+
 While the broker is down the relay backs off (exponentially, with jitter, capped) and
 tries again; the API never waits for it: it only writes rows.
 """
@@ -22,9 +27,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, select, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    Engine,
+    and_,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
 
-from svckit.messaging.publishers import OutgoingMessage, Publisher
+from svckit.messaging.publishers import OutgoingMessage, PipelinedPublisher, Publisher
 from svckit.messaging.tables import MessagingTables
 from svckit.uow import OutboxSignal
 
@@ -53,6 +70,11 @@ class Relay:
         self.name = name
         self.max_backoff = max_backoff
         self._publisher: Publisher | None = None
+        self._blocked_pg = text(
+            f"SELECT subject_id, min(seq) FROM {self.outbox.name} WHERE published_at IS NULL "
+            "AND subject_id = ANY(:subjects) AND NOT (seq = ANY(:claimed)) AND seq < :max_seq "
+            "GROUP BY subject_id"
+        )
         self._listener: Any = None
         self.published = 0
 
@@ -74,20 +96,26 @@ class Relay:
         subjects = sorted({r.subject_id for r in rows})
         # Earliest pending row per subject that is NOT in our batch (another relay holds
         # it, or it lies beyond our batch, which cannot be earlier than our rows).
-        blocked = dict(
-            conn.execute(
-                select(o.c.subject_id, func.min(o.c.seq))
-                .where(
-                    and_(
-                        o.c.published_at.is_(None),
-                        o.c.subject_id.in_(subjects),
-                        o.c.seq.not_in(claimed),
-                        o.c.seq < max(claimed),
+        if conn.dialect.name == "postgresql":
+            # Two array parameters instead of an IN and a NOT IN of up to batch_size bound
+            # values each: one statement text, compiled once, prepared by the server.
+            blocked = dict(conn.execute(self._blocked_pg, {
+                "subjects": subjects, "claimed": claimed, "max_seq": max(claimed)}).all())
+        else:
+            blocked = dict(
+                conn.execute(
+                    select(o.c.subject_id, func.min(o.c.seq))
+                    .where(
+                        and_(
+                            o.c.published_at.is_(None),
+                            o.c.subject_id.in_(subjects),
+                            o.c.seq.not_in(claimed),
+                            o.c.seq < max(claimed),
+                        )
                     )
-                )
-                .group_by(o.c.subject_id)
-            ).all()
-        )
+                    .group_by(o.c.subject_id)
+                ).all()
+            )
         out = []
         for r in rows:
             first_foreign = blocked.get(r.subject_id)
@@ -111,36 +139,50 @@ class Relay:
             batch = self._claim(conn)
             if not batch:
                 return 0
-            if self._publisher is None:
-                self._publisher = self.publisher_factory()
+            publisher = self._ensure_publisher()
             try:
-                confirmed = self._publisher.publish(batch)
+                confirmed = publisher.publish(batch)
             except Exception:
                 self._drop_publisher()
                 raise
-            sent: list[int] = []
-            failed: list[int] = []
-            broken: set[str] = set()
-            for msg, ok in zip(batch, confirmed, strict=True):
-                if ok and msg.subject_id not in broken:
-                    sent.append(msg.seq)
-                else:
-                    broken.add(msg.subject_id)
-                    failed.append(msg.seq)
-            now = datetime.now(UTC)
-            o = self.outbox
-            if sent:
-                conn.execute(
-                    update(o)
-                    .where(o.c.seq.in_(sent))
-                    .values(published_at=now, attempts=o.c.attempts + 1)
-                )
-            if failed:
-                conn.execute(
-                    update(o)
-                    .where(o.c.seq.in_(failed))
-                    .values(attempts=o.c.attempts + 1, last_error="not confirmed by broker")
-                )
+            sent, failed = self._mark(conn, batch, confirmed)
+        return self._count(sent, failed)
+
+    def _ensure_publisher(self) -> Publisher:
+        if self._publisher is None:
+            self._publisher = self.publisher_factory()
+        return self._publisher
+
+    def _mark(self, conn: Connection, batch: list[OutgoingMessage],
+              confirmed: list[bool]) -> tuple[list[int], list[int]]:
+        """Mark the confirmed rows sent (per subject only up to its first unconfirmed
+        row) and count an attempt on the others."""
+        sent: list[int] = []
+        failed: list[int] = []
+        broken: set[str] = set()
+        for msg, ok in zip(batch, confirmed, strict=True):
+            if ok and msg.subject_id not in broken:
+                sent.append(msg.seq)
+            else:
+                broken.add(msg.subject_id)
+                failed.append(msg.seq)
+        now = datetime.now(UTC)
+        o = self.outbox
+        if sent:
+            conn.execute(
+                update(o)
+                .where(_seq_in(conn, o.c.seq, sent))
+                .values(published_at=now, attempts=o.c.attempts + 1)
+            )
+        if failed:
+            conn.execute(
+                update(o)
+                .where(_seq_in(conn, o.c.seq, failed))
+                .values(attempts=o.c.attempts + 1, last_error="not confirmed by broker")
+            )
+        return sent, failed
+
+    def _count(self, sent: list[int], failed: list[int]) -> int:
         self.published += len(sent)
         if failed and not sent:
             raise RuntimeError(f"{len(failed)} messages not confirmed")
@@ -150,24 +192,88 @@ class Relay:
     def run(self, stop: threading.Event) -> None:
         backoff = 0.1
         log.info("relay started", extra={"relay": self.name})
+        inflight: list[_InFlight] = []
         while not stop.is_set():
             try:
-                if self.signal is not None:
-                    self.signal.event.clear()
-                n = self.run_once()
-                log.debug("relay cycle published %d", n)
+                if self._pipelined():
+                    self._cycle_pipelined(stop, inflight)
+                else:
+                    if self.signal is not None:
+                        self.signal.event.clear()
+                    n = self.run_once()
+                    log.debug("relay cycle published %d", n)
+                    if n == 0:
+                        self._wait(stop)
                 backoff = 0.1
-                if n == 0:
-                    self._wait(stop)
             except Exception as exc:  # noqa: BLE001 - keep the relay alive
+                for batch in inflight:
+                    batch.abort()
+                inflight.clear()
                 log.warning(
                     "relay cycle failed; retrying in %.1fs: %s", backoff, exc,
                     extra={"relay": self.name},
                 )
                 stop.wait(backoff * (0.5 + random.random()))
                 backoff = min(backoff * 2, self.max_backoff)
+        for batch in inflight:
+            batch.abort()
         self.close()
         log.info("relay stopped", extra={"relay": self.name, "published": self.published})
+
+    def _pipelined(self) -> bool:
+        """Two batches in flight when the publisher can start one without waiting for it
+        (RabbitMQ): confirms of batch n arrive while batch n+1 is claimed and sent."""
+        return isinstance(self._ensure_publisher(), PipelinedPublisher)
+
+    def _cycle_pipelined(self, stop: threading.Event, inflight: list[_InFlight]) -> None:
+        """Claim batch n+1 and start publishing it, then wait for the confirms of batch n,
+        mark it and commit. Batch n's rows stay locked (and unpublished, as far as the
+        database knows) until then: SKIP LOCKED keeps them out of batch n+1, and the
+        blocked-subject check holds back any later row of their subjects, so per-subject
+        order and exactly-once marking are those of the sequential loop."""
+        if self.signal is not None:
+            self.signal.event.clear()
+        conn = self.engine.connect()
+        txn = conn.begin()
+        try:
+            batch = self._claim(conn)
+        except Exception:
+            txn.rollback()
+            conn.close()
+            raise
+        if not batch:
+            txn.rollback()
+            conn.close()
+            if inflight:
+                self._complete(inflight.pop())
+                return  # claim again: rows held back behind that batch are free now
+            self._wait(stop)
+            return
+        publisher = self._ensure_publisher()
+        assert isinstance(publisher, PipelinedPublisher)
+        current = _InFlight(conn, txn, batch, publisher.start(batch))
+        previous = inflight.pop() if inflight else None
+        inflight.append(current)
+        if previous is not None:
+            self._complete(previous)
+
+    def _complete(self, batch: _InFlight) -> int:
+        publisher = self._publisher
+        try:
+            if not isinstance(publisher, PipelinedPublisher):
+                raise RuntimeError("publisher was reset")
+            try:
+                confirmed = publisher.finish(batch.handle)
+            except Exception:
+                self._drop_publisher()
+                raise
+            sent, failed = self._mark(batch.conn, batch.batch, confirmed)
+            batch.txn.commit()
+        finally:
+            batch.abort()  # closes the connection (rolls back if not committed)
+        n = self._count(sent, failed)
+        log.debug("relay cycle published %d", n)
+        return n
 
     def close(self) -> None:
         self._drop_publisher()
@@ -215,6 +321,31 @@ class Relay:
             except Exception:  # noqa: BLE001
                 pass
             self._publisher = None
+
+
+class _InFlight:
+    """A claimed batch whose publishing has started: its transaction holds the rows."""
+
+    def __init__(self, conn: Connection, txn: Any, batch: list[OutgoingMessage],
+                 handle: Any) -> None:
+        self.conn, self.txn, self.batch, self.handle = conn, txn, batch, handle
+
+    def abort(self) -> None:
+        try:
+            if self.txn.is_active:
+                self.txn.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone already
+            pass
+        finally:
+            self.conn.close()
+
+
+def _seq_in(conn: Connection, column: Any, seqs: list[int]) -> Any:
+    """``column IN seqs``; on PostgreSQL ``= ANY(array)``: one statement text whatever the
+    count (an expanding IN is re-rendered for every new length)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam("seqs", seqs, type_=ARRAY(BigInteger)))
+    return column.in_(seqs)
 
 
 def _correlation(body: str) -> str | None:

@@ -8,6 +8,7 @@ consumers validate before handling. ``docs/events.md`` is generated from it.
 from __future__ import annotations
 
 import builtins
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,18 @@ class EventSpec:
 class Catalogue:
     def __init__(self) -> None:
         self._specs: dict[tuple[str, int], EventSpec] = {}
+        #: one schema instance per event and thread: building one deep-copies its fields,
+        #: which cost more than the dump and load it serves (check-out profile)
+        self._instances = threading.local()
+
+    def _schema(self, spec: EventSpec) -> Schema:
+        cache: dict[tuple[str, int], Schema] | None = getattr(self._instances, "by_key", None)
+        if cache is None:
+            cache = self._instances.by_key = {}
+        schema = cache.get(spec.key)
+        if schema is None:
+            schema = cache[spec.key] = spec.schema()
+        return schema
 
     def register(
         self, type: str, version: int, producer: str, description: str
@@ -83,7 +96,7 @@ class Catalogue:
         Used on publish: raises :class:`InvalidEvent` when the payload breaks the schema.
         """
         spec = self.get(type, version)
-        schema = spec.schema()
+        schema = self._schema(spec)
         try:
             data = schema.dump(payload)
             schema.load(data)
@@ -96,7 +109,7 @@ class Catalogue:
         """Validate a received payload; return it loaded (typed values)."""
         spec = self.get(type, version)
         try:
-            return dict(spec.schema().load(payload))
+            return dict(self._schema(spec).load(payload))
         except ValidationError as exc:
             raise InvalidEvent(type, version, exc.messages) from exc
 
