@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from ipaddress import ip_address
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,11 +22,30 @@ class IdentitySettings(BaseSettings):
     account_max_failures: int = Field(default=5, ge=1)
     #: failed logins from one client address within the window that block it
     client_max_failures: int = Field(default=30, ge=1)
+    #: addresses (IP networks) of proxies whose ``X-Forwarded-For`` names the real client:
+    #: the web console and load balancers in front of identity. Without it, every login
+    #: made through the console would count against the console's own address.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     #: the counting window and the lockout duration (minutes)
     window_minutes: int = Field(default=15, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
     #: the password of the seeded demo users (embedded mode / demos only)
     seed_password: SecretStr = SecretStr("liaocheng-2025")
+
+    def client_of(self, remote_addr: str | None, forwarded_for: str | None) -> str:
+        """The address to throttle: the proxy's last ``X-Forwarded-For`` hop when the
+        request comes from a trusted proxy, else the peer address."""
+        peer = remote_addr or "unknown"
+        if not forwarded_for or not self.trusted_proxies:
+            return peer
+        try:
+            address = ip_address(peer)
+        except ValueError:
+            return peer
+        if not any(address in net for net in self.trusted_proxies):
+            return peer
+        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+        return hops[-1][:64] if hops else peer
 
     @property
     def access_ttl(self) -> timedelta:

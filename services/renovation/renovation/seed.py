@@ -103,6 +103,7 @@ def seed(ctx: ServiceContext) -> None:
             app = Application.submit(
                 programme, certificate=make_certificate(head, cat, grade), holder_name=name,
                 address=addr, division=div, phone=phone, hardship=hardship, now=tick(0),
+                consent=True,
                 id=_id(f"application-{key}"),
             )
             order: WorkOrder | None = None

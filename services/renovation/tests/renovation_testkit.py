@@ -95,6 +95,7 @@ class World:
             "programme_id": self.programme.id, "certificate": self.certificate(grade),
             "holder_name": "张桂兰", "address": "东昌府区古楼街道楼北社区3号楼101",
             "division": division, "phone": "13806351234", "hardship": hardship,
+            "consent": True,
         }, now=self.now())
 
     def drive(self, app_id: uuid.UUID, state: str,

@@ -56,7 +56,7 @@ def add_volunteer(ctx: ServiceContext, add_team: Callable[[str], Team]) -> Calla
             v = Volunteer.register(real_name=name, phone=next_phone(),
                                    divisions=[division], skills=skills,
                                    availability=ALL_DAY if availability is None else availability,
-                                   now=datetime.now(UTC), team=team)
+                                   now=datetime.now(UTC), team=team, consent=True)
             uow.volunteers.add(v)
             uow.commit()
         return v

@@ -140,7 +140,7 @@ def seed(ctx: ServiceContext) -> None:
                     v = Volunteer.register(
                         real_name=real_name, phone=phone, divisions=[division],
                         skills=[x.value for x in skills], availability=PROFILES[profile],
-                        now=now, team=team, id=volunteer_id(phone))
+                        now=now, team=team, consent=True, id=volunteer_id(phone))
                     v.events.clear()
                     uow.volunteers.add(v)
         uow.session.flush()

@@ -113,6 +113,8 @@ class Cluster:
             "VAR_DIR": str(self.var_dir),
             f"{service.upper()}_DATABASE_URL": self.database_url(service),
             "IDENTITY_SIGNING_KEY": str(self.private_key),
+            # the console runs on this host: its X-Forwarded-For names the browser
+            "IDENTITY_TRUSTED_PROXIES": '["127.0.0.1/32"]',
             "LOG_JSON": "true",
             "RELAY_IDLE_POLL": "1.0",
             **self.extra_env,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,6 +50,17 @@ class PlatformSettings(BaseSettings):
     delivery_limit: int = Field(default=10, ge=1)
     #: request body limit for the APIs (bytes)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    #: per-principal limit of the expensive reports ("30/minute"; "0" switches it off),
+    #: counted in each API process's memory (svckit.http.ratelimit)
+    report_rate_limit: str = "30/minute"
+
+    @field_validator("report_rate_limit")
+    @classmethod
+    def _valid_rate(cls, value: str) -> str:
+        from svckit.http.ratelimit import Rate
+
+        Rate.parse(value)  # raises ValueError with the expected form
+        return value
 
     @property
     def bus_is_memory(self) -> bool:

@@ -10,6 +10,8 @@ from contextvars import ContextVar
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 causation_id: ContextVar[str | None] = ContextVar("causation_id", default=None)
 actor: ContextVar[str | None] = ContextVar("actor", default=None)
+#: the acting principal's role (``staff``...), or ``system`` for consumers and jobs
+actor_role: ContextVar[str | None] = ContextVar("actor_role", default=None)
 
 
 def current_correlation_id() -> str:
@@ -35,3 +37,16 @@ def bound(
         correlation_id.reset(t1)
         causation_id.reset(t2)
         actor.reset(t3)
+
+
+@contextmanager
+def acting(who: str, role: str = "system") -> Iterator[None]:
+    """Bind the acting principal (``system:<handler>`` in consumers and jobs) for a block:
+    the audit trail records it as the author of the state changes made inside."""
+    t1 = actor.set(who)
+    t2 = actor_role.set(role)
+    try:
+        yield
+    finally:
+        actor.reset(t1)
+        actor_role.reset(t2)

@@ -93,7 +93,8 @@ class EmbeddedSystem:
 
         @app.get("/")
         def index() -> Any:
-            if console and request.accept_mimetypes.accept_html:
+            # browsers ask for text/html by name; API clients (*/*) keep getting JSON
+            if console and "text/html" in request.headers.get("Accept", ""):
                 return redirect("/console/")
             return {
                 "system": "助残服务平台 (assistive devices, renovation, volunteers)",

@@ -23,7 +23,7 @@ from kombu import Connection
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import Session, sessionmaker
 
-from svckit import db, migrations
+from svckit import context, db, migrations
 from svckit.auth.tokens import TokenVerifier
 from svckit.config import Config
 from svckit.events.catalogue import Catalogue, load_all
@@ -203,6 +203,7 @@ class ServiceContext:
                           "broker": BrokerCheck(self.bus_url)},
             max_body_bytes=self.config.platform.max_body_bytes,
             public_paths=d.public_paths,
+            report_rate_limit=self.config.platform.report_rate_limit,
         )
         app.extensions["svckit.context"] = self
         return app
@@ -216,7 +217,8 @@ class ServiceContext:
                 if now - last.get(job.name, -1e9) >= job.every_seconds:
                     last[job.name] = now
                     try:
-                        changed = job.fn(self)
+                        with context.acting(f"system:{job.name}"):
+                            changed = job.fn(self)
                         if changed:
                             log.info("job %s changed %d", job.name, changed)
                     except Exception:

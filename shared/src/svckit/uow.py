@@ -15,18 +15,19 @@ is written. Leaving the block without ``commit()`` rolls everything back.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, MetaData, Table, TextClause, bindparam, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from svckit import context
+from svckit import audit, context
 from svckit.events.catalogue import Catalogue
 from svckit.events.envelope import Envelope
 from svckit.messaging.tables import MessagingTables
@@ -48,6 +49,25 @@ class OutboxSignal:
         self.event.set()
 
 
+_OUTBOX_COLUMNS = ("event_id", "event_type", "subject_id", "body", "created_at", "attempts")
+
+
+@functools.lru_cache(maxsize=64)
+def _outbox_and_notify(outbox: Table, n: int) -> TextClause:
+    """``n`` outbox rows and the relay's wake-up (``pg_notify``, delivered at commit) in one
+    round trip: a data-modifying CTE runs whether or not the outer SELECT reads it. Text
+    built once per row count with bound parameters ``<column>_<i>`` (SQLAlchemy does not
+    cache the compiled form of a multi-row ``insert().values()``, which took a fresh
+    compile on every commit)."""
+    cols = ", ".join(_OUTBOX_COLUMNS)
+    rows = ", ".join("(" + ", ".join(f":{c}_{i}" for c in _OUTBOX_COLUMNS) + ")"
+                     for i in range(n))
+    sql = (f"WITH outbox_rows AS (INSERT INTO {outbox.name} ({cols}) VALUES {rows}) "
+           "SELECT pg_notify(:channel, '')")
+    return text(sql).bindparams(*(bindparam(f"{c}_{i}", type_=outbox.c[c].type)
+                                  for i in range(n) for c in _OUTBOX_COLUMNS))
+
+
 class UnitOfWork:
     def __init__(
         self,
@@ -67,12 +87,16 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], None]] = []
         self._session: Session | None = None
         self.committed = False
+        #: the service's audit table, when it has one (``svckit.audit``)
+        self._audit = self.metadata.tables.get(audit.AUDIT_LOG)
 
     # -- context management -------------------------------------------------
     def __enter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("unit of work is already open")
         self._session = self._session_factory()
+        if self._audit is not None:
+            audit.begin(self._session)
         self._pending = []
         self._after_commit = []
         self.committed = False
@@ -100,6 +124,11 @@ class UnitOfWork:
         if self._session is None:
             raise RuntimeError("unit of work is not open: use `with uow:`")
         return self._session
+
+    @property
+    def metadata(self) -> MetaData:
+        """The service's tables (the outbox's ``MetaData``)."""
+        return self.tables.outbox.metadata
 
     @property
     def engine(self) -> Engine:
@@ -175,10 +204,17 @@ class UnitOfWork:
     # -- transaction ----------------------------------------------------------
     def commit(self) -> None:
         session = self.session
+        if self._audit is not None:
+            audit.write(session, self._audit)  # one multi-row INSERT of the changes
         if self._pending:
-            session.execute(insert(self.tables.outbox), self._pending)
             if self.signal is not None and session.get_bind().dialect.name == "postgresql":
-                session.execute(text("SELECT pg_notify(:ch, '')"), {"ch": self.signal.channel})
+                stmt = _outbox_and_notify(self.tables.outbox, len(self._pending))
+                params: dict[str, Any] = {"channel": self.signal.channel}
+                for i, row in enumerate(self._pending):
+                    params.update({f"{k}_{i}": v for k, v in row.items()})
+                session.execute(stmt, params)
+            else:
+                session.execute(insert(self.tables.outbox), self._pending)
         session.commit()
         self.committed = True
         wrote = bool(self._pending)
@@ -190,4 +226,5 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+        audit.discard(self.session)
         self._pending = []

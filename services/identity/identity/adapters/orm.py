@@ -2,21 +2,30 @@
 
 The database keeps: one user per username; one refresh token per hash; the login
 attempts that throttling counts (shared by every API worker, so limits hold across
-gunicorn processes)."""
+gunicorn processes); the audit trail of users and refresh tokens (``svckit.audit``: who
+created, changed, disabled or enabled a user, set a password, revoked tokens; the
+``*_hash`` columns appear there only as ``[redacted]``). Login attempts are a Core table:
+not audited."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
+from svckit.audit import audit_table
 from svckit.auth.principal import Role
 from svckit.db import UtcDateTime
 from svckit.messaging.tables import messaging_tables
+from svckit.pipl import access_log_table
 
 from identity.domain.tokens import RefreshToken
 from identity.domain.users import User
 
 metadata = sa.MetaData()
 messaging_tables(metadata)
+#: the audit trail (svckit.audit) and, for GET /access-log (svckit.http.records), the
+#: personal-data access log (identity returns no personal data in full: it stays empty)
+access_log_table(metadata)
+audit_table(metadata)
 mapper_registry = registry(metadata=metadata)
 
 users = sa.Table(

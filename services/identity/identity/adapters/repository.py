@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from svckit import audit
 
 from identity.adapters.orm import login_attempts, refresh_tokens, users
 from identity.domain.tokens import RefreshToken
@@ -47,19 +48,34 @@ class TokenRepository:
             sa.select(RefreshToken).where(refresh_tokens.c.token_hash == token_hash)
             .with_for_update()).first()
 
-    def revoke_family(self, family_id: uuid.UUID, now: datetime) -> int:
+    def revoke_family(self, family_id: uuid.UUID, now: datetime, *,
+                      user_id: uuid.UUID) -> int:
         result = self.session.execute(
             sa.update(refresh_tokens).where(refresh_tokens.c.family_id == family_id,
                                             refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        n = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        self._audit_revoked(user_id, n, family=family_id)
+        return n
 
     def revoke_user(self, user_id: uuid.UUID, now: datetime) -> int:
         result = self.session.execute(
             sa.update(refresh_tokens).where(refresh_tokens.c.user_id == user_id,
                                             refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        n = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        self._audit_revoked(user_id, n)
+        return n
+
+    def _audit_revoked(self, user_id: uuid.UUID, n: int, *,
+                       family: uuid.UUID | None = None) -> None:
+        """A bulk UPDATE is invisible to the ORM audit: note it on the user's audit entry."""
+        if not n:
+            return
+        changes: dict[str, tuple[object, object]] = {"refresh_tokens_revoked": (None, n)}
+        if family is not None:
+            changes["refresh_token_family"] = (None, str(family))
+        audit.note(self.session, "user", user_id, changes)
 
     def prune(self, before: datetime) -> int:
         result = self.session.execute(

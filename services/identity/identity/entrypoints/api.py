@@ -16,9 +16,11 @@ from flask_smorest import Blueprint
 from svckit.auth.principal import Role
 from svckit.http.app import ProblemSchema, current_principal
 from svckit.http.problems import problem
+from svckit.http.records import records_blueprint
 from svckit.service import ServiceContext
 
 from identity import keys
+from identity.config import IdentitySettings
 from identity.domain.users import Scope
 from identity.entrypoints import schemas as s
 from identity.service_layer import admin, auth
@@ -54,7 +56,15 @@ def _now() -> datetime:
 
 
 def _client() -> str:
-    return request.remote_addr or "unknown"
+    return _uow_settings().client_of(request.remote_addr,
+                                     request.headers.get("X-Forwarded-For"))
+
+
+def _uow_settings() -> IdentitySettings:
+    settings: IdentitySettings | None = current_app.extensions.get("identity.settings")
+    if settings is None:
+        settings = current_app.extensions["identity.settings"] = IdentitySettings()
+    return settings
 
 
 def _tokens(issued: auth.Issued) -> dict[str, Any]:
@@ -201,4 +211,6 @@ class Password(MethodView):
 
 
 def blueprints(_ctx: ServiceContext) -> list[Blueprint]:
-    return [auth_blp, users_blp]
+    # GET /audit: who created, changed, disabled or enabled a user, set a password, revoked
+    # tokens (city-wide staff and inspectors; secrets appear only as "[redacted]")
+    return [auth_blp, users_blp, records_blueprint()]

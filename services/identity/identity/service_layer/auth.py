@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from svckit import context
 from svckit.domain.errors import DomainError
 
 from identity.domain.lockout import decide
@@ -88,10 +89,12 @@ def login(uow: IdentityUoW, opts: TokenOptions, *, username: str, password: str,
             log.info("login failed", extra={"account": username, "client": client})
             raise LoginFailed("用户名或密码错误 (wrong username or password)")
         uow.attempts.record(account=username, client=client, at=now, success=True)
-        if passwords.needs_rehash(user.password_hash):
-            user.set_password_hash(passwords.hash_password(password), now=now)
-        issued = _issue(uow, opts, user.id, now=now)
-        uow.commit()
+        # the audit trail names the user as the author of their token (and of a rehash)
+        with context.acting(user.username, user.role.value):
+            if passwords.needs_rehash(user.password_hash):
+                user.set_password_hash(passwords.hash_password(password), now=now)
+            issued = _issue(uow, opts, user.id, now=now)
+            uow.commit()
     log.info("login", extra={"account": username, "client": client})
     return issued
 
@@ -104,8 +107,9 @@ def refresh(uow: IdentityUoW, opts: TokenOptions, *, refresh_token: str,
             raise LoginFailed("刷新令牌无效 (invalid refresh token)")
         if token.reused and token.revoked_at is None:
             # a rotated token presented again: a copy is in someone else's hands
-            revoked = uow.tokens.revoke_family(token.family_id, now)
-            uow.commit()
+            with context.acting("system:refresh-reuse"):
+                revoked = uow.tokens.revoke_family(token.family_id, now, user_id=token.user_id)
+                uow.commit()
             log.warning("refresh token reuse: family revoked",
                         extra={"family_id": str(token.family_id), "revoked": revoked})
             raise LoginFailed("刷新令牌已被使用，已全部注销 (refresh token reused; signed out)")
@@ -113,12 +117,14 @@ def refresh(uow: IdentityUoW, opts: TokenOptions, *, refresh_token: str,
             raise LoginFailed("刷新令牌无效 (invalid refresh token)")
         user = uow.users.get(token.user_id)
         if user is None or user.disabled:
-            uow.tokens.revoke_family(token.family_id, now)
-            uow.commit()
+            with context.acting("system:refresh-disabled"):
+                uow.tokens.revoke_family(token.family_id, now, user_id=token.user_id)
+                uow.commit()
             raise LoginFailed("用户已停用 (user disabled)")
-        token.rotate(now)
-        issued = _issue(uow, opts, user.id, now=now, family=token)
-        uow.commit()
+        with context.acting(user.username, user.role.value):
+            token.rotate(now)
+            issued = _issue(uow, opts, user.id, now=now, family=token)
+            uow.commit()
     return issued
 
 
@@ -126,8 +132,11 @@ def logout(uow: IdentityUoW, *, refresh_token: str, now: datetime) -> None:
     with uow:
         token = uow.tokens.by_hash(hash_token(refresh_token))
         if token is not None:
-            uow.tokens.revoke_family(token.family_id, now)
-            uow.commit()
+            user = uow.users.get(token.user_id)
+            who = (user.username, user.role.value) if user else ("system:logout", "system")
+            with context.acting(*who):
+                uow.tokens.revoke_family(token.family_id, now, user_id=token.user_id)
+                uow.commit()
 
 
 def prune(uow: IdentityUoW, *, now: datetime) -> int:

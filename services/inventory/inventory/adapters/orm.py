@@ -17,8 +17,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import registry, relationship
+from sqlalchemy.orm.attributes import set_committed_value
+from svckit.audit import audit_table, not_personal, person_names
 from svckit.db import UtcDateTime
 from svckit.messaging.tables import messaging_tables
+from svckit.pipl import access_log_table
 
 from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower, WaiverReason
@@ -37,6 +40,9 @@ metadata = sa.MetaData(naming_convention={
     "pk": "pk_%(table_name)s",
 })
 messaging_tables(metadata)
+#: PIPL: who read personal data in full (svckit.pipl) and the audit trail (svckit.audit)
+access_log_table(metadata)
+audit_table(metadata)
 mapper_registry = registry(metadata=metadata)
 
 
@@ -97,6 +103,10 @@ units = sa.Table(
 sa.Index("ix_units_station_type_status", units.c.current_station_id, units.c.type_id,
          units.c.status)
 sa.Index("ix_units_type_status", units.c.type_id, units.c.status)
+# availability: free, issuable units of a type per station, counted from the index alone
+sa.Index("ix_units_free_type_station", units.c.type_id, units.c.current_station_id,
+         postgresql_where=sa.and_(units.c.status == "available", units.c.condition != "D"),
+         sqlite_where=sa.and_(units.c.status == "available", units.c.condition != "D"))
 
 unit_movements = sa.Table(
     "unit_movements", metadata,
@@ -234,23 +244,20 @@ visit_reports = sa.Table(
 )
 sa.Index("ix_visit_reports_source", visit_reports.c.source_kind, visit_reports.c.source_id)
 
-#: PIPL: who read a borrower's unmasked personal data, when and why.
-personal_data_reads = sa.Table(
-    "personal_data_reads", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("borrower_id", sa.Uuid, sa.ForeignKey("borrowers.id"), nullable=False,
-              index=True),
-    sa.Column("actor", sa.String(100), nullable=False),
-    sa.Column("role", sa.String(20), nullable=False),
-    sa.Column("purpose", sa.String(200), nullable=False),
-    sa.Column("at", UtcDateTime(), nullable=False),
-)
-
 _started = False
 
 
 def _reset_events(obj: Any, _ctx: Any) -> None:
     obj.events = []
+
+
+def _history_not_loaded(unit: Unit, _ctx: Any) -> None:
+    """The movement history is append-only and grows with every loan: a unit loaded from
+    the database starts with an empty ``movements`` list (never a lazy load of the whole
+    history on the next ``append``); what the domain appends is inserted at flush.
+    Readers of the history load it explicitly (``Repository.units_with_history``; the
+    movements endpoint queries the table)."""
+    set_committed_value(unit, "movements", [])
 
 
 def start_mappers() -> None:
@@ -261,6 +268,7 @@ def start_mappers() -> None:
     _started = True
     r = mapper_registry
     r.map_imperatively(Station, stations)
+    not_personal(Station, "address", "phone")  # a station's public details
     r.map_imperatively(DeviceType, device_types)
     r.map_imperatively(Movement, unit_movements)
     r.map_imperatively(Unit, units, properties={
@@ -268,6 +276,7 @@ def start_mappers() -> None:
                                   foreign_keys=[unit_movements.c.unit_id]),
     })
     r.map_imperatively(Borrower, borrowers)
+    person_names(Borrower, "name")
     r.map_imperatively(Reservation, reservations)
     r.map_imperatively(Rental, rentals)
     r.map_imperatively(Allocation, allocations)
@@ -276,3 +285,4 @@ def start_mappers() -> None:
     for cls in (Station, DeviceType, Unit, Borrower, Reservation, Rental, Allocation,
                 Transfer, MaintenanceTicket):
         sa.event.listen(cls, "load", _reset_events)
+    sa.event.listen(Unit, "load", _history_not_loaded)

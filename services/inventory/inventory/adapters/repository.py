@@ -8,13 +8,15 @@ on one another.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory.adapters import orm
 from inventory.domain.allocations import Allocation
@@ -24,11 +26,30 @@ from inventory.domain.maintenance import MaintenanceTicket
 from inventory.domain.rentals import Rental, RentalStatus
 from inventory.domain.reservations import Reservation, ReservationStatus
 from inventory.domain.transfers import Transfer
-from inventory.domain.units import ConditionGrade, Unit, UnitStatus
+from inventory.domain.units import ConditionGrade, Movement, Unit, UnitStatus
 
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
+
+
+@functools.cache
+def _check_out_context_stmt(by_tag: bool) -> Any:
+    """Built once (bound parameters ``station_id``, ``borrower_id``, ``unit``): the
+    check-out reads it on every request."""
+    u, r = orm.units.c, orm.reservations.c
+    return (
+        sa.select(Unit, DeviceType, Station, Borrower, Reservation)
+        .select_from(orm.units)
+        .join(orm.device_types, orm.device_types.c.id == u.type_id)
+        .join(orm.stations, orm.stations.c.id == sa.bindparam("station_id", type_=sa.Uuid))
+        .join(orm.borrowers, orm.borrowers.c.id == sa.bindparam("borrower_id", type_=sa.Uuid))
+        .outerjoin(orm.reservations, sa.and_(
+            r.unit_id == u.id, r.status == ReservationStatus.HELD.value))
+        .where((u.asset_tag if by_tag else u.id) == sa.bindparam("unit"))
+        .limit(1)
+        .with_for_update(of=orm.units)
+    )
 
 
 class Repository:
@@ -72,6 +93,24 @@ class Repository:
         if lock:
             stmt = stmt.with_for_update()
         return self.session.execute(stmt).scalars().first()
+
+    def check_out_context(
+        self, station_id: uuid.UUID, borrower_id: uuid.UUID, *,
+        unit_id: uuid.UUID | None = None, asset_tag: str | None = None,
+    ) -> tuple[Unit, DeviceType, Station, Borrower, Reservation | None] | None:
+        """What a check-out of a named unit reads, in one round trip: the unit (locked,
+        ``FOR UPDATE OF units``), its type, the station, the borrower and the unit's held
+        reservation if any. None when the unit, station or borrower does not exist (the
+        caller then looks them up one by one to say which)."""
+        by_tag = unit_id is None
+        params: dict[str, Any] = {"station_id": station_id, "borrower_id": borrower_id,
+                                  "unit": (asset_tag or "").strip().upper() if by_tag
+                                  else unit_id}
+        row = self.session.execute(_check_out_context_stmt(by_tag), params).first()
+        if row is None:
+            return None
+        unit, device_type, station, borrower, reservation = row
+        return unit, device_type, station, borrower, reservation
 
     def pick_free_unit(self, type_id: uuid.UUID, station_id: uuid.UUID) -> Unit | None:
         """Lock one available, issuable unit of the type at the station (best grade first),
@@ -128,10 +167,24 @@ class Repository:
         return list(self.session.execute(stmt))
 
     def units_with_history(self, station_ids: Sequence[uuid.UUID] | None) -> list[Unit]:
-        stmt = sa.select(Unit).options(selectinload(Unit.movements))  # type: ignore[arg-type]
+        """Units with their whole movement history (a loaded unit's ``movements`` start
+        empty, see ``orm._history_not_loaded``): one query per 500 units for the history."""
+        stmt = sa.select(Unit)
         if station_ids is not None:
             stmt = stmt.where(orm.units.c.current_station_id.in_(list(station_ids)))
-        return list(self.session.execute(stmt).scalars())
+        units = list(self.session.execute(stmt).scalars())
+        history: dict[uuid.UUID, list[Movement]] = {u.id: [] for u in units}
+        m = orm.unit_movements.c
+        ids = list(history)
+        for start in range(0, len(ids), 500):
+            moves = self.session.execute(
+                sa.select(Movement).where(m.unit_id.in_(ids[start:start + 500]))
+                .order_by(m.unit_id, m.at)).scalars()
+            for move in moves:
+                history[move.unit_id].append(move)
+        for unit in units:
+            set_committed_value(unit, "movements", history[unit.id])
+        return units
 
     def cleaning_done(self, now: datetime, limit: int) -> list[Unit]:
         u = orm.units.c
@@ -153,11 +206,6 @@ class Repository:
     def borrower_by_certificate(self, number: str) -> Borrower | None:
         stmt = sa.select(Borrower).where(orm.borrowers.c.certificate_number == number)
         return self.session.execute(stmt).scalars().first()
-
-    def log_personal_read(self, borrower_id: uuid.UUID, actor: str, role: str,
-                          purpose: str, at: datetime) -> None:
-        self.session.execute(sa.insert(orm.personal_data_reads).values(
-            borrower_id=borrower_id, actor=actor, role=role, purpose=purpose, at=at))
 
     # -- rentals and reservations ---------------------------------------------------
     def open_rentals_of(self, borrower_id: uuid.UUID) -> list[Rental]:

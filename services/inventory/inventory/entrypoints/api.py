@@ -18,6 +18,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from svckit.http.app import ProblemSchema, current_principal
 from svckit.http.pagination import PageArgs
+from svckit.http.ratelimit import limit_blueprint
+from svckit.http.records import records_blueprint
 from svckit.service import ServiceContext
 
 from inventory.entrypoints import schemas as s
@@ -190,6 +192,17 @@ class WriteOffView(MethodView):
                                        now=_now())
 
 
+@units.route("/<uuid:unit_id>/cleaned")
+class CleanedView(MethodView):
+    @units.arguments(s.NoteIn)
+    @units.response(200, s.UnitOut)
+    @problems(units, 403, 404, 409, 422)
+    def post(self, _data: dict[str, Any], unit_id: uuid.UUID) -> Any:
+        """清洁完成: a returned unit is available again once its cleaning buffer is over
+        (without waiting for the periodic release)."""
+        return stock_uc.finish_cleaning(_uow(), current_principal(), unit_id, now=_now())
+
+
 @units.route("/availability")
 class AvailabilityView(MethodView):
     @units.arguments(s.AvailabilityArgs, location="query")
@@ -215,7 +228,7 @@ class BorrowersView(MethodView):
         """List borrowers (masked)."""
         page = _page(args)
         return queries.list_borrowers(_uow(), current_principal(), page,
-                                      args.get("division_code"))
+                                      args.get("division_code"), args.get("certificate_tail"))
 
     @borrowers.arguments(s.BorrowerIn)
     @borrowers.response(201, s.BorrowerOut)
@@ -549,14 +562,16 @@ class TicketWriteOffView(MethodView):
 
 
 # -- reports ----------------------------------------------------------------------------
-reports = Blueprint("reports", __name__, url_prefix="/reports",
-                    description="报表 Reports (JSON) over the caller's stations")
+reports = limit_blueprint(Blueprint(  # REPORT_RATE_LIMIT per principal (OWASP API4)
+    "reports", __name__, url_prefix="/reports",
+    description="报表 Reports (JSON) over the caller's stations"))
 
 
 @reports.route("/stock")
 class StockReportView(MethodView):
     @reports.arguments(s.StockArgs, location="query")
     @reports.response(200, s.StockReportOut)
+    @problems(reports, 429)  # REPORT_RATE_LIMIT
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Units in stock by station and type, counted by status."""
         return {"items": queries.stock_report(_uow(), current_principal(),
@@ -567,7 +582,7 @@ class StockReportView(MethodView):
 class UtilisationView(MethodView):
     @reports.arguments(s.UtilisationArgs, location="query")
     @reports.response(200, s.UtilisationOut)
-    @problems(reports, 422)
+    @problems(reports, 422, 429)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Per type: time rented / time in stock over a period (default 30 days)."""
         return queries.utilisation_report(_uow(), current_principal(), args["start"],
@@ -578,6 +593,7 @@ class UtilisationView(MethodView):
 class OverdueView(MethodView):
     @reports.arguments(PageArgs, location="query")
     @reports.response(200, s.OverduePage)
+    @problems(reports, 429)  # REPORT_RATE_LIMIT
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Active rentals past their due date, longest overdue first."""
         return queries.overdue_report(_uow(), current_principal(), _page(args), now=_now())
@@ -585,4 +601,4 @@ class OverdueView(MethodView):
 
 def blueprints(_ctx: ServiceContext) -> list[Blueprint]:
     return [stations, types, units, borrowers, reservations, rentals, allocations, transfers,
-            maintenance, reports]
+            maintenance, reports, records_blueprint()]

@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from svckit.domain.division import name_of
 from svckit.http.pagination import PageArgs, paged
+from svckit.pipl import PurposeArgs
 
 GRADES = ["A", "B", "C", "D"]
 
@@ -189,9 +190,7 @@ class LookupIn(Schema):
     certificate_number = fields.String(required=True, validate=validate.Length(max=40))
 
 
-class PersonalArgs(Schema):
-    purpose = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                            metadata={"description": "why the unmasked record is needed"})
+PersonalArgs = PurposeArgs  # ?purpose= (2-200 characters), svckit.pipl
 
 
 class BorrowerOut(Schema):
@@ -219,6 +218,9 @@ class BorrowerPersonalOut(BorrowerOut):
 
 class BorrowerListArgs(PageArgs):
     division_code = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    certificate_tail = fields.String(validate=validate.Regexp(r"^\d{4}$"), metadata={
+        "description": "the last four characters of the certificate number (those the "
+                       "masked value shows)"})
 
 
 # -- reservations -----------------------------------------------------------------------
@@ -311,6 +313,7 @@ class RentalDetailOut(RentalOut):
 class RentalListArgs(PageArgs):
     station_id = fields.UUID()
     borrower_id = fields.UUID()
+    unit_id = fields.UUID()
     status = fields.String(validate=validate.OneOf(["active", "returned", "lost"]))
 
 
@@ -374,6 +377,7 @@ class ReceiveIn(Schema):
 class TransferOut(Schema):
     id = fields.UUID()
     unit_id = fields.UUID()
+    asset_tag = fields.String(metadata={"description": "in lists only"})
     from_station_id = fields.UUID()
     to_station_id = fields.UUID()
     dispatched_at = fields.AwareDateTime()

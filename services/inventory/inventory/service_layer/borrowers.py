@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from svckit import pipl
 from svckit.auth.principal import Principal
 from svckit.domain.certificate import DisabilityCertificate
 from svckit.domain.errors import Conflict, NotFound, ValidationFailed
@@ -16,6 +17,9 @@ from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 from inventory.domain.borrowers import Borrower
 from inventory.service_layer.access import actor_of
 from inventory.service_layer.uow import InventoryUoW
+
+#: what ``GET /borrowers/<id>/personal`` shows in full
+PERSONAL_FIELDS = ("certificate_number", "name", "phone", "address")
 
 
 @dataclass(frozen=True)
@@ -100,16 +104,15 @@ def get_borrower(uow: InventoryUoW, principal: Principal, borrower_id: uuid.UUID
 
 def read_personal(uow: InventoryUoW, principal: Principal, borrower_id: uuid.UUID,
                   purpose: str, *, now: datetime) -> Borrower:
-    """The unmasked record; who read it, when and why is logged in the same transaction."""
-    actor = actor_of(principal)
-    purpose = (purpose or "").strip()
-    if not purpose:
-        raise ValidationFailed.field("purpose", "须说明查看用途 (state why you need it)")
+    """The unmasked record; who read it, when and why is logged in the same transaction
+    (the shared access log, :mod:`svckit.pipl`)."""
+    actor_of(principal)
+    purpose = pipl.check_purpose(purpose)
     with uow:
         borrower = uow.repo.get(Borrower, borrower_id)
         if borrower is None:
             raise NotFound("borrower", borrower_id)
-        uow.repo.log_personal_read(borrower.id, actor.user_id, actor.role.value,
-                                   purpose[:200], now)
+        pipl.record_read(uow, principal, record_type="borrower", record_id=borrower.id,
+                         fields=PERSONAL_FIELDS, purpose=purpose, at=now)
         uow.commit()
         return borrower

@@ -107,23 +107,27 @@ def unit_movements(uow: InventoryUoW, principal: Principal, unit: Unit,
 
 
 def list_borrowers(uow: InventoryUoW, principal: Principal, page: Page,
-                   division_code: str | None = None) -> dict[str, Any]:
+                   division_code: str | None = None,
+                   certificate_tail: str | None = None) -> dict[str, Any]:
     actor_of(principal)
     t = orm.borrowers
     stmt = sa.select(Borrower).order_by(t.c.division_code, t.c.id)
     if division_code:
         stmt = stmt.where(t.c.division_code == division_code)
+    if certificate_tail:
+        stmt = stmt.where(t.c.certificate_number.endswith(certificate_tail, autoescape=True))
     with uow:
         return _paged(uow, stmt, page)
 
 
 def list_rentals(uow: InventoryUoW, principal: Principal, page: Page, *,
                  station_id: uuid.UUID | None = None, borrower_id: uuid.UUID | None = None,
-                 status: str | None = None) -> dict[str, Any]:
+                 unit_id: uuid.UUID | None = None, status: str | None = None) -> dict[str, Any]:
     t = orm.rentals
     stmt = _scoped(sa.select(Rental).order_by(t.c.checked_out_at.desc(), t.c.id), principal,
                    t.c.station_id)
-    stmt = _filters(stmt, t, station_id=station_id, borrower_id=borrower_id, status=status)
+    stmt = _filters(stmt, t, station_id=station_id, borrower_id=borrower_id, unit_id=unit_id,
+                    status=status)
     with uow:
         return _paged(uow, stmt, page)
 
@@ -156,7 +160,19 @@ def list_transfers(uow: InventoryUoW, principal: Principal, page: Page, *,
                    t.c.from_station_id, t.c.to_station_id)
     stmt = _filters(stmt, t, status=status)
     with uow:
-        return _paged(uow, stmt, page)
+        body = _paged(uow, stmt, page)
+        ids = {tr.unit_id for tr in body["items"]}
+        u = orm.units.c
+        tags = dict(uow.session.execute(sa.select(u.id, u.asset_tag).where(u.id.in_(ids))).all()
+                    ) if ids else {}
+        # the destination's clerk cannot open a unit still in transit: say which one it is
+        body["items"] = [{**{name: getattr(tr, name) for name in TRANSFER_FIELDS},
+                          "asset_tag": tags.get(tr.unit_id)} for tr in body["items"]]
+        return body
+
+
+TRANSFER_FIELDS = ("id", "unit_id", "from_station_id", "to_station_id", "dispatched_at", "note",
+                   "status", "received_at")
 
 
 def list_tickets(uow: InventoryUoW, principal: Principal, page: Page, *,
@@ -184,8 +200,8 @@ def availability(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID,
     city that have one, nearest first (same county, then the rest of the city)."""
     actor_of(principal)
     with uow:
-        counts = uow.repo.availability(type_id)
         if division_code is None:
+            counts = uow.repo.availability(type_id)
             stations = [s for s in uow.session.execute(sa.select(Station)).scalars()
                         if s.id in counts]
             stations.sort(key=lambda s: (s.division_code, s.name))
@@ -195,6 +211,8 @@ def availability(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID,
             except ValueError as exc:
                 raise ValidationFailed.field("division_code", str(exc)) from None
             city = uow.repo.stations_in_city(city_of(division_code)[:4])
+            # count only the city's stations (ix_units_free_type_station), not the country
+            counts = uow.repo.availability(type_id, [s.id for s in city]) if city else {}
             stations = [s for s in rank_stations(division_code, city) if s.id in counts]
         return [{"station_id": s.id, "station_name": s.name, "division_code": s.division_code,
                  "same_county": s.division_code == division_code, "available": counts[s.id]}

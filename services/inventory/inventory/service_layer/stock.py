@@ -122,6 +122,19 @@ def write_off_unit(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID, 
     return unit
 
 
+def finish_cleaning(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID, *,
+                    now: datetime) -> Unit:
+    """A clerk of the unit's station marks it cleaned; the domain refuses before the
+    type's cleaning buffer is over (409)."""
+    actor = actor_of(principal)
+    with uow:
+        unit = _unit(uow, actor, unit_id)
+        actor.ensure_can_act_at(unit.current_station_id)
+        unit.finish_cleaning(now)
+        uow.commit()
+    return unit
+
+
 # -- reservations -----------------------------------------------------------------------
 
 @dataclass(frozen=True)

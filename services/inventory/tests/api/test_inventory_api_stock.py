@@ -76,9 +76,20 @@ class TestBorrowers:
         resp = client.get(f"/borrowers/{BO['B1']}/personal?purpose=电话确认送货时间", headers=h)
         assert resp.status_code == 200 and resp.get_json()["name"] == "王秀英"
         with ctx.engine.connect() as conn:
-            [read] = conn.execute(sa.select(orm.personal_data_reads)).mappings().all()
-        assert (read["actor"], read["purpose"]) == ("clerk-wang", "电话确认送货时间")
-        assert client.get(f"/borrowers/{BO['B1']}/personal", headers=h).status_code == 422
+            [read] = conn.execute(sa.select(orm.metadata.tables["personal_data_access_log"])
+                                  ).mappings().all()
+        assert (read["actor"], read["actor_role"], read["purpose"]) == (
+            "clerk-wang", "clerk", "电话确认送货时间")
+        assert (read["record_type"], read["record_id"]) == ("borrower", str(BO["B1"]))
+        assert read["fields"] == ["certificate_number", "name", "phone", "address"]
+        assert read["request_id"] == resp.headers["X-Request-ID"]
+        assert read["at"].tzinfo is not None
+        for bad in ("", "?purpose=", "?purpose=%20x%20"):
+            refused = client.get(f"/borrowers/{BO['B1']}/personal{bad}", headers=h)
+            assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+        with ctx.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(
+                orm.metadata.tables["personal_data_access_log"])).scalar_one() == 1
 
 
 class TestUnitsAndStock:

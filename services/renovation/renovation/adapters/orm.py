@@ -14,8 +14,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.mutable import MutableDict, MutableList, MutableSet
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import composite, registry, relationship
+from svckit.audit import audit_table
 from svckit.db import UtcDateTime
 from svckit.messaging.tables import messaging_tables
+from svckit.pipl import access_log_table
 
 from renovation.domain.application import (
     Application,
@@ -32,6 +34,9 @@ from renovation.domain.workorder import Contractor, Inspection, ProgressUpdate, 
 metadata = sa.MetaData()
 mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
+#: PIPL: who read personal data in full (svckit.pipl) and the audit trail (svckit.audit)
+access_log = access_log_table(metadata)
+audit_log = audit_table(metadata)
 
 USER = 100  # length of a user id (the token's ``sub``)
 
@@ -127,6 +132,7 @@ applications = sa.Table(
     sa.Column("decided_by", sa.String(USER), nullable=True),
     sa.Column("decided_at", UtcDateTime(), nullable=True),
     sa.Column("withdrawal_reason", sa.String(200), nullable=True),
+    sa.Column("consent_at", UtcDateTime(), nullable=True),
     sa.Index("ix_applications_programme_division", "programme_id", "division"),
     sa.Index("ix_applications_status", "status"),
     sa.Index(

@@ -202,6 +202,9 @@ class Application:
     decided_by: UserId | None = None
     decided_at: datetime | None = None
     withdrawal_reason: str | None = None
+    #: when the household consented to the processing of its personal data (PIPL Art. 13);
+    #: ``None``: no consent, the application cannot be used (see :meth:`require_consent`)
+    consent_at: datetime | None = None
     assessment: Assessment | None = None
     plan: Plan | None = None
     events: list[ev.Event] = field(default_factory=list, repr=False)
@@ -220,9 +223,12 @@ class Application:
         phone: str,
         hardship: Hardship | str,
         now: datetime,
+        consent: bool = False,
         id: uuid.UUID | None = None,
     ) -> Application:
-        """Validate every field (all errors at once) and open the application."""
+        """Validate every field (all errors at once) and open the application. Without
+        the household's consent to processing (PIPL) nothing is stored: a 422 on
+        ``consent``."""
         check = rules.Collector()
         cert_number = ""
         with check.field("certificate"):
@@ -247,6 +253,10 @@ class Application:
             hardship_value = rules.member(
                 Hardship, hardship, "困难类别应为低保、特困或无 (dibao, tekun or none)"
             )
+        with check.field("consent"):
+            if consent is not True:
+                raise ValueError("须有申请人同意处理其个人信息 "
+                                 "(the household's consent to processing is required)")
         check.raise_if_any()
         app = cls(
             programme_id=programme.id,
@@ -257,6 +267,7 @@ class Application:
             phone=phone,
             hardship=hardship_value,
             submitted_at=now,
+            consent_at=now,
             id=id or uuid.uuid4(),
         )
         app.events.append(ev.ApplicationSubmitted(now, app.id, programme.id, division))
@@ -274,9 +285,30 @@ class Application:
     def ineligibility(self) -> list[str]:
         return ineligibility(self.certificate, self.hardship)
 
+    # ---- consent to processing (PIPL) ----------------------------------------------
+
+    def record_consent(self, now: datetime) -> None:
+        """The household consented (again) at ``now``."""
+        self.consent_at = now
+
+    def withdraw_consent(self) -> None:
+        """The household withdrew its consent: the application cannot be used any more."""
+        self.consent_at = None
+
+    def require_consent(self) -> None:
+        """A household without consent cannot be accepted, assessed, planned or approved
+        (409 with the current state; recording the consent lifts it)."""
+        if self.consent_at is None:
+            raise Conflict(
+                "该户未同意处理其个人信息，不能继续办理 "
+                "(the household has not consented to processing)",
+                current_state=self.status, reason="no_consent",
+            )
+
     def accept(self, by: UserId, now: datetime, override_reason: str | None = None) -> None:
         """Accept. An ineligible household, or reversing a refusal, needs an override reason."""
         nxt = APPLICATION.next(self.status, "accept")
+        self.require_consent()
         reason = (override_reason or "").strip() or None
         if (self.ineligibility or self.status == "refused") and reason is None:
             problems = "；".join(self.ineligibility) or "申请已被拒绝 (application was refused)"
@@ -316,6 +348,7 @@ class Application:
     ) -> Assessment:
         """Schedule (or move) the home visit; volunteers are asked to accompany it."""
         nxt = APPLICATION.next(self.status, "schedule_assessment")
+        self.require_consent()
         if at < now:
             raise ValidationFailed.field(
                 "scheduled_at", "评估时间不能早于当前时间 (must not be in the past)"
@@ -344,6 +377,7 @@ class Application:
     ) -> None:
         """Only the scheduled assessor completes the visit, with at least one finding."""
         nxt = APPLICATION.next(self.status, "complete_assessment")
+        self.require_consent()
         assessment = self._assessment
         if by != assessment.assessor_id:
             raise Forbidden(
@@ -389,6 +423,7 @@ class Application:
         """(Re)draft the plan from ``(catalogue item, quantity in milli-units)`` pairs.
         The total must be within the per-household cap (exactly at the cap is fine)."""
         nxt = APPLICATION.next(self.status, "draft_plan")
+        self.require_consent()
         self._same_programme(programme)
         if not lines:
             raise ValidationFailed.field(
@@ -428,6 +463,7 @@ class Application:
     ) -> None:
         """Record that the household (holder or guardian ``signatory``) agreed to the plan."""
         nxt = APPLICATION.next(self.status, "confirm_plan")
+        self.require_consent()
         name = rules.text("signatory", signatory, 50)
         ref = rules.text("confirmation_ref", confirmation_ref, 500) if confirmation_ref else None
         plan = self._plan
@@ -455,6 +491,7 @@ class Application:
         Device lines become one ``DeviceRequest`` per unit, each asked of the rental side.
         """
         nxt = APPLICATION.next(self.status, "approve_plan")
+        self.require_consent()
         self._same_programme(programme)
         plan = self._plan
         if by in (self._assessment.assessor_id, plan.drafted_by):

@@ -37,8 +37,9 @@ class Breach:
         return f"{self.kind.value}@{self.since.isoformat()}"
 
 
-def breach_of(order: WorkOrder, settings: DeadlineSettings, now: datetime) -> Breach | None:
-    """The deadline this order is past at ``now``, if any (reported before or not)."""
+def clock_of(order: WorkOrder, settings: DeadlineSettings) -> Breach | None:
+    """The deadline running now for this order (accept, inspect or rework), due or not;
+    None when no clock runs in its state."""
     clocks: dict[str, tuple[BreachKind, datetime | None, timedelta]] = {
         "assigned": (BreachKind.ACCEPT, order.assigned_at, settings.accept_within),
         "completion_requested": (
@@ -52,8 +53,13 @@ def breach_of(order: WorkOrder, settings: DeadlineSettings, now: datetime) -> Br
     if clock is None or clock[1] is None:
         return None
     kind, since, within = clock[0], clock[1], clock[2]
-    due = since + within
-    return Breach(order.id, kind, since, due) if now > due else None
+    return Breach(order.id, kind, since, since + within)
+
+
+def breach_of(order: WorkOrder, settings: DeadlineSettings, now: datetime) -> Breach | None:
+    """The deadline this order is past at ``now``, if any (reported before or not)."""
+    clock = clock_of(order, settings)
+    return clock if clock is not None and now > clock.due_at else None
 
 
 def overdue(

@@ -14,6 +14,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from svckit.http.app import ProblemSchema, current_principal
 from svckit.http.problems import problem
+from svckit.http.ratelimit import limit_blueprint
+from svckit.http.records import records_blueprint
+from svckit.pipl import PurposeArgs
 from svckit.service import ServiceContext
 
 from renovation.adapters.storage import LocalPhotoStorage, PhotoStorage
@@ -37,8 +40,8 @@ orders_blp = Blueprint("work_orders", __name__, url_prefix="/work-orders",
                        description="施工工单 Work orders")
 photos_blp = Blueprint("photos", __name__, url_prefix="",
                        description="照片 Photos (JPEG/PNG, checked by content)")
-reports_blp = Blueprint("reports", __name__, url_prefix="/reports",
-                        description="统计报表 Reports (JSON)")
+reports_blp = limit_blueprint(Blueprint(  # REPORT_RATE_LIMIT per principal (OWASP API4)
+    "reports", __name__, url_prefix="/reports", description="统计报表 Reports (JSON)"))
 
 ERRORS = (401, 403, 404, 409, 422)
 
@@ -190,11 +193,26 @@ class ApplicationView(MethodView):
 
 @applications_blp.route("/<uuid:application_id>/contact")
 class ContactView(MethodView):
+    @applications_blp.arguments(PurposeArgs, location="query")
     @applications_blp.response(200, s.ContactOut)
-    @_errors(applications_blp, 401, 403, 404)
-    def get(self, application_id: uuid.UUID) -> Any:
-        """The household's full name, address and phone (staff; the read is logged)."""
-        return apps.contact(_uow(), current_principal(), application_id, now=_now())
+    @_errors(applications_blp, 401, 403, 404, 422)
+    def get(self, args: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """The household's full name, address and phone (staff; ``purpose`` required, the
+        read is recorded in the access log)."""
+        return apps.contact(_uow(), current_principal(), application_id, args["purpose"],
+                            now=_now())
+
+
+@applications_blp.route("/<uuid:application_id>/consent")
+class ConsentView(MethodView):
+    @applications_blp.arguments(s.ConsentIn)
+    @applications_blp.response(200, s.ApplicationOut)
+    @_errors(applications_blp)
+    def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """Record the household's consent to processing, or its withdrawal (staff). Without
+        consent an application cannot be accepted, assessed, planned or approved (409)."""
+        return apps.set_consent(_uow(), current_principal(), application_id, data["consent"],
+                                now=_now())
 
 
 @applications_blp.route("/<uuid:application_id>/file")
@@ -487,7 +505,7 @@ class PhotoContentView(MethodView):
 @reports_blp.route("/households-by-status")
 class HouseholdsByStatusView(MethodView):
     @reports_blp.response(200, s.HouseholdsByStatusOut)
-    @_errors(reports_blp, 401, 403)
+    @_errors(reports_blp, 401, 403, 429)  # 429: REPORT_RATE_LIMIT
     def get(self) -> dict[str, Any]:
         """Households by status, per programme and division (staff)."""
         return reading.households_by_status(_uow(), current_principal())
@@ -496,7 +514,7 @@ class HouseholdsByStatusView(MethodView):
 @reports_blp.route("/spend")
 class SpendView(MethodView):
     @reports_blp.response(200, s.SpendOut)
-    @_errors(reports_blp, 401, 403)
+    @_errors(reports_blp, 401, 403, 429)  # 429: REPORT_RATE_LIMIT
     def get(self) -> dict[str, Any]:
         """Spend against budget by programme and division, in fen (staff)."""
         return reading.spend(_uow(), current_principal())
@@ -504,4 +522,4 @@ class SpendView(MethodView):
 
 def blueprints(ctx: ServiceContext) -> list[Blueprint]:
     return [programmes_blp, catalogue_blp, contractors_blp, applications_blp, orders_blp,
-            photos_blp, reports_blp]
+            photos_blp, reports_blp, records_blueprint()]

@@ -156,6 +156,15 @@ class ApplicationIn(Schema):
     division = fields.String(required=True, validate=validate.Length(max=6))
     phone = fields.String(required=True, validate=validate.Length(max=20))
     hardship = fields.String(required=True, validate=validate.OneOf(["dibao", "tekun", "none"]))
+    consent = fields.Boolean(required=True, metadata={
+        "description": "the household consents to the processing of its personal data (PIPL); "
+                       "must be true (422 otherwise), its time is kept as consent_at"})
+
+
+class ConsentIn(Schema):
+    consent = fields.Boolean(required=True, metadata={
+        "description": "true: the household consented now; false: it withdrew its consent "
+                       "(the application cannot be used until consent is recorded again)"})
 
 
 class AcceptIn(Schema):
@@ -271,6 +280,8 @@ class ApplicationOut(Schema):
     decided_by = fields.String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     withdrawal_reason = fields.String(allow_none=True)
+    consent_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when the household consented to processing; null: it cannot be used"})
     assessment = fields.Nested(AssessmentOut, allow_none=True)
     plan = fields.Nested(PlanOut, allow_none=True)
 
@@ -328,6 +339,21 @@ class InspectionOut(Schema):
     note = fields.String(allow_none=True)
 
 
+def _site_address(order: Any) -> str | None:
+    """The site's address masked down to its township (set by the work-order reads)."""
+    return getattr(order, "site_address", None)
+
+
+def _due_kind(order: Any) -> str | None:
+    """The deadline running now: accept, inspect or rework (None: no clock runs)."""
+    return getattr(order, "due_kind", None)
+
+
+def _due_at(order: Any) -> str | None:
+    due = getattr(order, "due_at", None)
+    return due.isoformat() if due is not None else None
+
+
 class WorkOrderOut(Schema):
     id = fields.UUID()
     application_id = fields.UUID()
@@ -351,6 +377,9 @@ class WorkOrderOut(Schema):
     rework_since = fields.DateTime(allow_none=True)
     satisfaction_score = fields.Integer(allow_none=True)
     satisfaction_comment = fields.String(allow_none=True)
+    site_address = fields.Function(_site_address)
+    due_kind = fields.Function(_due_kind)
+    due_at = fields.Function(_due_at)
 
 
 class WorkOrderSummaryOut(Schema):
@@ -358,10 +387,16 @@ class WorkOrderSummaryOut(Schema):
     application_id = fields.UUID()
     contractor_id = fields.UUID()
     division = fields.String()
+    division_name = fields.Function(lambda o: name_of(o.division))
     status = fields.String()
     percent = fields.Integer()
     assigned_at = fields.DateTime()
+    start_on = fields.Date(allow_none=True)
+    end_on = fields.Date(allow_none=True)
     completion_requested_at = fields.DateTime(allow_none=True)
+    site_address = fields.Function(_site_address)
+    due_kind = fields.Function(_due_kind)
+    due_at = fields.Function(_due_at)
 
 
 class OverdueOut(Schema):

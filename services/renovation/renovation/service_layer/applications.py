@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from svckit import pipl
 from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import NotFound, ValidationFailed
 
@@ -22,6 +23,8 @@ from renovation.service_layer.uow import RenovationUoW
 log = logging.getLogger(__name__)
 
 PHOTO_PREFIX = "photo:"
+#: what ``GET /applications/<id>/contact`` shows in full
+CONTACT_FIELDS = ("holder_name", "address", "phone")
 
 
 def _load(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
@@ -200,19 +203,36 @@ def get(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID) -> 
         return _load(uow, principal, application_id, lock=False)
 
 
-def contact(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID, *,
-            now: datetime) -> dict[str, Any]:
-    """The household's full contact details, for staff; every read is logged."""
+def contact(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+            purpose: str, *, now: datetime) -> dict[str, Any]:
+    """The household's full contact details, for staff; every read is recorded in the
+    access log (svckit.pipl) with its purpose, in the same transaction."""
     require(principal, Role.STAFF)
+    purpose = pipl.check_purpose(purpose)
     with uow:
         app = _load(uow, principal, application_id, lock=False)
-        log.info("personal data read", extra={"actor": principal.sub,
-                                               "application_id": str(app.id),
-                                               "fields": "holder_name,address,phone"})
+        pipl.record_read(uow, principal, record_type="application", record_id=app.id,
+                         fields=CONTACT_FIELDS, purpose=purpose, at=now)
         uow.repo.add_history(app.id, now, "ContactRead", {}, actor=principal.sub)
         uow.commit()
         return {"application_id": app.id, "holder_name": app.holder_name,
                 "address": app.address, "phone": app.phone}
+
+
+def set_consent(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+                consent: bool, *, now: datetime) -> Application:
+    """Record the household's consent to processing (signed now), or its withdrawal."""
+    require(principal, *STAFF)
+    with uow:
+        app = _load(uow, principal, application_id)
+        if consent:
+            app.record_consent(now)
+        else:
+            app.withdraw_consent()
+        uow.repo.add_history(app.id, now, "ConsentGiven" if consent else "ConsentWithdrawn",
+                             {}, actor=principal.sub)
+        uow.commit()
+        return app
 
 
 def search(uow: RenovationUoW, principal: Principal, *, status: str | None,

@@ -6,6 +6,7 @@ The application and its work order move together in one unit of work (the domain
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -15,7 +16,7 @@ from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import Conflict, NotFound
 
 from renovation.domain.application import Application
-from renovation.domain.deadlines import Breach, overdue
+from renovation.domain.deadlines import Breach, clock_of, overdue
 from renovation.domain.programme import Programme
 from renovation.domain.workorder import WorkOrder
 from renovation.service_layer import access
@@ -156,9 +157,37 @@ def inspect(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, *, pa
         return _done(uow, principal, app, order, _programme(uow, order.programme_id))
 
 
+_TOWNSHIP = re.compile(r"^.*?(街道|镇|乡)")
+
+
+def mask_site(address: str) -> str:
+    """The site's address down to its township (街道/镇/乡), the rest starred: enough to
+    plan a visit, not to find the door (the full address is the logged contact read)."""
+    found = _TOWNSHIP.match(address)
+    keep = found.group(0) if found else address[:6]
+    return keep + "*" * min(max(len(address) - len(keep), 0), 8)
+
+
+def _annotate(uow: RenovationUoW, orders: Sequence[WorkOrder]) -> None:
+    """What an order's list row and page show beside the order: the masked site address
+    and the deadline running now (``site_address``, ``due_kind``, ``due_at``; read by the
+    schemas, never stored)."""
+    programmes: dict[uuid.UUID, Programme] = {}
+    for order in orders:
+        app = uow.repo.application(order.application_id)
+        if order.programme_id not in programmes:
+            programmes[order.programme_id] = _programme(uow, order.programme_id)
+        clock = clock_of(order, programmes[order.programme_id].deadlines)
+        setattr(order, "site_address", mask_site(app.address) if app else None)  # noqa: B010
+        setattr(order, "due_kind", clock.kind.value if clock else None)  # noqa: B010
+        setattr(order, "due_at", clock.due_at if clock else None)  # noqa: B010
+
+
 def get(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID) -> WorkOrder:
     with uow:
-        return _order(uow, principal, order_id, lock=False)
+        order = _order(uow, principal, order_id, lock=False)
+        _annotate(uow, [order])
+        return order
 
 
 def search(uow: RenovationUoW, principal: Principal, *, status: str | None, page: int,
@@ -170,8 +199,11 @@ def search(uow: RenovationUoW, principal: Principal, *, status: str | None, page
         require(principal, *READERS)
         company, districts = None, access.district_filter(principal)
     with uow:
-        return uow.repo.work_orders(contractor_id=company, status=status, districts=districts,
-                                    page=page, page_size=page_size)
+        found, total = uow.repo.work_orders(contractor_id=company, status=status,
+                                            districts=districts, page=page,
+                                            page_size=page_size)
+        _annotate(uow, found)
+        return list(found), total
 
 
 def overdue_list(uow: RenovationUoW, principal: Principal, *,

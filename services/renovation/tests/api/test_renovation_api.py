@@ -20,7 +20,7 @@ def test_happy_path_from_application_to_inspection(world: Any, client: Any, auth
     r = client.post("/applications", headers=approver, json={
         "programme_id": str(world.programme.id), "certificate": world.certificate(),
         "holder_name": "张桂兰", "address": "东昌府区古楼街道楼北社区3号楼101",
-        "division": "371502", "phone": "13806351234", "hardship": "dibao"})
+        "division": "371502", "phone": "13806351234", "hardship": "dibao", "consent": True})
     assert r.status_code == 201, r.json
     app_id = r.json["id"]
     assert r.json["certificate"].startswith("3715") and "*" in r.json["certificate"]
@@ -188,6 +188,24 @@ def test_contractor_a_cannot_read_or_update_contractor_b_order(world: Any, clien
                       headers=crew_a).status_code == 403
 
 
+def test_a_contractor_sees_the_site_masked_and_the_running_deadline(world: Any, client: Any,
+                                                                    auth: Any) -> None:
+    order = world.order("assigned", company="a")
+    crew = auth(world.crew_a)
+    [row] = client.get("/work-orders", headers=crew).json["items"]
+    one = client.get(f"/work-orders/{order.id}", headers=crew).json
+    for shown in (row, one):
+        assert shown["site_address"] == "东昌府区古楼街道********"
+        assert shown["due_kind"] == "accept"
+        due = datetime.fromisoformat(shown["due_at"])
+        assert due == order.assigned_at + timedelta(days=world.programme.deadlines.accept_days)
+    assert row["division_name"] and row["start_on"] is None
+    world_order = world.order("in_progress", company="a")
+    moving = client.get(f"/work-orders/{world_order.id}", headers=crew).json
+    assert (moving["due_kind"], moving["due_at"]) == (None, None)
+    assert moving["end_on"] is not None
+
+
 def test_inspector_from_the_contractor_company_cannot_inspect(world: Any, client: Any,
                                                               auth: Any) -> None:
     order = world.order("completion_requested", company="a")
@@ -300,7 +318,7 @@ def test_lists_are_paginated_masked_and_scoped(world: Any, client: Any, auth: An
     assert client.get("/applications", headers=local).json["total"] == 1
     volunteer = auth(Principal(sub="v1", role=Role.VOLUNTEER, volunteer_id="x"))
     assert client.get("/applications", headers=volunteer).status_code == 403
-    contact = client.get(_app_url(r.json["items"][0]["id"], "/contact"),
+    contact = client.get(_app_url(r.json["items"][0]["id"], "/contact?purpose=电话预约入户评估"),
                          headers=auth(world.approver))
     assert contact.json["phone"] == "13806351234"
 

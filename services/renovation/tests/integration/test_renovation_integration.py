@@ -231,7 +231,7 @@ def test_one_open_application_per_holder_per_programme(world: Any) -> None:
     app = world.application()
     data = {"programme_id": world.programme.id, "certificate": app.certificate_number,
             "holder_name": "张桂兰", "address": "东昌府区", "division": "371502",
-            "phone": "13806351234", "hardship": "dibao"}
+            "phone": "13806351234", "hardship": "dibao", "consent": True}
     with pytest.raises(IntegrityError):
         apps.submit(world.ctx.uow(), world.approver, dict(data), now=datetime.now(UTC))
     apps.withdraw(world.ctx.uow(), world.approver, app.id, "重新申请", now=datetime.now(UTC))

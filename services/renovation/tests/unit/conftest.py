@@ -127,6 +127,7 @@ class World:
             phone="13812345678",
             hardship=hardship,
             now=self.now(),
+            consent=True,
         )
 
     def app_do(self, app: Application, action: str) -> None:

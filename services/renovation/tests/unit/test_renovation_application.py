@@ -30,6 +30,7 @@ def submit(w: World, **overrides: str) -> Application:
         "division": "371502",
         "phone": "13812345678",
         "hardship": "tekun",
+        "consent": True,
     }
     data.update(overrides)
     return Application.submit(w.programme, now=w.now(), **data)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from renovation.domain import events as ev
 from renovation.domain.deadlines import (
     BreachKind,
     breach_of,
+    clock_of,
     overdue,
     record_breach,
     unreported,
@@ -30,6 +31,14 @@ def test_accept_deadline_breached_only_after_n_days(w: World) -> None:
     breach = breach_of(order, settings, due + SECOND)
     assert breach is not None
     assert (breach.kind, breach.since, breach.due_at) == (BreachKind.ACCEPT, order.assigned_at, due)
+
+
+def test_the_running_clock_is_known_before_it_is_breached(w: World) -> None:
+    order = w.order_in("assigned")
+    clock = clock_of(order, w.programme.deadlines)
+    assert clock is not None
+    assert (clock.kind, clock.due_at) == (BreachKind.ACCEPT, order.assigned_at + timedelta(days=3))
+    assert clock_of(w.order_in("in_progress"), w.programme.deadlines) is None
 
 
 def test_accept_window_is_configurable_per_programme(w: World) -> None:

@@ -62,8 +62,10 @@ def test_the_whole_dispatch_flow_over_http(ctx, client, add_volunteer, auth, coo
     assert [t["id"] for t in r.json["items"]] == [tid]
     assert r.json["items"][0]["address_full"] is False  # offered, not yet accepted
     r = client.post(f"/tasks/{tid}/accept", headers=me, json={})
-    assert (r.status_code, r.json["state"], r.json["address_full"]) == (200, "accepted", True)
-    assert r.json["address"].startswith("东昌府区柳园街道")
+    assert (r.status_code, r.json["state"], r.json["address_full"]) == (200, "accepted", False)
+    assert "柳园街道" not in r.json["address"]  # every view shows the area only
+    r = client.get(f"/tasks/{tid}/address?purpose=上门送辅具", headers=me)  # logged
+    assert r.status_code == 200 and r.json["address"].startswith("东昌府区柳园街道")
     r = client.post(f"/tasks/{tid}/check-in", headers=me, json={})
     assert r.json["state"] == "in_progress"
     r = client.post(f"/tasks/{tid}/check-out", headers=me,
@@ -104,10 +106,15 @@ def test_a_volunteer_cannot_read_another_volunteers_task_address(
     r = client.post(f"/tasks/{tid}/assign", headers=coord_a,
                     json={"volunteer_id": str(second.id)})
     assert (r.status_code, r.json["assignee_id"]) == (200, str(second.id)), r.json
-    # the assignee sees the door
-    r = client.get(f"/tasks/{tid}", headers=auth("volunteer", volunteer_id=str(second.id)))
-    assert r.json["address_full"] is True and "幸福小区" in r.json["address"]
+    # the assignee sees the door, by asking for it with a purpose
+    assignee = auth("volunteer", volunteer_id=str(second.id))
+    r = client.get(f"/tasks/{tid}", headers=assignee)
+    assert r.json["address_full"] is False and "幸福小区" not in r.json["address"]
     assert r.json["contact_phone"] == "138****5678"
+    r = client.get(f"/tasks/{tid}/address?purpose=上门送辅具", headers=assignee)
+    assert r.status_code == 200 and "幸福小区" in r.json["address"]
+    assert client.get(f"/tasks/{tid}/address?purpose=看看", headers=auth(
+        "volunteer", volunteer_id=str(first.id))).status_code == 403
     # the one who declined still sees the task it was offered, never the address
     r = client.get(f"/tasks/{tid}", headers=auth("volunteer", volunteer_id=str(first.id)))
     assert r.status_code == 200
@@ -163,7 +170,12 @@ def test_staff_read_everything_masked_and_act_on_nothing(ctx, client, add_volunt
     r = client.get(f"/volunteers/{v.id}", headers=staff)
     assert "*" in r.json["phone"]
     r = client.get(f"/volunteers/{v.id}", headers=coord_a)
-    assert r.json["phone"] == v.phone  # the coordinator's view
+    assert "*" in r.json["phone"]  # the detail view is masked too
+    r = client.get(f"/volunteers/{v.id}/contact?purpose=电话确认上门时间", headers=coord_a)
+    assert r.json["phone"] == v.phone  # the coordinator's full read, logged
+    assert client.get(f"/volunteers/{v.id}/contact?purpose=查看",
+                      headers=staff).status_code == 403
+    assert client.get(f"/tasks/{tid}/address?purpose=查看", headers=staff).status_code == 403
     r = client.get("/volunteers", headers=coord_a)
     assert all("*" in i["phone"] for i in r.json["items"])  # lists are masked
     assert client.get("/tasks", headers=auth("clerk", stations=["s1"])).status_code == 403
@@ -231,9 +243,10 @@ def test_coordinators_keep_the_roster_of_their_districts(ctx, client, add_team, 
     team = add_team(A)
     r = client.post("/volunteers", headers=coord_a, json={
         "real_name": "赵丽娟", "phone": "13906352101", "divisions": [A],
-        "skills": ["home_visit", "phone_followup"], "team_id": str(team.id),
+        "skills": ["home_visit", "phone_followup"], "team_id": str(team.id), "consent": True,
         "availability": [{"weekday": d, "start": "08:00", "end": "12:00"} for d in range(5)]})
     assert r.status_code == 201, r.json
+    assert r.json["consent_at"] is not None and "*" in r.json["phone"]
     vid = r.json["id"]
     assert r.json["skill_labels"] == "入户走访、电话回访"
     assert client.get(f"/volunteers/{vid}", headers=coord_b).status_code == 404
@@ -242,7 +255,7 @@ def test_coordinators_keep_the_roster_of_their_districts(ctx, client, add_team, 
     r = client.post(f"/volunteers/{vid}/deactivate", headers=coord_a, json={})
     assert r.json["active"] is False
     r = client.post("/volunteers", headers=coord_b, json={
-        "real_name": "孙德明", "phone": "15806352102", "divisions": [A]})
+        "real_name": "孙德明", "phone": "15806352102", "divisions": [A], "consent": True})
     assert r.status_code == 403
     r = client.get("/teams", headers=coord_a)
     assert [t["division"] for t in r.json["items"]] == [A]

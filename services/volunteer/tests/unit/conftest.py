@@ -52,6 +52,7 @@ def make_volunteer() -> VolunteerFactory:
             "skills": list(Skill),
             "availability": every_day(),
             "now": T0,
+            "consent": True,
         }
         values.update(overrides)
         return Volunteer.register(**values)

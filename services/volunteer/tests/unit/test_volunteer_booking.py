@@ -182,7 +182,7 @@ def _seeded(division: str) -> list[Volunteer]:
     return [
         Volunteer.register(real_name=name, phone=phone, divisions=[division],
                            skills=[s.value for s in skills], availability=PROFILES[profile],
-                           now=T0)
+                           now=T0, consent=True)
         for name, phone, skills, profile in _PEOPLE[division]
     ]
 

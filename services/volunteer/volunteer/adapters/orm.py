@@ -18,8 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import composite, registry, relationship
+from svckit.audit import audit_table
 from svckit.db import UtcDateTime
 from svckit.messaging.tables import messaging_tables
+from svckit.pipl import access_log_table
 
 from volunteer.domain.events import SourceRef
 from volunteer.domain.hours import HourStatus, ServiceHourEntry
@@ -36,6 +38,9 @@ from volunteer.domain.volunteers import AvailabilityWindow, Skill, Team, Volunte
 
 metadata = sa.MetaData()
 messaging_tables(metadata)
+#: PIPL: who read personal data in full (svckit.pipl) and the audit trail (svckit.audit)
+access_log_table(metadata)
+audit_table(metadata)
 mapper_registry = registry(metadata=metadata)
 
 
@@ -146,6 +151,7 @@ volunteers = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("completed_count", sa.Integer, nullable=False),
     sa.Column("no_show_count", sa.Integer, nullable=False),
+    sa.Column("consent_at", UtcDateTime, nullable=True),
     sa.UniqueConstraint("phone", name="uq_volunteers_phone"),
 )
 

@@ -24,7 +24,8 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     VOLUNTEER = "volunteer"
     #: federation staff: read everything within ``districts`` (empty: the whole city),
-    #: never act, and see personal data masked (they do not need the door or the number)
+    #: act only to register volunteers (the roster import), and see personal data masked
+    #: (they do not need the door or the number)
     STAFF = "staff"
 
 
@@ -76,7 +77,7 @@ def visible_address(actor: Actor, task: Task) -> str:
         actor.role is Role.VOLUNTEER and task.assignee_id == actor.id
     ):
         return task.address
-    return f"{name_of(task.division)}（详细地址接受任务后可见）(full address after accepting)"
+    return f"{name_of(task.division)}（接受任务后可查看详细地址）"
 
 
 def visible_phone(actor: Actor, volunteer: Volunteer) -> str:

@@ -170,6 +170,7 @@ class ExclusionCode(StrEnum):
     UNAVAILABLE = "unavailable"
     PASSED_OVER = "passed_over"  # declined, lapsed, dropped out or no-show on this task
     DOUBLE_BOOKED = "double_booked"
+    NO_CONSENT = "no_consent"  # no consent to processing their personal data (PIPL)
 
 
 #: What a coordinator assigning by hand may override (they agreed it on the phone).
@@ -399,6 +400,9 @@ class Task:
         out: list[Exclusion] = []
         if not volunteer.active:
             out.append(Exclusion(ExclusionCode.INACTIVE, "志愿者已停用 (volunteer is inactive)"))
+        if volunteer.consent_at is None:
+            out.append(Exclusion(ExclusionCode.NO_CONSENT,
+                                 "志愿者未同意处理其个人信息 (no consent to processing)"))
         if not volunteer.serves(self.division):
             out.append(Exclusion(
                 ExclusionCode.OUT_OF_DIVISION,

@@ -152,6 +152,9 @@ class Volunteer:
     active: bool = True
     completed_count: int = 0
     no_show_count: int = 0
+    #: when the volunteer consented to the processing of their phone and address (PIPL);
+    #: ``None``: never offered or assigned a task (``ExclusionCode.NO_CONSENT``)
+    consent_at: datetime | None = None
     id: UUID = field(default_factory=uuid4)
     events: list[Event] = field(default_factory=list, repr=False)
 
@@ -167,9 +170,16 @@ class Volunteer:
         now: datetime,
         team: Team | None = None,
         timezone: str = LOCAL_TZ_NAME,
+        consent: bool = False,
         id: UUID | None = None,
     ) -> Volunteer:
+        """A new roster entry. The volunteer's consent to the processing of their personal
+        data is required (PIPL): without it nothing is stored (422 on ``consent``)."""
         now = require_utc(now, "now")
+        if consent is not True:
+            raise ValidationFailed.field(
+                "consent", "须有志愿者本人同意处理其个人信息 "
+                           "(the volunteer's consent to processing is required)")
         values = _validated(
             real_name=real_name, phone=phone, divisions=divisions, skills=skills, timezone=timezone
         )
@@ -180,6 +190,7 @@ class Volunteer:
             skills=values.skills,
             availability=tuple(availability),
             timezone=values.timezone,
+            consent_at=now,
             id=id or uuid4(),
         )
         if team is not None:
@@ -212,6 +223,13 @@ class Volunteer:
         self.divisions, self.skills = values.divisions, values.skills
         if availability is not None:
             self.availability = tuple(availability)
+
+    def record_consent(self, now: datetime) -> None:
+        self.consent_at = require_utc(now, "now")
+
+    def withdraw_consent(self) -> None:
+        """No more offers or assignments until consent is recorded again."""
+        self.consent_at = None
 
     def join_team(self, team: Team) -> None:
         if not self.serves(team.division):

@@ -2,9 +2,10 @@
 # (flask-smorest ships no type hints: its decorators are untyped by nature)
 """HTTP API (flask-smorest). Views are thin: parse, call the use case, dump.
 
-Personal data: a task's full address only for its assignee and the district's
-coordinators; a volunteer's phone in full only in the detail view for themself and their
-coordinators. Every full read is logged (who, what)."""
+Personal data is masked in every view. A task's full address only from
+``GET /tasks/<id>/address?purpose=`` (its assignee, the district's coordinators); a
+volunteer's phone in full only from ``GET /volunteers/<id>/contact?purpose=`` (themself,
+their coordinators). Each full read is recorded in the access log (svckit.pipl)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,12 @@ from flask_smorest import Blueprint
 from svckit.domain.certificate import mask_phone
 from svckit.domain.division import name_of
 from svckit.http.app import ProblemSchema, current_principal
+from svckit.http.ratelimit import rate_limited
+from svckit.http.records import records_blueprint
+from svckit.pipl import PurposeArgs
 from svckit.service import ServiceContext
 
-from volunteer.domain.access import Actor, Role, coordinates, visible_address, visible_phone
+from volunteer.domain.access import Actor, Role, coordinates, visible_address
 from volunteer.domain.hours import HourStatus, ServiceHourEntry
 from volunteer.domain.tasks import OVERRIDABLE, Priority, Task, TaskResult, TaskType
 from volunteer.domain.timeutil import LOCAL_TZ_NAME, format_minutes
@@ -78,19 +82,13 @@ def _page(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:
             "page_size": args["page_size"]}
 
 
-def _audit(actor: Actor, what: str, obj: UUID) -> None:
-    log.info("personal data read: %s %s by %s %s", what, obj, actor.role, actor.id,
-             extra={"pii_read": what, "object_id": str(obj), "actor_id": str(actor.id)})
-
-
 # -- dumping --------------------------------------------------------------------------------
-def volunteer_out(actor: Actor, v: Volunteer, *, detail: bool = False) -> dict[str, Any]:
-    phone = visible_phone(actor, v) if detail else mask_phone(v.phone)
-    if phone == v.phone:
-        _audit(actor, "volunteer.phone", v.id)
+def volunteer_out(actor: Actor, v: Volunteer) -> dict[str, Any]:
+    """A roster entry, the phone masked: in full only from ``/volunteers/<id>/contact``."""
     rel = v.reliability
     return {
-        "id": v.id, "real_name": v.real_name, "phone": phone,
+        "id": v.id, "real_name": v.real_name, "phone": mask_phone(v.phone),
+        "consent_at": v.consent_at,
         "divisions": sorted(v.divisions), "skills": [x.value for x in Skill if x in v.skills],
         "skill_labels": skill_labels(v.skills),
         "availability": [{"weekday": w.weekday, "start": w.start, "end": w.end}
@@ -101,11 +99,17 @@ def volunteer_out(actor: Actor, v: Volunteer, *, detail: bool = False) -> dict[s
     }
 
 
-def task_out(actor: Actor, t: Task, *, audit: bool = False) -> dict[str, Any]:
-    address = visible_address(actor, t)
-    full = address == t.address
-    if full and audit:
-        _audit(actor, "task.address", t.id)
+def area_of(t: Task, full_allowed: bool) -> str:
+    """What every task view shows of the address: the district only. Those who may read the
+    full address get it from ``GET /tasks/{id}/address?purpose=`` (logged)."""
+    if full_allowed:
+        return f"{name_of(t.division)}（详细地址须说明用途后查看）"
+    return f"{name_of(t.division)}（接受任务后可查看详细地址）"
+
+
+def task_out(actor: Actor, t: Task) -> dict[str, Any]:
+    """A task, its address as the area only: in full only from ``/tasks/<id>/address``."""
+    full_allowed = visible_address(actor, t) == t.address
     if actor.role is Role.VOLUNTEER:
         offers = [o for o in t.offers if o.volunteer_id == actor.id]
     else:
@@ -113,7 +117,7 @@ def task_out(actor: Actor, t: Task, *, audit: bool = False) -> dict[str, Any]:
     return {
         "id": t.id, "type": t.type.value, "type_label": TASK_TYPE_ZH[t.type],
         "state": t.state.value, "division": t.division, "division_name": name_of(t.division),
-        "address": address, "address_full": full,
+        "address": area_of(t, full_allowed), "address_full": False,
         "window_start": t.window_start, "window_end": t.window_end,
         "duration_minutes": int(t.duration.total_seconds()) // 60,
         "slot_start": t.slot_start, "slot_end": t.slot_end,
@@ -122,7 +126,7 @@ def task_out(actor: Actor, t: Task, *, audit: bool = False) -> dict[str, Any]:
         "source": ({"service": t.source.service, "kind": t.source.kind, "id": t.source.id}
                    if t.source else None),
         "note": t.note, "contact_name": t.contact_name,
-        "contact_phone": t.contact_phone if full else None,
+        "contact_phone": t.contact_phone if full_allowed else None,
         "assignee_id": t.assignee_id, "dispatched_by": t.dispatched_by,
         "offers": [{"volunteer_id": o.volunteer_id, "offered_by": o.offered_by,
                     "offered_at": o.offered_at, "expires_at": o.expires_at,
@@ -188,13 +192,13 @@ class VolunteersView(MethodView):
     @volunteers_blp.alt_response(403, schema=ProblemSchema)
     @volunteers_blp.alt_response(422, schema=ProblemSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Register a volunteer in your districts (coordinator)"""
+        """Register a volunteer in your districts (coordinator; staff: the roster import)"""
         actor = _actor()
         v = roster.register(_uow(), actor, roster.VolunteerFields(
             real_name=data["real_name"], phone=data["phone"], divisions=data["divisions"],
             skills=data.get("skills") or [], availability=_windows(data["availability"]),
-            team_id=data.get("team_id")), now=_now())
-        return volunteer_out(actor, v, detail=True)
+            team_id=data.get("team_id"), consent=data["consent"]), now=_now())
+        return volunteer_out(actor, v)
 
 
 @volunteers_blp.route("/<uuid:volunteer_id>")
@@ -202,10 +206,9 @@ class VolunteerView(MethodView):
     @volunteers_blp.response(200, s.VolunteerOut)
     @volunteers_blp.alt_response(404, schema=ProblemSchema)
     def get(self, volunteer_id: UUID) -> dict[str, Any]:
-        """One volunteer; the phone in full for themself and their coordinators"""
+        """One volunteer (phone masked; in full from ``/contact`` with a purpose)"""
         actor = _actor()
-        return volunteer_out(actor, roster.get_volunteer(_uow(), actor, volunteer_id),
-                             detail=True)
+        return volunteer_out(actor, roster.get_volunteer(_uow(), actor, volunteer_id))
 
     @volunteers_blp.arguments(s.VolunteerPatch)
     @volunteers_blp.response(200, s.VolunteerOut)
@@ -218,8 +221,23 @@ class VolunteerView(MethodView):
         v = roster.update(_uow(), actor, volunteer_id, roster.VolunteerFields(
             real_name=data.get("real_name"), phone=data.get("phone"),
             divisions=data.get("divisions"), skills=data.get("skills"),
-            availability=_windows(data.get("availability")), team_id=data.get("team_id")))
-        return volunteer_out(actor, v, detail=True)
+            availability=_windows(data.get("availability")), team_id=data.get("team_id"),
+            consent=data.get("consent")), now=_now())
+        return volunteer_out(actor, v)
+
+
+@volunteers_blp.route("/<uuid:volunteer_id>/contact")
+class VolunteerContactView(MethodView):
+    @volunteers_blp.arguments(PurposeArgs, location="query")
+    @volunteers_blp.response(200, s.VolunteerContactOut)
+    @volunteers_blp.alt_response(403, schema=ProblemSchema)
+    @volunteers_blp.alt_response(404, schema=ProblemSchema)
+    @volunteers_blp.alt_response(422, schema=ProblemSchema)
+    def get(self, args: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
+        """The phone in full (themself, their coordinators); ``purpose`` required, logged"""
+        v = roster.read_contact(_uow(), _actor(), current_principal(), volunteer_id,
+                                args["purpose"], now=_now())
+        return {"volunteer_id": v.id, "real_name": v.real_name, "phone": v.phone}
 
 
 def _activation(active: bool) -> Any:
@@ -283,7 +301,23 @@ class TaskView(MethodView):
     def get(self, task_id: UUID) -> dict[str, Any]:
         """One task; the full address only for its assignee and the district's coordinators"""
         actor = _actor()
-        return task_out(actor, tasks.get_task(_uow(), actor, task_id), audit=True)
+        return task_out(actor, tasks.get_task(_uow(), actor, task_id))
+
+
+@tasks_blp.route("/<uuid:task_id>/address")
+class TaskAddressView(MethodView):
+    @tasks_blp.arguments(PurposeArgs, location="query")
+    @tasks_blp.response(200, s.TaskAddressOut)
+    @tasks_blp.alt_response(403, schema=ProblemSchema)
+    @tasks_blp.alt_response(404, schema=ProblemSchema)
+    @tasks_blp.alt_response(422, schema=ProblemSchema)
+    def get(self, args: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """The full address (assignee, the division's coordinators); ``purpose`` required,
+        the read is recorded in the access log"""
+        t = tasks.read_address(_uow(), _actor(), current_principal(), task_id,
+                               args["purpose"], now=_now())
+        return {"task_id": t.id, "division": t.division, "address": t.address,
+                "contact_name": t.contact_name, "contact_phone": t.contact_phone}
 
 
 @tasks_blp.route("/<uuid:task_id>/candidates")
@@ -317,7 +351,7 @@ class CandidatesView(MethodView):
         }
 
 
-def _task_action(doc: str, schema: type, call: Any, *, audit: bool = False) -> Any:
+def _task_action(doc: str, schema: type, call: Any) -> Any:
     """A POST /tasks/<id>/<action> view: body ``schema``, answer the task."""
 
     @tasks_blp.arguments(schema)
@@ -329,7 +363,7 @@ def _task_action(doc: str, schema: type, call: Any, *, audit: bool = False) -> A
     def post(self: MethodView, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
         actor = _actor()
         task = call(_uow(), actor, task_id, data, _now())
-        return task_out(actor, task, audit=audit)
+        return task_out(actor, task)
 
     post.__doc__ = doc
     return post
@@ -345,43 +379,42 @@ def _result(data: dict[str, Any]) -> TaskResult | None:
     return None if raw is None else TaskResult(**raw)
 
 
-_ACTIONS: dict[str, tuple[str, type, Any, bool]] = {
+_ACTIONS: dict[str, tuple[str, type, Any]] = {
     "offer": ("Offer to the chosen volunteer, or the best-ranked one (coordinator)", s.OfferIn,
               lambda u, a, t, d, n: dispatch.offer(u, a, t, d.get("volunteer_id"), now=n,
-                                                   ttl=_minutes(d)), False),
+                                                   ttl=_minutes(d))),
     "withdraw": ("Withdraw the open offer (coordinator)", s.EmptyIn,
-                 lambda u, a, t, d, n: dispatch.withdraw(u, a, t, now=n), False),
+                 lambda u, a, t, d, n: dispatch.withdraw(u, a, t, now=n)),
     "assign": ("Assign by hand; override ignores availability and a decline (coordinator)",
                s.AssignIn, lambda u, a, t, d, n: dispatch.assign(
-                   u, a, t, d["volunteer_id"], now=n, override=d["override"]), False),
+                   u, a, t, d["volunteer_id"], now=n, override=d["override"])),
     "accept": ("Accept the offer made to you (volunteer)", s.EmptyIn,
-               lambda u, a, t, d, n: dispatch.accept(u, a, t, now=n), True),
+               lambda u, a, t, d, n: dispatch.accept(u, a, t, now=n)),
     "decline": ("Decline the offer made to you; it goes to the next candidate (volunteer)",
-                s.EmptyIn, lambda u, a, t, d, n: dispatch.decline(u, a, t, now=n), False),
+                s.EmptyIn, lambda u, a, t, d, n: dispatch.decline(u, a, t, now=n)),
     "release": ("Drop out before check-in (assignee) or take the assignee off (coordinator)",
-                s.ReasonIn, lambda u, a, t, d, n: dispatch.release(u, a, t, d["reason"], now=n),
-                False),
+                s.ReasonIn, lambda u, a, t, d, n: dispatch.release(u, a, t, d["reason"], now=n)),
     "no-show": ("Record that the assignee did not come; re-offered (coordinator)", s.EmptyIn,
-                lambda u, a, t, d, n: dispatch.no_show(u, a, t, now=n), False),
+                lambda u, a, t, d, n: dispatch.no_show(u, a, t, now=n)),
     "reschedule": ("Move the window of an open task (coordinator)", s.RescheduleIn,
                    lambda u, a, t, d, n: tasks.reschedule(
-                       u, a, t, d["window_start"], d["window_end"], now=n), False),
+                       u, a, t, d["window_start"], d["window_end"], now=n)),
     "cancel": ("Cancel a task you raised by hand (coordinator)", s.ReasonIn,
-               lambda u, a, t, d, n: tasks.cancel(u, a, t, d["reason"], now=n), False),
+               lambda u, a, t, d, n: tasks.cancel(u, a, t, d["reason"], now=n)),
     "check-in": ("Check in on site (assignee)", s.EmptyIn,
-                 lambda u, a, t, d, n: onsite.check_in(u, a, t, now=n), True),
+                 lambda u, a, t, d, n: onsite.check_in(u, a, t, now=n)),
     "check-out": ("Check out: done, with the result (a satisfaction visit needs a score)",
                   s.CheckOutIn,
-                  lambda u, a, t, d, n: onsite.check_out(u, a, t, _result(d), now=n), True),
+                  lambda u, a, t, d, n: onsite.check_out(u, a, t, _result(d), now=n)),
     "fail": ("Could not be done: on site (assignee) or nobody can take it (coordinator)",
              s.ReasonIn, lambda u, a, t, d, n: (
                  onsite.fail_on_site(u, a, t, d["reason"], now=n) if a.role is Role.VOLUNTEER
-                 else tasks.fail_unstaffed(u, a, t, d["reason"], now=n)), False),
+                 else tasks.fail_unstaffed(u, a, t, d["reason"], now=n))),
 }
 
-for _name, (_doc, _schema, _call, _audit_read) in _ACTIONS.items():
+for _name, (_doc, _schema, _call) in _ACTIONS.items():
     _cls = type(f"Task{_name.title().replace('-', '')}View", (MethodView,),
-                {"post": _task_action(_doc, _schema, _call, audit=_audit_read)})
+                {"post": _task_action(_doc, _schema, _call)})
     tasks_blp.route(f"/<uuid:task_id>/{_name}", endpoint=f"task_{_name}")(_cls)
 
 
@@ -448,6 +481,8 @@ class TotalsView(MethodView):
     @hours_blp.arguments(s.TotalsQuery, location="query")
     @hours_blp.response(200, s.TotalsOut)
     @hours_blp.alt_response(403, schema=ProblemSchema)
+    @hours_blp.alt_response(429, schema=ProblemSchema)  # REPORT_RATE_LIMIT
+    @rate_limited("reports")  # REPORT_RATE_LIMIT per principal (OWASP API4)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Minutes per volunteer or per team, approved by default (optionally one month)"""
         actor = _actor()
@@ -473,4 +508,4 @@ def _names(uow: VolunteerUoW, group: str, ids: list[UUID]) -> dict[UUID, str]:
 
 
 def blueprints(_ctx: ServiceContext) -> list[Blueprint]:
-    return [teams_blp, volunteers_blp, tasks_blp, hours_blp]
+    return [teams_blp, volunteers_blp, tasks_blp, hours_blp, records_blueprint()]

@@ -71,6 +71,9 @@ class VolunteerIn(Schema):
     availability = fields.List(fields.Nested(WindowIO), load_default=list,
                                validate=validate.Length(max=50))
     team_id = fields.UUID(load_default=None, allow_none=True)
+    consent = fields.Boolean(required=True, metadata={
+        "description": "the volunteer consents to the processing of their phone and address "
+                       "(PIPL); must be true (422 otherwise), its time is kept as consent_at"})
 
 
 class VolunteerPatch(Schema):
@@ -81,12 +84,18 @@ class VolunteerPatch(Schema):
     skills = _SKILLS
     availability = fields.List(fields.Nested(WindowIO), validate=validate.Length(max=50))
     team_id = fields.UUID()
+    consent = fields.Boolean(metadata={
+        "description": "true records the consent now; false withdraws it (no offers or "
+                       "assignments until it is recorded again)"})
 
 
 class VolunteerOut(Schema):
     id = fields.UUID()
     real_name = fields.String()
-    phone = fields.String(metadata={"description": "masked unless yourself or your coordinator"})
+    phone = fields.String(metadata={
+        "description": "always masked; in full from GET /volunteers/{id}/contact?purpose="})
+    consent_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when they consented to processing; null: never offered a task"})
     divisions = fields.List(fields.String())
     skills = fields.List(fields.String())
     skill_labels = fields.String()
@@ -184,8 +193,9 @@ class TaskOut(Schema):
     division = fields.String()
     division_name = fields.String()
     address = fields.String(metadata={
-        "description": "full for the assignee and the district's coordinators; else area"})
-    address_full = fields.Boolean()
+        "description": "the area only; the full address (assignee and the district's "
+                       "coordinators) from GET /tasks/{id}/address?purpose="})
+    address_full = fields.Boolean(metadata={"description": "always false (kept for clients)"})
     window_start = When(metadata={"description": "the visit may happen any time in the window"})
     window_end = When()
     duration_minutes = fields.Integer(metadata={"description": "expected length of the visit"})
@@ -332,3 +342,17 @@ class TotalsOut(Schema):
     status = fields.String()
     total_minutes = fields.Integer()
     items = fields.List(fields.Nested(TotalOut))
+
+
+class VolunteerContactOut(Schema):
+    volunteer_id = fields.UUID()
+    real_name = fields.String()
+    phone = fields.String(metadata={"description": "in full; the read is logged"})
+
+
+class TaskAddressOut(Schema):
+    task_id = fields.UUID()
+    division = fields.String()
+    address = fields.String(metadata={"description": "in full; the read is logged"})
+    contact_name = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True, metadata={"description": "masked"})

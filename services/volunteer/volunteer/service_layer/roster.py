@@ -7,10 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from svckit import pipl
+from svckit.auth.principal import Principal
 from svckit.domain.division import is_within
-from svckit.domain.errors import NotFound
+from svckit.domain.errors import Forbidden, NotFound
 
-from volunteer.domain.access import Actor, Role, coordinates, reads, require_coordinator_in
+from volunteer.domain.access import (
+    Actor,
+    Role,
+    coordinates,
+    reads,
+    require_coordinator_in,
+    visible_phone,
+)
 from volunteer.domain.volunteers import AvailabilityWindow, Team, Volunteer
 from volunteer.service_layer.common import require_role, scopes
 from volunteer.service_layer.uow import VolunteerUoW
@@ -59,25 +68,35 @@ class VolunteerFields:
     skills: Sequence[str] | None = None
     availability: Sequence[AvailabilityWindow] | None = None
     team_id: UUID | None = None
+    #: register: must be true; update: true records it now, false withdraws it
+    consent: bool | None = None
 
 
-def _team_in_scope(uow: VolunteerUoW, actor: Actor, team_id: UUID) -> Team:
+def _team_in_scope(uow: VolunteerUoW, actor: Actor, team_id: UUID, *,
+                   staff: bool = False) -> Team:
     team = uow.teams.get(team_id)
-    if not coordinates(actor, team.division):
+    if not (coordinates(actor, team.division) or (staff and reads(actor, team.division))):
         raise NotFound("team", team_id)
     return team
 
 
 def register(uow: VolunteerUoW, actor: Actor, f: VolunteerFields, *,
              now: datetime) -> Volunteer:
-    require_role(actor, Role.COORDINATOR)
+    """A coordinator in their districts; federation staff too (the bulk import of the
+    roster from a spreadsheet), within their scope."""
+    require_role(actor, Role.COORDINATOR, Role.STAFF)
     for code in f.divisions or ():
-        require_coordinator_in(actor, code)
+        if actor.role is Role.STAFF:
+            if not reads(actor, code):
+                raise Forbidden(f"无权登记该区划的志愿者 (division {code} outside your scope)")
+        else:
+            require_coordinator_in(actor, code)
     with uow:
-        team = _team_in_scope(uow, actor, f.team_id) if f.team_id else None
+        team = _team_in_scope(uow, actor, f.team_id, staff=True) if f.team_id else None
         v = Volunteer.register(
             real_name=f.real_name or "", phone=f.phone or "", divisions=f.divisions or (),
             skills=f.skills or (), availability=f.availability or (), now=now, team=team,
+            consent=f.consent is True,
         )
         v.events.clear()
         uow.volunteers.add(v)
@@ -95,13 +114,18 @@ def _coordinated(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID) -> Volunte
     return v
 
 
-def update(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID, f: VolunteerFields) -> Volunteer:
+def update(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID, f: VolunteerFields, *,
+           now: datetime) -> Volunteer:
     for code in f.divisions or ():
         require_coordinator_in(actor, code)
     with uow:
         v = _coordinated(uow, actor, volunteer_id)
         v.update(real_name=f.real_name, phone=f.phone, divisions=f.divisions,
                  skills=f.skills, availability=f.availability)
+        if f.consent is True and v.consent_at is None:
+            v.record_consent(now)
+        elif f.consent is False:
+            v.withdraw_consent()
         if f.team_id is not None:
             v.join_team(_team_in_scope(uow, actor, f.team_id))
         uow.commit()
@@ -119,3 +143,21 @@ def set_active(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID, active: bool
         v.events.clear()
         uow.commit()
     return v
+
+
+def read_contact(uow: VolunteerUoW, actor: Actor, principal: Principal, volunteer_id: UUID,
+                 purpose: str, *, now: datetime) -> Volunteer:
+    """The volunteer's phone in full, for themself and the coordinators of a division they
+    serve; the read is recorded in the access log with its purpose (svckit.pipl)."""
+    purpose = pipl.check_purpose(purpose)
+    with uow:
+        v = uow.volunteers.get(volunteer_id)
+        if not can_view_volunteer(actor, v):
+            raise NotFound("volunteer", volunteer_id)
+        if visible_phone(actor, v) != v.phone:
+            raise Forbidden("仅本人或所在区协调员可查看完整电话 "
+                            "(only the volunteer and their coordinators)")
+        pipl.record_read(uow, principal, record_type="volunteer", record_id=v.id,
+                         fields=("phone",), purpose=purpose, at=now)
+        uow.commit()
+        return v

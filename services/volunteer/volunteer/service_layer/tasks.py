@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
+from svckit import pipl
+from svckit.auth.principal import Principal
 from svckit.domain.errors import Conflict, Forbidden
 
-from volunteer.domain.access import Actor, Role, require_coordinator_in
+from volunteer.domain.access import Actor, Role, require_coordinator_in, visible_address
 from volunteer.domain.events import SourceRef
 from volunteer.domain.tasks import Priority, Task, TaskType
 from volunteer.domain.volunteers import Skill
@@ -90,6 +92,22 @@ def cancel_from_source(uow: VolunteerUoW, source: SourceRef, reason: str, *,
 def get_task(uow: VolunteerUoW, actor: Actor, task_id: UUID) -> Task:
     with uow:
         return visible_task(uow, actor, task_id)
+
+
+def read_address(uow: VolunteerUoW, actor: Actor, principal: Principal, task_id: UUID,
+                 purpose: str, *, now: datetime) -> Task:
+    """The task's full address, for its assignee and the coordinators of its division;
+    the read is recorded in the access log with its purpose (svckit.pipl)."""
+    purpose = pipl.check_purpose(purpose)
+    with uow:
+        task = visible_task(uow, actor, task_id)
+        if visible_address(actor, task) != task.address:
+            raise Forbidden("详细地址仅对接单志愿者和本区协调员可见 "
+                            "(the full address is for the assignee and the coordinators)")
+        pipl.record_read(uow, principal, record_type="task", record_id=task.id,
+                         fields=("address",), purpose=purpose, at=now)
+        uow.commit()
+        return task
 
 
 def list_tasks(uow: VolunteerUoW, actor: Actor, *, states: Sequence[str], type: str | None,

@@ -31,6 +31,7 @@ from svckit.auth.tokens import TokenError, TokenVerifier
 from svckit.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from svckit.events.catalogue import InvalidEvent
 from svckit.http.problems import STATUS_CODES, flatten_errors, problem
+from svckit.pii import find_pii
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +134,22 @@ def _jsonable(extra: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in extra.items() if isinstance(v, str | int | float | bool | list | dict)}
 
 
+def _db_diagnosis(exc: DBAPIError) -> str:
+    """SQLSTATE, constraint and column of a driver error, never its message: PostgreSQL's
+    ``DETAIL: Key (certificate_number)=(…)`` carries the row's values (PIPL)."""
+    diag = getattr(exc.orig, "diag", None)
+    if diag is None:  # SQLite: its messages name the columns, not the values
+        return str(exc.orig)
+    parts = [f"sqlstate={getattr(exc.orig, 'sqlstate', None)}"]
+    for name in ("table_name", "constraint_name", "column_name"):
+        value = getattr(diag, name, None)
+        if value:
+            parts.append(f"{name.removesuffix('_name')}={value}")
+    return " ".join(parts)
+
+
 def _integrity_error(exc: IntegrityError) -> Response:
-    log.info("integrity error: %s", exc.orig)
+    log.info("integrity error: %s", _db_diagnosis(exc))
     return problem(409, "conflict", "与已有记录冲突 (conflicts with an existing record)")
 
 
@@ -142,7 +157,7 @@ def _data_error(exc: DataError) -> Response:
     """SQLSTATE class 22 (and psycopg's own refusal of NUL characters): a value from the
     request the column cannot hold (out of range, too long, NUL). The request's fault, so
     422; schemas should have refused it first, hence the warning."""
-    log.warning("data error (input the schema let through): %s", exc.orig)
+    log.warning("data error (input the schema let through): %s", _db_diagnosis(exc))
     return problem(422, "validation-failed",
                    "有字段的值无法保存：超出范围、过长或含有 NUL 字符 "
                    "(a value cannot be stored: out of range, too long, or contains NUL)")
@@ -208,6 +223,7 @@ def create_app(
     max_body_bytes: int = 1_048_576,
     description: str = "",
     public_paths: tuple[str, ...] = (),
+    report_rate_limit: str | None = None,
 ) -> Flask:
     app = Flask(name)
     app.config.update(
@@ -228,6 +244,7 @@ def create_app(
             },
         },
         MAX_CONTENT_LENGTH=max_body_bytes,
+        RATE_LIMIT_REPORTS=report_rate_limit,  # svckit.http.ratelimit, group "reports"
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -263,7 +280,8 @@ def _install_request_context(app: Flask) -> None:
     @app.before_request
     def _begin() -> None:
         rid = request.headers.get("X-Request-ID", "")
-        if not _REQUEST_ID.match(rid):
+        # the id travels into every log line and event of the request: never a phone or ID
+        if not _REQUEST_ID.match(rid) or find_pii(rid):
             rid = uuid.uuid4().hex
         g.request_id = rid
         g.t0 = time.perf_counter()
@@ -281,6 +299,10 @@ def _install_request_context(app: Flask) -> None:
         token = g.pop("ctx_token", None)
         if token is not None:
             context.correlation_id.reset(token)
+        actor_tokens = g.pop("actor_tokens", None)
+        if actor_tokens is not None:
+            context.actor.reset(actor_tokens[0])
+            context.actor_role.reset(actor_tokens[1])
 
 
 def _install_auth(app: Flask, verifier: TokenVerifier | None,
@@ -300,7 +322,8 @@ def _install_auth(app: Flask, verifier: TokenVerifier | None,
         except TokenError as exc:
             return problem(401, "unauthorized", f"令牌无效 (invalid token): {exc}",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        context.actor.set(g.principal.sub)
+        g.actor_tokens = (context.actor.set(g.principal.sub),
+                          context.actor_role.set(g.principal.role.value))
         return None
 
 

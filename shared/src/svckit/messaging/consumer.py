@@ -34,6 +34,7 @@ from svckit import context
 from svckit.events.catalogue import Catalogue, InvalidEvent, UnknownEvent
 from svckit.events.envelope import Envelope, EnvelopeError
 from svckit.messaging.topology import Topology
+from svckit.pii import redact
 from svckit.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class Processor:
         out = Outcome("ack", attempts, event_id=str(env.id))
         for spec in specs:
             try:
-                with self.uow_factory() as uow:
+                with self.uow_factory() as uow, context.acting(f"system:{spec.name}"):
                     if not uow.claim_inbox(str(env.id), spec.name, env.type):
                         out.duplicates += 1
                         continue
@@ -140,7 +141,7 @@ class Processor:
                     return self._park(attempts, "retries-exhausted",
                                       f"{spec.name}: {exc!r}", env)
                 self.stats["retried"] += 1
-                return Outcome("retry", attempts, error=f"{spec.name}: {exc!r}",
+                return Outcome("retry", attempts, error=redact(f"{spec.name}: {exc!r}"),
                                event_id=str(env.id))
         self.stats["applied"] += out.applied
         self.stats["duplicates"] += out.duplicates
@@ -150,7 +151,8 @@ class Processor:
         self.stats["parked"] += 1
         log.error("parking message: %s: %s", reason, error,
                   extra={"event_id": str(env.id) if env else None})
-        return Outcome("park", attempts, error=error[:2000], reason=reason,
+        # the error travels in the parked message's headers: masked like a log line
+        return Outcome("park", attempts, error=redact(error[:2000]), reason=reason,
                        event_id=str(env.id) if env else None)
 
 
