@@ -11,7 +11,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from e2e_kit import System, start_cluster
+from e2e_kit import SUMMARY, System, start_cluster
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = terminalreporter.config.stash.get(SUMMARY, [])
+    if lines:
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from svckit.auth.principal import Principal, Role
 from svckit.auth.tokens import mint
@@ -16,6 +17,10 @@ from svckit.cluster import Cluster
 from svckit.testing import AMQP_URL, PG_ADMIN_URL, claim_prefix, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
+
+#: lines tests want printed at the end of the run (the authorization matrix's count):
+#: ``request.config.stash.setdefault(SUMMARY, []).append(line)``
+SUMMARY = pytest.StashKey[list[str]]()
 
 
 def free_port_base(n: int = 6) -> int:

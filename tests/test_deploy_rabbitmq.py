@@ -144,3 +144,17 @@ def test_conflicting_entries_are_refused(gen: ModuleType) -> None:
     b = Topology(service="a", bindings=("x.y",), delivery_limit=3)
     with pytest.raises(ValueError, match="conflicting"):
         gen.definitions([a, b])
+
+
+def test_services_left_out_neither_consume_nor_publish(gen: ModuleType) -> None:
+    """The definitions cover every service that consumes or publishes events; the ones
+    left out (identity) have no queue to declare and no event in the catalogue."""
+    from svckit.embedded import discover
+    from svckit.events.catalogue import load_all
+
+    producers = {spec.producer for spec in load_all()}
+    assert set(gen.SERVICES) == set(SERVICES)
+    for definition in discover():
+        uses_bus = bool(definition.handlers.event_types) or definition.name in producers
+        assert uses_bus == (definition.name in SERVICES), definition.name
+    assert "identity" in {d.name for d in discover()}  # deployed, but without broker entries

@@ -85,3 +85,20 @@ def test_rental_delivery_flow_through_the_embedded_system(embedded: System) -> N
     dispatch_and_complete(embedded, task)
     poll(lambda: clerk.get(f"/rentals/{rental_id}")["logistics"] == "delivered",
          what="the rental to show delivered")
+
+
+def test_the_console_signs_in_and_calls_the_services_on_the_same_port(
+        embedded: System) -> None:
+    import re
+
+    base = f"http://127.0.0.1:{embedded.cluster.port}"  # type: ignore[attr-defined]
+    browser = requests.Session()
+    home = browser.get(f"{base}/", headers={"Accept": "text/html"}, allow_redirects=False)
+    assert home.status_code == 302 and home.headers["Location"] == "/console/"
+    login = browser.get(f"{base}/console/login", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+    assert token is not None
+    page = browser.post(f"{base}/console/login", timeout=30, data={
+        "csrf_token": token.group(1), "username": "clerk-dcf", "password": "liaocheng-2025"})
+    assert page.status_code == 200 and page.url.endswith("/console/clerk/"), page.url
+    assert "<h1" in page.text and "王芳" in page.text  # the signed-in clerk's own name

@@ -91,8 +91,9 @@ def login(page: Page, base: str, username: str, password: str = PASSWORD) -> Non
     page.get_by_label("密码").fill(password)
     with page.expect_navigation():
         page.get_by_label("密码").press("Enter")
-    expect(page.locator("main h1")).to_be_visible()
     audit(page)
+    assert "/login" not in page.url, f"sign-in as {username} failed: {flashes(page)}"
+    expect(page.locator("main h1")).to_be_visible()
 
 
 def submit(page: Page, button: str, **kw: Any) -> None:

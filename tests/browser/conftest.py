@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
@@ -48,33 +49,41 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         b.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def _open(browser: Browser, request: pytest.FixtureRequest, **options: Any) -> Iterator[Page]:
+    context = browser.new_context(locale="zh-CN", **options)
+    context.set_default_timeout(15_000)
+    p = context.new_page()
+    tracker = track(p)
+    try:
+        yield p
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:  # what the browser showed, for the log
+            shot = request.config._tmp_path_factory.getbasetemp() / f"{request.node.name}.png"
+            p.screenshot(path=str(shot), full_page=True)
+            text = p.locator("body").inner_text()[:1500]
+            print(f"\n[browser] failed at {p.url}; screenshot {shot}\n{text}")
+    finally:
+        context.close()
+    unchecked = tracker.loads[tracker.audited:]
+    assert not unchecked, f"pages loaded but never checked by axe-core: {unchecked}"
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A fresh browser context (own cookies) at a desktop size; fails the test if a
     document it loaded was never checked by axe-core (browser_kit.audit)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    p = context.new_page()
-    tracker = track(p)
-    try:
-        yield p
-    finally:
-        context.close()
-    unchecked = tracker.loads[tracker.audited:]
-    assert not unchecked, f"pages loaded but never checked by axe-core: {unchecked}"
+    yield from _open(browser, request, viewport={"width": 1280, "height": 900})
 
 
 @pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
+def phone(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """Like ``page`` at a phone's size (contractors work on phones first)."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                  is_mobile=True, has_touch=True, device_scale_factor=2)
-    context.set_default_timeout(15_000)
-    p = context.new_page()
-    tracker = track(p)
-    try:
-        yield p
-    finally:
-        context.close()
-    unchecked = tracker.loads[tracker.audited:]
-    assert not unchecked, f"pages loaded but never checked by axe-core: {unchecked}"
+    yield from _open(browser, request, viewport={"width": 390, "height": 844},
+                     is_mobile=True, has_touch=True, device_scale_factor=2)

@@ -8,7 +8,7 @@ from typing import Any
 
 import jwt
 import requests
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 
 from console.config import ConsoleSettings
 
@@ -92,9 +92,12 @@ def _raise_for(resp: requests.Response) -> None:
 def login(username: str, password: str) -> None:
     """Exchange credentials for tokens and keep them in the session."""
     s = _settings()
+    # identity throttles failed logins per client address: name the browser's address
+    # (identity trusts it only from IDENTITY_TRUSTED_PROXIES)
     resp = _http().post(f"{s.url('identity')}/login", timeout=s.api_timeout,
                         json={"username": username, "password": password},
-                        headers={"Accept-Language": _language()})
+                        headers={"Accept-Language": _language(),
+                                 "X-Forwarded-For": request.remote_addr or "unknown"})
     _raise_for(resp)
     _keep(resp.json())
 

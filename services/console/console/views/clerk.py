@@ -1,18 +1,753 @@
-"""The clerk's pages."""
+"""The clerk's pages (rental station): the day at a glance with a scan box, a unit by its
+asset tag (check out, return with a grade, cleaning done, transfer out), borrowers by
+certificate number (masked), rentals with a hand-over sheet (PDF), reservations, transfers,
+stock, the overdue list and printable QR labels.
+
+Certificate numbers typed in full travel only in POST bodies (never in a URL), as the
+inventory API's ``/borrowers/lookup`` does.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.wrappers.response import Response as BaseResponse
 
-from console.auth import roles_required
+from console import api
+from console.auth import roles_required, user
+from console.i18n import gettext as _
+from console.i18n import register
+from console.views.clerk_docs import HandOver, default_due, handover_pdf, parse_yuan, qr_svg, yuan
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
-ROLES = ("clerk", "supervisor",)
+ROLES = ("clerk", "supervisor")
+INV = "inventory"
+TZ = ZoneInfo("Asia/Shanghai")
+PAGE_SIZE = 20
+MAX_LABELS = 60
+
+UNIT_STATUS = {
+    "available": "可借", "reserved": "已预约", "rented": "借出中", "in_transit": "调拨在途",
+    "cleaning": "清洁中", "maintenance": "维修中", "allocated": "已发放", "written_off": "已报废",
+}
+UNIT_BADGE = {"available": "ok", "rented": "warn", "reserved": "warn", "in_transit": "warn",
+              "cleaning": "warn", "maintenance": "bad", "written_off": "bad"}
+RENTAL_STATUS = {"active": "在借", "returned": "已归还", "lost": "已丢失"}
+LOGISTICS = {"none": "到站自取", "delivery_requested": "待送货上门", "delivered": "已送达",
+             "pickup_requested": "待上门取回", "picked_up": "已取回"}
+RESERVATION_STATUS = {"held": "保留中", "fulfilled": "已借出", "cancelled": "已取消",
+                      "expired": "已过期"}
+TRANSFER_STATUS = {"in_transit": "在途", "received": "已接收"}
+WAIVER = {"severe": "重度残疾免租金", "dibao": "低保免租金", "tekun": "特困免租金"}
+GRADES = [("A", "A 完好"), ("B", "B 轻微磨损"), ("C", "C 明显磨损"), ("D", "D 损坏，需维修")]
+
+register({
+    "租赁站工作台": "Station desk",
+    "扫码借还": "Scan to lend or take back",
+    "资产编号": "Asset tag",
+    "打开": "Open",
+    "在借": "On loan",
+    "逾期": "Overdue",
+    "待取预约": "Reservations waiting",
+    "待接收调拨": "Transfers incoming",
+    "借用人": "Borrowers",
+    "租赁": "Rentals",
+    "预约": "Reservations",
+    "调拨": "Transfers",
+    "库存": "Stock",
+    "逾期名单": "Overdue list",
+    "二维码标签": "QR labels",
+    "设备": "Unit",
+    "借出": "Check out",
+    "归还": "Return",
+    "确认借出": "Check out",
+    "确认归还": "Take back",
+    "归还成色": "Condition on return",
+    "备注": "Notes",
+    "损坏赔偿（元）": "Damage charge (yuan)",
+    "残疾人证号": "Disability certificate number",
+    "应还日期": "Due date",
+    "送货上门（志愿者配送）": "Home delivery (by volunteers)",
+    "超期借用理由（站长）": "Override reason (supervisor)",
+    "清洁完成": "Cleaning done",
+    "调出": "Send",
+    "调往服务站": "To station",
+    "交接单（PDF）": "Hand-over sheet (PDF)",
+    "续借": "Extend",
+    "新应还日期": "New due date",
+    "查找借用人": "Find a borrower",
+    "证号后四位": "Last four characters of the certificate",
+    "按证号查找": "Find by certificate number",
+    "按后四位查找": "Find by last four",
+    "状态": "Status",
+    "成色": "Condition",
+    "设备类型": "Device type",
+    "服务站": "Station",
+    "借出日期": "Checked out",
+    "押金（元）": "Deposit (yuan)",
+    "租金（元）": "Fee (yuan)",
+    "减免": "Waiver",
+    "配送": "Delivery",
+    "接收": "Receive",
+    "取消预约": "Cancel reservation",
+    "按预约借出": "Check out this reservation",
+    "新建预约": "New reservation",
+    "预约到期": "Hold expires",
+    "打印": "Print",
+    "打印标签": "Print labels",
+    "选择": "Select",
+    "全部状态": "All statuses",
+    "查看": "View",
+    "申请上门取回": "Request pickup",
+    "申请送货上门": "Request delivery",
+    "转入": "Incoming",
+    "转出": "Outgoing",
+    "发出调拨": "Send a unit",
+    "去向": "To",
+    "来源": "From",
+    "逾期天数": "Days overdue",
+    "电话": "Phone",
+    "合计": "Total",
+    "序列号": "Serial",
+    "借出中的租赁": "Current rental",
+    "找到的借用人": "Borrowers found",
+    "姓名": "Name",
+    "类别与等级": "Category and grade",
+    "为该借用人借出": "Check out to this borrower",
+    "该借用人的租赁": "This borrower's rentals",
+    "已借出。": "Checked out.",
+    "已归还。": "Returned.",
+    "已续借。": "Extended.",
+    "已调出。": "Sent.",
+    "已接收。": "Received.",
+    "已预约。": "Reserved.",
+    "已取消。": "Cancelled.",
+    "已标记为可借。": "Marked available.",
+    "已申请。": "Requested.",
+    "未找到该资产编号。": "No unit has this asset tag.",
+    "未找到该证号的借用人。": "No borrower has this certificate number.",
+    "金额格式不正确（元，最多两位小数）。": "Not an amount (yuan, at most two decimals).",
+    "请输入证号或从借用人页面进入。": "Type a certificate number or start from a borrower's page.",
+    "请输入4位。": "Type four characters.",
+    "该设备不在本站。": "This unit is not at your station.",
+    "今日概况": "Today",
+    "常用": "Shortcuts",
+    "扫码枪扫描后自动回车；也可手动输入后按回车。":
+        "A scanner types the tag and Enter; or type it and press Enter.",
+    "清洁至": "Cleaning until",
+    "日租金（元）": "Daily fee (yuan)",
+    "扫描下一件": "Scan the next one",
+    "查看租赁": "Open the rental",
+    "该类设备只发放，不出租。": "This type is allocated, not rented.",
+    "级": "",
+    "换一位": "Someone else",
+    "输入或扫描完整的20位证号；证号只用于查找，不会显示。":
+        "Type or scan the full 20-character number; it is only used to find the borrower.",
+    "输入或扫描完整的20位证号。": "Type or scan the full 20-character number.",
+    "最长{days}天": "At most {days} days",
+    "借用人有逾期未还时，站长可填写理由后仍然借出。":
+        "A supervisor may lend to a borrower with an overdue rental, giving a reason.",
+    "清洁": "Cleaning",
+    "清洁间隔结束后可标记为可借（系统也会定时自动处理）。":
+        "Once the cleaning interval is over, mark it available (a job also does it).",
+    "调出到其他服务站": "Send to another station",
+    "最近流转": "Recent movements",
+    "时间": "Time",
+    "动作": "Action",
+    "归还时间": "Returned",
+    "退还押金（元）": "Deposit refunded (yuan)",
+    "上门服务": "Home visits",
+    "按状态筛选": "Filter by status",
+    "已通知": "Notified",
+    "发出时间": "Sent",
+    "设备清单": "Units",
+    "设备清单与标签": "Units and labels",
+    "筛选": "Filter",
+    "勾选要打印二维码标签的设备": "Tick the units to print QR labels for",
+    "共 {n} 件": "{n} units",
+    "全部类型": "All types",
+    "未选择设备。": "No unit selected.",
+    "按 Ctrl+P 打印；标签按 50×30 毫米排版。": "Print with Ctrl+P; labels are 50 x 30 mm.",
+    "逾期未还：{n} 件（逾期最久的在前）": "Overdue: {n} (longest overdue first)",
+    "按设备类型和状态统计": "By device type and status",
+    "个人信息授权": "Personal data consent",
+    "未授权": "Not given",
+    "重度": "severe",
+    "为该借用人借出：扫描设备资产编号。": "To lend to this borrower, scan the unit's tag.",
+    "指定资产编号（可选）": "A particular asset tag (optional)",
+    "填写后预约这一件设备，否则预约该类型任一件。":
+        "With a tag this unit is held; otherwise any unit of the type.",
+    "请输入资产编号。": "Type an asset tag.",
+    "退还押金 {amount} 元。": "Deposit refunded: {amount} yuan.",
+    "二维码：{tag}": "QR code: {tag}",
+    "无": "None",
+    "可借": "Available", "已预约": "Reserved", "借出中": "On loan", "调拨在途": "In transit",
+    "清洁中": "Cleaning", "维修中": "In repair", "已发放": "Allocated", "已报废": "Written off",
+    "已归还": "Returned", "已丢失": "Lost",
+    "到站自取": "Collected at the station", "待送货上门": "Delivery requested",
+    "已送达": "Delivered", "待上门取回": "Pickup requested", "已取回": "Picked up",
+    "保留中": "Held", "已借出": "Checked out", "已取消": "Cancelled", "已过期": "Expired",
+    "在途": "In transit", "已接收": "Received",
+    "重度残疾免租金": "No fee: severe disability", "低保免租金": "No fee: dibao",
+    "特困免租金": "No fee: tekun",
+    "A 完好": "A as new", "B 轻微磨损": "B light wear", "C 明显磨损": "C worn",
+    "D 损坏，需维修": "D damaged, needs repair",
+})
+
+
+def grades() -> list[tuple[str, str]]:
+    return [(code, _(text)) for code, text in GRADES]
+
+
+# -- small helpers --------------------------------------------------------------------------
+
+@bp.app_template_filter("clerk_yuan")
+def _yuan_filter(fen: int | None) -> str:
+    return yuan(fen)
+
+
+@bp.app_template_filter("clerk_time")
+def _localtime(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(value).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return value
+
+
+def today() -> date:
+    return datetime.now(TZ).date()
+
+
+def station_id() -> str:
+    u = user() or {}
+    stations = u.get("stations") or []
+    if not stations:
+        abort(403)
+    return str(stations[0])
+
+
+def _cache() -> dict[str, Any]:
+    if "clerk_cache" not in g:
+        g.clerk_cache = {}
+    cache: dict[str, Any] = g.clerk_cache
+    return cache
+
+
+def station() -> dict[str, Any]:
+    cache = _cache()
+    if "station" not in cache:
+        cache["station"] = api.get(INV, f"/stations/{station_id()}")
+    result: dict[str, Any] = cache["station"]
+    return result
+
+
+def stations() -> list[dict[str, Any]]:
+    cache = _cache()
+    if "stations" not in cache:
+        cache["stations"] = api.get_all(INV, "/stations")
+    result: list[dict[str, Any]] = cache["stations"]
+    return result
+
+
+def types() -> dict[str, dict[str, Any]]:
+    cache = _cache()
+    if "types" not in cache:
+        cache["types"] = {t["id"]: t for t in api.get_all(INV, "/device-types")}
+    result: dict[str, dict[str, Any]] = cache["types"]
+    return result
+
+
+def unit(unit_id: str) -> dict[str, Any] | None:
+    """A unit by id (``None`` when it is out of the caller's sight)."""
+    units: dict[str, Any] = _cache().setdefault("units", {})
+    if unit_id not in units:
+        try:
+            units[unit_id] = api.get(INV, f"/units/{unit_id}")
+        except api.ApiError as exc:
+            if exc.status != 404:
+                raise
+            units[unit_id] = None
+    found: dict[str, Any] | None = units[unit_id]
+    return found
+
+
+def borrower(borrower_id: str | None) -> dict[str, Any] | None:
+    if not borrower_id:
+        return None
+    people: dict[str, Any] = _cache().setdefault("borrowers", {})
+    if borrower_id not in people:
+        try:
+            people[borrower_id] = api.get(INV, f"/borrowers/{borrower_id}")
+        except api.ApiError as exc:
+            if exc.status != 404:
+                raise
+            people[borrower_id] = None
+    found: dict[str, Any] | None = people[borrower_id]
+    return found
+
+
+def station_name(sid: str | None) -> str:
+    for s in stations():
+        if s["id"] == sid:
+            return str(s["name"])
+    return sid or ""
+
+
+def _total(path: str, **params: Any) -> int:
+    return int(api.get(INV, path, page=1, page_size=1, **params).get("total", 0))
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _lookup(certificate: str) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = api.post(INV, "/borrowers/lookup",
+                                         {"certificate_number": certificate.strip()})
+    except api.ApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return found
+
+
+def incoming_transfers() -> list[dict[str, Any]]:
+    mine = station_id()
+    return [t for t in api.get_all(INV, "/transfers", status="in_transit")
+            if t["to_station_id"] == mine]
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"UNIT_STATUS": UNIT_STATUS, "UNIT_BADGE": UNIT_BADGE, "RENTAL_STATUS": RENTAL_STATUS,
+            "LOGISTICS": LOGISTICS, "RESERVATION_STATUS": RESERVATION_STATUS,
+            "TRANSFER_STATUS": TRANSFER_STATUS, "WAIVER": WAIVER}
+
+
+# -- home and scan ------------------------------------------------------------------------
+
+def _home(tag: str = "", errors: dict[str, list[str]] | None = None, status: int = 200) -> Any:
+    sid = station_id()
+    counts = {
+        "on_loan": _total("/rentals", station_id=sid, status="active"),
+        "overdue": _total("/reports/overdue"),
+        "reservations": _total("/reservations", station_id=sid, status="held"),
+        "incoming": len(incoming_transfers()),
+    }
+    return render_template("clerk/home.html", station=station(), counts=counts, tag=tag,
+                           errors=errors or {}), status
 
 
 @bp.get("/")
 @roles_required(*ROLES)
 def home() -> Any:
-    return render_template("clerk/home.html")
+    return _home()
+
+
+@bp.get("/scan")
+@roles_required(*ROLES)
+def scan() -> Any:
+    """The scan box: a USB scanner types the tag and Enter; open that unit."""
+    tag = request.args.get("tag", "").strip()
+    if not tag:
+        return _home(errors={"tag": [_("请输入资产编号。")]}, status=422)
+    try:
+        found = api.get(INV, f"/units/by-tag/{tag}")
+    except api.ApiError as exc:
+        if exc.status != 404:
+            raise
+        return _home(tag, errors={"tag": [_("未找到该资产编号。")]}, status=404)
+    return redirect(url_for("clerk.unit_page", tag=found["asset_tag"],
+                            borrower=request.args.get("borrower") or None))
+
+
+# -- a unit -------------------------------------------------------------------------------
+
+def _unit_by_tag(tag: str) -> dict[str, Any]:
+    try:
+        found: dict[str, Any] = api.get(INV, f"/units/by-tag/{tag}")
+    except api.ApiError as exc:
+        if exc.status == 404:
+            abort(404)
+        raise
+    return found
+
+
+def _active_rental(unit_id: str) -> dict[str, Any] | None:
+    items = api.get(INV, "/rentals", unit_id=unit_id, status="active", page_size=1)["items"]
+    return items[0] if items else None
+
+
+def _render_unit(tag: str, form: dict[str, Any] | None = None,
+                 errors: dict[str, list[str]] | None = None, status: int = 200) -> Any:
+    u = _unit_by_tag(tag)
+    dtype = types().get(u["type_id"], {})
+    rental = _active_rental(u["id"]) if u["status"] == "rented" else None
+    form = dict(form or {})
+    form.setdefault("due_on", default_due(today(), dtype.get("max_rental_days")).isoformat())
+    chosen = borrower(form.get("borrower_id") or request.args.get("borrower"))
+    movements = api.get(INV, f"/units/{u['id']}/movements", page_size=10)["items"]
+    others = [(s["id"], s["name"]) for s in stations()
+              if s["id"] != u["current_station_id"] and s.get("active", True)]
+    return render_template(
+        "clerk/unit.html", unit=u, dtype=dtype, rental=rental,
+        rental_borrower=borrower(rental["borrower_id"]) if rental else None,
+        chosen=chosen, form=form, errors=errors or {}, movements=movements,
+        here=u["current_station_id"] == station_id(), other_stations=others,
+        grades=grades(), station_name=station_name,
+        supervisor=(user() or {}).get("role") == "supervisor"), status
+
+
+@bp.get("/units/<string:tag>")
+@roles_required(*ROLES)
+def unit_page(tag: str) -> Any:
+    return _render_unit(tag)
+
+
+@bp.post("/checkout")
+@roles_required(*ROLES)
+def checkout() -> Any:
+    """Check a unit out: to the borrower chosen before, or found by certificate number."""
+    f = request.form
+    tag = f.get("asset_tag", "").strip()
+    form = {k: f.get(k, "") for k in ("borrower_id", "due_on", "override_reason",
+                                      "home_delivery", "reservation_id")}
+    borrower_id = form["borrower_id"]
+    certificate = f.get("certificate_number", "").strip()
+    if not borrower_id:
+        if not certificate:
+            return _render_unit(tag, form, {"certificate_number": [
+                _("请输入证号或从借用人页面进入。")]}, 422)
+        found = _lookup(certificate)
+        if found is None:
+            return _render_unit(tag, form, {"certificate_number": [
+                _("未找到该证号的借用人。")]}, 422)
+        borrower_id = found["id"]
+    body: dict[str, Any] = {"station_id": station_id(), "borrower_id": borrower_id,
+                            "asset_tag": tag, "due_on": form["due_on"],
+                            "home_delivery": bool(form["home_delivery"])}
+    if form["override_reason"].strip():
+        body["override_reason"] = form["override_reason"].strip()
+    if form["reservation_id"]:
+        body["reservation_id"] = form["reservation_id"]
+        body.pop("asset_tag")
+    try:
+        rental = api.post(INV, "/rentals", body)
+    except api.ApiError as exc:
+        if exc.status != 422 or form["reservation_id"]:
+            raise
+        form["borrower_id"] = borrower_id if not certificate else form["borrower_id"]
+        return _render_unit(tag, form, exc.field_errors, 422)
+    flash(_("已借出。"), "success")
+    return redirect(url_for("clerk.rental_page", rental_id=rental["id"]))
+
+
+@bp.post("/units/<uuid:unit_id>/cleaned")
+@roles_required(*ROLES)
+def cleaned(unit_id: Any) -> BaseResponse:
+    u = api.post(INV, f"/units/{unit_id}/cleaned")
+    flash(_("已标记为可借。"), "success")
+    return redirect(url_for("clerk.unit_page", tag=u["asset_tag"]))
+
+
+# -- rentals ------------------------------------------------------------------------------
+
+@bp.get("/rentals")
+@roles_required(*ROLES)
+def rentals() -> Any:
+    status = request.args.get("status", "active")
+    if status not in RENTAL_STATUS:
+        status = "active"
+    page = _page()
+    body = api.get(INV, "/rentals", station_id=station_id(), status=status, page=page,
+                   page_size=PAGE_SIZE)
+    return render_template("clerk/rentals.html", rentals=body["items"], total=body["total"],
+                           page=page, page_size=PAGE_SIZE, status=status, unit=unit,
+                           borrower=borrower, types=types())
+
+
+def _rental(rental_id: Any) -> dict[str, Any]:
+    found: dict[str, Any] = api.get(INV, f"/rentals/{rental_id}")
+    return found
+
+
+@bp.get("/rentals/<uuid:rental_id>")
+@roles_required(*ROLES)
+def rental_page(rental_id: Any) -> Any:
+    r = _rental(rental_id)
+    return render_template("clerk/rental.html", rental=r, unit=unit(r["unit_id"]),
+                           dtype=types().get(r["type_id"], {}), who=borrower(r["borrower_id"]),
+                           grades=grades(), errors={}, form={},
+                           station_name=station_name)
+
+
+@bp.post("/rentals/<uuid:rental_id>/return")
+@roles_required(*ROLES)
+def return_rental(rental_id: Any) -> Any:
+    f = request.form
+    form = {k: f.get(k, "") for k in ("condition", "notes", "damage_charge")}
+    try:
+        charge = parse_yuan(form["damage_charge"])
+    except ValueError:
+        r = _rental(rental_id)
+        return render_template(
+            "clerk/rental.html", rental=r, unit=unit(r["unit_id"]),
+            dtype=types().get(r["type_id"], {}), who=borrower(r["borrower_id"]), grades=grades(),
+            form=form, errors={"damage_charge": [_("金额格式不正确（元，最多两位小数）。")]},
+            station_name=station_name), 422
+    r = api.post(INV, f"/rentals/{rental_id}/return", {
+        "condition": form["condition"], "notes": form["notes"].strip(),
+        "damage_charge_fen": charge})
+    flash(_("已归还。") + " " + _("退还押金 {amount} 元。", amount=yuan(r["deposit_refund_fen"])),
+          "success")
+    u = unit(r["unit_id"])
+    if u is None:
+        return redirect(url_for("clerk.rental_page", rental_id=rental_id))
+    return redirect(url_for("clerk.unit_page", tag=u["asset_tag"]))
+
+
+@bp.post("/rentals/<uuid:rental_id>/extend")
+@roles_required(*ROLES)
+def extend(rental_id: Any) -> BaseResponse:
+    api.post(INV, f"/rentals/{rental_id}/extend", {"due_on": request.form.get("due_on", "")})
+    flash(_("已续借。"), "success")
+    return redirect(url_for("clerk.rental_page", rental_id=rental_id))
+
+
+@bp.post("/rentals/<uuid:rental_id>/<any(delivery, pickup):visit>")
+@roles_required(*ROLES)
+def visit(rental_id: Any, visit: str) -> BaseResponse:
+    api.post(INV, f"/rentals/{rental_id}/{visit}", {})
+    flash(_("已申请。"), "success")
+    return redirect(url_for("clerk.rental_page", rental_id=rental_id))
+
+
+@bp.get("/rentals/<uuid:rental_id>/handover.pdf")
+@roles_required(*ROLES)
+def handover(rental_id: Any) -> Response:
+    r = _rental(rental_id)
+    u = unit(r["unit_id"]) or {}
+    dtype = types().get(r["type_id"], {})
+    who = borrower(r["borrower_id"]) or {}
+    st = next((s for s in stations() if s["id"] == r["station_id"]), {})
+    pdf = handover_pdf(HandOver(
+        station=str(st.get("name", "")), station_phone=str(st.get("phone", "")),
+        rental_id=str(r["id"]), asset_tag=str(u.get("asset_tag", "")),
+        serial=str(u.get("serial", "")), type_name=str(dtype.get("name_zh", "")),
+        iso_code=str(dtype.get("iso_code", "")),
+        borrower_name_masked=str(who.get("name_masked", "")),
+        borrower_certificate_masked=str(who.get("certificate_masked", "")),
+        checked_out_on=_localtime(r["checked_out_at"])[:10], due_on=str(r["due_on"]),
+        daily_fee_fen=int(r["daily_fee_fen"]), fee_fen=int(r["fee_fen"]),
+        deposit_fen=int(r["deposit_fen"]), waiver=r.get("waiver"),
+        home_delivery=r["logistics"] != "none", condition=str(u.get("condition", ""))))
+    name = f"handover-{u.get('asset_tag', r['id'])}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})
+
+
+# -- borrowers ----------------------------------------------------------------------------
+
+@bp.route("/borrowers", methods=["GET", "POST"])
+@roles_required(*ROLES)
+def borrowers() -> Any:
+    """Find by the full certificate number (POSTed: never in a URL) or by the last four
+    characters, which the masked number shows anyway."""
+    errors: dict[str, list[str]] = {}
+    found: list[dict[str, Any]] = []
+    searched = False
+    tail = request.args.get("tail", "").strip()
+    if request.method == "POST":
+        searched = True
+        certificate = request.form.get("certificate_number", "").strip()
+        person = _lookup(certificate) if certificate else None
+        if person is None:
+            errors["certificate_number"] = [_("未找到该证号的借用人。")]
+        else:
+            found = [person]
+    elif tail:
+        searched = True
+        if len(tail) != 4:
+            errors["tail"] = [_("请输入4位。")]
+        else:
+            found = api.get(INV, "/borrowers", certificate_tail=tail.upper(),
+                            page_size=50)["items"]
+    return render_template("clerk/borrowers.html", found=found, errors=errors, tail=tail,
+                           searched=searched), (422 if errors else 200)
+
+
+@bp.get("/borrowers/<uuid:borrower_id>")
+@roles_required(*ROLES)
+def borrower_page(borrower_id: Any) -> Any:
+    who = borrower(str(borrower_id))
+    if who is None:
+        abort(404)
+    history = api.get(INV, "/rentals", borrower_id=str(borrower_id), page_size=50)["items"]
+    return render_template("clerk/borrower.html", who=who, history=history, unit=unit,
+                           types=types())
+
+
+# -- reservations -------------------------------------------------------------------------
+
+@bp.get("/reservations")
+@roles_required(*ROLES)
+def reservations() -> Any:
+    status = request.args.get("status", "held")
+    if status not in RESERVATION_STATUS:
+        status = "held"
+    page = _page()
+    body = api.get(INV, "/reservations", station_id=station_id(), status=status, page=page,
+                   page_size=PAGE_SIZE)
+    rentable = [(t["id"], f"{t['name_zh']}（{t['iso_code']}）") for t in types().values()
+                if t["mode"] == "rentable"]
+    return render_template("clerk/reservations.html", items=body["items"], total=body["total"],
+                           page=page, page_size=PAGE_SIZE, status=status, unit=unit,
+                           borrower=borrower, types=types(), rentable=rentable,
+                           due=default_due(today(), None).isoformat(), errors={})
+
+
+@bp.post("/reservations")
+@roles_required(*ROLES)
+def reserve() -> Any:
+    certificate = request.form.get("certificate_number", "").strip()
+    person = _lookup(certificate) if certificate else None
+    if person is None:
+        flash(_("未找到该证号的借用人。"), "error")
+        return redirect(url_for("clerk.reservations"))
+    body: dict[str, Any] = {"station_id": station_id(), "borrower_id": person["id"]}
+    tag = request.form.get("asset_tag", "").strip()
+    if tag:
+        body["unit_id"] = _unit_by_tag(tag)["id"]
+    else:
+        body["type_id"] = request.form.get("type_id") or None
+    api.post(INV, "/reservations", body)
+    flash(_("已预约。"), "success")
+    return redirect(url_for("clerk.reservations"))
+
+
+@bp.post("/reservations/<uuid:reservation_id>/cancel")
+@roles_required(*ROLES)
+def cancel_reservation(reservation_id: Any) -> BaseResponse:
+    api.post(INV, f"/reservations/{reservation_id}/cancel",
+             {"reason": request.form.get("reason", "")})
+    flash(_("已取消。"), "success")
+    return redirect(url_for("clerk.reservations"))
+
+
+@bp.post("/reservations/<uuid:reservation_id>/fulfil")
+@roles_required(*ROLES)
+def fulfil(reservation_id: Any) -> BaseResponse:
+    held = api.get(INV, f"/reservations/{reservation_id}")
+    rental = api.post(INV, "/rentals", {
+        "station_id": held["station_id"], "borrower_id": held["borrower_id"],
+        "reservation_id": str(reservation_id), "due_on": request.form.get("due_on", ""),
+        "home_delivery": bool(request.form.get("home_delivery"))})
+    flash(_("已借出。"), "success")
+    return redirect(url_for("clerk.rental_page", rental_id=rental["id"]))
+
+
+# -- transfers ----------------------------------------------------------------------------
+
+@bp.get("/transfers")
+@roles_required(*ROLES)
+def transfers() -> Any:
+    mine = station_id()
+    everything = api.get_all(INV, "/transfers", limit=200)
+    incoming = [t for t in everything if t["to_station_id"] == mine]
+    outgoing = [t for t in everything if t["from_station_id"] == mine]
+    others = [(s["id"], s["name"]) for s in stations() if s["id"] != mine]
+    return render_template("clerk/transfers.html", incoming=incoming, outgoing=outgoing,
+                           others=others, unit=unit, station_name=station_name, errors={})
+
+
+@bp.post("/transfers")
+@roles_required(*ROLES)
+def send_transfer() -> BaseResponse:
+    u = _unit_by_tag(request.form.get("asset_tag", "").strip())
+    api.post(INV, "/transfers", {"unit_id": u["id"],
+                                 "to_station_id": request.form.get("to_station_id", ""),
+                                 "note": request.form.get("note", "").strip()})
+    flash(_("已调出。"), "success")
+    back = request.form.get("back")
+    if back == "unit":
+        return redirect(url_for("clerk.unit_page", tag=u["asset_tag"]))
+    return redirect(url_for("clerk.transfers"))
+
+
+@bp.post("/transfers/<uuid:transfer_id>/receive")
+@roles_required(*ROLES)
+def receive(transfer_id: Any) -> BaseResponse:
+    api.post(INV, f"/transfers/{transfer_id}/receive", {"station_id": station_id()})
+    flash(_("已接收。"), "success")
+    return redirect(url_for("clerk.transfers"))
+
+
+# -- stock, units, overdue, labels ----------------------------------------------------------
+
+@bp.get("/stock")
+@roles_required(*ROLES)
+def stock() -> Any:
+    rows = api.get(INV, "/reports/stock", station_id=station_id())["items"]
+    return render_template("clerk/stock.html", rows=rows, station=station())
+
+
+@bp.get("/units")
+@roles_required(*ROLES)
+def units() -> Any:
+    status = request.args.get("status") or None
+    type_id = request.args.get("type_id") or None
+    if status not in UNIT_STATUS:
+        status = None
+    if type_id not in types():
+        type_id = None
+    page = _page()
+    body = api.get(INV, "/units", station_id=station_id(), status=status, type_id=type_id,
+                   page=page, page_size=50)
+    type_options = [("", _("全部类型"))] + [(t["id"], t["name_zh"]) for t in types().values()]
+    status_options = [("", _("全部状态"))] + [(k, _(v)) for k, v in UNIT_STATUS.items()]
+    return render_template("clerk/units.html", units=body["items"], total=body["total"],
+                           page=page, page_size=50, status=status or "", type_id=type_id or "",
+                           types=types(), type_options=type_options,
+                           status_options=status_options)
+
+
+@bp.get("/labels")
+@roles_required(*ROLES)
+def labels() -> Any:
+    """Print-friendly QR labels of the units ticked (``?tag=..&tag=..``)."""
+    tags = [t.strip() for t in request.args.getlist("tag") if t.strip()][:MAX_LABELS]
+    items = []
+    for tag in dict.fromkeys(tags):
+        u = _unit_by_tag(tag)
+        dtype = types().get(u["type_id"], {})
+        items.append({"unit": u, "dtype": dtype,
+                      "svg": qr_svg(u["asset_tag"], title=_("二维码：{tag}", tag=u["asset_tag"]))})
+    return render_template("clerk/labels.html", items=items, station=station())
+
+
+@bp.get("/overdue")
+@roles_required(*ROLES)
+def overdue() -> Any:
+    page = _page()
+    body = api.get(INV, "/reports/overdue", page=page, page_size=PAGE_SIZE)
+    return render_template("clerk/overdue.html", rows=body["items"], total=body["total"],
+                           page=page, page_size=PAGE_SIZE)

@@ -1,0 +1,172 @@
+"""Pure helpers of the clerk's pages: money in yuan, due dates, QR labels (inline SVG) and
+the hand-over sheet (PDF). No Flask here, so they are unit-tested directly."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+import segno
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+CJK_FONT = "STSong-Light"
+LATIN_FONT = "Helvetica"
+DEFAULT_LOAN_DAYS = 30
+
+
+def yuan(fen: int | None) -> str:
+    """``12345`` -> ``"123.45"``."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def parse_yuan(text: str | None) -> int:
+    """``"12.5"`` -> ``1250`` fen; empty -> 0. ValueError for anything else (negative,
+    more than two decimals, not a number)."""
+    raw = (text or "").strip().replace("¥", "").replace(",", "")
+    if not raw:
+        return 0
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(raw) from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise ValueError(raw)
+    return int(value * 100)
+
+
+def default_due(today: date, max_days: int | None) -> date:
+    """The due date a check-out form proposes: 30 days, or the type's maximum if shorter."""
+    days = DEFAULT_LOAN_DAYS if not max_days else min(DEFAULT_LOAN_DAYS, max_days)
+    return today + timedelta(days=days)
+
+
+def qr_svg(text: str, title: str = "") -> str:
+    """The QR code of ``text`` as an inline ``<svg>`` (no XML declaration), scaled by CSS.
+    With ``title`` it is an image with that accessible name."""
+    qr = segno.make(text, error="m", micro=False)
+    out = io.BytesIO()
+    qr.save(out, kind="svg", xmldecl=False, svgns=True, scale=4, border=2,
+            title=title or None, svgclass="qr", lineclass=None, omitsize=False)
+    svg = out.getvalue().decode("utf-8")
+    size = qr.symbol_size(scale=4, border=2)  # a viewBox lets CSS size the label's code
+    svg = svg.replace("<svg ", f'<svg viewBox="0 0 {size[0]} {size[1]}" ', 1)
+    if title:
+        svg = svg.replace("<svg ", '<svg role="img" ', 1)
+    return svg
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """What the hand-over sheet shows (the borrower masked)."""
+
+    station: str
+    station_phone: str
+    rental_id: str
+    asset_tag: str
+    serial: str
+    type_name: str
+    iso_code: str
+    borrower_name_masked: str
+    borrower_certificate_masked: str
+    checked_out_on: str
+    due_on: str
+    daily_fee_fen: int
+    fee_fen: int
+    deposit_fen: int
+    waiver: str | None
+    home_delivery: bool
+    condition: str
+
+
+def _ensure_font() -> None:
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+
+
+def handover_pdf(h: HandOver) -> bytes:
+    """One A4 page: who lends what until when, the money in yuan, two signature lines.
+
+    Latin values (tag, dates, amounts) are drawn in Helvetica, so they stay readable as
+    text in the uncompressed content stream (the tests look for the asset tag there)."""
+    _ensure_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=0)
+    c.setTitle(f"辅具租赁交接单 {h.asset_tag}")
+    c.setAuthor(h.station)
+    c.setSubject(h.asset_tag)
+    width, height = A4
+    left = 20 * mm
+    y = height - 25 * mm
+    c.setFont(CJK_FONT, 18)
+    c.drawCentredString(width / 2, y, "辅助器具租赁交接单")
+    y -= 9 * mm
+    c.setFont(CJK_FONT, 11)
+    c.drawCentredString(width / 2, y, f"{h.station}　电话 {h.station_phone}")
+    y -= 14 * mm
+
+    rows: list[tuple[str, str, bool]] = [
+        ("租赁单号", h.rental_id, True),
+        ("资产编号", h.asset_tag, True),
+        ("设备名称", f"{h.type_name}（{h.iso_code}）", False),
+        ("序列号", h.serial, True),
+        ("交付时成色", h.condition, True),
+        ("借用人", h.borrower_name_masked, False),
+        ("残疾人证号", h.borrower_certificate_masked, True),
+        ("借出日期", h.checked_out_on, True),
+        ("应还日期", h.due_on, True),
+        ("日租金（元）", yuan(h.daily_fee_fen), True),
+        ("租金合计（元）", yuan(h.fee_fen), True),
+        ("押金（元）", yuan(h.deposit_fen), True),
+        ("减免", _waiver_label(h.waiver), False),
+        ("送货上门", "是" if h.home_delivery else "否", False),
+    ]
+    for label, value, latin in rows:
+        c.setFont(CJK_FONT, 12)
+        c.drawString(left, y, label)
+        c.setFont(LATIN_FONT if latin else CJK_FONT, 12)
+        c.drawString(left + 45 * mm, y, value)
+        c.setLineWidth(0.3)
+        c.line(left, y - 2.5 * mm, width - left, y - 2.5 * mm)
+        y -= 10 * mm
+
+    y -= 4 * mm
+    c.setFont(CJK_FONT, 10)
+    for line in ("1. 借用人应妥善使用设备，按期归还；逾期将影响再次借用。",
+                 "2. 归还时按成色（A/B/C/D）验收，损坏赔偿从押金中扣除，余额退还。",
+                 "3. 本单一式两份，借用人与服务站各执一份。"):
+        c.drawString(left, y, line)
+        y -= 7 * mm
+
+    y -= 16 * mm
+    c.setFont(CJK_FONT, 12)
+    c.drawString(left, y, "借用人（或代理人）签字：")
+    c.line(left + 52 * mm, y - 1 * mm, left + 95 * mm, y - 1 * mm)
+    c.drawString(left + 100 * mm, y, "日期：")
+    c.line(left + 113 * mm, y - 1 * mm, width - left, y - 1 * mm)
+    y -= 16 * mm
+    c.drawString(left, y, "经办人签字：")
+    c.line(left + 52 * mm, y - 1 * mm, left + 95 * mm, y - 1 * mm)
+    c.drawString(left + 100 * mm, y, "日期：")
+    c.line(left + 113 * mm, y - 1 * mm, width - left, y - 1 * mm)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+WAIVERS = {"severe": "重度残疾免租金", "dibao": "低保免租金", "tekun": "特困免租金"}
+
+
+def _waiver_label(waiver: str | None) -> str:
+    if not waiver:
+        return "无"
+    return WAIVERS.get(waiver, waiver)

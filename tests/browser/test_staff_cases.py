@@ -1,0 +1,198 @@
+"""Staff case pages in Chromium: one household from application through assessment to a
+plan built from the catalogue within the cap (live total, an over-cap save refused) and
+approved by a second person; and the inspector's view (queue, fail with defects, pass)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from browser_kit import audit, flashes, login, screenshot, submit
+from e2e_kit import Renovation, System
+from playwright.sync_api import Page, expect
+from svckit.domain.certificate import make_certificate
+
+
+def certificate(seq: int) -> str:
+    """Certificates no other browser test uses (born 1975-07-07, Dongchangfu, grade 1)."""
+    return make_certificate(f"37150219750707{seq % 1000:03d}", 4, 1)
+
+
+def sign_out(page: Page) -> None:
+    submit(page, "退出")
+
+
+def test_application_assessment_plan_within_cap_and_approval(page: Page, console: str) -> None:
+    # --- staff-zhao registers the household's application and accepts it ----------------
+    login(page, console, "staff-zhao")
+    expect(page.get_by_role("heading", name="待办队列")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("方案待审批"))).to_be_visible()
+    screenshot(page, "staff")
+
+    with page.expect_navigation():
+        page.get_by_role("link", name="登记申请").first.click()
+    audit(page)
+    page.get_by_label("残疾证号").fill(certificate(1))
+    page.get_by_label("户主姓名").fill("张桂兰")
+    page.get_by_label("住址").fill("聊城市东昌府区古楼街道光岳路88号")
+    page.get_by_label("区县").select_option("371502")
+    page.get_by_label("联系电话").fill("13806350088")
+    page.get_by_label("困难类型").select_option("dibao")
+    # without the household's consent nothing is registered
+    submit(page, "登记申请")
+    expect(page.locator("#f-consent-d")).to_contain_text("须经户主")
+    page.get_by_label(re.compile("户主（或监护人）已同意")).check()
+    submit(page, "登记申请")
+    assert "申请已登记。" in flashes(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("待受理")
+    case_url = page.url
+
+    submit(page, "受理", exact=True)
+    assert "申请已受理。" in flashes(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("已受理")
+    sign_out(page)
+
+    # --- staff-li schedules and records the home assessment ---------------------------
+    login(page, console, "staff-li")
+    page.goto(case_url)
+    audit(page)
+    expect(page.get_by_label("评估员（用户名）")).to_have_value("staff-li")
+    submit(page, "安排评估")
+    assert "入户评估已安排。" in flashes(page)
+    page.get_by_label("出入口").fill("门口有15厘米台阶，轮椅无法通行")
+    page.get_by_label("卫生间").fill("蹲便，无扶手")
+    page.get_by_label("改造需求（每行一项）").fill("轮椅出入\n如厕安全")
+    submit(page, "记录评估结果")
+    assert "评估结果已记录。" in flashes(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("已评估")
+
+    # --- the plan builder: live total against the 3,000 yuan cap -------------------
+    with page.expect_navigation():
+        page.get_by_role("link", name="编制方案").click()
+    audit(page)
+    total = page.locator("#plan-total")
+    expect(total).to_have_attribute("aria-live", "polite")
+    ramp = page.get_by_label("入户坡道（水泥砂浆，含防滑条）")
+    ramp.fill("10")  # 10 m x 350 yuan = 3,500 yuan: over the cap
+    expect(total).to_contain_text("¥3,500.00")
+    expect(total).to_contain_text("超出上限 ¥500.00")
+    expect(page.locator("#plan-summary")).to_have_class(re.compile(r"\bover\b"))
+    submit(page, "保存方案")  # the service re-validates and refuses
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("方案合计 ¥3,500.00 超过每户补助上限 ¥3,000.00，超出 ¥500.00")
+    expect(page.get_by_label("入户坡道（水泥砂浆，含防滑条）")).to_have_value("10")
+
+    page.get_by_label("入户坡道（水泥砂浆，含防滑条）").fill("3.5")  # 1,225.00
+    page.get_by_label("不锈钢安全扶手").fill("2")  # 360.00
+    page.get_by_label("蹲便改坐便（含坐便器及管路）").fill("1")  # 800.00
+    page.get_by_label("不锈钢安全扶手").press("Tab")
+    expect(total).to_contain_text("¥2,385.00")
+    expect(total).to_contain_text("剩余额度 ¥615.00")
+    expect(page.locator("#plan-summary")).not_to_have_class(re.compile(r"\bover\b"))
+    screenshot(page, "staff-plan")
+    submit(page, "保存方案")
+    assert "改造方案已保存，合计 ¥2,385.00。" in flashes(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("方案待确认")
+
+    # --- the household confirms; the drafter may not approve -----------------------
+    page.get_by_label("签字人（户主或监护人）").fill("张桂兰")
+    submit(page, "记录确认")
+    assert "已记录户主确认。" in flashes(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("方案待审批")
+    expect(page.get_by_role("button", name="批准方案")).to_have_count(0)
+    expect(page.get_by_text("不能审批该方案")).to_be_visible()
+    sign_out(page)
+
+    # --- staff-zhao finds it in the approval queue and approves ---------------------
+    login(page, console, "staff-zhao")
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile("方案待审批")).click()
+    audit(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name="张某").first.click()
+    audit(page)
+    if page.url != case_url:  # several households named 张: open ours
+        page.goto(case_url)
+        audit(page)
+    expect(page.get_by_text("¥2,385.00").first).to_be_visible()
+    submit(page, "批准方案")
+    assert "方案已批准。" in flashes(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("方案已批准")
+    expect(page.get_by_text("赵主任").or_(page.get_by_text("staff-zhao")).first).to_be_visible()
+
+
+def _order_awaiting_inspection(system: System, seq: int) -> tuple[Renovation, str, str]:
+    """An approved case whose contractor has finished and asked for inspection."""
+    r = Renovation(system)
+    app = r.approver.post("/applications", {
+        "programme_id": r.programme["id"], "certificate": certificate(seq),
+        "holder_name": "王建国", "address": f"聊城市东昌府区柳园街道{seq}号",
+        "division": "371502", "phone": "13806350099", "hardship": "tekun", "consent": True})
+    app_id = str(app["id"])
+    r.approver.post(f"/applications/{app_id}/accept", {})
+    r.schedule_assessment(app_id)
+    r.assess_and_plan(app_id, [{"item_code": "GRAB-BAR", "quantity": "2"},
+                               {"item_code": "RAMP", "quantity": "2"}])
+    order = r.approver.post(f"/applications/{app_id}/work-orders",
+                            {"contractor_id": r.contractor["id"]})
+    oid = str(order["id"])
+    crew = r.contractor_client
+    crew.post(f"/work-orders/{oid}/accept")
+    start = date.today() + timedelta(days=1)
+    crew.post(f"/work-orders/{oid}/schedule", {"start_on": start.isoformat(),
+                                               "end_on": (start + timedelta(days=5)).isoformat()})
+    crew.post(f"/work-orders/{oid}/progress", {"note": "坡道、扶手完成", "percent": 100,
+                                               "items_done": ["GRAB-BAR", "RAMP"]})
+    crew.post(f"/work-orders/{oid}/complete")
+    return r, app_id, oid
+
+
+def test_inspector_fails_then_passes_a_finished_work_order(page: Page, console: str,
+                                                           system: System) -> None:
+    r, app_id, oid = _order_awaiting_inspection(system, 2)
+
+    login(page, console, "inspector-sun")
+    expect(page.get_by_role("link", name="登记申请")).to_have_count(0)
+    queue = page.get_by_role("link", name=re.compile("工单待验收"))
+    expect(queue).to_be_visible()
+    screenshot(page, "staff-inspector")
+    with page.expect_navigation():
+        queue.click()
+    audit(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name=f"工单 {oid[:8]}").click()
+    audit(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("待验收")
+    expect(page.get_by_text("不锈钢安全扶手")).to_be_visible()
+
+    # fail, with the defects the contractor must fix
+    page.get_by_label("不通过（返工）").check()
+    page.get_by_label("整改问题（每行一项）").fill("扶手安装松动\n坡道防滑条缺失")
+    submit(page, "提交验收结果")
+    assert "验收未通过，已退回返工。" in flashes(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("返工中")
+    expect(page.get_by_text("扶手安装松动；坡道防滑条缺失")).to_be_visible()
+    expect(page.get_by_role("button", name="提交验收结果")).to_have_count(0)
+
+    # the contractor reworks and hands over again; now it passes
+    r.contractor_client.post(f"/work-orders/{oid}/progress",
+                             {"note": "扶手加固，补装防滑条", "percent": 100})
+    r.contractor_client.post(f"/work-orders/{oid}/complete")
+    page.reload()
+    audit(page)
+    page.get_by_label("通过", exact=True).check()
+    page.get_by_label("验收意见").fill("坡道坡度1:12，扶手牢固")
+    submit(page, "提交验收结果")
+    assert "验收通过，工单已完工。" in flashes(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("已完工")
+
+    # the inspector reads the case but cannot act on it
+    with page.expect_navigation():
+        page.get_by_role("link", name="王某").click()
+    audit(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("已验收")
+    expect(page.get_by_role("button")).to_have_count(1)  # only 退出
+    resp = page.goto(f"{console}/staff/applications/new")
+    audit(page)
+    assert resp is not None and resp.status == 403
+    assert r.application(app_id)["status"] == "completed"
