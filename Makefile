@@ -60,7 +60,8 @@ docs: install
 	$(BIN)/python -m svckit.events.docs > docs/events.md
 
 ## Figures against same-run baselines (docs/performance.md); needs PostgreSQL, RabbitMQ,
-## pgbench. `make chaos` restarts the local RabbitMQ app a few times (docs/reliability.md).
+## pgbench. `make chaos` restarts the local RabbitMQ app a few times and PostgreSQL once
+## (docs/reliability.md).
 .PHONY: bench chaos
 bench: install
 	$(BIN)/python -m bench.run_bench $(BENCH_ARGS)

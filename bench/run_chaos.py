@@ -2,7 +2,7 @@
 exactly once.
 
     .venv/bin/python -m bench.run_chaos [--quick] [--kills N] [--broker-restarts N]
-                                        [--with-postgres-restart]
+                                        [--no-postgres-restart]
 
 A native cluster (inventory + volunteer: API, relay, consumer each) on its own databases
 and bus prefix takes check-outs with home delivery at a steady open-loop rate; each
@@ -19,10 +19,10 @@ turns it into a task (inbox row + task in one transaction). Meanwhile:
    ``start_app``. THIS STOPS THE SHARED LOCAL RABBITMQ FOR A FEW SECONDS EACH TIME: other
    people's tests on this machine see the outage. It happens only here, never in
    ``make test``.
-4. PostgreSQL restart under load is OFF by default (it would break other work on a shared
-   machine); ``--with-postgres-restart`` runs ``PG_RESTART_CMD`` (default
-   ``pg_ctlcluster 15 main restart``) and checks the API answers 503 problem+json
-   meanwhile and recovers by itself.
+4. PostgreSQL is restarted under load (``PG_RESTART_CMD``, default ``pg_ctlcluster
+   --skip-systemctl-redirect <version> main restart``; THIS RESTARTS THE LOCAL POSTGRESQL:
+   ``--no-postgres-restart`` skips it) and the API must answer 503 problem+json meanwhile
+   (no other 5xx) and recover by itself.
 
 Then the load stops, the system drains, and the ledger compares the outbox (committed
 events) with the volunteer inbox and tasks: 0 lost, 0 duplicate effects is the target.
@@ -207,6 +207,13 @@ def ledger(cluster: Cluster, timeout: float) -> dict[str, int]:
     }
 
 
+def _default_pg_restart() -> str:
+    """Restart the Debian cluster ``main`` of the installed PostgreSQL version."""
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    version = versions[-1] if versions else "15"
+    return f"pg_ctlcluster --skip-systemctl-redirect {version} main restart"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -215,8 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--broker-restarts", type=int, default=4)
     p.add_argument("--rate", type=float, default=15.0, help="check-outs with delivery per s")
     p.add_argument("--budget", type=float, default=13 * 60, help="seconds for the whole run")
-    p.add_argument("--with-postgres-restart", action="store_true",
-                   help="also restart PostgreSQL under load (OFF by default: shared machine)")
+    p.add_argument("--no-postgres-restart", dest="postgres_restart", action="store_false",
+                   help="skip the PostgreSQL restart under load (it restarts the local server)")
     args = p.parse_args(argv)
     if args.quick:
         args.kills, args.broker_restarts, args.budget = 5, 1, 240
@@ -228,9 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     print("NOTE: this run restarts the local RabbitMQ app (rabbitmqctl stop_app/start_app) "
           f"{args.broker_restarts} time(s); other users of the broker see short outages.")
     print("NOTE: PostgreSQL restart is "
-          + ("ON (--with-postgres-restart)" if args.with_postgres_restart else
-             "OFF (pass --with-postgres-restart to include it; it disturbs the shared server)"),
-          flush=True)
+          + ("ON: the local PostgreSQL restarts once (--no-postgres-restart skips it)"
+             if args.postgres_restart else "OFF (--no-postgres-restart)"), flush=True)
     var = Path(tempfile.mkdtemp(prefix="chaos-"))
     cluster = kit.start_cluster(var, ("inventory", "volunteer"), extra_env={
         "RETRY_DELAYS_MS": "[200, 500, 1000]", "RELAY_IDLE_POLL": "0.5"})
@@ -332,10 +338,10 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(5)
 
         # -- 4. PostgreSQL restart (opt-in) --------------------------------------------------
-        if args.with_postgres_restart:
+        if args.postgres_restart:
             print("\n== PostgreSQL restart under load ==", flush=True)
             n0 = len(load.sent)
-            cmd = shlex.split(os.environ.get("PG_RESTART_CMD", "pg_ctlcluster 15 main restart"))
+            cmd = shlex.split(os.environ.get("PG_RESTART_CMD", _default_pg_restart()))
             subprocess.run(cmd, check=True, timeout=120)
             time.sleep(10)
             during = [s for _, s in load.sent[n0:]]

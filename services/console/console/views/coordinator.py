@@ -49,17 +49,25 @@ def _back(default: str, anchor: str | None = None) -> BaseResponse:
     return redirect(f"{target}#{anchor}" if anchor else target)
 
 
-def _act(task_id: str, action: str, body: dict[str, Any], done: str) -> BaseResponse:
-    """POST one task action; a refusal becomes messages on the board, at the task."""
+def _post(path: str, body: dict[str, Any], done: str, back: str,
+          anchor: str | None = None) -> BaseResponse:
+    """POST one action to the volunteer service; a refusal becomes messages on the page
+    the coordinator came from (at ``anchor``)."""
     try:
-        api.post("volunteer", f"/tasks/{task_id}/{action}", body)
+        api.post("volunteer", path, body)
     except api.ApiError as exc:
         if exc.status not in (400, 403, 404, 409, 422):
             raise
         flash_problem(exc)
     else:
         flash(done, "success")
-    return _back(url_for("coordinator.home"), f"t-{task_id}")
+    return _back(back, anchor)
+
+
+def _act(task_id: str, action: str, body: dict[str, Any], done: str) -> BaseResponse:
+    """POST one task action; a refusal becomes messages on the board, at the task."""
+    return _post(f"/tasks/{task_id}/{action}", body, done, url_for("coordinator.home"),
+                 f"t-{task_id}")
 
 
 # -- the board ------------------------------------------------------------------------------
@@ -281,15 +289,7 @@ def hours() -> Any:
 
 
 def _decide(entry_id: str, action: str, body: dict[str, Any], done: str) -> BaseResponse:
-    try:
-        api.post("volunteer", f"/hours/{entry_id}/{action}", body)
-    except api.ApiError as exc:
-        if exc.status not in (400, 403, 404, 409, 422):
-            raise
-        flash_problem(exc)
-    else:
-        flash(done, "success")
-    return _back(url_for("coordinator.hours"))
+    return _post(f"/hours/{entry_id}/{action}", body, done, url_for("coordinator.hours"))
 
 
 @bp.post("/hours/<uuid:entry_id>/approve")
