@@ -24,7 +24,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from console import api
+from console import api, formatting
 from console.auth import HOME, user
 from console.config import ConsoleSettings
 from console.i18n import gettext as _
@@ -136,7 +136,9 @@ def create_app(settings: ConsoleSettings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     CSRFProtect(app)
-    app.jinja_env.globals.update(_=_, user=user, langs=LANGS)
+    app.jinja_env.globals.update(_=_, user=user, langs=LANGS, local_time=formatting.local_time)
+    app.jinja_env.filters.update(yuan=formatting.yuan, amount=formatting.amount,
+                               local_time=formatting.local_time)
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.before_request

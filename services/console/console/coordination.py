@@ -9,10 +9,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from console.formatting import TZ
 
 #: the volunteer service's local time (Liaocheng)
-TZ = ZoneInfo("Asia/Shanghai")
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 

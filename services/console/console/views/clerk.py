@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -28,14 +27,15 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from console import api
 from console.auth import roles_required, user
+from console.formatting import TZ, local_time
+from console.formatting import amount as yuan
 from console.i18n import gettext as _
 from console.i18n import register
-from console.views.clerk_docs import HandOver, default_due, handover_pdf, parse_yuan, qr_svg, yuan
+from console.views.clerk_docs import HandOver, default_due, handover_pdf, parse_yuan, qr_svg
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
 ROLES = ("clerk", "supervisor")
 INV = "inventory"
-TZ = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 20
 MAX_LABELS = 60
 
@@ -213,21 +213,6 @@ def grades() -> list[tuple[str, str]]:
 
 
 # -- small helpers --------------------------------------------------------------------------
-
-@bp.app_template_filter("clerk_yuan")
-def _yuan_filter(fen: int | None) -> str:
-    return yuan(fen)
-
-
-@bp.app_template_filter("clerk_time")
-def _localtime(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return datetime.fromisoformat(value).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return value
-
 
 def today() -> date:
     return datetime.now(TZ).date()
@@ -556,7 +541,7 @@ def handover(rental_id: Any) -> Response:
         iso_code=str(dtype.get("iso_code", "")),
         borrower_name_masked=str(who.get("name_masked", "")),
         borrower_certificate_masked=str(who.get("certificate_masked", "")),
-        checked_out_on=_localtime(r["checked_out_at"])[:10], due_on=str(r["due_on"]),
+        checked_out_on=local_time(r["checked_out_at"])[:10], due_on=str(r["due_on"]),
         daily_fee_fen=int(r["daily_fee_fen"]), fee_fen=int(r["fee_fen"]),
         deposit_fen=int(r["deposit_fen"]), waiver=r.get("waiver"),
         home_delivery=r["logistics"] != "none", condition=str(u.get("condition", ""))))

@@ -15,18 +15,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from console.formatting import amount as yuan
+
 CJK_FONT = "STSong-Light"
 LATIN_FONT = "Helvetica"
 DEFAULT_LOAN_DAYS = 30
-
-
-def yuan(fen: int | None) -> str:
-    """``12345`` -> ``"123.45"``."""
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 def parse_yuan(text: str | None) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
@@ -19,13 +18,13 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from console import api
 from console.auth import roles_required
+from console.formatting import TZ, local_time
 from console.i18n import gettext as _
 from console.i18n import register
 
 bp = Blueprint("contractor", __name__, url_prefix="/contractor")
 ROLES = ("contractor",)
 PAGE_SIZE = 20
-TZ = ZoneInfo("Asia/Shanghai")
 PHOTO_PREFIX = "photo:"
 MAX_PHOTOS = 10  # per progress update (the service takes 20 refs per side)
 
@@ -130,19 +129,6 @@ register({
 
 
 # ---- pure helpers (unit-tested) ----------------------------------------------------------------
-def local_time(value: str | None) -> str:
-    """An ISO timestamp from a service, shown in China time (``2025-05-01 14:30``)."""
-    if not value:
-        return ""
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-
-
 def is_overdue(due_at: str | None, now: datetime | None = None) -> bool:
     if not due_at:
         return False

@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from svckit.domain.division import KNOWN, is_within
@@ -18,13 +17,13 @@ from werkzeug.wrappers.response import Response as BaseResponse
 from console import api
 from console.app import flash_problem
 from console.auth import roles_required, user
+from console.formatting import TZ, yuan
 from console.i18n import gettext as _
 from console.i18n import register
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 ROLES = ("staff", "inspector",)
 SVC = "renovation"
-TZ = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 20
 
 #: application status -> Chinese label
@@ -65,15 +64,6 @@ _QTY_RE = re.compile(r"^\d{1,7}(\.\d{1,3})?$")
 
 
 # ---- pure helpers (unit-tested) ------------------------------------------------------------
-def yuan(fen: int | None) -> str:
-    """``123456`` fen -> ``"¥1,234.56"`` (integers only, no float rounding)."""
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}¥{whole:,}.{cents:02d}"
-
-
 def quantity_milli(raw: str) -> int | None:
     """``"2.5"`` -> ``2500``; blank or ``0`` -> ``0``; anything else unparsable -> ``None``."""
     text = (raw or "").strip()
@@ -134,35 +124,15 @@ def local_to_utc_iso(value: str) -> str | None:
     return naive.replace(tzinfo=TZ).isoformat()
 
 
-def local_time(value: str | None) -> str:
-    """An ISO timestamp from a service as Beijing wall time ``2025-06-03 09:00``."""
-    if not value:
-        return ""
-    try:
-        return datetime.fromisoformat(value).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return value
-
-
 def lines_of(text: str) -> list[str]:
     """A textarea with one entry per line -> the non-blank entries."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 # ---- template helpers ---------------------------------------------------------------------
-@bp.app_template_filter("yuan")
-def _yuan_filter(fen: int | None) -> str:
-    return yuan(fen)
-
-
 @bp.app_template_filter("division_name")
 def _division_filter(code: str | None) -> str:
     return KNOWN.get(code or "", code or "")
-
-
-@bp.app_template_filter("local_time")
-def _local_time_filter(value: str | None) -> str:
-    return local_time(value)
 
 
 def _is_staff() -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console import api
+from console import api, formatting
 from console.app import create_app
 from console.config import ConsoleSettings
 from console.views import staff
@@ -72,7 +72,7 @@ def test_line_errors_point_at_the_form_field() -> None:
 def test_local_time_round_trip() -> None:
     iso = staff.local_to_utc_iso("2025-06-03T09:00")
     assert iso == "2025-06-03T09:00:00+08:00"
-    assert staff.local_time(iso) == "2025-06-03 09:00"
+    assert formatting.local_time(iso) == "2025-06-03 09:00"
     assert staff.local_to_utc_iso("tomorrow") is None
 
 
