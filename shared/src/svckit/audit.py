@@ -58,7 +58,7 @@ from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from svckit import context
 from svckit.db import UtcDateTime
-from svckit.domain.certificate import mask, mask_phone
+from svckit.domain.masking import mask, mask_address, mask_name, mask_phone
 from svckit.pii import find_pii
 
 AUDIT_LOG = "audit_log"
@@ -129,15 +129,6 @@ def is_secret(cls_name: str, key: str) -> bool:
 
 
 # -- values ---------------------------------------------------------------------------------
-def mask_address(value: str) -> str:
-    """Keep the first 6 characters (city, district), star the rest: ``山东省聊城市****``."""
-    return value[:6] + "*" * min(max(len(value) - 6, 0), 8)
-
-
-def mask_name(value: str) -> str:
-    return value[:1] + "*" * min(max(len(value) - 1, 1), 3) if value else value
-
-
 def _scrub(text: str) -> str:
     """Mask any certificate, ID or mobile number inside free text."""
     if len(_DIGITS.findall(text)) < 11:

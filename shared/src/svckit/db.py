@@ -128,3 +128,15 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def _reset_events(obj: Any, _ctx: Any) -> None:
+    obj.events = []
+
+
+def records_events(*classes: type) -> None:
+    """Give every loaded instance of ``classes`` an empty ``events`` list (the unit of
+    work collects them at commit; ADR 0010). Call from ``start_mappers()``."""
+    for cls in classes:
+        if not event.contains(cls, "load", _reset_events):
+            event.listen(cls, "load", _reset_events)

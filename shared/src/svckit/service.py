@@ -27,6 +27,7 @@ from svckit import context, db, migrations
 from svckit.auth.tokens import TokenVerifier
 from svckit.config import Config
 from svckit.events.catalogue import Catalogue, load_all
+from svckit.events.mapper import EventMapper
 from svckit.http.app import create_app
 from svckit.messaging.consumer import ConsumerRunner, Handlers, Processor
 from svckit.messaging.publishers import make_publisher
@@ -61,6 +62,8 @@ class ServiceDefinition:
     description: str = ""
     start_mappers: Callable[[], None] = lambda: None
     uow_class: type[UnitOfWork] = UnitOfWork
+    #: domain events -> catalogue events (``service_layer/mapper.py``; ADR 0010)
+    event_mapper: EventMapper | None = None
     seed: Callable[[ServiceContext], None] | None = None
     jobs: tuple[PeriodicJob, ...] = ()
     #: a catalogue of its own (test services); the platform's by default
@@ -129,6 +132,7 @@ class ServiceContext:
             catalogue=self.catalogue,
             tables=self.tables,
             signal=self.signal,
+            mapper=self.definition.event_mapper,
         )
 
     @cached_property

@@ -3,14 +3,19 @@
 A use case does::
 
     with uow:
-        unit = uow.session.get(Unit, unit_id)
-        unit.check_out(...)
-        uow.add_event("rental.checked_out", payload, subject_id=str(rental.id))
+        unit = uow.units.get_for_update(unit_id)
+        unit.check_out(...)          # the aggregate appends its domain events
         uow.commit()
 
-Events are validated against the catalogue when added: an invalid event raises
+At :meth:`UnitOfWork.commit` the unit of work collects the domain events of every object
+the session loaded or was given (``aggregate.events``), in order, and hands each to the
+service's one :class:`~svckit.events.mapper.EventMapper`, which stages catalogue events
+with :meth:`UnitOfWork.add_event`; the outbox rows are written in the same transaction
+as the state. No use case publishes or clears events by hand. Catalogue events are
+validated when staged: an invalid one raises
 :class:`~svckit.events.catalogue.InvalidEvent` and, since nothing was committed, nothing
-is written. Leaving the block without ``commit()`` rolls everything back.
+is written. Leaving the block without ``commit()`` rolls everything back and drops the
+recorded events with the objects.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from svckit import audit, context
 from svckit.events.catalogue import Catalogue
 from svckit.events.envelope import Envelope
+from svckit.events.mapper import EventMapper
 from svckit.messaging.tables import MessagingTables
 
 
@@ -77,8 +83,10 @@ class UnitOfWork:
         catalogue: Catalogue,
         tables: MessagingTables,
         signal: OutboxSignal | None = None,
+        mapper: EventMapper | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self.mapper = mapper
         self.producer = producer
         self.catalogue = catalogue
         self.tables = tables
@@ -99,6 +107,7 @@ class UnitOfWork:
             audit.begin(self._session)
         self._pending = []
         self._after_commit = []
+        self._seen: list[Any] = []
         self.committed = False
         return self
 
@@ -118,6 +127,7 @@ class UnitOfWork:
             self.session.close()
             self._session = None
             self._pending = []
+            self._seen = []
 
     @property
     def session(self) -> Session:
@@ -201,9 +211,53 @@ class UnitOfWork:
     def after_commit(self, fn: Callable[[], None]) -> None:
         self._after_commit.append(fn)
 
+    def track(self, aggregate: Any) -> None:
+        """Collect the events of an aggregate the session does not hold (one written
+        with Core statements); objects loaded or added through the session need not be."""
+        self._seen.append(aggregate)
+
+    def collect_events(self) -> int:
+        """Map the recorded domain events of every object of the transaction.
+
+        Objects in the order the session met them (loaded, then added), each one's events
+        in the order it recorded them. A mapping function may load or change further
+        objects; their events are collected in the next round. Returns how many domain
+        events were mapped.
+        """
+        if self.mapper is None:
+            return 0
+        mapped = 0
+        for _ in range(16):
+            batch: list[tuple[Any, list[Any]]] = []
+            seen: set[int] = set()
+            session = self.session
+            for obj in (*session.identity_map.values(), *session.new, *self._seen):
+                recorded = getattr(obj, "events", None)
+                if recorded and id(obj) not in seen:
+                    seen.add(id(obj))
+                    batch.append((obj, list(recorded)))
+                    recorded.clear()
+            if not batch:
+                return mapped
+            for obj, events in batch:
+                for event in events:
+                    self.mapper(self, obj, event)
+                    mapped += 1
+        raise RuntimeError("domain events keep raising further events (a mapping loop)")
+
     # -- transaction ----------------------------------------------------------
-    def commit(self) -> None:
+    def commit(self, *, publish: bool = True) -> None:
+        """Collect and map the domain events, write the audit rows and the outbox rows,
+        and commit it all in one transaction.
+
+        ``publish=False`` (demo data, imports of history) still maps the events, so the
+        service's own rows that follow from them are written, but stages no catalogue
+        event.
+        """
         session = self.session
+        self.collect_events()
+        if not publish:
+            self._pending = []
         if self._audit is not None:
             audit.write(session, self._audit)  # one multi-row INSERT of the changes
         if self._pending:
@@ -225,6 +279,10 @@ class UnitOfWork:
             fn()
 
     def rollback(self) -> None:
+        for obj in (*self.session.identity_map.values(), *self.session.new, *self._seen):
+            recorded = getattr(obj, "events", None)
+            if recorded:
+                recorded.clear()
         self.session.rollback()
         audit.discard(self.session)
         self._pending = []

@@ -66,37 +66,123 @@ class Principal:
             claims["volunteer_id"] = self.volunteer_id
         return claims
 
-    # -- checks -----------------------------------------------------------------
+    # -- who --------------------------------------------------------------------
+    @property
+    def person(self) -> str:
+        """The person or body the caller acts for: a volunteer's id, a contractor's
+        company, else the user (token subject)."""
+        if self.role is Role.VOLUNTEER and self.volunteer_id:
+            return self.volunteer_id
+        if self.role is Role.CONTRACTOR and self.company:
+            return self.company
+        return self.sub
+
+    @property
+    def label_zh(self) -> str:
+        return ROLE_ZH[self.role]
+
+    # -- scope ------------------------------------------------------------------
+    def covers(
+        self,
+        *,
+        station: Scope = None,
+        division: Scope = None,
+        company: Scope = None,
+        volunteer: Scope = None,
+    ) -> bool:
+        """Does the caller's scope reach an object with these attributes?
+
+        Give every scope attribute the object has; the caller's role picks the one that
+        applies (a value may be a collection: any member matches):
+
+        - staff and inspectors: the division, within their districts (no districts: the
+          whole city, whatever the object);
+        - clerks and supervisors: the station, one of theirs;
+        - contractors: the company, theirs;
+        - coordinators: the division, within their districts;
+        - volunteers: the volunteer, themselves;
+        - another service: everything.
+        """
+        match self.role:
+            case Role.SERVICE:
+                return True
+            case Role.STAFF | Role.INSPECTOR:
+                if not self.districts:
+                    return True
+                return any(is_within(code, d) for code in _values(division)
+                           for d in self.districts)
+            case Role.CLERK | Role.SUPERVISOR:
+                return bool(_values(station) & set(self.stations))
+            case Role.CONTRACTOR:
+                return self.company is not None and self.company in _values(company)
+            case Role.COORDINATOR:
+                return any(is_within(code, d) for code in _values(division)
+                           for d in self.districts)
+            case Role.VOLUNTEER:
+                return self.volunteer_id is not None and self.volunteer_id in _values(volunteer)
+        return False  # pragma: no cover - every role is matched above
+
     def is_(self, *roles: Role) -> bool:
         return self.role in roles
 
     def require(self, *roles: Role) -> None:
         if self.role not in roles:
-            raise Forbidden(f"角色 {self.role.value} 无权执行此操作 (role not allowed)")
+            raise Forbidden(role_refusal(self.role))
 
-    def covers_station(self, station_id: object) -> bool:
-        """Staff see every station; clerks and supervisors only their own."""
-        if self.role is Role.STAFF:
-            return True
-        return self.role in (Role.CLERK, Role.SUPERVISOR) and str(station_id) in self.stations
+    def covers_station(self, station_id: object, division: str | None = None) -> bool:
+        return self.covers(station=station_id, division=division)
 
     def covers_division(self, code: str) -> bool:
-        """Within one of the caller's districts (staff/inspectors without districts: anywhere)."""
-        if self.role in (Role.STAFF, Role.INSPECTOR) and not self.districts:
-            return True
-        return any(is_within(code, scope) for scope in self.districts)
+        return self.covers(division=code)
 
     def covers_company(self, company_id: object) -> bool:
-        return self.role is Role.CONTRACTOR and self.company == str(company_id)
+        return self.covers(company=company_id)
 
-    def require_station(self, station_id: object) -> None:
-        if not self.covers_station(station_id):
-            raise Forbidden("无权操作其他站点的数据 (not your station)")
+    def require_station(self, station_id: object, division: str | None = None) -> None:
+        if not self.covers_station(station_id, division):
+            raise Forbidden(SCOPE_REFUSAL)
 
     def require_division(self, code: str) -> None:
         if not self.covers_division(code):
-            raise Forbidden("无权操作辖区以外的数据 (outside your districts)")
+            raise Forbidden(SCOPE_REFUSAL)
 
     def station_filter(self) -> Iterable[str] | None:
-        """Stations a list should be limited to, or None for all."""
-        return None if self.role is Role.STAFF else self.stations
+        """Stations a list should be limited to, or None for no station limit."""
+        return self.stations if self.role in (Role.CLERK, Role.SUPERVISOR) else None
+
+    def division_filter(self) -> tuple[str, ...] | None:
+        """Districts a list should be limited to, or None for no district limit."""
+        if self.role in (Role.SERVICE, Role.CLERK, Role.SUPERVISOR, Role.CONTRACTOR,
+                         Role.VOLUNTEER):
+            return None
+        if self.role in (Role.STAFF, Role.INSPECTOR) and not self.districts:
+            return None
+        return self.districts
+
+
+Scope = object | Iterable[object] | None
+
+ROLE_ZH: dict[Role, str] = {
+    Role.STAFF: "残联工作人员",
+    Role.SUPERVISOR: "站长",
+    Role.CLERK: "租赁站工作人员",
+    Role.CONTRACTOR: "施工单位",
+    Role.INSPECTOR: "验收人员",
+    Role.COORDINATOR: "志愿服务协调员",
+    Role.VOLUNTEER: "志愿者",
+    Role.SERVICE: "系统服务",
+}
+
+SCOPE_REFUSAL = "该记录不在您的管辖范围内 (outside your stations, districts or assignments)"
+
+
+def role_refusal(role: Role) -> str:
+    return f"{ROLE_ZH[role]}无权执行此操作 (the role {role.value} may not do this)"
+
+
+def _values(value: Scope) -> set[str]:
+    if value is None:
+        return set()
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return {str(value)}
+    return {str(v) for v in value if v is not None}

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from svckit.domain.identifiers import normalise
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
@@ -50,7 +52,7 @@ def id_check_char(first17: str) -> str:
 
 def validate_citizen_id(raw: str) -> str:
     """Return the normalised 18-character ID number or raise ``ValueError``."""
-    value = raw.strip().upper()
+    value = normalise(raw)
     if len(value) != 18:
         raise ValueError(f"公民身份号码应为18位，实际为{len(value)}位 (must be 18 characters)")
     if not _ID_RE.match(value):
@@ -90,7 +92,7 @@ class DisabilityCertificate:
         """Validate ``raw``; raise ``ValueError`` with a bilingual message if invalid."""
         if not isinstance(raw, str):
             raise ValueError("残疾人证号必须是字符串 (must be a string)")
-        value = raw.strip().upper()
+        value = normalise(raw)
         if len(value) != 20:
             raise ValueError(f"残疾人证号应为20位，实际为{len(value)}位 (must be 20 characters)")
         validate_citizen_id(value[:18])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from svckit.domain.identifiers import normalise
+
 # GB/T 2260 province-level prefixes (first two digits).
 PROVINCES: dict[str, str] = {
     "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
@@ -37,7 +39,8 @@ _RE = re.compile(r"^\d{6}$")
 
 def validate_division(raw: str) -> str:
     """Return the code or raise ``ValueError`` with a bilingual message."""
-    if not isinstance(raw, str) or not _RE.match(raw):
+    raw = normalise(raw)
+    if not _RE.match(raw):
         raise ValueError("行政区划代码应为6位数字 (must be 6 digits, GB/T 2260)")
     if raw[:2] not in PROVINCES:
         raise ValueError(f"未知的省级代码 {raw[:2]} (unknown province prefix)")
