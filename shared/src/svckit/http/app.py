@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from apispec import BasePlugin
 from flask import Flask, Response, g, request
@@ -52,6 +52,30 @@ class ProblemSchema(Schema):
         metadata={"description": "field name -> messages (validation errors)"},
     )
     current_state = fields.String(metadata={"description": "the object's state (409)"})
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def problems(blp: Blueprint, *codes: int) -> Callable[[F], F]:
+    """Document the problem+json answers an operation can give (the one way every
+    service declares its errors)::
+
+        @blp.route("/<uuid:unit_id>/check-out")
+        class CheckOutView(MethodView):
+            @blp.arguments(CheckOutIn)
+            @blp.response(201, RentalOut)
+            @problems(blp, 403, 404, 409, 422)
+            def post(self, body, unit_id): ...
+    """
+
+    def deco(fn: F) -> F:
+        for code in codes:
+            fn = blp.alt_response(code, schema=ProblemSchema,
+                                  content_type="application/problem+json")(fn)
+        return fn
+
+    return deco
 
 
 class _ProblemContentType(BasePlugin):
