@@ -89,7 +89,9 @@ def test_invalid_event_fails_the_use_case_and_writes_nothing(
 ) -> None:
     tid = client.post("/things", json={"name": "break-the-event"}, headers=staff).get_json()["id"]
     r = client.post(f"/things/{tid}/close", headers=staff)
-    assert r.status_code == 500 and r.mimetype == "application/problem+json"
+    # the caller's input (the API let it through, the catalogue refused it): 422, not 500
+    assert r.status_code == 422 and r.mimetype == "application/problem+json"
+    assert r.get_json()["errors"] == {"name": ["Length must be between 1 and 50."]}
     assert "Traceback" not in r.get_data(as_text=True)
     with ctx.engine.connect() as conn:
         state = conn.execute(select(probe.things.c.state).where(probe.things.c.id == tid)).scalar()

@@ -51,3 +51,37 @@ def china_midnight(day: date) -> datetime:
 def format_china(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """For people: ``2026-12-07 10:44`` in China time ("" for None)."""
     return "" if moment is None else china_time(moment).strftime(fmt)
+
+
+#: the years the system deals in: no date or time outside them is accepted anywhere (API
+#: schemas, query arguments and the event catalogue apply the same rule)
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+YEAR_MESSAGE = (f"日期必须在{MIN_YEAR}年至{MAX_YEAR}年之间 "
+                f"(dates must lie between {MIN_YEAR} and {MAX_YEAR})")
+
+
+def in_system_years(value: date | datetime) -> bool:
+    """True when ``value`` (and, for an aware datetime, the same moment in UTC and in
+    China time) lies within :data:`MIN_YEAR`..:data:`MAX_YEAR`."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        return False
+    if isinstance(value, datetime) and is_aware(value):
+        offset = value.utcoffset()
+        # the offset is at most a day: a year inside the range cannot overflow converting
+        return offset is None or MIN_YEAR <= (value.replace(tzinfo=None) - offset).year <= MAX_YEAR
+    return True
+
+
+def dates_out_of_range(value: object, path: str = "") -> list[str]:
+    """Paths (``a.b.0``) of the dates and datetimes in loaded data outside the system's
+    years (a nested structure of dicts, lists and tuples)."""
+    if isinstance(value, date):
+        return [] if in_system_years(value) else [path or "_schema"]
+    if isinstance(value, dict):
+        return [p for k, v in value.items()
+                for p in dates_out_of_range(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list | tuple):
+        return [p for i, v in enumerate(value)
+                for p in dates_out_of_range(v, f"{path}.{i}" if path else str(i))]
+    return []

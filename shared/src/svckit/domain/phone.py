@@ -15,12 +15,14 @@ PHONE_MESSAGE = ("电话号码格式不正确，应为11位手机号码或带区
 
 
 def normalise_phone(raw: object) -> str:
-    """Full-width digits to ASCII, blanks removed, a leading ``+86``/``0086`` dropped."""
+    """Full-width digits to ASCII, blanks removed, a leading ``+86``/``0086`` dropped,
+    a mobile's hyphens dropped (``138-1234-5678``)."""
     value = normalise(raw, upper=False)
     for prefix in ("+86", "0086"):
         if value.startswith(prefix):
             value = value[len(prefix):].lstrip("-")
-    return value
+    digits = value.replace("-", "")
+    return digits if _MOBILE.match(digits) else value
 
 
 def is_mobile(value: str) -> bool:

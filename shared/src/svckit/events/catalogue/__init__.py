@@ -8,12 +8,16 @@ consumers validate before handling. ``docs/events.md`` is generated from it.
 from __future__ import annotations
 
 import builtins
+import importlib
+import pkgutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, ValidationError
+
+from svckit.domain.clock import YEAR_MESSAGE, dates_out_of_range
 
 
 class UnknownEvent(LookupError):
@@ -99,7 +103,7 @@ class Catalogue:
         schema = self._schema(spec)
         try:
             data = schema.dump(payload)
-            schema.load(data)
+            _in_system_years(schema.load(data))
         except (ValidationError, ValueError, TypeError, AttributeError) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else str(exc)
             raise InvalidEvent(type, spec.version, messages) from exc
@@ -109,9 +113,18 @@ class Catalogue:
         """Validate a received payload; return it loaded (typed values)."""
         spec = self.get(type, version)
         try:
-            return dict(self._schema(spec).load(payload))
+            return dict(_in_system_years(self._schema(spec).load(payload)))
         except ValidationError as exc:
             raise InvalidEvent(type, version, exc.messages) from exc
+
+
+def _in_system_years(loaded: Any) -> Any:
+    """The API's rule for dates, applied to events too (svckit.http.parser): nothing the
+    API accepts is refused here, and nothing outside the system's years travels."""
+    bad = dates_out_of_range(loaded)
+    if bad:
+        raise ValidationError({path: [YEAR_MESSAGE] for path in bad})
+    return loaded
 
 
 #: The platform's catalogue. The producer modules below register into it on import.
@@ -119,7 +132,8 @@ CATALOGUE = Catalogue()
 
 
 def load_all() -> Catalogue:
-    """Import every producer's module so the catalogue is complete."""
-    from svckit.events.catalogue import inventory, renovation, volunteer  # noqa: F401
-
+    """Import every producer's module of this package (one per producing service) so the
+    catalogue is complete."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
     return CATALOGUE
