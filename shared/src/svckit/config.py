@@ -30,6 +30,9 @@ class PlatformSettings(BaseSettings):
     auth_public_key: SecretStr | None = None
     #: a JWKS URL (e.g. the identity service or any OIDC provider); wins over the key
     auth_jwks_url: str | None = None
+    #: keys sealing personal fields of events (svckit.events.sealing): "id=key,..."; the
+    #: first seals, all open. Unset: a development key in ``var_dir``
+    event_keys: SecretStr | None = None
     auth_issuer: str | None = None
     auth_audience: str | None = None
     log_level: str = "INFO"

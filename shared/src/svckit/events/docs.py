@@ -14,6 +14,7 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from svckit.events.catalogue import Catalogue, load_all
+from svckit.events.catalogue.fields import Sealed
 
 
 def _type_of(field: fields.Field[Any]) -> str:
@@ -23,6 +24,8 @@ def _type_of(field: fields.Field[Any]) -> str:
         return f"object ({name})"
     if isinstance(field, fields.List):
         return f"list of {_type_of(field.inner)}"
+    if isinstance(field, Sealed):
+        return "string, **sealed** (encrypted, ADR 0013)"
     return {
         fields.UUID: "uuid", fields.AwareDateTime: "datetime (UTC, ISO 8601)",
         fields.Date: "date", fields.Boolean: "boolean", fields.Integer: "integer",
@@ -71,7 +74,8 @@ def render(catalogue: Catalogue, consumers: dict[str, list[str]]) -> str:
         "file is stale. Every event travels in the same envelope: `id` (UUID), `type`,",
         "`version`, `occurred_at` (UTC), `producer`, `correlation_id`, `causation_id`,",
         "`subject_id` (events of one subject are published in commit order) and `payload`.",
-        "The routing key is the type. Personal data is minimal and masked by the schemas.",
+        "The routing key is the type. Personal data is minimal and masked by the schemas;",
+        "an address a volunteer must visit travels sealed (encrypted per field, ADR 0013).",
         "",
         "| event | v | producer | consumers |",
         "|---|---|---|---|",

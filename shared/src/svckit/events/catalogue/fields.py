@@ -10,6 +10,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from svckit.events import sealing
+
 
 def Division(**kw: Any) -> fields.String:
     return fields.String(validate=validate.Regexp(r"^\d{6}$", error="6-digit GB/T 2260 code"),
@@ -26,6 +28,28 @@ def MaskedPhone(**kw: Any) -> fields.String:
     return fields.String(
         validate=validate.Regexp(r"^[0-9]{3}\*+[0-9]{4}$", error="must be masked"), **kw
     )
+
+
+class Sealed(fields.String):
+    """A personal value that travels encrypted (``svckit.events.sealing``; ADR 0013):
+    dumped sealed with the process's current event key, loaded back to the clear value
+    (which the validators then check). A consumer without the key cannot load the event."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        return sealing.keyring().seal(str(value))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return sealing.keyring().open(raw)
+        except sealing.SealError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def SealedText(n: int = 200, **kw: Any) -> Sealed:
+    return Sealed(validate=validate.Length(max=n), **kw)
 
 
 def Fen(**kw: Any) -> fields.Integer:
@@ -66,7 +90,7 @@ class VisitRequest(Schema):
 
     source = fields.Nested(SourceRef, required=True)
     division_code = Division(required=True)
-    address = Text(200, required=True)  # full address: shown to the assigned volunteer only
+    address = SealedText(200, required=True)  # sealed; shown to the assigned volunteer only
     contact_name = Text(20, load_default=None, allow_none=True)  # surname + 某, e.g. 王某
     contact_phone = MaskedPhone(load_default=None, allow_none=True)
     window_start = When(required=True)

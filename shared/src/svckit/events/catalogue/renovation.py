@@ -9,6 +9,7 @@ from svckit.events.catalogue.fields import (
     Division,
     Fen,
     MaskedCertificate,
+    SealedText,
     SourceRef,
     Text,
     VisitRequest,
@@ -67,7 +68,7 @@ class DeviceRequested(Schema):
     iso_code = Text(20, required=True)
     item_name = Text(100, required=True)
     division_code = Division(required=True)
-    address = Text(200, required=True)
+    address = SealedText(200, required=True)
     contact_name = Text(20, load_default=None, allow_none=True)
     contact_phone = fields.String(load_default=None, allow_none=True,
                                   validate=validate.Regexp(r"^[0-9]{3}\*+[0-9]{4}$"))
