@@ -29,7 +29,9 @@ from svckit.config import Config
 from svckit.events.catalogue import Catalogue, load_all
 from svckit.events.mapper import EventMapper
 from svckit.http.app import create_app
+from svckit.http.parked import parked_blueprint
 from svckit.messaging.consumer import ConsumerRunner, Handlers, Processor
+from svckit.messaging.parked import ParkedQueue
 from svckit.messaging.publishers import make_publisher
 from svckit.messaging.relay import Relay
 from svckit.messaging.tables import MessagingTables, messaging_tables
@@ -201,16 +203,22 @@ class ServiceContext:
             title=d.title,
             version=d.version,
             description=d.description,
-            blueprints=d.blueprints(self),
+            blueprints=[*d.blueprints(self), *self._platform_blueprints()],
             verifier=self.verifier,
             ready_checks={"database": lambda: db.ping(self.engine),
                           "broker": BrokerCheck(self.bus_url)},
+            ready_details=({"parked": ParkedQueue(self.bus_url, self.topology).count}
+                           if d.handlers.event_types else {}),
             max_body_bytes=self.config.platform.max_body_bytes,
             public_paths=d.public_paths,
             report_rate_limit=self.config.platform.report_rate_limit,
         )
         app.extensions["svckit.context"] = self
         return app
+
+    def _platform_blueprints(self) -> list[Blueprint]:
+        """What every service gets without declaring it: ``/parked`` where it consumes."""
+        return [parked_blueprint()] if self.definition.handlers.event_types else []
 
     def run_scheduler(self, stop: threading.Event, tick: float = 1.0) -> None:
         """Run the periodic jobs until ``stop`` is set (a process of its own, or a thread)."""

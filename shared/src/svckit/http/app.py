@@ -289,6 +289,7 @@ def create_app(
     blueprints: Iterable[Blueprint],
     verifier: TokenVerifier | None,
     ready_checks: dict[str, Callable[[], None]] | None = None,
+    ready_details: dict[str, Callable[[], Any]] | None = None,
     max_body_bytes: int = 1_048_576,
     description: str = "",
     public_paths: tuple[str, ...] = (),
@@ -324,7 +325,7 @@ def create_app(
     app.extensions["svckit.api"] = api
     _install_request_context(app)
     _install_auth(app, verifier, PUBLIC_PATHS + tuple(public_paths))
-    _install_health(app, ready_checks or {})
+    _install_health(app, ready_checks or {}, ready_details or {})
     return app
 
 
@@ -400,7 +401,8 @@ def _install_auth(app: Flask, verifier: TokenVerifier | None,
         return None
 
 
-def _install_health(app: Flask, checks: dict[str, Callable[[], None]]) -> None:
+def _install_health(app: Flask, checks: dict[str, Callable[[], None]],
+                    details: dict[str, Callable[[], Any]]) -> None:
     @app.get("/healthz")
     def healthz() -> tuple[dict[str, str], int]:
         return {"status": "ok"}, 200
@@ -416,4 +418,12 @@ def _install_health(app: Flask, checks: dict[str, Callable[[], None]]) -> None:
             except Exception as exc:  # noqa: BLE001 - report, do not fail the probe
                 results[name] = f"down: {type(exc).__name__}"
                 ok = False
-        return {"status": "ok" if ok else "unavailable", "checks": results}, (200 if ok else 503)
+        body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": results}
+        if details and ok:  # facts an operator must see (parked messages), not readiness
+            body["detail"] = {}
+            for name, read in details.items():
+                try:
+                    body["detail"][name] = read()
+                except Exception as exc:  # noqa: BLE001 - a detail never fails the probe
+                    body["detail"][name] = f"unknown: {type(exc).__name__}"
+        return body, (200 if ok else 503)

@@ -1,7 +1,7 @@
 """Operate on parked messages: list, show, replay, purge.
 
-Reading a queue without consuming it: every message is fetched unacknowledged and the
-channel is closed afterwards, which returns the ones we did not act on to the queue.
+Reading a queue without consuming it: every message is fetched unacknowledged, and the
+ones we do not act on are put back (requeued) before the channel closes.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class Parked:
     error: str
     attempts: int
     parked_at: str
+    subject_id: str
     body: str
 
     @classmethod
@@ -37,8 +38,16 @@ class Parked:
             error=str(h.get("error") or ""),
             attempts=int(h.get("attempts") or 0),
             parked_at=str(h.get("parked_at") or ""),
+            subject_id=str(h.get("subject_id") or ""),
             body=body,
         )
+
+
+def _put_back(messages: Iterable[Message]) -> None:
+    """Return fetched, unacknowledged messages to the queue, in order. Closing the channel
+    does so on RabbitMQ, but not on kombu's in-process transport (the embedded mode)."""
+    for m in messages:
+        m.requeue()
 
 
 def _death_reason(headers: dict[str, Any]) -> str:
@@ -65,11 +74,23 @@ class ParkedQueue:
             messages.append(m)
         return channel, messages
 
+    def count(self) -> int:
+        """How many messages rest in the parking queue (a passive declare: cheap)."""
+        with Connection(self.url, connect_timeout=2) as conn:
+            channel = conn.channel()
+            try:
+                self.topology.declare(channel)
+                return int(self.topology.parked(channel).queue_declare(passive=True)
+                           .message_count)
+            finally:
+                channel.close()
+
     def list(self) -> list[Parked]:
         with Connection(self.url) as conn:
             channel, messages = self._fetch_all(conn)
             out = [Parked.of(m) for m in messages]
-            channel.close()  # everything goes back
+            _put_back(messages)
+            channel.close()
             return out
 
     def show(self, event_id: str) -> Parked | None:
@@ -90,6 +111,7 @@ class ParkedQueue:
             producer = Producer(conn.channel())
             for m in messages:
                 if wanted is not None and m.properties.get("message_id") not in wanted:
+                    _put_back([m])
                     continue
                 if replay:
                     headers = {k: v for k, v in (m.headers or {}).items()
