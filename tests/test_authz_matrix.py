@@ -112,6 +112,9 @@ POLICY: dict[str, tuple[str, bool]] = {
     "inventory GET /reports/overdue": (INV, False),
     "inventory GET /access-log": ("staff inspector", False),
     "inventory GET /audit": ("staff inspector", False),
+    "inventory GET /parked": ("staff", False),
+    "inventory GET /parked/{event_id}": ("staff", False),
+    "inventory POST /parked/{event_id}/replay": ("staff", False),
     # renovation: staff and inspectors; a contractor only its company's orders
     "renovation GET /programmes": ("staff inspector", False),
     "renovation POST /programmes": ("staff", False),
@@ -154,6 +157,9 @@ POLICY: dict[str, tuple[str, bool]] = {
     "renovation GET /reports/spend": ("staff", False),
     "renovation GET /access-log": ("staff inspector", False),
     "renovation GET /audit": ("staff inspector", False),
+    "renovation GET /parked": ("staff", False),
+    "renovation GET /parked/{event_id}": ("staff", False),
+    "renovation POST /parked/{event_id}/replay": ("staff", False),
     # volunteer: coordinators of a district (staff read); a volunteer only their own
     "volunteer GET /teams": (VOL, False),
     "volunteer GET /volunteers": (VOL, False),
@@ -187,6 +193,9 @@ POLICY: dict[str, tuple[str, bool]] = {
     "volunteer GET /hours/totals": ("staff coordinator volunteer", False),
     "volunteer GET /access-log": ("staff inspector", False),
     "volunteer GET /audit": ("staff inspector", False),
+    "volunteer GET /parked": ("staff", False),
+    "volunteer GET /parked/{event_id}": ("staff", False),
+    "volunteer POST /parked/{event_id}/replay": ("staff", False),
     # identity: login and keys are public; administration staff only (a user: themself)
     "identity POST /login": (PUBLIC, False),
     "identity POST /refresh": (PUBLIC, False),
