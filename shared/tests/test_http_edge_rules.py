@@ -154,3 +154,10 @@ def test_the_catalogue_applies_the_same_years() -> None:
         cat.load("edge.due", 1, {"due": "1999-01-01T00:00:00+00:00"})
     _spec, data = cat.serialise("edge.due", None, {"due": datetime(2026, 1, 1, tzinfo=UTC)})
     assert data["due"].startswith("2026-01-01")
+
+
+def test_answers_are_not_cached_nor_sniffed(client: FlaskClient, auth: dict[str, str]) -> None:
+    for r in (client.post("/orders", json={}, headers=auth), client.get("/orders"),
+              client.get("/healthz")):
+        assert r.headers["Cache-Control"] == "no-store"
+        assert r.headers["X-Content-Type-Options"] == "nosniff"

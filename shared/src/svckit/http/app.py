@@ -366,6 +366,9 @@ def _install_request_context(app: Flask) -> None:
         rid = g.get("request_id")
         if rid:
             resp.headers["X-Request-ID"] = rid
+        # answers carry personal data and are per caller: no shared or browser cache
+        resp.headers.setdefault("Cache-Control", "no-store")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         return resp
 
     @app.teardown_request
