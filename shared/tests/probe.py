@@ -25,6 +25,7 @@ from svckit.domain.errors import Conflict, NotFound
 from svckit.events.catalogue import Catalogue
 from svckit.events.envelope import Envelope
 from svckit.http.app import current_principal
+from svckit.http.idempotency import idempotency_table
 from svckit.messaging.consumer import Handlers
 from svckit.messaging.tables import messaging_tables
 from svckit.service import ServiceContext, ServiceDefinition
@@ -57,6 +58,7 @@ attempt_log = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 tables = messaging_tables(metadata)
+idempotency_keys = idempotency_table(metadata)
 
 catalogue = Catalogue()
 

@@ -29,6 +29,7 @@ from svckit.config import Config
 from svckit.events.catalogue import Catalogue, load_all
 from svckit.events.mapper import EventMapper
 from svckit.http.app import create_app
+from svckit.http.idempotency import TABLE as IDEMPOTENCY_TABLE
 from svckit.http.parked import parked_blueprint
 from svckit.messaging.consumer import ConsumerRunner, Handlers, Processor
 from svckit.messaging.parked import ParkedQueue
@@ -212,6 +213,7 @@ class ServiceContext:
             max_body_bytes=self.config.platform.max_body_bytes,
             public_paths=d.public_paths,
             report_rate_limit=self.config.platform.report_rate_limit,
+            idempotency=d.metadata.tables.get(IDEMPOTENCY_TABLE),
         )
         app.extensions["svckit.context"] = self
         return app

@@ -21,6 +21,7 @@ from flask import Flask, Response, g, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
+from sqlalchemy import Table
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -294,6 +295,7 @@ def create_app(
     description: str = "",
     public_paths: tuple[str, ...] = (),
     report_rate_limit: str | None = None,
+    idempotency: Table | None = None,
 ) -> Flask:
     app = Flask(name)
     app.config.update(
@@ -325,6 +327,10 @@ def create_app(
     app.extensions["svckit.api"] = api
     _install_request_context(app)
     _install_auth(app, verifier, PUBLIC_PATHS + tuple(public_paths))
+    if idempotency is not None:  # after authentication: keys are per caller
+        from svckit.http import idempotency as idem
+
+        idem.install(app, idempotency)
     _install_health(app, ready_checks or {}, ready_details or {})
     return app
 
