@@ -5,8 +5,15 @@ Starts its own :class:`svckit.cluster.Cluster` (own databases and bus prefix, dr
 end), mints tokens for several roles (staff, a clerk and a supervisor of a seeded station,
 a contractor of a seeded company, an inspector, a coordinator of 371502, a seeded
 volunteer, a service), and for every operation generates positive and negative cases,
-each sent with one of the tokens. Checks: not_a_server_error,
-response_schema_conformance, status_code_conformance, content_type_conformance.
+each sent with one of the tokens. Modes: ``positive`` and ``negative`` (schemathesis'
+generation), ``edge`` (one field of a valid case set to a boundary value: NUL, overflowing
+numbers, dates at and beyond the system's years and time zones), ``linked`` (path
+parameters filled with the ids of real objects listed by the collection endpoints, so the
+use cases behind them run, not only the 404), ``deep`` (a JSON body nested 500 levels:
+400 expected). Checks: not_a_server_error, response_schema_conformance,
+status_code_conformance, content_type_conformance; against the cluster also ``parked``:
+once the run is over, no event that an accepted request raised may have been parked by
+a consumer (an input the API accepted and a consumer could not apply is a silent loss).
 
 Prints per service: operations, cases, failures by check, PASS/FAIL against the target
 (0 server errors, 0 schema violations); exits 1 on FAIL.
@@ -58,7 +65,8 @@ CHECKS = {
     "content_type_conformance": content_type_conformance,
 }
 # The target: these must be zero.
-TARGET_CHECKS = ("not_a_server_error", "response_schema_conformance", "transport", "generation")
+TARGET_CHECKS = ("not_a_server_error", "response_schema_conformance", "transport", "generation",
+                 "deep", "parked")
 
 
 @dataclass
@@ -148,6 +156,9 @@ def reproducer(case: Any, token_role: str) -> str:
 EDGE_VALUES: tuple[Any, ...] = (
     "\x00", "A\x00B", "\udc80", "x" * 5000, "长" * 1000, 10**30, -(10**30), 2**63, 2**31,
     -1, 0, 1.5, "9999-12-31", "0001-01-01", "2024-02-30", "9999-12-31T23:59:59+14:00",
+    "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "1999-12-31T23:59:59+00:00",
+    "2100-12-31T23:59:59-12:00", "2000-01-01", "2100-12-31", "2020-01-01T00:00:00+08:00",
+    2**31 - 1, 2**53, "１３８１２３４５６７８", "yes", 1,
     "", " ", "null", [], {}, None, True,
 )
 
@@ -172,6 +183,68 @@ def _with_edge_value(drawn: tuple[Any, Any]) -> Any:
             value = "" if value is None or value == "\udc80" else str(value)
         container[key] = value
     return case
+
+
+def id_pools(schema: Any, get: Callable[[str], Any]) -> dict[str, list[str]]:
+    """Real ids for path parameters: ``{unit_id}`` of ``/units/{unit_id}`` from the items
+    of ``GET /units`` (as staff). Links between operations without declaring them."""
+    pools: dict[str, list[str]] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        parts = operation.path.split("/")
+        for i, part in enumerate(parts):
+            if part.startswith("{") and part.endswith("}") and i > 1:
+                name = part[1:-1]
+                if name in pools:
+                    continue
+                collection = "/".join(parts[:i])
+                if "{" in collection:
+                    continue
+                try:
+                    body = get(f"{collection}?page_size=100")
+                except Exception:  # noqa: BLE001 - not a list endpoint
+                    continue
+                items = body.get("items") if isinstance(body, dict) else body
+                ids = [str(x["id"]) for x in items or [] if isinstance(x, dict) and "id" in x]
+                if ids:
+                    pools[name] = ids
+    return pools
+
+
+def _linked(pools: dict[str, list[str]]) -> Callable[[tuple[Any, Any]], Any]:
+    def fill(drawn: tuple[Any, Any]) -> Any:
+        case, data = drawn
+        for key in list(case.path_parameters or {}):
+            if key in pools:
+                case.path_parameters[key] = data.draw(st.sampled_from(pools[key]))
+        return case
+
+    return fill
+
+
+def _deep_body(operation: Any, tokens: dict[str, str], base_url: str | None,
+               session: requests.Session, stats: Stats, label: str) -> None:
+    """One request per role whose JSON body nests 500 levels: 400 before any parsing (and
+    never a 5xx), whoever sends it."""
+    if operation.method.upper() not in ("POST", "PUT", "PATCH"):
+        return
+    body = "[" * 500 + "]" * 500
+    path = operation.path.replace("{", "").replace("}", "")  # any value: refused first
+    for role in ("staff", "clerk"):
+        headers = {"Authorization": f"Bearer {tokens[role]}",
+                   "Content-Type": "application/json"}
+        stats.cases += 1
+        if base_url:
+            status = session.post(base_url + path, data=body, headers=headers,
+                                  timeout=30).status_code
+        else:
+            app = operation.schema.app
+            status = app.test_client().open(path, method=operation.method.upper(), data=body,
+                                             headers=headers).status_code
+        if status not in (400, 404, 405):
+            stats.failures["deep"] += 1
+            stats.examples.setdefault(("deep", label, status),
+                                      f"{operation.method.upper()} {path} nested 500 deep")
 
 
 def _runner(strategy: Any, roles: list[str], tokens: dict[str, str], base_url: str | None,
@@ -211,23 +284,31 @@ def _runner(strategy: Any, roles: list[str], tokens: dict[str, str], base_url: s
 
 
 def fuzz_service(schema: Any, tokens: dict[str, str], examples: int, seed: int,
-                 base_url: str | None = None, only: tuple[str, ...] = ()) -> Stats:
+                 base_url: str | None = None, only: tuple[str, ...] = (),
+                 pools: dict[str, list[str]] | None = None) -> Stats:
     """Fuzz every operation of ``schema`` (loaded from a URL: give ``base_url``; or from a
-    WSGI app) whose label (``GET /units``) starts with one of ``only`` (all if empty)."""
+    WSGI app) whose label (``GET /units``) starts with one of ``only`` (all if empty);
+    ``pools``: real ids for the ``linked`` mode (:func:`id_pools`)."""
     stats = Stats()
     roles = sorted(tokens)
     session = requests.Session()
+    pools = pools or {}
     for result in schema.get_all_operations():
         operation = result.ok()
         if only and not f"{operation.method.upper()} {operation.path}".startswith(only):
             continue
         stats.operations += 1
         label = f"{operation.method.upper()} {operation.path}"
-        for mode in ("positive", "negative", "edge"):
+        _deep_body(operation, tokens, base_url, session, stats, label)
+        linked = any(p.strip("{}") in pools for p in operation.path.split("/")
+                     if p.startswith("{"))
+        for mode in ("positive", "negative", "edge", *(("linked",) if linked else ())):
             strategy = operation.as_strategy(generation_mode=GenerationMode(
                 "negative" if mode == "negative" else "positive"))
             if mode == "edge":
                 strategy = st.tuples(strategy, st.data()).map(_with_edge_value)
+            elif mode == "linked":
+                strategy = st.tuples(strategy, st.data()).map(_linked(pools))
 
             run = _runner(strategy, roles, tokens, base_url, session, stats, label, examples)
             run = hypothesis.seed(seed)(run)
@@ -263,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     short = {"not_a_server_error": "5xx", "response_schema_conformance": "schema",
              "status_code_conformance": "status", "content_type_conformance": "ctype",
-             "transport": "transport", "generation": "generation"}
+             "transport": "transport", "generation": "generation", "deep": "deep",
+             "parked": "parked"}
     print(f"{'service':<12}{'ops':>5}{'cases':>7}" + "".join(f"{v:>11}" for v in short.values())
           + "  result")
     ok = True
@@ -276,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         for (check, label, status), text in sorted(stats.examples.items()):
             by_check[check].append(f"  [{service}] {label} -> {status}: {text}")
     print("\ntarget: 0 server errors (not_a_server_error), 0 schema violations "
-          "(response_schema_conformance); status_code/content_type conformance reported")
+          "(response_schema_conformance), 0 deep bodies not refused with 400, 0 parked "
+          "events; status_code/content_type conformance reported")
     for check, lines in by_check.items():
         print(f"\n{check}: {len(lines)} distinct (operation, status)")
         for line in lines[:40]:
@@ -297,15 +380,19 @@ def _against_cluster(services: tuple[str, ...], examples: int, seed: int, keep: 
         print(f"cluster up in {time.monotonic() - t0:.1f}s (PostgreSQL + RabbitMQ, "
               f"gunicorn; ports {cluster.port_base}..)", flush=True)
         try:
-            tokens = mint_tokens(cluster.private_key.read_text(), _http_get(cluster))
+            get = _http_get(cluster)
+            tokens = mint_tokens(cluster.private_key.read_text(), get)
+            staff = {"Authorization": f"Bearer {tokens['staff']}"}
             for service in services:
                 ts = time.monotonic()
                 base = cluster.base_url(service)
                 schema = schemathesis.openapi.from_url(base + "/openapi.json")
+                pools = id_pools(schema, _getter(get, service, staff))
                 all_stats[service] = stats = fuzz_service(
-                    schema, tokens, examples, seed, base_url=base)
+                    schema, tokens, examples, seed, base_url=base, pools=pools)
                 print(f"{service}: {stats.operations} operations, {stats.cases} cases "
                       f"in {time.monotonic() - ts:.0f}s", flush=True)
+            _parked_after_run(cluster, all_stats)
             return all_stats, _server_log_errors(cluster)
         finally:
             if keep:
@@ -318,6 +405,36 @@ def _against_cluster(services: tuple[str, ...], examples: int, seed: int, keep: 
             cluster.down()
             cluster.drop_databases()
             _delete_queues(cluster.bus_prefix)
+
+
+def _getter(get: Callable[[str, str, dict[str, str]], Any], service: str,
+            headers: dict[str, str]) -> Callable[[str], Any]:
+    return lambda path: get(service, path, headers)
+
+
+def _parked_after_run(cluster: Cluster, all_stats: dict[str, Stats],
+                      settle: float = 60.0) -> None:
+    """Once the relays and consumers have caught up (the retries take up to 36 s), count
+    the parked messages of every consuming service: each is an accepted input a consumer
+    could not apply."""
+    deadline = time.monotonic() + settle
+    counts: dict[str, int] = {}
+    while True:
+        for service in all_stats:
+            try:
+                ready = requests.get(cluster.base_url(service) + "/readyz", timeout=10).json()
+            except (requests.RequestException, ValueError):
+                continue
+            counts[service] = int((ready.get("detail") or {}).get("parked") or 0)
+        if time.monotonic() > deadline:
+            break
+        time.sleep(5)
+    for service, n in counts.items():
+        if n:
+            all_stats[service].failures["parked"] += n
+            all_stats[service].examples.setdefault(
+                ("parked", "consumer", 0),
+                f"{n} parked: python -m {service} parked list (with the run's BUS_PREFIX)")
 
 
 def _delete_queues(prefix: str) -> None:
@@ -374,7 +491,10 @@ def _in_process(services: tuple[str, ...], examples: int, seed: int) -> dict[str
         for service in services:
             ts = time.monotonic()
             schema = schemathesis.openapi.from_wsgi("/openapi.json", apps[service])
-            all_stats[service] = stats = fuzz_service(schema, tokens, examples, seed)
+            staff = {"Authorization": f"Bearer {tokens['staff']}"}
+            pools = id_pools(schema, _getter(get, service, staff))
+            all_stats[service] = stats = fuzz_service(schema, tokens, examples, seed,
+                                                      pools=pools)
             print(f"{service}: {stats.operations} operations, {stats.cases} cases "
                   f"in {time.monotonic() - ts:.0f}s", flush=True)
         return all_stats
