@@ -5,16 +5,20 @@ probe's poison handler logs attempts in a transaction of its own)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import probe
 import pytest
 from flask.testing import FlaskClient
+from kombu import Connection, Queue
 from spine_kit import make_ctx
 from sqlalchemy import func, insert, select
 from svckit.auth.tokens import TokenVerifier
+from svckit.messaging.topology import events_exchange
 from svckit.service import ServiceContext
 from svckit.testing import wait_until
 
@@ -35,6 +39,31 @@ def ctx(pg_url: str, keypair: tuple[str, str]) -> Iterator[ServiceContext]:
         ctx.engine.dispose()
 
 
+def _tap(ctx: ServiceContext, routing_key: str,
+         stop: threading.Event) -> list[dict[str, Any]]:
+    """Messages published to the events exchange with ``routing_key`` (a thread drains a
+    queue bound to it into the returned list until ``stop``)."""
+    got: list[dict[str, Any]] = []
+    p = ctx.config.platform
+    queue = Queue(f"{p.bus_prefix}tap.{uuid.uuid4().hex[:6]}",
+                  exchange=events_exchange(p.bus_prefix), routing_key=routing_key)
+
+    def drain() -> None:
+        with Connection(ctx.bus_url) as conn:
+            bound = queue(conn.channel())
+            bound.declare()
+            while not stop.is_set():
+                msg = bound.get(no_ack=True)
+                if msg is not None:
+                    got.append(json.loads(msg.body))
+                else:
+                    stop.wait(0.05)
+
+    threading.Thread(target=drain, daemon=True).start()
+    threading.Event().wait(0.3)
+    return got
+
+
 def _applied(ctx: ServiceContext) -> int:
     with ctx.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(probe.ledger)).scalar_one())
@@ -45,6 +74,17 @@ def test_parked_message_is_counted_listed_shown_and_replayed_once(
 ) -> None:
     client: FlaskClient = ctx.create_app().test_client()
     staff = {"Authorization": f"Bearer {token_for('staff')}"}
+    tap_stop = threading.Event()
+    notices = _tap(ctx, "platform.event_parked", tap_stop)
+    try:
+        _parked_then_replayed(ctx, client, staff, token_for, notices)
+    finally:
+        tap_stop.set()
+
+
+def _parked_then_replayed(ctx: ServiceContext, client: FlaskClient, staff: dict[str, str],
+                          token_for: Callable[..., str],
+                          notices: list[dict[str, Any]]) -> None:
     with ctx.uow() as uow:
         env = uow.add_event("probe.pinged", {"n": 7, "mode": "poison"}, subject_id="thing-7")
         uow.commit()
@@ -66,6 +106,12 @@ def test_parked_message_is_counted_listed_shown_and_replayed_once(
         assert client.get("/parked", headers=other).status_code == 403
     assert client.get("/parked/nope", headers=staff).status_code == 404
     assert _applied(ctx) == 0
+    # and the producer was told, on the event's subject, so it can show the failure
+    (notice,) = [n for n in notices if n["payload"]["event_id"] == str(env.id)]
+    assert notice["type"] == "platform.event_parked" and notice["subject_id"] == "thing-7"
+    assert notice["payload"] == {"event_id": str(env.id), "event_type": "probe.pinged",
+                                 "producer": "probe", "consumer": "probe",
+                                 "reason": "retries-exhausted"}
 
     with ctx.engine.begin() as conn:  # the operator fixes the cause
         conn.execute(insert(probe.switches).values(name="fixed", on=True))

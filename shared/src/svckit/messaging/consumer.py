@@ -31,7 +31,8 @@ from kombu import Connection, Consumer, Producer
 from kombu.message import Message
 
 from svckit import context
-from svckit.events.catalogue import Catalogue, InvalidEvent, UnknownEvent
+from svckit.events.catalogue import CATALOGUE, Catalogue, InvalidEvent, UnknownEvent
+from svckit.events.catalogue.platform import PARKED
 from svckit.events.envelope import Envelope, EnvelopeError
 from svckit.messaging.topology import Topology
 from svckit.pii import redact
@@ -85,6 +86,8 @@ class Outcome:
     applied: int = 0
     duplicates: int = 0
     event_id: str | None = None
+    #: ``platform.event_parked`` to publish with the park (the event was readable)
+    notice: Envelope | None = None
 
 
 @dataclass
@@ -153,7 +156,23 @@ class Processor:
                   extra={"event_id": str(env.id) if env else None})
         # the error travels in the parked message's headers: masked like a log line
         return Outcome("park", attempts, error=redact(error[:2000]), reason=reason,
-                       event_id=str(env.id) if env else None)
+                       event_id=str(env.id) if env else None,
+                       notice=self._notice(env, reason) if env else None)
+
+    def _notice(self, env: Envelope, reason: str) -> Envelope | None:
+        """``platform.event_parked`` for the producer of ``env`` (never one about itself)."""
+        if env.type == PARKED:
+            return None
+        try:  # the platform's catalogue: a service's own (tests) need not list it
+            spec, data = CATALOGUE.serialise(PARKED, None, {
+                "event_id": env.id, "event_type": env.type, "producer": env.producer,
+                "consumer": self.handlers.service, "reason": reason})
+        except Exception:  # a notice never stops the park
+            log.exception("cannot build the parked notice")
+            return None
+        return Envelope(type=spec.type, version=spec.version, producer=self.handlers.service,
+                        subject_id=env.subject_id, payload=data,
+                        correlation_id=env.correlation_id, causation_id=str(env.id))
 
 
 class ConsumerRunner:
@@ -305,4 +324,12 @@ class ConsumerRunner:
         )
         producer.publish(exchange="", routing_key=self.topology.parked_name,
                          mandatory=not self.memory, **args)
+        if outcome.notice is not None:  # the producer shows it on the subject
+            env = outcome.notice
+            producer.publish(env.to_json(), exchange=self.topology.exchange,
+                             routing_key=env.type, content_type="application/json",
+                             content_encoding="utf-8", delivery_mode=2,
+                             message_id=str(env.id), type=env.type,
+                             correlation_id=env.correlation_id,
+                             headers={"subject_id": env.subject_id})
 
