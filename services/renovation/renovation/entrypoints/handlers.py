@@ -24,7 +24,7 @@ from svckit.messaging.consumer import Handlers, Reject
 from svckit.uow import UnitOfWork
 
 from renovation.domain.application import Application
-from renovation.service_layer.integration import SERVICE, parse_source_id, publish
+from renovation.service_layer.mapper import SERVICE, parse_source_id
 from renovation.service_layer.uow import RenovationUoW
 
 log = logging.getLogger(__name__)
@@ -85,14 +85,12 @@ def visit_completed(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> 
     order = ruow.repo.work_order(order_id, lock=True)
     app = ruow.repo.application(app_id, lock=True)
     assert order is not None and app is not None
-    try:
+    try:  # the order's checks first: a refused call changes nothing
         order.record_satisfaction(score, result.get("comment"), now)
-        app.close(now)
     except (Conflict, ValidationFailed) as exc:  # already recorded, or not closed yet
         log.warning("satisfaction for %s not recorded: %s", order_id, exc)
-        ruow.session.expire_all()
         return
-    publish(ruow, app, [*order.events, *app.events], actor=None, order=order)
+    app.close(now)  # a closed order's application is completed
 
 
 @handlers.on("volunteer.task_failed")
@@ -123,9 +121,6 @@ def _device_answer(uow: UnitOfWork, request_id: uuid.UUID, now: datetime,
         apply(app, now)
     except Conflict as exc:  # a stale answer (e.g. reserved after delivered)
         log.warning("device request %s: answer ignored: %s", request_id, exc)
-        return
-    publish(ruow, app, app.events, actor=None)
-    app.events.clear()
 
 
 @handlers.on("device.reserved")

@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
-from svckit.domain.certificate import mask_phone
 from svckit.domain.division import name_of
+from svckit.domain.masking import contact_name, mask_phone
 from svckit.http.pagination import PageArgs
 
 from renovation.domain.catalogue import Area, Unit, format_quantity
-from renovation.service_layer.integration import contact_name
 
 MAX_FEN = 10**12  # 100亿元: far above any budget, far below PostgreSQL's bigint
 

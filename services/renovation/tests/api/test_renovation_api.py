@@ -353,3 +353,27 @@ def test_openapi_lists_every_operation_with_schemas(client: Any) -> None:
             assert "requestBody" in op, (path, method)
     upload = spec["paths"]["/applications/{application_id}/photos"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
+
+
+def test_staff_and_inspectors_with_districts_see_only_those(world: Any, client: Any,
+                                                            auth: Any) -> None:
+    order = world.order("completion_requested")  # 371502
+    local_staff = auth(staff("staff-chiping", districts=("371503",)))
+    local_inspector = auth(Principal(sub="insp-chiping", role=Role.INSPECTOR,
+                                     districts=("371503",)))
+    city_inspector = auth(Principal(sub="insp-city", role=Role.INSPECTOR,
+                                    districts=("371500",)))
+    assert client.get(_app_url(order.application_id),
+                      headers=local_staff).status_code == 404
+    assert client.post(_app_url(order.application_id, "/withdraw"), headers=local_staff,
+                       json={"reason": "越权"}).status_code == 404
+    assert client.get(f"/work-orders/{order.id}", headers=local_inspector).status_code == 404
+    assert client.get("/work-orders", headers=local_inspector).json["total"] == 0
+    r = client.post(f"/work-orders/{order.id}/inspection", headers=local_inspector,
+                    json={"passed": True})
+    assert r.status_code == 404
+    assert client.get(f"/work-orders/{order.id}", headers=city_inspector).status_code == 200
+    r = client.post(f"/work-orders/{order.id}/inspection", headers=city_inspector,
+                    json={"passed": True})
+    assert r.status_code == 200 and r.json["status"] == "closed"
+
