@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from svckit.domain.identifiers import normalise
 
 from renovation.adapters import orm
 from renovation.domain.application import Application
@@ -62,7 +63,7 @@ class Repository:
         return self.session.scalars(q).all()
 
     def items_by_code(self, codes: Iterable[str]) -> dict[str, CatalogueItem]:
-        wanted = {c.strip().upper() for c in codes}
+        wanted = {normalise(c) for c in codes}
         rows = self.session.scalars(
             sa.select(CatalogueItem).where(orm.catalogue_items.c.code.in_(wanted))
         ).all()
@@ -98,7 +99,7 @@ class Repository:
         if programme_id:
             conds.append(a.c.programme_id == programme_id)
         if division:
-            conds.append(_within(a.c.division, division))
+            conds.append(_within(a.c.division, normalise(division)))
         if districts is not None:
             conds.append(sa.or_(*[_within(a.c.division, d) for d in districts]) if districts
                          else sa.false())

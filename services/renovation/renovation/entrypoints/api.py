@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from svckit.domain.clock import utcnow
 from svckit.http.app import ProblemSchema, current_principal
 from svckit.http.problems import problem
 from svckit.http.ratelimit import limit_blueprint
@@ -64,7 +65,7 @@ def _uow() -> RenovationUoW:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 @dataclass(frozen=True)
