@@ -55,12 +55,11 @@ class Repository:
             q = q.where(a.c.id != excluding)
         return int(self.session.execute(q).scalar_one())
 
-    def catalogue(self, *, active_only: bool = False) -> Sequence[CatalogueItem]:
-        q = sa.select(CatalogueItem).order_by(orm.catalogue_items.c.area,
+    def catalogue(self) -> Sequence[CatalogueItem]:
+        return self.session.scalars(
+            sa.select(CatalogueItem).order_by(orm.catalogue_items.c.area,
                                               orm.catalogue_items.c.code)
-        if active_only:
-            q = q.where(orm.catalogue_items.c.active.is_(True))
-        return self.session.scalars(q).all()
+        ).all()
 
     def items_by_code(self, codes: Iterable[str]) -> dict[str, CatalogueItem]:
         wanted = {normalise(c) for c in codes}

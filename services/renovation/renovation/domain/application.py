@@ -79,10 +79,6 @@ class Hardship(enum.StrEnum):
     TEKUN = "tekun"  # 特困
     NONE = "none"
 
-    @property
-    def label_zh(self) -> str:
-        return {"dibao": "低保", "tekun": "特困", "none": "无"}[self.value]
-
 
 def ineligibility(certificate: DisabilityCertificate, hardship: Hardship) -> list[str]:
     """Why a household does not qualify (empty: eligible). Poor AND severe is required."""
