@@ -1,21 +1,22 @@
 """Idempotent demo data: Liaocheng's 2025 programme, a priced catalogue, two contractor
 companies and households in several states. Loaded through the domain (so every rule
-holds), with timeline rows but no integration events (demo data asks nobody for visits).
+holds), with timeline rows but no catalogue events (demo data asks nobody for visits:
+``uow.commit(publish=False)``).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from svckit.domain.certificate import make_certificate
+from svckit.domain.clock import utcnow
 
 from renovation.domain.application import Application
 from renovation.domain.catalogue import Area, CatalogueItem, Unit
 from renovation.domain.programme import DeadlineSettings, Programme
-from renovation.domain.workorder import Actor, Contractor, WorkOrder
-from renovation.service_layer.integration import publish
+from renovation.domain.workorder import Contractor, WorkOrder
 from renovation.service_layer.uow import RenovationUoW
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def seed(ctx: ServiceContext) -> None:
     with uow:
         if uow.repo.programme(_id("programme-2025")) is not None:
             return
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = utcnow().replace(microsecond=0)
         start = now - timedelta(days=60)
         programme = Programme(
             year=2025, name=PROGRAMME_NAME, division_scope="371500",
@@ -128,23 +129,21 @@ def seed(ctx: ServiceContext) -> None:
                 uow.session.add(app)
                 uow.session.flush()
                 company = companies[0] if target != "in_works" else companies[1]
-                order = WorkOrder.assign(app, company, APPROVER, tick())
-                order.id = _id(f"order-{key}")
+                order = WorkOrder.assign(app, company, APPROVER, tick(), id=_id(f"order-{key}"))
             if order is not None and target in ("in_works", "closed"):
-                crew = Actor(f"crew-{key}", order.contractor_id)
+                crew = order.contractor_id
                 order.accept(crew, tick())
                 app.start_works()
                 order.schedule(crew, tick().date(), tick().date() + timedelta(days=10),
                                tick(1))
                 done = order.items if target == "closed" else order.items[:2]
-                order.report_progress(crew, tick(), note="拆除门槛，坡道浇筑完成",
+                order.report_progress(f"crew-{key}", crew, tick(), note="拆除门槛，坡道浇筑完成",
                                       percent=100 if target == "closed" else 40,
                                       items_done=done)
             if order is not None and target == "closed":
-                crew = Actor(f"crew-{key}", order.contractor_id)
-                order.request_completion(crew, tick())
+                order.request_completion(order.contractor_id, tick())
                 app.request_inspection()
-                order.pass_inspection(Actor(INSPECTOR), tick(), "坡道坡度1:12，扶手牢固")
+                order.pass_inspection(INSPECTOR, None, tick(), "坡道坡度1:12，扶手牢固", "孙验收")
                 app.pass_inspection(tick(1))
                 order.record_satisfaction(5, "出门方便多了，感谢残联", tick())
                 app.close(tick(1))
@@ -154,13 +153,7 @@ def seed(ctx: ServiceContext) -> None:
             if order is not None:
                 uow.session.add(order)
             uow.session.flush()
-            publish(uow, app, sorted([*app.events, *(order.events if order else [])],
-                                     key=lambda e: e.occurred_at),
-                    actor=None, integrate=False)
-            app.events.clear()
-            if order is not None:
-                order.events.clear()
-        uow.commit()
+        uow.commit(publish=False)
 
 
 def token_hints(ctx: ServiceContext) -> list[str]:

@@ -10,6 +10,7 @@ from renovation import seed
 from renovation.adapters import orm
 from renovation.entrypoints import api, handlers
 from renovation.service_layer import jobs
+from renovation.service_layer.mapper import mapper
 from renovation.service_layer.uow import RenovationUoW
 
 definition = ServiceDefinition(
@@ -26,6 +27,7 @@ definition = ServiceDefinition(
     handlers=handlers.handlers,
     start_mappers=orm.start_mappers,
     uow_class=RenovationUoW,
+    event_mapper=mapper,
     seed=seed.seed,
     jobs=(PeriodicJob("deadlines", jobs.deadlines, 900),),
     extra={"token_hints": seed.token_hints},

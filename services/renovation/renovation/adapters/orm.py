@@ -15,7 +15,7 @@ from sqlalchemy.ext.mutable import MutableDict, MutableList, MutableSet
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import composite, registry, relationship
 from svckit.audit import audit_table
-from svckit.db import UtcDateTime
+from svckit.db import UtcDateTime, records_events
 from svckit.messaging.tables import messaging_tables
 from svckit.pipl import access_log_table
 
@@ -332,10 +332,6 @@ visits = sa.Table(
 )
 
 
-def _reset_events(obj: Any, _ctx: Any) -> None:
-    obj.events = []
-
-
 _started = False
 
 
@@ -399,5 +395,4 @@ def start_mappers() -> None:
             "inspections": _ordered_children(Inspection, inspections),
         },
     )
-    for cls in (Programme, Application, Contractor, WorkOrder):
-        sa.event.listen(cls, "load", _reset_events)
+    records_events(Application, WorkOrder)

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from svckit.domain.identifiers import normalise
 
 from renovation.adapters import orm
 from renovation.domain.application import Application
@@ -54,15 +55,14 @@ class Repository:
             q = q.where(a.c.id != excluding)
         return int(self.session.execute(q).scalar_one())
 
-    def catalogue(self, *, active_only: bool = False) -> Sequence[CatalogueItem]:
-        q = sa.select(CatalogueItem).order_by(orm.catalogue_items.c.area,
+    def catalogue(self) -> Sequence[CatalogueItem]:
+        return self.session.scalars(
+            sa.select(CatalogueItem).order_by(orm.catalogue_items.c.area,
                                               orm.catalogue_items.c.code)
-        if active_only:
-            q = q.where(orm.catalogue_items.c.active.is_(True))
-        return self.session.scalars(q).all()
+        ).all()
 
     def items_by_code(self, codes: Iterable[str]) -> dict[str, CatalogueItem]:
-        wanted = {c.strip().upper() for c in codes}
+        wanted = {normalise(c) for c in codes}
         rows = self.session.scalars(
             sa.select(CatalogueItem).where(orm.catalogue_items.c.code.in_(wanted))
         ).all()
@@ -98,7 +98,7 @@ class Repository:
         if programme_id:
             conds.append(a.c.programme_id == programme_id)
         if division:
-            conds.append(_within(a.c.division, division))
+            conds.append(_within(a.c.division, normalise(division)))
         if districts is not None:
             conds.append(sa.or_(*[_within(a.c.division, d) for d in districts]) if districts
                          else sa.false())

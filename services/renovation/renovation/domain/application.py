@@ -5,7 +5,6 @@ assessment and the application status is the single truth of where the household
 from __future__ import annotations
 
 import enum
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,8 @@ from datetime import datetime
 from svckit.domain.certificate import DisabilityCertificate
 from svckit.domain.division import validate_division
 from svckit.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from svckit.domain.fields import FieldErrors, member, require_text
+from svckit.domain.phone import validate_phone
 from svckit.domain.statemachine import StateMachine
 
 from . import events as ev
@@ -28,8 +29,6 @@ from .catalogue import (
 )
 from .events import UserId
 from .programme import Programme
-
-_PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
 _WITHDRAWABLE = (
     "submitted",
@@ -79,10 +78,6 @@ class Hardship(enum.StrEnum):
     DIBAO = "dibao"  # 低保
     TEKUN = "tekun"  # 特困
     NONE = "none"
-
-    @property
-    def label_zh(self) -> str:
-        return {"dibao": "低保", "tekun": "特困", "none": "无"}[self.value]
 
 
 def ineligibility(certificate: DisabilityCertificate, hardship: Hardship) -> list[str]:
@@ -229,14 +224,14 @@ class Application:
         """Validate every field (all errors at once) and open the application. Without
         the household's consent to processing (PIPL) nothing is stored: a 422 on
         ``consent``."""
-        check = rules.Collector()
+        check = FieldErrors()
         cert_number = ""
         with check.field("certificate"):
             cert_number = DisabilityCertificate.parse(certificate).number
         with check.field("holder_name"):
-            holder_name = rules.text("holder_name", holder_name, 50)
+            holder_name = require_text("holder_name", holder_name, 50)
         with check.field("address"):
-            address = rules.text("address", address)
+            address = require_text("address", address, 200)
         with check.field("division"):
             division = validate_division(division)
             if not programme.covers(division):
@@ -245,12 +240,10 @@ class Application:
                     "(division outside the programme's scope)"
                 )
         with check.field("phone"):
-            phone = phone.strip() if isinstance(phone, str) else ""
-            if not _PHONE_RE.match(phone):
-                raise ValueError("联系电话格式错误 (invalid phone number)")
+            phone = validate_phone(phone)
         hardship_value = Hardship.NONE
         with check.field("hardship"):
-            hardship_value = rules.member(
+            hardship_value = member(
                 Hardship, hardship, "困难类别应为低保、特困或无 (dibao, tekun or none)"
             )
         with check.field("consent"):
@@ -290,10 +283,12 @@ class Application:
     def record_consent(self, now: datetime) -> None:
         """The household consented (again) at ``now``."""
         self.consent_at = now
+        self.events.append(ev.ConsentGiven(now, self.id))
 
-    def withdraw_consent(self) -> None:
+    def withdraw_consent(self, now: datetime) -> None:
         """The household withdrew its consent: the application cannot be used any more."""
         self.consent_at = None
+        self.events.append(ev.ConsentWithdrawn(now, self.id))
 
     def require_consent(self) -> None:
         """A household without consent cannot be accepted, assessed, planned or approved
@@ -337,9 +332,13 @@ class Application:
 
     def withdraw(self, reason: str, now: datetime) -> None:
         nxt = APPLICATION.next(self.status, "withdraw")
-        self.withdrawal_reason = rules.text("reason", reason)
+        self.withdrawal_reason = require_text("reason", reason, 200)
         self.status = nxt
-        self.events.append(ev.ApplicationWithdrawn(now, self.id, self.withdrawal_reason))
+        a = self.assessment
+        open_visit = (a.id, a.round) if a is not None and a.completed_at is None else None
+        self.events.append(
+            ev.ApplicationWithdrawn(now, self.id, self.withdrawal_reason, open_visit)
+        )
 
     # ---- assessment ----------------------------------------------------------------
 
@@ -362,7 +361,8 @@ class Application:
         self.status = nxt
         self.events.append(
             ev.AssessmentRequested(
-                now, self.id, self.assessment.id, assessor_id, at, self.division, rescheduled
+                now, self.id, self.assessment.id, assessor_id, at, self.division, rescheduled,
+                self.assessment.round,
             )
         )
         return self.assessment
@@ -383,7 +383,7 @@ class Application:
             raise Forbidden(
                 "只有指派的评估员可以完成评估 (only the scheduled assessor may complete it)"
             )
-        check = rules.Collector()
+        check = FieldErrors()
         clean: dict[str, str] = {}
         clean_needs: list[str] = []
         clean_photos: list[str] = []
@@ -393,8 +393,8 @@ class Application:
                     "至少记录一个区域的评估结果 (record findings for at least one area)"
                 )
             for area, note in findings.items():
-                key = rules.member(Area, area, f"改造区域无效：{area} (unknown area)")
-                clean[key.value] = rules.text("findings", note, 1000)
+                key = member(Area, area, f"改造区域无效：{area} (unknown area)")
+                clean[key.value] = require_text("findings", note, 1000)
         with check.field("needs"):
             clean_needs = rules.texts("needs", needs)
         with check.field("photo_refs"):
@@ -464,8 +464,8 @@ class Application:
         """Record that the household (holder or guardian ``signatory``) agreed to the plan."""
         nxt = APPLICATION.next(self.status, "confirm_plan")
         self.require_consent()
-        name = rules.text("signatory", signatory, 50)
-        ref = rules.text("confirmation_ref", confirmation_ref, 500) if confirmation_ref else None
+        name = require_text("signatory", signatory, 50)
+        ref = require_text("confirmation_ref", confirmation_ref, 500) if confirmation_ref else None
         plan = self._plan
         plan.confirmed_by_name, plan.confirmation_ref = name, ref
         plan.confirmation_recorded_by, plan.confirmed_at = recorded_by, now
@@ -475,7 +475,7 @@ class Application:
     def revise_plan(self, reason: str, now: datetime) -> None:
         """Send a confirmed plan back to drafting; the household's confirmation lapses."""
         nxt = APPLICATION.next(self.status, "revise_plan")
-        clean = rules.text("reason", reason)
+        clean = require_text("reason", reason, 200)
         plan = self._plan
         plan.confirmed_by_name = plan.confirmation_ref = None
         plan.confirmation_recorded_by = plan.confirmed_at = None
@@ -499,7 +499,7 @@ class Application:
                 "审批人不能是该户的评估员或方案编制人 "
                 "(four eyes: the approver cannot be the assessor or the drafter)"
             )
-        programme.check_affordable(plan.total_fen, rules.fen("committed_fen", committed_fen))
+        programme.check_affordable(plan.total_fen, committed_fen)
         plan.approved_by, plan.approved_at = by, now
         plan.device_requests = [
             DeviceRequest(item_code=line.item_code, device_type_code=line.device_type_code or "")
@@ -508,23 +508,26 @@ class Application:
         ]
         self.status = nxt
         self.events.append(
-            ev.PlanApproved(now, self.id, plan.id, self.programme_id, plan.total_fen, by)
+            ev.PlanApproved(now, self.id, plan.id, self.programme_id, plan.total_fen, by,
+                            len(plan.device_requests))
         )
+        names = {line.item_code: line.name for line in plan.device_lines}
         self.events.extend(
-            ev.DeviceRequested(now, self.id, r.id, r.item_code, r.device_type_code, self.division)
+            ev.DeviceRequested(now, self.id, r.id, r.item_code, r.device_type_code,
+                               self.division, names[r.item_code])
             for r in plan.device_requests
         )
 
     # ---- device answers from the rental side ----------------------------------------
 
     def device_reserved(self, request_id: uuid.UUID, unit_ref: str, now: datetime) -> None:
-        self._answer(request_id, "reserve", now, unit_ref=rules.text("unit_ref", unit_ref, 64))
+        self._answer(request_id, "reserve", now, unit_ref=require_text("unit_ref", unit_ref, 64))
 
     def device_delivered(self, request_id: uuid.UUID, now: datetime) -> None:
         self._answer(request_id, "deliver", now)
 
     def device_unavailable(self, request_id: uuid.UUID, reason: str, now: datetime) -> None:
-        self._answer(request_id, "mark_unavailable", now, note=rules.text("reason", reason))
+        self._answer(request_id, "mark_unavailable", now, note=require_text("reason", reason, 200))
 
     # ---- works (driven by the work order, in the same unit of work) -----------------
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from svckit.domain.errors import ValidationFailed
-
-from . import rules
+from svckit.domain.fields import FieldErrors, member, require_text
+from svckit.domain.identifiers import normalise
 
 MILLI = 1000
 _CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
@@ -60,7 +60,7 @@ _UNIT_ZH = {Unit.EACH: "个", Unit.METRE: "米", Unit.SQUARE_METRE: "平方米"}
 
 def normalise_device_type(raw: str) -> str:
     """An ISO 9999 / GB/T 16432 class code, 2-6 digits in pairs: ``091203`` -> ``09 12 03``."""
-    m = _ISO9999_RE.match(raw.strip()) if isinstance(raw, str) else None
+    m = _ISO9999_RE.match(normalise(raw))
     if not m:
         raise ValueError("辅具分类代码应为ISO 9999格式，如 09 12 03 (ISO 9999 class code)")
     return " ".join(g for g in m.groups() if g)
@@ -121,20 +121,19 @@ class CatalogueItem:
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     def __post_init__(self) -> None:
-        check = rules.Collector()
+        check = FieldErrors()
         with check.field("code"):
-            code = rules.text("code", self.code, 32).upper()
+            code = require_text("code", normalise(self.code), 32)
             if not _CODE_RE.match(code):
                 raise ValueError("编码只能包含大写字母、数字和连字符 (letters, digits, hyphens)")
             self.code = code
         with check.field("name"):
-            self.name = rules.text("name", self.name)
+            self.name = require_text("name", self.name, 200)
         with check.field("area"):
-            self.area = rules.member(Area, self.area, "改造区域无效 (unknown area)")
+            self.area = member(Area, self.area, "改造区域无效 (unknown area)")
         with check.field("unit"):
-            self.unit = rules.member(Unit, self.unit, "计量单位无效 (unknown unit)")
-        with check.field("unit_price_fen"):
-            rules.fen("unit_price_fen", self.unit_price_fen)
+            self.unit = member(Unit, self.unit, "计量单位无效 (unknown unit)")
+        check.fen("unit_price_fen", self.unit_price_fen)
         if self.is_device:
             if self.unit != Unit.EACH:
                 check.add("unit", "辅具按个计 (devices are counted 'each')")

@@ -1,6 +1,10 @@
-"""Domain events: small, frozen, past tense. The service layer maps them to integration events.
+"""Domain events: small, frozen, past tense. The aggregates record them; the unit of work
+hands each to the service's one mapper (``service_layer/mapper.py``), which writes the
+household file's timeline row and, for some, a catalogue event.
 
-They carry ids, divisions and figures only: no certificate number, name, phone or address.
+They carry ids, divisions, figures and what the catalogue event needs that the aggregate's
+state may no longer show at commit: no certificate number, name, phone or address of the
+household.
 """
 
 from __future__ import annotations
@@ -44,6 +48,18 @@ class ApplicationRefused(Event):
 class ApplicationWithdrawn(Event):
     application_id: uuid.UUID
     reason: str
+    #: the assessment visit still to come that the withdrawal cancels (id, round), if any
+    open_visit: tuple[uuid.UUID, int] | None = None
+
+
+@dataclass(frozen=True)
+class ConsentGiven(Event):
+    application_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class ConsentWithdrawn(Event):
+    application_id: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,7 @@ class AssessmentRequested(Event):
     scheduled_at: datetime
     division: str
     rescheduled: bool
+    round: int = 1  # 1 for the first scheduling, +1 per move
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,7 @@ class PlanApproved(Event):
     programme_id: uuid.UUID
     total_fen: int
     approved_by: UserId
+    device_items: int = 0  # device units asked of the rental side
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,7 @@ class DeviceRequested(Event):
     item_code: str
     device_type_code: str
     division: str
+    item_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,6 +192,7 @@ class WorkOrderCompleted(Event):
     application_id: uuid.UUID
     contractor_id: uuid.UUID
     division: str
+    round: int = 1  # 1 for the first hand-over, +1 after each failed inspection
 
 
 @dataclass(frozen=True)
@@ -180,6 +200,7 @@ class InspectionPassed(Event):
     work_order_id: uuid.UUID
     application_id: uuid.UUID
     inspector_id: UserId
+    inspector_name: str = ""
 
 
 @dataclass(frozen=True)

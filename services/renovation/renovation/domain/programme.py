@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from svckit.domain.division import is_within, validate_division
 from svckit.domain.errors import ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.money import yuan
 
 from . import rules
-from .events import Event
 
 
 class BudgetExceeded(ValidationFailed):
@@ -81,23 +81,20 @@ class Programme:
     total_budget_fen: int
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    events: list[Event] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        check = rules.Collector()
+        check = FieldErrors()
         with check.field("year"):
             rules.count("year", self.year, 2000)
         with check.field("name"):
-            self.name = rules.text("name", self.name)
+            self.name = require_text("name", self.name, 200)
         with check.field("division_scope"):
             self.division_scope = validate_division(self.division_scope)
-        with check.field("household_cap_fen"):
-            rules.fen("household_cap_fen", self.household_cap_fen, positive=True)
+        check.fen("household_cap_fen", self.household_cap_fen, 1)
         with check.field("target_homes"):
             rules.count("target_homes", self.target_homes)
-        with check.field("total_budget_fen"):
-            rules.fen("total_budget_fen", self.total_budget_fen, positive=True)
-        if not check.errors and self.household_cap_fen > self.total_budget_fen:
+        check.fen("total_budget_fen", self.total_budget_fen, 1)
+        if not check and self.household_cap_fen > self.total_budget_fen:
             check.add(
                 "household_cap_fen", "每户上限不能高于项目总预算 (cap above the total budget)"
             )

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from svckit.domain.division import validate_division
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
 
 from . import events as ev
@@ -36,14 +37,6 @@ WORK_ORDER = StateMachine(
 )
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who acts on an order: a user and, for contractor staff, their company."""
-
-    user_id: UserId
-    company_id: uuid.UUID | None = None  # None: federation staff
-
-
 @dataclass(eq=False)
 class Contractor:
     """A construction company (施工单位). Its users are kept by the identity side."""
@@ -52,12 +45,11 @@ class Contractor:
     division: str
     active: bool = True
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    events: list[ev.Event] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        check = rules.Collector()
+        check = FieldErrors()
         with check.field("name"):
-            self.name = rules.text("name", self.name, 100)
+            self.name = require_text("name", self.name, 100)
         with check.field("division"):
             self.division = validate_division(self.division)
         check.raise_if_any()
@@ -115,7 +107,8 @@ class WorkOrder:
 
     @classmethod
     def assign(
-        cls, application: Application, contractor: Contractor, by: UserId, now: datetime
+        cls, application: Application, contractor: Contractor, by: UserId, now: datetime,
+        *, id: uuid.UUID | None = None,
     ) -> WorkOrder:
         """Give an approved plan's construction items to an active contractor."""
         if application.status != "plan_approved" or application.plan is None:
@@ -138,33 +131,31 @@ class WorkOrder:
             items=items,
             assigned_by=by,
             assigned_at=now,
+            id=id or uuid.uuid4(),
         )
         order.events.append(
             ev.WorkOrderAssigned(now, order.id, application.id, contractor.id, order.division)
         )
         return order
 
-    def visible_to(self, actor: Actor) -> bool:
-        """Contractor staff see only their own company's orders; federation staff see all."""
-        return actor.company_id is None or actor.company_id == self.contractor_id
+    # ---- contractor side: ``company`` is the acting contractor staff's company -------------
 
-    # ---- contractor side -------------------------------------------------------------
-
-    def accept(self, actor: Actor, now: datetime) -> None:
-        nxt = self._by_contractor(actor, "accept")
+    def accept(self, company: uuid.UUID | None, now: datetime) -> None:
+        nxt = self._by_contractor(company, "accept")
         self.status, self.accepted_at = nxt, now
         self.events.append(ev.WorkOrderAccepted(now, self.id, self.contractor_id))
 
-    def decline(self, actor: Actor, reason: str, now: datetime) -> None:
-        nxt = self._by_contractor(actor, "decline")
-        self.closing_reason = rules.text("reason", reason)
+    def decline(self, company: uuid.UUID | None, reason: str, now: datetime) -> None:
+        nxt = self._by_contractor(company, "decline")
+        self.closing_reason = require_text("reason", reason, 200)
         self.status = nxt
         self.events.append(
             ev.WorkOrderDeclined(now, self.id, self.contractor_id, self.closing_reason)
         )
 
-    def schedule(self, actor: Actor, start_on: date, end_on: date, now: datetime) -> None:
-        nxt = self._by_contractor(actor, "schedule")
+    def schedule(self, company: uuid.UUID | None, start_on: date, end_on: date,
+                 now: datetime) -> None:
+        nxt = self._by_contractor(company, "schedule")
         if end_on < start_on:
             raise ValidationFailed.field("end_on", "完工日期不能早于开工日期 (end before start)")
         self.start_on, self.end_on, self.status = start_on, end_on, nxt
@@ -172,7 +163,8 @@ class WorkOrder:
 
     def report_progress(
         self,
-        actor: Actor,
+        by: UserId,
+        company: uuid.UUID | None,
         now: datetime,
         *,
         note: str,
@@ -182,10 +174,10 @@ class WorkOrder:
         photos_after: Sequence[str] = (),
     ) -> ProgressUpdate:
         """Add a progress update. ``percent`` is 0-100 and never goes down."""
-        nxt = self._by_contractor(actor, "report_progress")
-        check = rules.Collector()
+        nxt = self._by_contractor(company, "report_progress")
+        check = FieldErrors()
         with check.field("note"):
-            note = rules.text("note", note, 1000)
+            note = require_text("note", note, 1000)
         if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
             check.add("percent", "进度应为0-100的整数 (an integer 0-100)")
         elif percent < self.percent:
@@ -200,7 +192,7 @@ class WorkOrder:
         with check.field("photos_after"):
             after = rules.texts("photos_after", photos_after, 500)
         check.raise_if_any()
-        update = ProgressUpdate(actor.user_id, now, note, percent, list(items_done), before, after)
+        update = ProgressUpdate(by, now, note, percent, list(items_done), before, after)
         self.progress.append(update)
         self.items_done += [
             code for code in self.items if code in items_done and code not in self.items_done
@@ -209,10 +201,10 @@ class WorkOrder:
         self.events.append(ev.ProgressReported(now, self.id, percent))
         return update
 
-    def request_completion(self, actor: Actor, now: datetime) -> None:
+    def request_completion(self, company: uuid.UUID | None, now: datetime) -> None:
         """Hand over for inspection: every item done; after a failed inspection, at least
         one progress update since then."""
-        nxt = self._by_contractor(actor, "request_completion")
+        nxt = self._by_contractor(company, "request_completion")
         missing = [code for code in self.items if code not in self.items_done]
         if missing:
             raise Conflict(
@@ -225,7 +217,8 @@ class WorkOrder:
         self.percent, self.completion_requested_at, self.status = 100, now, nxt
         self.events.append(
             ev.WorkOrderCompleted(
-                now, self.id, self.application_id, self.contractor_id, self.division
+                now, self.id, self.application_id, self.contractor_id, self.division,
+                len(self.inspections) + 1,
             )
         )
 
@@ -233,30 +226,35 @@ class WorkOrder:
 
     def cancel(self, by: UserId, reason: str, now: datetime) -> None:
         nxt = WORK_ORDER.next(self.status, "cancel")
-        self.closing_reason = rules.text("reason", reason)
+        self.closing_reason = require_text("reason", reason, 200)
         self.status = nxt
         self.events.append(
             ev.WorkOrderCancelled(now, self.id, self.contractor_id, self.closing_reason)
         )
 
-    def pass_inspection(self, inspector: Actor, now: datetime, note: str | None = None) -> None:
-        nxt = self._by_inspector(inspector, "pass_inspection")
-        clean = rules.text("note", note, 1000) if note else None
-        self.inspections.append(Inspection(inspector.user_id, now, True, note=clean))
+    # inspections: ``company`` is the inspector's company, if any (never the contractor)
+
+    def pass_inspection(self, inspector: UserId, company: uuid.UUID | None, now: datetime,
+                        note: str | None = None, inspector_name: str = "") -> None:
+        nxt = self._by_inspector(company, "pass_inspection")
+        clean = require_text("note", note, 1000) if note else None
+        self.inspections.append(Inspection(inspector, now, True, note=clean))
         self.status = nxt
         self.events.append(
-            ev.InspectionPassed(now, self.id, self.application_id, inspector.user_id)
+            ev.InspectionPassed(now, self.id, self.application_id, inspector,
+                                inspector_name[:100])
         )
 
-    def fail_inspection(self, inspector: Actor, defects: Sequence[str], now: datetime) -> None:
-        nxt = self._by_inspector(inspector, "fail_inspection")
+    def fail_inspection(self, inspector: UserId, company: uuid.UUID | None,
+                        defects: Sequence[str], now: datetime) -> None:
+        nxt = self._by_inspector(company, "fail_inspection")
         clean = rules.texts("defects", defects, 500)
         if not clean:
             raise ValidationFailed.field("defects", "不合格须列出问题 (list the defects)")
-        self.inspections.append(Inspection(inspector.user_id, now, False, defects=clean))
+        self.inspections.append(Inspection(inspector, now, False, defects=clean))
         self.status, self.rework_since = nxt, now
         self.events.append(
-            ev.InspectionFailed(now, self.id, self.application_id, inspector.user_id, tuple(clean))
+            ev.InspectionFailed(now, self.id, self.application_id, inspector, tuple(clean))
         )
 
     def record_satisfaction(self, score: int, comment: str | None, now: datetime) -> None:
@@ -268,20 +266,20 @@ class WorkOrder:
             )
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
             raise ValidationFailed.field("score", "满意度应为1-5分 (score 1-5)")
-        self.satisfaction_comment = rules.text("comment", comment, 500) if comment else None
+        self.satisfaction_comment = require_text("comment", comment, 500) if comment else None
         self.satisfaction_score, self.status = score, nxt
         self.events.append(ev.SatisfactionRecorded(now, self.id, self.application_id, score))
 
     # ---- helpers ---------------------------------------------------------------------
 
-    def _by_contractor(self, actor: Actor, action: str) -> str:
-        if actor.company_id != self.contractor_id:
+    def _by_contractor(self, company: uuid.UUID | None, action: str) -> str:
+        if company != self.contractor_id:
             raise Forbidden("只能操作本单位的工单 (only your own company's orders)")
         return WORK_ORDER.next(self.status, action)
 
-    def _by_inspector(self, inspector: Actor, action: str) -> str:
+    def _by_inspector(self, company: uuid.UUID | None, action: str) -> str:
         nxt = WORK_ORDER.next(self.status, action)
-        if inspector.company_id == self.contractor_id:
+        if company == self.contractor_id:
             raise Forbidden(
                 "验收人不能是施工单位人员 (the inspector cannot be from the contractor)"
             )

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from svckit.http.app import ProblemSchema, current_principal
+from svckit.domain.clock import utcnow
+from svckit.http.app import current_principal, problems
 from svckit.http.problems import problem
 from svckit.http.ratelimit import limit_blueprint
 from svckit.http.records import records_blueprint
@@ -43,16 +44,8 @@ photos_blp = Blueprint("photos", __name__, url_prefix="",
 reports_blp = limit_blueprint(Blueprint(  # REPORT_RATE_LIMIT per principal (OWASP API4)
     "reports", __name__, url_prefix="/reports", description="统计报表 Reports (JSON)"))
 
-ERRORS = (401, 403, 404, 409, 422)
-
-
-def _errors(blp: Blueprint, *codes: int) -> Any:
-    def deco(fn: Any) -> Any:
-        for code in codes or ERRORS:
-            fn = blp.alt_response(code, schema=ProblemSchema,
-                                  content_type="application/problem+json")(fn)
-        return fn
-    return deco
+#: what a change can answer besides its success
+CHANGE = (401, 403, 404, 409, 422)
 
 
 def _ctx() -> ServiceContext:
@@ -64,7 +57,7 @@ def _uow() -> RenovationUoW:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 @dataclass(frozen=True)
@@ -97,14 +90,14 @@ applications_blp.register_error_handler(BudgetExceeded, _budget_exceeded)
 @programmes_blp.route("")
 class ProgrammesView(MethodView):
     @programmes_blp.response(200, s.ProgrammeList)
-    @_errors(programmes_blp, 401, 403)
+    @problems(programmes_blp, 401, 403)
     def get(self) -> dict[str, Any]:
         """List programmes (staff, inspector)."""
         return {"items": setup.list_programmes(_uow(), current_principal())}
 
     @programmes_blp.arguments(s.ProgrammeIn)
     @programmes_blp.response(201, s.ProgrammeOut)
-    @_errors(programmes_blp)
+    @problems(programmes_blp, *CHANGE)
     def post(self, data: dict[str, Any]) -> Any:
         """Create a year's programme with its caps and deadlines (staff)."""
         return setup.create_programme(_uow(), current_principal(), data)
@@ -113,7 +106,7 @@ class ProgrammesView(MethodView):
 @programmes_blp.route("/<uuid:programme_id>")
 class ProgrammeView(MethodView):
     @programmes_blp.response(200, s.ProgrammeDetailOut)
-    @_errors(programmes_blp, 401, 403, 404)
+    @problems(programmes_blp, 401, 403, 404)
     def get(self, programme_id: uuid.UUID) -> dict[str, Any]:
         """A programme with its committed and remaining budget (staff, inspector)."""
         return setup.get_programme(_uow(), current_principal(), programme_id)
@@ -122,14 +115,14 @@ class ProgrammeView(MethodView):
 @catalogue_blp.route("")
 class CatalogueView(MethodView):
     @catalogue_blp.response(200, s.CatalogueList)
-    @_errors(catalogue_blp, 401)
+    @problems(catalogue_blp, 401)
     def get(self) -> dict[str, Any]:
         """The item catalogue with unit prices in fen (every role)."""
         return {"items": setup.list_catalogue(_uow(), current_principal())}
 
     @catalogue_blp.arguments(s.CatalogueItemIn)
     @catalogue_blp.response(201, s.CatalogueItemOut)
-    @_errors(catalogue_blp)
+    @problems(catalogue_blp, *CHANGE)
     def post(self, data: dict[str, Any]) -> Any:
         """Add an item (staff)."""
         return setup.add_catalogue_item(_uow(), current_principal(), data)
@@ -139,7 +132,7 @@ class CatalogueView(MethodView):
 class CatalogueItemView(MethodView):
     @catalogue_blp.arguments(s.CatalogueActiveIn)
     @catalogue_blp.response(200, s.CatalogueItemOut)
-    @_errors(catalogue_blp)
+    @problems(catalogue_blp, *CHANGE)
     def patch(self, data: dict[str, Any], code: str) -> Any:
         """Retire or reinstate an item (staff)."""
         return setup.set_catalogue_item_active(_uow(), current_principal(), code,
@@ -149,14 +142,14 @@ class CatalogueItemView(MethodView):
 @contractors_blp.route("")
 class ContractorsView(MethodView):
     @contractors_blp.response(200, s.ContractorList)
-    @_errors(contractors_blp, 401, 403)
+    @problems(contractors_blp, 401, 403)
     def get(self) -> dict[str, Any]:
         """Contractor companies (staff, inspector)."""
         return {"items": setup.list_contractors(_uow(), current_principal())}
 
     @contractors_blp.arguments(s.ContractorIn)
     @contractors_blp.response(201, s.ContractorOut)
-    @_errors(contractors_blp)
+    @problems(contractors_blp, *CHANGE)
     def post(self, data: dict[str, Any]) -> Any:
         """Register a contractor company (staff). Its users carry its id as ``company``."""
         return setup.add_contractor(_uow(), current_principal(), data)
@@ -167,7 +160,7 @@ class ContractorsView(MethodView):
 class ApplicationsView(MethodView):
     @applications_blp.arguments(s.ApplicationQuery, location="query")
     @applications_blp.response(200, s.ApplicationPage)
-    @_errors(applications_blp, 401, 403, 422)
+    @problems(applications_blp, 401, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search applications, masked (staff, inspector; limited to their districts)."""
         items, total = apps.search(_uow(), current_principal(), **args)
@@ -176,7 +169,7 @@ class ApplicationsView(MethodView):
 
     @applications_blp.arguments(s.ApplicationIn)
     @applications_blp.response(201, s.ApplicationOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def post(self, data: dict[str, Any]) -> Any:
         """Submit a household's application (staff). Eligibility is checked on accept."""
         return apps.submit(_uow(), current_principal(), data, now=_now())
@@ -185,7 +178,7 @@ class ApplicationsView(MethodView):
 @applications_blp.route("/<uuid:application_id>")
 class ApplicationView(MethodView):
     @applications_blp.response(200, s.ApplicationOut)
-    @_errors(applications_blp, 401, 403, 404)
+    @problems(applications_blp, 401, 403, 404)
     def get(self, application_id: uuid.UUID) -> Any:
         """One application with its assessment and plan (staff, inspector)."""
         return apps.get(_uow(), current_principal(), application_id)
@@ -195,7 +188,7 @@ class ApplicationView(MethodView):
 class ContactView(MethodView):
     @applications_blp.arguments(PurposeArgs, location="query")
     @applications_blp.response(200, s.ContactOut)
-    @_errors(applications_blp, 401, 403, 404, 422)
+    @problems(applications_blp, 401, 403, 404, 422)
     def get(self, args: dict[str, Any], application_id: uuid.UUID) -> Any:
         """The household's full name, address and phone (staff; ``purpose`` required, the
         read is recorded in the access log)."""
@@ -207,7 +200,7 @@ class ContactView(MethodView):
 class ConsentView(MethodView):
     @applications_blp.arguments(s.ConsentIn)
     @applications_blp.response(200, s.ApplicationOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
         """Record the household's consent to processing, or its withdrawal (staff). Without
         consent an application cannot be accepted, assessed, planned or approved (409)."""
@@ -218,7 +211,7 @@ class ConsentView(MethodView):
 @applications_blp.route("/<uuid:application_id>/file")
 class HouseholdFileView(MethodView):
     @applications_blp.response(200, s.HouseholdFileOut)
-    @_errors(applications_blp, 401, 403, 404)
+    @problems(applications_blp, 401, 403, 404)
     def get(self, application_id: uuid.UUID) -> Any:
         """一户一档: the whole history of a household in one view (staff, inspector)."""
         return reading.household_file(_uow(), current_principal(), application_id)
@@ -228,7 +221,7 @@ class HouseholdFileView(MethodView):
 class AcceptView(MethodView):
     @applications_blp.arguments(s.AcceptIn)
     @applications_blp.response(200, s.ApplicationOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
         """Accept (staff). Ineligible, or previously refused: an override reason is required."""
         return apps.accept(_uow(), current_principal(), application_id,
@@ -239,7 +232,7 @@ class AcceptView(MethodView):
 class RefuseView(MethodView):
     @applications_blp.arguments(s.OptionalReasonIn)
     @applications_blp.response(200, s.ApplicationOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
         """Refuse with the eligibility reasons (+ an optional reason) (staff)."""
         return apps.refuse(_uow(), current_principal(), application_id, data["reason"],
@@ -250,7 +243,7 @@ class RefuseView(MethodView):
 class WithdrawView(MethodView):
     @applications_blp.arguments(s.ReasonIn)
     @applications_blp.response(200, s.ApplicationOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
         """Withdraw before approval (staff)."""
         return apps.withdraw(_uow(), current_principal(), application_id, data["reason"],
@@ -261,7 +254,7 @@ class WithdrawView(MethodView):
 class AssessmentView(MethodView):
     @applications_blp.arguments(s.ScheduleAssessmentIn)
     @applications_blp.response(200, s.ApplicationOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def put(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
         """Schedule or move the home assessment visit (staff); volunteers are asked."""
         return apps.schedule_assessment(_uow(), current_principal(), application_id,
@@ -272,7 +265,7 @@ class AssessmentView(MethodView):
 class CompleteAssessmentView(MethodView):
     @applications_blp.arguments(s.CompleteAssessmentIn)
     @applications_blp.response(200, s.ApplicationOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
         """Record findings per area, needs and photos (the scheduled assessor)."""
         return apps.complete_assessment(_uow(), current_principal(), application_id,
@@ -284,7 +277,7 @@ class CompleteAssessmentView(MethodView):
 class PlanView(MethodView):
     @applications_blp.arguments(s.PlanIn)
     @applications_blp.response(200, s.ApplicationOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def put(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
         """Draft or redraft the plan (一户一策) from catalogue items (staff). Over the
         per-household cap: 422 with ``total_fen``, ``limit_fen``, ``over_fen``."""
@@ -296,7 +289,7 @@ class PlanView(MethodView):
 class ConfirmPlanView(MethodView):
     @applications_blp.arguments(s.ConfirmPlanIn)
     @applications_blp.response(200, s.ApplicationOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
         """Record the household's agreement (staff)."""
         return apps.confirm_plan(_uow(), current_principal(), application_id,
@@ -307,7 +300,7 @@ class ConfirmPlanView(MethodView):
 class RevisePlanView(MethodView):
     @applications_blp.arguments(s.ReasonIn)
     @applications_blp.response(200, s.ApplicationOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
         """Send a confirmed plan back to drafting (staff)."""
         return apps.revise_plan(_uow(), current_principal(), application_id, data["reason"],
@@ -317,7 +310,7 @@ class RevisePlanView(MethodView):
 @applications_blp.route("/<uuid:application_id>/plan/approve")
 class ApprovePlanView(MethodView):
     @applications_blp.response(200, s.ApplicationOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def post(self, application_id: uuid.UUID) -> Any:
         """Approve (staff other than the assessor and the drafter) within the per-household
         cap and the programme's remaining budget; device items are asked of the rental side."""
@@ -328,7 +321,7 @@ class ApprovePlanView(MethodView):
 class AssignView(MethodView):
     @applications_blp.arguments(s.AssignIn)
     @applications_blp.response(201, s.WorkOrderOut)
-    @_errors(applications_blp)
+    @problems(applications_blp, *CHANGE)
     def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
         """Give the approved plan's construction items to a contractor (staff)."""
         return orders.assign(_uow(), current_principal(), application_id,
@@ -340,7 +333,7 @@ class AssignView(MethodView):
 class WorkOrdersView(MethodView):
     @orders_blp.arguments(s.WorkOrderQuery, location="query")
     @orders_blp.response(200, s.WorkOrderPage)
-    @_errors(orders_blp, 401, 403, 422)
+    @problems(orders_blp, 401, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Work orders: a contractor sees only its company's; staff and inspectors theirs."""
         items, total = orders.search(_uow(), current_principal(), **args)
@@ -351,7 +344,7 @@ class WorkOrdersView(MethodView):
 @orders_blp.route("/overdue")
 class OverdueView(MethodView):
     @orders_blp.response(200, s.OverdueList)
-    @_errors(orders_blp, 401, 403)
+    @problems(orders_blp, 401, 403)
     def get(self) -> dict[str, Any]:
         """Orders past a deadline (accept, inspect, rework) (staff, inspector)."""
         found = orders.overdue_list(_uow(), current_principal(), now=_now())
@@ -365,7 +358,7 @@ class OverdueView(MethodView):
 @orders_blp.route("/<uuid:order_id>")
 class WorkOrderView(MethodView):
     @orders_blp.response(200, s.WorkOrderOut)
-    @_errors(orders_blp, 401, 403, 404)
+    @problems(orders_blp, 401, 403, 404)
     def get(self, order_id: uuid.UUID) -> Any:
         """One work order (its contractor, staff, inspectors). Foreign contractors: 404."""
         return orders.get(_uow(), current_principal(), order_id)
@@ -374,7 +367,7 @@ class WorkOrderView(MethodView):
 @orders_blp.route("/<uuid:order_id>/accept")
 class OrderAcceptView(MethodView):
     @orders_blp.response(200, s.WorkOrderOut)
-    @_errors(orders_blp)
+    @problems(orders_blp, *CHANGE)
     def post(self, order_id: uuid.UUID) -> Any:
         """Accept the order (its contractor)."""
         return orders.accept(_uow(), current_principal(), order_id, now=_now())
@@ -384,7 +377,7 @@ class OrderAcceptView(MethodView):
 class OrderDeclineView(MethodView):
     @orders_blp.arguments(s.ReasonIn)
     @orders_blp.response(200, s.WorkOrderOut)
-    @_errors(orders_blp)
+    @problems(orders_blp, *CHANGE)
     def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
         """Decline with a reason (its contractor)."""
         return orders.decline(_uow(), current_principal(), order_id, data["reason"],
@@ -395,7 +388,7 @@ class OrderDeclineView(MethodView):
 class OrderCancelView(MethodView):
     @orders_blp.arguments(s.ReasonIn)
     @orders_blp.response(200, s.WorkOrderOut)
-    @_errors(orders_blp)
+    @problems(orders_blp, *CHANGE)
     def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
         """Withdraw an unanswered order (staff)."""
         return orders.cancel(_uow(), current_principal(), order_id, data["reason"],
@@ -406,7 +399,7 @@ class OrderCancelView(MethodView):
 class OrderScheduleView(MethodView):
     @orders_blp.arguments(s.ScheduleIn)
     @orders_blp.response(200, s.WorkOrderOut)
-    @_errors(orders_blp)
+    @problems(orders_blp, *CHANGE)
     def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
         """Set (or move) the works dates (its contractor)."""
         return orders.schedule(_uow(), current_principal(), order_id, data["start_on"],
@@ -417,7 +410,7 @@ class OrderScheduleView(MethodView):
 class OrderProgressView(MethodView):
     @orders_blp.arguments(s.ProgressIn)
     @orders_blp.response(200, s.WorkOrderOut)
-    @_errors(orders_blp)
+    @problems(orders_blp, *CHANGE)
     def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
         """Report progress: note, percent, items done, photo refs before/after (contractor)."""
         return orders.report_progress(_uow(), current_principal(), order_id, data,
@@ -427,7 +420,7 @@ class OrderProgressView(MethodView):
 @orders_blp.route("/<uuid:order_id>/complete")
 class OrderCompleteView(MethodView):
     @orders_blp.response(200, s.WorkOrderOut)
-    @_errors(orders_blp)
+    @problems(orders_blp, *CHANGE)
     def post(self, order_id: uuid.UUID) -> Any:
         """Hand over for acceptance inspection (its contractor)."""
         return orders.request_completion(_uow(), current_principal(), order_id, now=_now())
@@ -437,7 +430,7 @@ class OrderCompleteView(MethodView):
 class OrderInspectionView(MethodView):
     @orders_blp.arguments(s.InspectionIn)
     @orders_blp.response(200, s.WorkOrderOut)
-    @_errors(orders_blp)
+    @problems(orders_blp, *CHANGE)
     def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
         """Acceptance inspection (an inspector not from the contractor): pass closes the
         order, fail sends it back for rework with the defects."""
@@ -467,7 +460,7 @@ class ApplicationPhotosView(MethodView):
     @photos_blp.arguments(s.PhotoFormIn, location="form")
     @photos_blp.arguments(s.PhotoFileIn, location="files")
     @photos_blp.response(201, s.PhotoOut)
-    @_errors(photos_blp, 401, 403, 404, 413, 422)
+    @problems(photos_blp, 401, 403, 404, 413, 422)
     def post(self, form: dict[str, Any], files: dict[str, Any],
              application_id: uuid.UUID) -> dict[str, Any]:
         """Upload an assessment or confirmation photo (staff). JPEG/PNG by content."""
@@ -479,7 +472,7 @@ class OrderPhotosView(MethodView):
     @photos_blp.arguments(s.PhotoFormIn, location="form")
     @photos_blp.arguments(s.PhotoFileIn, location="files")
     @photos_blp.response(201, s.PhotoOut)
-    @_errors(photos_blp, 401, 403, 404, 413, 422)
+    @problems(photos_blp, 401, 403, 404, 413, 422)
     def post(self, form: dict[str, Any], files: dict[str, Any],
              order_id: uuid.UUID) -> dict[str, Any]:
         """Upload a before/after photo (its contractor) or an inspection photo (inspector)."""
@@ -493,7 +486,7 @@ class PhotoContentView(MethodView):
         "content": {t: {"schema": {"type": "string", "format": "binary"}}
                     for t in ("image/jpeg", "image/png")},
     }})
-    @_errors(photos_blp, 401, 403, 404)
+    @problems(photos_blp, 401, 403, 404)
     def get(self, photo_id: uuid.UUID) -> Response:
         """The photo itself (whoever may read its household or work order)."""
         row, data = photos.read(_uow(), _photo_setup().storage, current_principal(), photo_id)
@@ -505,7 +498,7 @@ class PhotoContentView(MethodView):
 @reports_blp.route("/households-by-status")
 class HouseholdsByStatusView(MethodView):
     @reports_blp.response(200, s.HouseholdsByStatusOut)
-    @_errors(reports_blp, 401, 403, 429)  # 429: REPORT_RATE_LIMIT
+    @problems(reports_blp, 401, 403, 429)  # 429: REPORT_RATE_LIMIT
     def get(self) -> dict[str, Any]:
         """Households by status, per programme and division (staff)."""
         return reading.households_by_status(_uow(), current_principal())
@@ -514,7 +507,7 @@ class HouseholdsByStatusView(MethodView):
 @reports_blp.route("/spend")
 class SpendView(MethodView):
     @reports_blp.response(200, s.SpendOut)
-    @_errors(reports_blp, 401, 403, 429)  # 429: REPORT_RATE_LIMIT
+    @problems(reports_blp, 401, 403, 429)  # 429: REPORT_RATE_LIMIT
     def get(self) -> dict[str, Any]:
         """Spend against budget by programme and division, in fen (staff)."""
         return reading.spend(_uow(), current_principal())

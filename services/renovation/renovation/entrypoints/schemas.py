@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
-from svckit.domain.certificate import mask_phone
 from svckit.domain.division import name_of
-from svckit.http.pagination import PageArgs
+from svckit.domain.masking import contact_name, mask_phone
+from svckit.http.pagination import PageArgs, paged
 
 from renovation.domain.catalogue import Area, Unit, format_quantity
-from renovation.service_layer.integration import contact_name
 
 MAX_FEN = 10**12  # 100亿元: far above any budget, far below PostgreSQL's bigint
 
@@ -49,13 +48,6 @@ class WorkOrderQuery(PageArgs):
     status = fields.String(load_default=None, validate=validate.Length(max=30))
 
 
-def _page(item: type[Schema]) -> type[Schema]:
-    return type(f"{item.__name__.removesuffix('Out')}Page", (Schema,), {
-        "items": fields.List(fields.Nested(item)),
-        "total": fields.Integer(),
-        "page": fields.Integer(),
-        "page_size": fields.Integer(),
-    })
 
 
 # ---- programmes, catalogue, contractors -------------------------------------------------
@@ -414,8 +406,8 @@ class OverdueList(Schema):
     items = fields.List(fields.Nested(OverdueOut))
 
 
-ApplicationPage = _page(ApplicationOut)
-WorkOrderPage = _page(WorkOrderSummaryOut)
+ApplicationPage = paged(ApplicationOut, "ApplicationPage")
+WorkOrderPage = paged(WorkOrderSummaryOut, "WorkOrderSummaryPage")
 
 
 # ---- photos -------------------------------------------------------------------------------

@@ -9,15 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from svckit import pipl
-from svckit.auth.principal import Principal, Role
+from svckit.auth.principal import Principal
 from svckit.domain.errors import NotFound, ValidationFailed
+from svckit.domain.identifiers import normalise
 
 from renovation.domain.application import Application
 from renovation.domain.catalogue import CatalogueItem, parse_quantity
 from renovation.domain.programme import Programme
-from renovation.service_layer import access
-from renovation.service_layer.access import STAFF, require
-from renovation.service_layer.integration import publish
+from renovation.service_layer.policy import POLICY
 from renovation.service_layer.uow import RenovationUoW
 
 log = logging.getLogger(__name__)
@@ -27,10 +26,15 @@ PHOTO_PREFIX = "photo:"
 CONTACT_FIELDS = ("holder_name", "address", "phone")
 
 
-def _load(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
-          *, lock: bool = True) -> Application:
+def load(uow: RenovationUoW, principal: Principal, action: str, application_id: uuid.UUID,
+         *, lock: bool = True) -> Application:
+    """The application, if the caller's role may do ``action`` (else 403) and their
+    districts cover it; 404 otherwise, so its existence does not leak."""
+    POLICY.require_role(principal, action)
     app = uow.repo.application(application_id, lock=lock)
-    return access.see_application(principal, app, application_id)
+    if app is None or not principal.covers(division=app.division):
+        raise NotFound("application", application_id)
+    return app
 
 
 def _programme(uow: RenovationUoW, programme_id: uuid.UUID, *, lock: bool = False) -> Programme:
@@ -40,61 +44,55 @@ def _programme(uow: RenovationUoW, programme_id: uuid.UUID, *, lock: bool = Fals
     return programme
 
 
-def _done(uow: RenovationUoW, principal: Principal, app: Application, **kw: Any) -> Application:
-    publish(uow, app, app.events, actor=principal.sub, actor_name=principal.name, **kw)
-    app.events.clear()
-    uow.commit()
-    return app
-
-
 def submit(uow: RenovationUoW, principal: Principal, data: dict[str, Any], *,
            now: datetime) -> Application:
-    require(principal, *STAFF)
+    POLICY.require_role(principal, "application.submit")
     with uow:
         programme = _programme(uow, data.pop("programme_id"))
         app = Application.submit(programme, now=now, **data)
-        if not access.in_districts(principal, app.division):
+        if not principal.covers(division=app.division):
             raise ValidationFailed.field("division", "不在您的辖区内 (outside your districts)")
         uow.session.add(app)
         uow.session.flush()  # the open-application unique index answers here (409)
-        return _done(uow, principal, app)
+        uow.commit()
+        return app
 
 
 def accept(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
            override_reason: str | None, *, now: datetime) -> Application:
-    require(principal, *STAFF)
     with uow:
-        app = _load(uow, principal, application_id)
+        app = load(uow, principal, "application.decide", application_id)
         app.accept(principal.sub, now, override_reason)
         uow.session.flush()
-        return _done(uow, principal, app)
+        uow.commit()
+        return app
 
 
 def refuse(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
            reason: str | None, *, now: datetime) -> Application:
-    require(principal, *STAFF)
     with uow:
-        app = _load(uow, principal, application_id)
+        app = load(uow, principal, "application.decide", application_id)
         app.refuse(principal.sub, now, reason)
-        return _done(uow, principal, app)
+        uow.commit()
+        return app
 
 
 def withdraw(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
              reason: str, *, now: datetime) -> Application:
-    require(principal, *STAFF)
     with uow:
-        app = _load(uow, principal, application_id)
+        app = load(uow, principal, "application.decide", application_id)
         app.withdraw(reason, now)
-        return _done(uow, principal, app)
+        uow.commit()
+        return app
 
 
 def schedule_assessment(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
                         assessor: str | None, at: datetime, *, now: datetime) -> Application:
-    require(principal, *STAFF)
     with uow:
-        app = _load(uow, principal, application_id)
+        app = load(uow, principal, "application.assess", application_id)
         app.schedule_assessment((assessor or principal.sub).strip(), at, now)
-        return _done(uow, principal, app)
+        uow.commit()
+        return app
 
 
 def _photo_refs(uow: RenovationUoW, refs: Sequence[str], *, application_id: uuid.UUID,
@@ -123,13 +121,13 @@ def _photo_refs(uow: RenovationUoW, refs: Sequence[str], *, application_id: uuid
 def complete_assessment(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
                         findings: dict[str, str], needs: Sequence[str],
                         photo_refs: Sequence[str], *, now: datetime) -> Application:
-    require(principal, *STAFF)
     with uow:
-        app = _load(uow, principal, application_id)
+        app = load(uow, principal, "application.assess", application_id)
         refs = _photo_refs(uow, photo_refs, application_id=app.id, work_order_id=None,
                            field="photo_refs")
         app.complete_assessment(principal.sub, findings, needs, refs, now)
-        return _done(uow, principal, app)
+        uow.commit()
+        return app
 
 
 def _lines(uow: RenovationUoW, raw: Sequence[dict[str, Any]]) -> list[tuple[CatalogueItem, int]]:
@@ -137,7 +135,7 @@ def _lines(uow: RenovationUoW, raw: Sequence[dict[str, Any]]) -> list[tuple[Cata
     out: list[tuple[CatalogueItem, int]] = []
     errors: dict[str, list[str]] = {}
     for i, line in enumerate(raw):
-        code = str(line["item_code"]).strip().upper()
+        code = normalise(line["item_code"])
         item = items.get(code)
         if item is None:
             errors.setdefault(f"lines.{i}.item_code", []).append(
@@ -155,62 +153,62 @@ def _lines(uow: RenovationUoW, raw: Sequence[dict[str, Any]]) -> list[tuple[Cata
 
 def draft_plan(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
                lines: Sequence[dict[str, Any]], *, now: datetime) -> Application:
-    require(principal, *STAFF)
     with uow:
-        app = _load(uow, principal, application_id)
+        app = load(uow, principal, "application.plan", application_id)
         programme = _programme(uow, app.programme_id)
         app.draft_plan(programme, _lines(uow, lines), principal.sub, now)
-        return _done(uow, principal, app)
+        uow.commit()
+        return app
 
 
 def confirm_plan(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
                  signatory: str, confirmation_ref: str | None, *, now: datetime) -> Application:
-    require(principal, *STAFF)
     with uow:
-        app = _load(uow, principal, application_id)
+        app = load(uow, principal, "application.plan", application_id)
         ref = None
         if confirmation_ref:
             ref = _photo_refs(uow, [confirmation_ref], application_id=app.id,
                               work_order_id=None, field="confirmation_ref")[0]
         app.confirm_plan(signatory, principal.sub, now, ref)
-        return _done(uow, principal, app)
+        uow.commit()
+        return app
 
 
 def revise_plan(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
                 reason: str, *, now: datetime) -> Application:
-    require(principal, *STAFF)
     with uow:
-        app = _load(uow, principal, application_id)
+        app = load(uow, principal, "application.plan", application_id)
         app.revise_plan(reason, now)
-        return _done(uow, principal, app)
+        uow.commit()
+        return app
 
 
 def approve_plan(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID, *,
                  now: datetime) -> Application:
     """Four eyes and both caps. The programme row is locked (``FOR UPDATE``) before the
     committed budget is summed, so two approvals cannot both spend its last fen."""
-    require(principal, *STAFF)
     with uow:
-        app = _load(uow, principal, application_id)
+        app = load(uow, principal, "application.approve", application_id)
         programme = _programme(uow, app.programme_id, lock=True)
         committed = uow.repo.committed_fen(programme.id, excluding=app.id)
         app.approve_plan(programme, committed, principal.sub, now)
-        return _done(uow, principal, app, programme=programme)
+        uow.commit()
+        return app
 
 
 def get(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID) -> Application:
     with uow:
-        return _load(uow, principal, application_id, lock=False)
+        return load(uow, principal, "application.read", application_id, lock=False)
 
 
 def contact(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
             purpose: str, *, now: datetime) -> dict[str, Any]:
     """The household's full contact details, for staff; every read is recorded in the
     access log (svckit.pipl) with its purpose, in the same transaction."""
-    require(principal, Role.STAFF)
+    POLICY.require_role(principal, "application.contact")
     purpose = pipl.check_purpose(purpose)
     with uow:
-        app = _load(uow, principal, application_id, lock=False)
+        app = load(uow, principal, "application.contact", application_id, lock=False)
         pipl.record_read(uow, principal, record_type="application", record_id=app.id,
                          fields=CONTACT_FIELDS, purpose=purpose, at=now)
         uow.repo.add_history(app.id, now, "ContactRead", {}, actor=principal.sub)
@@ -222,15 +220,12 @@ def contact(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
 def set_consent(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
                 consent: bool, *, now: datetime) -> Application:
     """Record the household's consent to processing (signed now), or its withdrawal."""
-    require(principal, *STAFF)
     with uow:
-        app = _load(uow, principal, application_id)
+        app = load(uow, principal, "application.consent", application_id)
         if consent:
             app.record_consent(now)
         else:
-            app.withdraw_consent()
-        uow.repo.add_history(app.id, now, "ConsentGiven" if consent else "ConsentWithdrawn",
-                             {}, actor=principal.sub)
+            app.withdraw_consent(now)
         uow.commit()
         return app
 
@@ -238,9 +233,9 @@ def set_consent(uow: RenovationUoW, principal: Principal, application_id: uuid.U
 def search(uow: RenovationUoW, principal: Principal, *, status: str | None,
            programme_id: uuid.UUID | None, division: str | None, page: int,
            page_size: int) -> tuple[list[Application], int]:
-    require(principal, *access.READERS)
+    POLICY.require_role(principal, "application.read")
     with uow:
         return uow.repo.applications(
             status=status, programme_id=programme_id, division=division,
-            districts=access.district_filter(principal), page=page, page_size=page_size,
+            districts=principal.division_filter(), page=page, page_size=page_size,
         )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
+from svckit.domain.clock import utcnow
+
 from renovation.domain.deadlines import record_breach, unreported
-from renovation.service_layer.integration import publish
 from renovation.service_layer.uow import RenovationUoW
 
 if TYPE_CHECKING:
@@ -20,18 +21,11 @@ def scan_deadlines(uow: RenovationUoW, *, now: datetime) -> int:
         orders = list(uow.repo.clocked_work_orders(lock=True))
         settings = {p.id: p.deadlines for p in uow.repo.programmes()}
         by_id = {o.id: o for o in orders}
-        raised = 0
-        for breach in unreported(orders, settings, now):
-            order = by_id[breach.work_order_id]
-            if record_breach(order, breach, now):
-                app = uow.repo.application(order.application_id)
-                assert app is not None
-                publish(uow, app, order.events, actor=None)
-                order.events.clear()
-                raised += 1
+        raised = sum(record_breach(by_id[breach.work_order_id], breach, now)
+                     for breach in unreported(orders, settings, now))
         uow.commit()
     return raised
 
 
 def deadlines(ctx: ServiceContext) -> int:
-    return scan_deadlines(cast(RenovationUoW, ctx.uow()), now=datetime.now(UTC))
+    return scan_deadlines(cast(RenovationUoW, ctx.uow()), now=utcnow())

@@ -12,10 +12,11 @@ from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import NotFound, ValidationFailed
 
 from renovation.adapters.storage import PhotoStorage
-from renovation.service_layer import access
-from renovation.service_layer.applications import PHOTO_PREFIX
+from renovation.service_layer.applications import PHOTO_PREFIX, load
 from renovation.service_layer.images import sniff
+from renovation.service_layer.policy import POLICY
 from renovation.service_layer.uow import RenovationUoW
+from renovation.service_layer.workorders import load_order
 
 APPLICATION_PURPOSES = ("assessment", "confirmation")
 ORDER_PURPOSES = ("before", "after", "inspection")
@@ -54,17 +55,11 @@ def upload(
     with uow:
         allowed: tuple[str, ...]
         if work_order_id is not None:
-            principal.require(Role.CONTRACTOR, Role.INSPECTOR)
-            order = access.see_order(principal, uow.repo.work_order(work_order_id),
-                                     work_order_id)
-            if principal.role is Role.CONTRACTOR:
-                access.actor(principal)  # a contractor token must carry its company
+            order = load_order(uow, principal, "work_order.photo", work_order_id, lock=False)
             allowed, app_id = ORDER_PURPOSES, order.application_id
         else:
-            principal.require(Role.STAFF)
             assert application_id is not None
-            app = access.see_application(principal, uow.repo.application(application_id),
-                                         application_id)
+            app = load(uow, principal, "application.photo", application_id, lock=False)
             allowed, app_id = APPLICATION_PURPOSES, app.id
         if purpose not in allowed:
             raise ValidationFailed.field(
@@ -94,15 +89,18 @@ def upload(
 
 def read(uow: RenovationUoW, storage: PhotoStorage, principal: Principal,
          photo_id: uuid.UUID) -> tuple[dict[str, Any], bytes]:
+    POLICY.require_role(principal, "photo.read")
     with uow:
         row = uow.repo.photo(photo_id)
         if row is None:
             raise NotFound("photo", photo_id)
-        if principal.role is Role.CONTRACTOR:
-            if row["work_order_id"] is None:
-                raise NotFound("photo", photo_id)
-            access.see_order(principal, uow.repo.work_order(row["work_order_id"]), photo_id)
-        else:
-            access.see_application(principal, uow.repo.application(row["application_id"]),
-                                   photo_id)
+        try:  # whoever may read its work order (contractors) or its household
+            if principal.role is Role.CONTRACTOR:
+                if row["work_order_id"] is None:
+                    raise NotFound("photo", photo_id)
+                load_order(uow, principal, "work_order.read", row["work_order_id"], lock=False)
+            else:
+                load(uow, principal, "application.read", row["application_id"], lock=False)
+        except NotFound:
+            raise NotFound("photo", photo_id) from None
     return row, storage.get(row["storage_key"])

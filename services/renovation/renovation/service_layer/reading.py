@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from svckit.auth.principal import Principal, Role
+from svckit.auth.principal import Principal
 from svckit.domain.division import name_of
 
-from renovation.service_layer import access
+from renovation.service_layer.applications import load
+from renovation.service_layer.policy import POLICY
 from renovation.service_layer.uow import RenovationUoW
 
 
@@ -18,8 +19,7 @@ def household_file(uow: RenovationUoW, principal: Principal,
     device items' states, work orders (progress, inspections, satisfaction), photos,
     volunteer visits and the timeline."""
     with uow:
-        app = access.see_application(principal, uow.repo.application(application_id),
-                                     application_id)
+        app = load(uow, principal, "application.read", application_id, lock=False)
         programme = uow.repo.programme(app.programme_id)
         return {
             "application": app,
@@ -32,9 +32,9 @@ def household_file(uow: RenovationUoW, principal: Principal,
 
 
 def households_by_status(uow: RenovationUoW, principal: Principal) -> dict[str, Any]:
-    principal.require(Role.STAFF)
+    POLICY.require_role(principal, "report.read")
     with uow:
-        rows = uow.repo.households_by_status(access.district_filter(principal))
+        rows = uow.repo.households_by_status(principal.division_filter())
         names = {p.id: p.name for p in uow.repo.programmes()}
     groups: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
     totals: dict[str, int] = {}
@@ -55,10 +55,10 @@ def households_by_status(uow: RenovationUoW, principal: Principal) -> dict[str, 
 def spend(uow: RenovationUoW, principal: Principal) -> dict[str, Any]:
     """Committed (approved plans) and completed spend against each programme's budget, and
     by division. All money in fen (int)."""
-    principal.require(Role.STAFF)
+    POLICY.require_role(principal, "report.read")
     with uow:
         programmes = list(uow.repo.programmes())
-        rows = uow.repo.spend_by_division(access.district_filter(principal))
+        rows = uow.repo.spend_by_division(principal.division_filter())
     out = []
     for p in programmes:
         mine = [r for r in rows if r["programme_id"] == p.id]

@@ -8,16 +8,17 @@ from typing import Any
 
 from svckit.auth.principal import Principal
 from svckit.domain.errors import Conflict, NotFound
+from svckit.domain.identifiers import normalise
 
 from renovation.domain.catalogue import CatalogueItem
 from renovation.domain.programme import DeadlineSettings, Programme
 from renovation.domain.workorder import Contractor
-from renovation.service_layer.access import READERS, STAFF, require
+from renovation.service_layer.policy import POLICY
 from renovation.service_layer.uow import RenovationUoW
 
 
 def create_programme(uow: RenovationUoW, principal: Principal, data: dict[str, Any]) -> Programme:
-    require(principal, *STAFF)
+    POLICY.require_role(principal, "programme.create")
     deadlines = DeadlineSettings(**data.pop("deadlines", {}) or {})
     programme = Programme(deadlines=deadlines, **data)
     with uow:
@@ -39,7 +40,7 @@ def programme_view(programme: Programme, committed_fen: int, homes: int) -> dict
 
 def get_programme(uow: RenovationUoW, principal: Principal,
                   programme_id: uuid.UUID) -> dict[str, Any]:
-    require(principal, *READERS)
+    POLICY.require_role(principal, "programme.read")
     with uow:
         programme = uow.repo.programme(programme_id)
         if programme is None:
@@ -50,14 +51,14 @@ def get_programme(uow: RenovationUoW, principal: Principal,
 
 
 def list_programmes(uow: RenovationUoW, principal: Principal) -> Sequence[Programme]:
-    require(principal, *READERS)
+    POLICY.require_role(principal, "programme.read")
     with uow:
         return uow.repo.programmes()
 
 
 def add_catalogue_item(uow: RenovationUoW, principal: Principal,
                        data: dict[str, Any]) -> CatalogueItem:
-    require(principal, *STAFF)
+    POLICY.require_role(principal, "catalogue.change")
     item = CatalogueItem(**data)
     with uow:
         if uow.repo.items_by_code([item.code]):
@@ -69,9 +70,9 @@ def add_catalogue_item(uow: RenovationUoW, principal: Principal,
 
 def set_catalogue_item_active(uow: RenovationUoW, principal: Principal, code: str,
                               active: bool) -> CatalogueItem:
-    require(principal, *STAFF)
+    POLICY.require_role(principal, "catalogue.change")
     with uow:
-        item = uow.repo.items_by_code([code]).get(code.strip().upper())
+        item = uow.repo.items_by_code([code]).get(normalise(code))
         if item is None:
             raise NotFound("catalogue_item", code)
         item.active = active
@@ -80,13 +81,13 @@ def set_catalogue_item_active(uow: RenovationUoW, principal: Principal, code: st
 
 
 def list_catalogue(uow: RenovationUoW, principal: Principal) -> Sequence[CatalogueItem]:
-    # Every signed-in role may read the price list (contractors quote against it).
+    POLICY.require_role(principal, "catalogue.read")  # every role
     with uow:
         return uow.repo.catalogue()
 
 
 def add_contractor(uow: RenovationUoW, principal: Principal, data: dict[str, Any]) -> Contractor:
-    require(principal, *STAFF)
+    POLICY.require_role(principal, "contractor.create")
     contractor = Contractor(**data)
     with uow:
         uow.session.add(contractor)
@@ -95,6 +96,6 @@ def add_contractor(uow: RenovationUoW, principal: Principal, data: dict[str, Any
 
 
 def list_contractors(uow: RenovationUoW, principal: Principal) -> Sequence[Contractor]:
-    require(principal, *READERS)
+    POLICY.require_role(principal, "contractor.read")
     with uow:
         return uow.repo.contractors()

@@ -6,7 +6,6 @@ The application and its work order move together in one unit of work (the domain
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -14,21 +13,30 @@ from typing import Any
 
 from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import Conflict, NotFound
+from svckit.domain.identifiers import normalise
+from svckit.domain.masking import mask_address
 
 from renovation.domain.application import Application
 from renovation.domain.deadlines import Breach, clock_of, overdue
 from renovation.domain.programme import Programme
 from renovation.domain.workorder import WorkOrder
-from renovation.service_layer import access
-from renovation.service_layer.access import READERS, STAFF, require
-from renovation.service_layer.applications import _photo_refs
-from renovation.service_layer.integration import publish
+from renovation.service_layer.applications import _photo_refs, load
+from renovation.service_layer.policy import POLICY, company_of
 from renovation.service_layer.uow import RenovationUoW
 
 
-def _order(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID,
-           *, lock: bool = True) -> WorkOrder:
-    return access.see_order(principal, uow.repo.work_order(order_id, lock=lock), order_id)
+def load_order(uow: RenovationUoW, principal: Principal, action: str, order_id: uuid.UUID,
+               *, lock: bool = True) -> WorkOrder:
+    """The work order, if the caller's role may do ``action`` (else 403) and their scope
+    covers it (a contractor: its company's; staff and inspectors: their districts);
+    404 otherwise, so its existence does not leak."""
+    POLICY.require_role(principal, action)
+    company_of(principal)  # a contractor token must carry its company
+    order = uow.repo.work_order(order_id, lock=lock)
+    if order is None or not principal.covers(division=order.division,
+                                             company=order.contractor_id):
+        raise NotFound("work_order", order_id)
+    return order
 
 
 def _app_of(uow: RenovationUoW, order: WorkOrder) -> Application:
@@ -43,23 +51,10 @@ def _programme(uow: RenovationUoW, programme_id: uuid.UUID) -> Programme:
     return programme
 
 
-def _done(uow: RenovationUoW, principal: Principal, app: Application, order: WorkOrder,
-          programme: Programme | None = None) -> WorkOrder:
-    kw: dict[str, Any] = {"actor": principal.sub, "actor_name": principal.name,
-                          "order": order, "programme": programme}
-    publish(uow, app, [*order.events, *app.events], **kw)
-    order.events.clear()
-    app.events.clear()
-    uow.commit()
-    return order
-
-
 def assign(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
            contractor_id: uuid.UUID, *, now: datetime) -> WorkOrder:
-    require(principal, *STAFF)
     with uow:
-        app = access.see_application(principal, uow.repo.application(application_id, lock=True),
-                                     application_id)
+        app = load(uow, principal, "work_order.assign", application_id)
         contractor = uow.repo.contractor(contractor_id)
         if contractor is None:
             raise NotFound("contractor", contractor_id)
@@ -71,101 +66,92 @@ def assign(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
         order = WorkOrder.assign(app, contractor, principal.sub, now)
         uow.session.add(order)
         uow.session.flush()
-        return _done(uow, principal, app, order, _programme(uow, app.programme_id))
+        uow.commit()
+        return order
 
 
 def accept(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, *,
            now: datetime) -> WorkOrder:
-    require(principal, Role.CONTRACTOR)
     with uow:
-        order = _order(uow, principal, order_id)
+        order = load_order(uow, principal, "work_order.respond", order_id)
         app = _app_of(uow, order)
-        order.accept(access.actor(principal), now)
+        order.accept(company_of(principal), now)
         app.start_works()
-        return _done(uow, principal, app, order)
+        uow.commit()
+        return order
 
 
 def decline(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, reason: str, *,
             now: datetime) -> WorkOrder:
-    require(principal, Role.CONTRACTOR)
     with uow:
-        order = _order(uow, principal, order_id)
-        order.decline(access.actor(principal), reason, now)
-        return _done(uow, principal, _app_of(uow, order), order)
+        order = load_order(uow, principal, "work_order.respond", order_id)
+        order.decline(company_of(principal), reason, now)
+        uow.commit()
+        return order
 
 
 def cancel(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, reason: str, *,
            now: datetime) -> WorkOrder:
-    require(principal, *STAFF)
     with uow:
-        order = _order(uow, principal, order_id)
+        order = load_order(uow, principal, "work_order.cancel", order_id)
         order.cancel(principal.sub, reason, now)
-        return _done(uow, principal, _app_of(uow, order), order)
+        uow.commit()
+        return order
 
 
 def schedule(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, start_on: date,
              end_on: date, *, now: datetime) -> WorkOrder:
-    require(principal, Role.CONTRACTOR)
     with uow:
-        order = _order(uow, principal, order_id)
-        order.schedule(access.actor(principal), start_on, end_on, now)
-        return _done(uow, principal, _app_of(uow, order), order)
+        order = load_order(uow, principal, "work_order.respond", order_id)
+        order.schedule(company_of(principal), start_on, end_on, now)
+        uow.commit()
+        return order
 
 
 def report_progress(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID,
                     data: dict[str, Any], *, now: datetime) -> WorkOrder:
-    require(principal, Role.CONTRACTOR)
     with uow:
-        order = _order(uow, principal, order_id)
+        order = load_order(uow, principal, "work_order.respond", order_id)
         refs = {
             name: _photo_refs(uow, data.get(name) or [], application_id=order.application_id,
                               work_order_id=order.id, field=name)
             for name in ("photos_before", "photos_after")
         }
         order.report_progress(
-            access.actor(principal), now, note=data["note"], percent=data["percent"],
-            items_done=[c.strip().upper() for c in data.get("items_done") or []], **refs,
+            principal.sub, company_of(principal), now, note=data["note"], percent=data["percent"],
+            items_done=[normalise(c) for c in data.get("items_done") or []], **refs,
         )
-        return _done(uow, principal, _app_of(uow, order), order)
+        uow.commit()
+        return order
 
 
 def request_completion(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, *,
                        now: datetime) -> WorkOrder:
-    require(principal, Role.CONTRACTOR)
     with uow:
-        order = _order(uow, principal, order_id)
+        order = load_order(uow, principal, "work_order.respond", order_id)
         app = _app_of(uow, order)
-        order.request_completion(access.actor(principal), now)
+        order.request_completion(company_of(principal), now)
         app.request_inspection()
-        return _done(uow, principal, app, order, _programme(uow, order.programme_id))
+        uow.commit()
+        return order
 
 
 def inspect(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, *, passed: bool,
             defects: Sequence[str], note: str | None, now: datetime) -> WorkOrder:
     """Acceptance inspection by an inspector who is not from the contractor company."""
-    require(principal, Role.INSPECTOR)
     with uow:
-        order = _order(uow, principal, order_id)
+        order = load_order(uow, principal, "work_order.inspect", order_id)
         app = _app_of(uow, order)
-        inspector = access.actor(principal)
+        company = company_of(principal)
         if passed:
-            order.pass_inspection(inspector, now, note)
+            order.pass_inspection(principal.sub, company, now, note,
+                                  principal.name or principal.sub)
             app.pass_inspection(now)
         else:
-            order.fail_inspection(inspector, defects, now)
+            order.fail_inspection(principal.sub, company, defects, now)
             app.fail_inspection()
-        return _done(uow, principal, app, order, _programme(uow, order.programme_id))
-
-
-_TOWNSHIP = re.compile(r"^.*?(街道|镇|乡)")
-
-
-def mask_site(address: str) -> str:
-    """The site's address down to its township (街道/镇/乡), the rest starred: enough to
-    plan a visit, not to find the door (the full address is the logged contact read)."""
-    found = _TOWNSHIP.match(address)
-    keep = found.group(0) if found else address[:6]
-    return keep + "*" * min(max(len(address) - len(keep), 0), 8)
+        uow.commit()
+        return order
 
 
 def _annotate(uow: RenovationUoW, orders: Sequence[WorkOrder]) -> None:
@@ -178,26 +164,23 @@ def _annotate(uow: RenovationUoW, orders: Sequence[WorkOrder]) -> None:
         if order.programme_id not in programmes:
             programmes[order.programme_id] = _programme(uow, order.programme_id)
         clock = clock_of(order, programmes[order.programme_id].deadlines)
-        setattr(order, "site_address", mask_site(app.address) if app else None)  # noqa: B010
+        setattr(order, "site_address", mask_address(app.address) if app else None)  # noqa: B010
         setattr(order, "due_kind", clock.kind.value if clock else None)  # noqa: B010
         setattr(order, "due_at", clock.due_at if clock else None)  # noqa: B010
 
 
 def get(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID) -> WorkOrder:
     with uow:
-        order = _order(uow, principal, order_id, lock=False)
+        order = load_order(uow, principal, "work_order.read", order_id, lock=False)
         _annotate(uow, [order])
         return order
 
 
 def search(uow: RenovationUoW, principal: Principal, *, status: str | None, page: int,
            page_size: int) -> tuple[list[WorkOrder], int]:
-    if principal.role is Role.CONTRACTOR:
-        company: uuid.UUID | None = access.actor(principal).company_id
-        districts = None
-    else:
-        require(principal, *READERS)
-        company, districts = None, access.district_filter(principal)
+    POLICY.require_role(principal, "work_order.read")
+    company = company_of(principal) if principal.role is Role.CONTRACTOR else None
+    districts = principal.division_filter()
     with uow:
         found, total = uow.repo.work_orders(contractor_id=company, status=status,
                                             districts=districts, page=page,
@@ -209,10 +192,10 @@ def search(uow: RenovationUoW, principal: Principal, *, status: str | None, page
 def overdue_list(uow: RenovationUoW, principal: Principal, *,
                  now: datetime) -> list[tuple[Breach, WorkOrder]]:
     """Every order past a deadline now (reported or not), oldest due first."""
-    require(principal, *READERS)
+    POLICY.require_role(principal, "work_order.overdue")
     with uow:
         orders = [o for o in uow.repo.clocked_work_orders()
-                  if access.in_districts(principal, o.division)]
+                  if principal.covers(division=o.division)]
         settings = {p.id: p.deadlines for p in uow.repo.programmes()}
         by_id = {o.id: o for o in orders}
         return sorted(((b, by_id[b.work_order_id]) for b in overdue(orders, settings, now)),

@@ -353,3 +353,60 @@ def test_openapi_lists_every_operation_with_schemas(client: Any) -> None:
             assert "requestBody" in op, (path, method)
     upload = spec["paths"]["/applications/{application_id}/photos"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
+
+
+def test_staff_and_inspectors_with_districts_see_only_those(world: Any, client: Any,
+                                                            auth: Any) -> None:
+    order = world.order("completion_requested")  # 371502
+    local_staff = auth(staff("staff-chiping", districts=("371503",)))
+    local_inspector = auth(Principal(sub="insp-chiping", role=Role.INSPECTOR,
+                                     districts=("371503",)))
+    city_inspector = auth(Principal(sub="insp-city", role=Role.INSPECTOR,
+                                    districts=("371500",)))
+    assert client.get(_app_url(order.application_id),
+                      headers=local_staff).status_code == 404
+    assert client.post(_app_url(order.application_id, "/withdraw"), headers=local_staff,
+                       json={"reason": "越权"}).status_code == 404
+    assert client.get(f"/work-orders/{order.id}", headers=local_inspector).status_code == 404
+    assert client.get("/work-orders", headers=local_inspector).json["total"] == 0
+    r = client.post(f"/work-orders/{order.id}/inspection", headers=local_inspector,
+                    json={"passed": True})
+    assert r.status_code == 404
+    assert client.get(f"/work-orders/{order.id}", headers=city_inspector).status_code == 200
+    r = client.post(f"/work-orders/{order.id}/inspection", headers=city_inspector,
+                    json={"passed": True})
+    assert r.status_code == 200 and r.json["status"] == "closed"
+
+
+def _full_width(text: str) -> str:
+    """What a Chinese input method types: ASCII digits and letters as full-width forms."""
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
+def test_full_width_certificate_and_phone_are_the_same_household(world: Any, client: Any,
+                                                                 auth: Any) -> None:
+    approver = auth(world.approver)
+    certificate = world.certificate()
+    body = {"programme_id": str(world.programme.id), "holder_name": "张桂兰",
+            "address": "东昌府区古楼街道楼北社区3号楼101", "division": "371502",
+            "hardship": "dibao", "consent": True}
+    wide = client.post("/applications", headers=approver, json={
+        **body, "certificate": _full_width(certificate), "phone": "１３８ ０６３５ １２３４",
+        "division": _full_width("371502")})
+    assert wide.status_code == 201, wide.json
+    assert wide.json["certificate"] == certificate[:4] + "*" * 12 + certificate[-4:]
+    assert wide.json["phone"] == "138****1234" and wide.json["division"] == "371502"
+    again = client.post("/applications", headers=approver, json={
+        **body, "certificate": certificate.lower(), "phone": "13806351234"})
+    assert again.status_code == 409, again.json
+    listing = client.get("/applications", headers=approver).json
+    assert listing["total"] == 1
+    contact = client.get(_app_url(wide.json["id"], "/contact?purpose=电话预约入户评估"),
+                         headers=approver).json
+    assert contact["phone"] == "13806351234"
+    # and the lookups take either form too
+    found = client.get(f"/applications?division={_full_width('371502')}", headers=approver)
+    assert found.json["total"] == 1
+    r = client.patch(f"/catalogue/{_full_width('ramp')}", headers=approver,
+                     json={"active": False})
+    assert r.status_code == 200 and r.json["code"] == "RAMP"

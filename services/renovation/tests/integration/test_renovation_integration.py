@@ -258,3 +258,41 @@ def staff_principal() -> Any:
     from renovation_testkit import staff
 
     return staff("staff-seed")
+
+
+def _timeline(world: Any, app_id: uuid.UUID) -> list[str]:
+    from renovation.service_layer import reading
+
+    return [t["event"] for t in
+            reading.household_file(world.ctx.uow(), world.approver, app_id)["timeline"]]
+
+
+def test_a_use_case_changing_two_aggregates_maps_both_their_events(world: Any) -> None:
+    order = world.order("completion_requested")
+    before = len(world.outbox())
+    from renovation.service_layer import workorders
+
+    workorders.inspect(world.ctx.uow(), world.inspector, order.id, passed=True, defects=[],
+                       note="扶手牢固", now=datetime.now(UTC))
+    # the work order's InspectionPassed is published, the application's ApplicationCompleted
+    # goes to the timeline only; both in the same commit
+    assert [e["type"] for e in world.outbox()[before:]] == ["renovation.inspection_passed"]
+    passed = world.outbox("renovation.inspection_passed")[0]["payload"]
+    assert passed["inspector"] == "孙验收" and passed["contact_name"] == "张某"
+    assert _timeline(world, order.application_id)[-2:] == ["InspectionPassed",
+                                                           "ApplicationCompleted"]
+    assert _app(world, order.application_id).status == "completed"
+
+
+def test_a_rolled_back_use_case_publishes_nothing(world: Any) -> None:
+    order = world.order("completion_requested")
+    before, timeline = len(world.outbox()), _timeline(world, order.application_id)
+    with pytest.raises(RuntimeError), world.ctx.uow() as uow:
+        wo = uow.repo.work_order(order.id, lock=True)
+        app = uow.repo.application(order.application_id, lock=True)
+        wo.pass_inspection(world.inspector.sub, None, datetime.now(UTC))
+        app.pass_inspection(datetime.now(UTC))
+        raise RuntimeError("the use case fails after both aggregates changed")
+    assert len(world.outbox()) == before
+    assert _timeline(world, order.application_id) == timeline
+    assert _app(world, order.application_id).status == "inspection"

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # services/renovat
 from renovation.domain.application import Application
 from renovation.domain.catalogue import Area, CatalogueItem, Unit
 from renovation.domain.programme import DeadlineSettings, Programme
-from renovation.domain.workorder import Actor, Contractor, WorkOrder
+from renovation.domain.workorder import Contractor, WorkOrder
 from svckit.domain.certificate import make_certificate
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -104,8 +104,8 @@ class World:
         self.clerk, self.assessor, self.approver, self.inspector = (uuid.uuid4() for _ in range(4))
         self.contractor = Contractor("聊城安居建筑有限公司", "371502")
         self.other = Contractor("潍坊宜居装饰工程有限公司", "370702")
-        self.crew = Actor(uuid.uuid4(), self.contractor.id)
-        self.staff_inspector = Actor(self.inspector)
+        self.crew_user = str(uuid.uuid4())
+        self.crew = self.contractor.id  # the company the crew acts for
 
     def now(self) -> datetime:
         """A clock that moves an hour on every read."""
@@ -173,6 +173,7 @@ class World:
             "cancel": lambda: order.cancel(self.clerk, "超时未接单", now),
             "schedule": lambda: order.schedule(self.crew, date(2025, 3, 5), date(2025, 3, 10), now),
             "report_progress": lambda: order.report_progress(
+                self.crew_user,
                 self.crew,
                 now,
                 note="施工完成",
@@ -182,9 +183,9 @@ class World:
                 photos_after=["p/a1.jpg"],
             ),
             "request_completion": lambda: order.request_completion(self.crew, now),
-            "pass_inspection": lambda: order.pass_inspection(self.staff_inspector, now),
+            "pass_inspection": lambda: order.pass_inspection(self.inspector, None, now),
             "fail_inspection": lambda: order.fail_inspection(
-                self.staff_inspector, ["扶手松动"], now
+                self.inspector, None, ["扶手松动"], now
             ),
             "record_satisfaction": lambda: order.record_satisfaction(5, "很满意", now),
         }

@@ -104,7 +104,7 @@ def test_a_new_rework_round_is_a_new_breach(w: World) -> None:
     record_breach(order, first[0], w.now())
     # contractor finally hands over, fails again: the rework clock restarts
     order.request_completion(w.crew, order.rework_since + timedelta(days=32))
-    order.fail_inspection(w.staff_inspector, ["仍有松动"], order.rework_since + timedelta(days=33))
+    order.fail_inspection(w.inspector, None, ["仍有松动"], order.rework_since + timedelta(days=33))
     second = unreported([order], settings, order.rework_since + timedelta(days=31))
     assert len(second) == 1
     assert second[0].key != first[0].key

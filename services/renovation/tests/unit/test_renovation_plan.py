@@ -195,12 +195,6 @@ def test_approval_rechecks_the_household_cap(w: World) -> None:
     assert err.value.limit == "household_cap"
 
 
-def test_committed_must_be_int_fen(w: World) -> None:
-    app = w.app_in("plan_confirmed")
-    with pytest.raises(ValidationFailed):
-        app.approve_plan(w.programme, 1.5, w.approver, w.now())  # type: ignore[arg-type]
-
-
 def test_approval_requests_each_device_unit_from_the_rental_side(w: World) -> None:
     app = w.app_in("assessed")
     draft(w, app, ("RAMP", 1_000), ("SHOWER-CHAIR", 2_000), ("DOORBELL", 1_000))
@@ -217,11 +211,13 @@ def test_approval_requests_each_device_unit_from_the_rental_side(w: World) -> No
     assert len({r.id for r in requests}) == 3
     approved = [e for e in app.events if isinstance(e, ev.PlanApproved)]
     assert approved == [
-        ev.PlanApproved(now, app.id, app.plan.id, w.programme.id, app.plan.total_fen, w.approver)
+        ev.PlanApproved(now, app.id, app.plan.id, w.programme.id, app.plan.total_fen, w.approver,
+                        device_items=3)
     ]
     asked = [e for e in app.events if isinstance(e, ev.DeviceRequested)]
     assert [e.request_id for e in asked] == [r.id for r in requests]
     assert {e.division for e in asked} == {"371502"}
+    assert [e.item_name for e in asked] == ["洗澡椅", "洗澡椅", "闪光门铃"]
     assert [line.item_code for line in app.plan.construction_lines] == ["RAMP"]
 
 
