@@ -16,6 +16,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from svckit.auth.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+
 
 class PlatformSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
@@ -30,8 +32,10 @@ class PlatformSettings(BaseSettings):
     auth_public_key: SecretStr | None = None
     #: a JWKS URL (e.g. the identity service or any OIDC provider); wins over the key
     auth_jwks_url: str | None = None
-    auth_issuer: str | None = None
-    auth_audience: str | None = None
+    #: the ``iss`` and ``aud`` every token must carry: identity issues them, every service
+    #: checks them (an OIDC provider's issuer URL and client id instead, when it issues)
+    auth_issuer: str = Field(default=DEFAULT_ISSUER, min_length=1)
+    auth_audience: str = Field(default=DEFAULT_AUDIENCE, min_length=1)
     log_level: str = "INFO"
     log_json: bool = True
     #: rows the relay publishes per batch (one transaction, one confirm wait)

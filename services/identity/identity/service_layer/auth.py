@@ -47,8 +47,8 @@ class Issued:
 @dataclass(frozen=True)
 class TokenOptions:
     key: SigningKey
-    issuer: str | None = None
-    audience: str | None = None
+    issuer: str
+    audience: str
 
 
 def _issue(uow: IdentityUoW, opts: TokenOptions, user_id: object, *, now: datetime,

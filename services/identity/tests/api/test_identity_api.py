@@ -44,7 +44,8 @@ def test_login_issues_a_short_lived_rs256_token_the_other_services_accept(
     header = jwt.get_unverified_header(body["access_token"])
     (jwk,) = [k for k in jwks["keys"] if k["kid"] == header["kid"]]
     key = jwt.PyJWK(jwk).key
-    assert jwt.decode(body["access_token"], key, algorithms=["RS256"])["sub"] == "clerk-dcf"
+    assert jwt.decode(body["access_token"], key, algorithms=["RS256"],
+                      audience="urn:zhucan:api")["sub"] == "clerk-dcf"
     # the refresh token is stored hashed, never in clear
     with ctx_of(client).engine.connect() as conn:
         stored = [r[0] for r in conn.exec_driver_sql("SELECT token_hash FROM refresh_tokens")]
@@ -168,3 +169,16 @@ def test_seeded_scopes_match_the_other_services_seeds() -> None:
     assert users["volunteer-1201"].volunteer_id == str(volunteer_id("13806351201"))
     roles = {r for _u, _n, r, _s in identity_seed.USERS}
     assert roles == {r for r in Role if r is not Role.SERVICE}
+
+
+def test_tokens_name_the_platform_issuer_and_audience_and_others_are_refused(
+        client: FlaskClient, keypair: tuple[str, str]) -> None:
+    token = login(client, "staff-zhao").json["access_token"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert (claims["iss"], claims["aud"]) == ("urn:zhucan:identity", "urn:zhucan:api")
+    assert client.get("/users", headers=bearer(token)).status_code == 200
+    staff = Principal(sub="staff-zhao", role=Role.STAFF)
+    forged = mint(staff, keypair[0], issuer="https://evil.example/", audience="another-app")
+    wrong_aud = mint(staff, keypair[0], audience="another-app")
+    for bad in (forged, wrong_aud):
+        assert client.get("/users", headers=bearer(bad)).status_code == 401
