@@ -13,7 +13,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from svckit.auth.principal import Principal
 
-
 #: the ``iss`` the identity service puts in its tokens and every verifier expects, unless
 #: ``AUTH_ISSUER`` names another (an OIDC provider's); likewise ``aud`` / ``AUTH_AUDIENCE``
 DEFAULT_ISSUER = "urn:zhucan:identity"
