@@ -182,3 +182,19 @@ def test_tokens_name_the_platform_issuer_and_audience_and_others_are_refused(
     wrong_aud = mint(staff, keypair[0], audience="another-app")
     for bad in (forged, wrong_aud):
         assert client.get("/users", headers=bearer(bad)).status_code == 401
+
+
+def test_a_common_password_is_refused_when_creating_or_setting_one(client: FlaskClient) -> None:
+    staff = login(client, "staff-zhao").json["access_token"]
+    new = {"username": "clerk-common", "display_name": "新店员", "role": "clerk",
+           "stations": [identity_seed.station("CP")], "password": "1234567890"}
+    refused = client.post("/users", json=new, headers=bearer(staff))
+    assert refused.status_code == 422 and "password" in refused.json["errors"]
+    created = client.post("/users", json={**new, "password": "zhucan-clerk-7"},
+                          headers=bearer(staff))
+    assert created.status_code == 201
+    uid = created.json["id"]
+    for weak in ("woaini1314", "qwertyuiop", "password123", "xx-clerk-common"):
+        resp = client.post(f"/users/{uid}/password", json={"password": weak},
+                           headers=bearer(staff))
+        assert resp.status_code == 422, weak

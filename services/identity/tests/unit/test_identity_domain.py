@@ -47,6 +47,21 @@ def test_password_strength() -> None:
     check_password_strength("a-long-enough-one", "clerk-a")
 
 
+@pytest.mark.parametrize("common", [
+    "1234567890", "woaini1314", "qwertyuiop", "password123", "Password123", "QWERTYUIOP",
+    "5201314520", "1qaz2wsx3edc", "0987654321", "aaaaaaaaaa", "woaini5201314",
+])
+def test_common_passwords_are_refused(common: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        check_password_strength(common, "clerk-a")
+    assert "password" in refused.value.errors
+
+
+def test_the_demo_password_is_valid_by_the_rules() -> None:
+    for username in ("clerk-dcf", "staff-zhao", "volunteer-1201"):
+        check_password_strength("liaocheng-2025", username)
+
+
 def test_refresh_token_is_stored_hashed_and_rotates_once() -> None:
     token, secret = RefreshToken.issue(uuid.uuid4(), now=NOW, ttl=timedelta(hours=1))
     assert token.token_hash == hash_token(secret) and secret not in token.token_hash
