@@ -54,9 +54,15 @@ class PlatformSettings(BaseSettings):
     delivery_limit: int = Field(default=10, ge=1)
     #: request body limit for the APIs (bytes)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    #: per-principal limit of the expensive reports ("30/minute"; "0" switches it off),
-    #: counted in each API process's memory (svckit.http.ratelimit)
+    #: per-principal limit of the expensive reports ("30/minute"; "0" switches it off)
+    #: (svckit.http.ratelimit)
     report_rate_limit: str = "30/minute"
+    #: where rate limits and identity's login throttling count (``redis://:pass@host/0``):
+    #: shared by every process and instance. Unset: each process counts in its own memory
+    #: (the embedded mode's one process)
+    redis_url: SecretStr | None = None
+    #: prefix of those Redis keys (deployments sharing one Redis; tests)
+    redis_prefix: str = ""
 
     @field_validator("report_rate_limit")
     @classmethod
