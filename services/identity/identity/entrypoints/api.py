@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import redis
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -85,6 +86,15 @@ def _login_failed(exc: auth.LoginFailed) -> Response:
                    headers={"WWW-Authenticate": 'Bearer error="invalid_grant"'})
 
 
+@auth_blp.app_errorhandler(redis.RedisError)
+def _counters_unavailable(exc: redis.RedisError) -> Response:
+    # no login without its failure counts (that would lift the throttling)
+    current_app.logger.error("login counters unavailable: %s", exc)
+    return problem(503, "service-unavailable",
+                   "登录服务暂不可用，请稍后再试 (login temporarily unavailable)",
+                   headers={"Retry-After": "5"})
+
+
 @auth_blp.app_errorhandler(auth.TooManyAttempts)
 def _too_many(exc: auth.TooManyAttempts) -> Response:
     return problem(429, exc.code, exc.detail, headers={"Retry-After": str(exc.retry_after)})
@@ -96,6 +106,7 @@ class Login(MethodView):
     @auth_blp.response(200, s.TokenOut)
     @auth_blp.alt_response(401, schema=ProblemSchema)
     @auth_blp.alt_response(429, schema=ProblemSchema)
+    @auth_blp.alt_response(503, schema=ProblemSchema)
     @auth_blp.doc(security=[])
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """登录：用户名和密码换取访问令牌与刷新令牌 Log in"""

@@ -119,3 +119,51 @@ def test_a_password_reset_clears_the_failures(client: FlaskClient) -> None:
     assert client.post(f"/users/{uid}/password", headers=bearer(staff),
                        json={"password": "sun-new-secret-9"}).status_code == 204
     assert login(client, "inspector-sun", "sun-new-secret-9", ip="10.8.0.2").status_code == 200
+
+
+def test_two_instances_share_the_failure_counts_through_redis(
+        pg_url: str, keypair: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """With REDIS_URL, a client blocked by one API instance is blocked by the other (in
+    memory each would count alone); the counters are under the configured key prefix."""
+    import uuid
+
+    import redis
+    from identity.service import definition
+    from svckit.testing import service_context
+
+    monkeypatch.setenv("IDENTITY_SIGNING_KEY", keypair[0])
+    monkeypatch.setenv("IDENTITY_ACCOUNT_MAX_FAILURES", "3")
+    url, prefix = "redis://127.0.0.1:6379/0", f"test-{uuid.uuid4().hex}:"
+    ctx = service_context(definition, pg_url, public_key=keypair[1], redis_url=url,
+                          redis_prefix=prefix)
+    assert definition.seed is not None
+    definition.seed(ctx)
+    one, two = ctx.create_app().test_client(), ctx.create_app().test_client()
+    server = redis.Redis.from_url(url)
+    try:
+        for client in (one, two, one):
+            assert login(client, "clerk-dcf", "wrong-password", ip="10.5.0.1").status_code == 401
+        for client in (one, two):
+            assert login(client, "clerk-dcf", ip="10.5.0.1").status_code == 429
+        assert login(two, "clerk-dcf", ip="10.5.0.2").status_code == 200
+        assert server.get(f"{prefix}identity:login:pair:clerk-dcf|10.5.0.1|") == b"3"
+    finally:
+        keys = list(server.scan_iter(match=f"{prefix}*"))
+        if keys:
+            server.delete(*keys)
+        ctx.engine.dispose()
+
+
+def test_without_redis_identity_answers_503_not_500(
+        pg_url: str, keypair: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from identity.service import definition
+    from svckit.testing import service_context
+
+    monkeypatch.setenv("IDENTITY_SIGNING_KEY", keypair[0])
+    # nothing listens on port 1: the counters cannot be read
+    ctx = service_context(definition, pg_url, public_key=keypair[1],
+                          redis_url="redis://127.0.0.1:1/0")
+    resp = login(ctx.create_app().test_client(), "clerk-dcf")
+    assert resp.status_code == 503 and int(resp.headers["Retry-After"]) > 0
+    assert resp.headers["Content-Type"] == "application/problem+json"
+    ctx.engine.dispose()
