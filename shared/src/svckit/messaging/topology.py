@@ -86,8 +86,8 @@ class Topology:
             exchange=self.unrouted_exchange,
             routing_key="",
             durable=True,
-            queue_arguments={**self._qtype(), "x-max-length": self.unrouted_max_length,
-                             "x-message-ttl": self.unrouted_ttl_ms, "x-overflow": "drop-head"},
+            queue_arguments={**self._qtype(), **unrouted_bound(self.unrouted_max_length,
+                                                               self.unrouted_ttl_ms)},
         )
 
     @property
@@ -161,6 +161,12 @@ class Topology:
              "destination_type": "queue", "routing_key": "", "arguments": {}},
         ]
         return {"exchanges": exchanges, "queues": queues, "bindings": bindings}
+
+
+def unrouted_bound(max_length: int = UNROUTED_MAX_LENGTH,
+                   ttl_ms: int = UNROUTED_TTL_MS) -> dict[str, Any]:
+    """The arguments that bound ``events.unrouted`` (every declaration must agree)."""
+    return {"x-max-length": max_length, "x-message-ttl": ttl_ms, "x-overflow": "drop-head"}
 
 
 def queue_depth(bus_url: str, name: str) -> int:
