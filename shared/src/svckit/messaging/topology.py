@@ -7,6 +7,9 @@ Per platform:
   messages (the oldest are dropped first) for at most ``UNROUTED_TTL_MS``, so a producer
   ahead of its consumers cannot fill the broker's disk. ``python -m <svc> outbox status``
   prints its depth (``"unrouted"``): anything there is an event type nobody consumes.
+  A broker whose ``events.unrouted`` was declared before this bound refuses the new
+  declaration (PRECONDITION_FAILED): delete that queue once when upgrading
+  (``rabbitmqctl delete_queue events.unrouted``; it holds only events nobody consumed).
 
 Per consuming service ``svc``:
 - ``svc``: quorum queue bound to ``events`` by the event types the service handles.
