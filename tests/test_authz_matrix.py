@@ -208,6 +208,7 @@ POLICY: dict[str, tuple[str, bool]] = {
     "identity POST /users/{user_id}/disable": ("staff", False),
     "identity POST /users/{user_id}/enable": ("staff", False),
     "identity POST /users/{user_id}/password": (ALL, True),
+    "identity POST /users/{user_id}/unlock": ("staff", False),
     "identity GET /access-log": ("staff inspector", False),
     "identity GET /audit": ("staff inspector", False),
 }

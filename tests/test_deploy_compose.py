@@ -98,14 +98,30 @@ def test_valid_against_the_compose_schema(compose: dict[str, Any]) -> None:
     assert _errors(compose) == []
 
 
+def _filled() -> dict[str, str]:
+    """What a user writes into .env: a value for every line of the example."""
+    return {k: f"s3cret-{k.lower().replace('_', '-')}" for k in _env_example()}
+
+
 def test_valid_after_interpolation_and_every_variable_is_documented(raw: str) -> None:
-    env = _env_example()
+    env = _filled()
     resolved = yaml.safe_load(interpolate(raw, env))
     assert _errors(resolved) == []
     required = {m["name"] for m in VAR.finditer(raw) if m["op"] in (None, ":?", "?")}
     assert required <= set(env), f"not in deploy/compose.env.example: {required - set(env)}"
-    with pytest.raises(KeyError, match="RABBITMQ_APP_PASSWORD"):
-        interpolate(raw, {k: v for k, v in env.items() if k != "RABBITMQ_APP_PASSWORD"})
+
+
+def test_no_default_credentials_compose_refuses_to_start_without_them(raw: str) -> None:
+    example = _env_example()
+    assert example and all(v == "" for v in example.values()), "the example holds no value"
+    used = {m["name"]: m["op"] for m in VAR.finditer(raw)}
+    assert set(used) == set(example)
+    assert all(op == ":?" for op in used.values()), "every variable is required, none defaulted"
+    for name in example:  # each one missing (or left empty) stops compose
+        with pytest.raises(KeyError, match=name):
+            interpolate(raw, {**_filled(), name: ""})
+    body = "\n".join(ln for ln in raw.splitlines() if not ln.lstrip().startswith("#"))
+    assert "guest" not in body and "change-me" not in body
 
 
 def test_the_validator_rejects_a_broken_file(compose: dict[str, Any]) -> None:
@@ -152,7 +168,8 @@ def test_depends_on_names_existing_services_with_conditions(compose: dict[str, A
         broker = {"rabbitmq"} if svc in EVENT_SERVICES else set()
         for proc in PROCESSES_OF.get(svc, PROCESSES):
             deps = services[f"{svc}-{proc}"]["depends_on"]
-            assert set(deps) == {f"{svc}-migrate", "postgres", *broker}, (svc, proc)
+            redis = {"redis"} if proc == "api" else set()  # rate limits, failed logins
+            assert set(deps) == {f"{svc}-migrate", "postgres", *broker, *redis}, (svc, proc)
         migrate = services[f"{svc}-migrate"]
         assert migrate["restart"] == "no"
         assert set(migrate["depends_on"]) == {"postgres"}
@@ -163,6 +180,12 @@ def test_health_checks(compose: dict[str, Any]) -> None:
     for svc in SERVICES:
         test = " ".join(services[f"{svc}-api"]["healthcheck"]["test"])
         assert "http://127.0.0.1:8000/readyz" in test
+        for proc in PROCESSES_OF.get(svc, PROCESSES):
+            if proc != "api":  # no HTTP port: reaching the database (and broker) is health
+                check = services[f"{svc}-{proc}"]["healthcheck"]
+                assert check["test"] == ["CMD", "python", "-m", svc, "outbox", "status"]
+    for name, spec in services.items():
+        assert name.endswith("-migrate") or "healthcheck" in spec, f"{name} has no health check"
     assert services["rabbitmq"]["healthcheck"]["test"][1] == "rabbitmq-diagnostics"
     assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
 
@@ -174,8 +197,9 @@ def test_environment_per_the_configuration_table(compose: dict[str, Any]) -> Non
             spec = services[f"{svc}-{proc}"]
             env = spec["environment"]
             if svc in EVENT_SERVICES:
-                assert env["BUS_URL"].startswith("amqp://")
-                assert env["BUS_URL"].endswith("@rabbitmq:5672//")
+                # its own broker user on the platform's vhost
+                assert env["BUS_URL"].startswith(f"amqp://{svc}:${{RABBITMQ_{svc.upper()}_PASSWORD:?")
+                assert env["BUS_URL"].endswith("@rabbitmq:5672/dpf")
                 # tokens are verified against the identity service's JWKS
                 assert env["AUTH_JWKS_URL"] == f"http://identity-api:8000{JWKS_PATH}"
             else:
@@ -185,6 +209,7 @@ def test_environment_per_the_configuration_table(compose: dict[str, Any]) -> Non
             others = {f"{o.upper()}_DATABASE_URL" for o in SERVICES if o != svc}
             assert not others & set(env), f"{svc}-{proc} sees another service's database"
             assert "AUTH_PUBLIC_KEY" not in env  # the JWKS wins anyway; one source of truth
+            assert ("REDIS_URL" in env) == (proc == "api"), f"{svc}-{proc}"
             # only the identity API holds the signing key
             has_key = "identity_signing_key" in spec.get("secrets", [])
             assert has_key == (f"{svc}-{proc}" == "identity-api"), f"{svc}-{proc}"
@@ -274,3 +299,63 @@ def test_the_console_calls_every_api_and_waits_for_them(compose: dict[str, Any])
         assert console["depends_on"][f"{svc}-api"]["condition"] == "service_healthy"
     assert "${CONSOLE_SECRET_KEY:?" in env["CONSOLE_SECRET_KEY"]  # never a default secret
     assert "DATABASE_URL" not in " ".join(env) and "BUS_URL" not in env
+
+
+def test_containers_run_as_non_root_read_only_within_limits(compose: dict[str, Any]) -> None:
+    for name, spec in compose["services"].items():
+        assert spec.get("mem_limit") and spec.get("cpus"), f"{name}: no resource limits"
+        if name in ("rabbitmq", "postgres"):  # their images drop root themselves
+            continue
+        assert spec["user"] and not str(spec["user"]).startswith(("0", "root")), name
+        assert spec["read_only"] is True, name
+        assert spec["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in spec["security_opt"], name
+
+
+def test_only_the_console_is_a_trusted_proxy(compose: dict[str, Any]) -> None:
+    from ipaddress import ip_address, ip_network
+
+    services = compose["services"]
+    console = services["console"]["networks"]["platform"]["ipv4_address"]
+    subnet = compose["networks"]["platform"]["ipam"]["config"][0]["subnet"]
+    assert ip_address(console) in ip_network(subnet)
+    for proc in ("api", "scheduler", "migrate"):
+        trusted = json.loads(services[f"identity-{proc}"]["environment"]["IDENTITY_TRUSTED_PROXIES"])
+        assert trusted == [f"{console}/32"], proc
+
+
+def test_the_broker_has_one_user_per_service_and_no_guest(compose: dict[str, Any],
+                                                          tmp_path: Path) -> None:
+    """Run deploy/rabbitmq/entrypoint.sh (with its paths moved into a temporary directory)
+    and read the definitions it writes for RabbitMQ."""
+    import subprocess
+
+    rabbit = compose["services"]["rabbitmq"]
+    assert "ports" not in rabbit  # no management port open on the host
+    mounts = _mounts(rabbit)
+    assert mounts["/etc/rabbitmq/permissions.json"] == "./deploy/rabbitmq/permissions.json"
+    script = (ROOT / "deploy/rabbitmq/entrypoint.sh").read_text(encoding="utf-8")
+    script = script.replace("/etc/rabbitmq/", f"{tmp_path}/").replace(
+        'exec docker-entrypoint.sh "$@"', "exit 0")
+    (tmp_path / "entrypoint.sh").write_text(script, encoding="utf-8")
+    for container, host in mounts.items():
+        if container.startswith("/etc/rabbitmq/") and container.endswith(".json"):
+            (tmp_path / Path(container).name).write_text((ROOT / host).read_text("utf-8"))
+    env = {k: v for k, v in rabbit["environment"].items()}
+    filled = {k: f"pw-{k.lower().replace('_', '-')}" for k in env}
+    done = subprocess.run(["sh", str(tmp_path / "entrypoint.sh")], env={"PATH": "/usr/bin:/bin", **filled},
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    defs = json.loads((tmp_path / "definitions.json").read_text(encoding="utf-8"))
+    users = {u["name"]: u for u in defs["users"]}
+    assert set(users) == set(EVENT_SERVICES)
+    for svc, user in users.items():
+        assert user["tags"] == "" and user["password"] == filled[f"RABBITMQ_{svc.upper()}_PASSWORD"]
+    assert {p["user"] for p in defs["permissions"]} == set(EVENT_SERVICES)
+    assert {p["vhost"] for p in defs["permissions"]} == {"dpf"} and defs["vhosts"] == [{"name": "dpf"}]
+    # a missing password stops the broker before it starts
+    missing = subprocess.run(["sh", str(tmp_path / "entrypoint.sh")],
+                             env={"PATH": "/usr/bin:/bin", **filled,
+                                  "RABBITMQ_VOLUNTEER_PASSWORD": ""},
+                             capture_output=True, text=True, timeout=30)
+    assert missing.returncode != 0 and "RABBITMQ_VOLUNTEER_PASSWORD" in missing.stderr

@@ -35,7 +35,8 @@ WORKERS = ("relay", "consumer", "scheduler")
 WORKERS_OF = {"identity": ("scheduler",)}
 EVENT_SERVICES = tuple(s for s in SERVICES if s not in WORKERS_OF)
 JWKS_PATH = "/.well-known/jwks.json"
-CRDS = {("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("postgresql.cnpg.io/v1", "Cluster")}
+CRDS = {("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("postgresql.cnpg.io/v1", "Cluster"),
+        ("rabbitmq.com/v1beta1", "User"), ("rabbitmq.com/v1beta1", "Permission")}
 
 # Top-level spec fields documented by the operators (a subset: the ones a deployment of
 # this platform may reasonably set). Anything else under spec is taken for a typo.
@@ -89,9 +90,9 @@ def _is_crd(doc: dict[str, Any]) -> bool:
 def test_core_objects_valid_against_the_kubernetes_schemas(objects: list[dict[str, Any]]) -> None:
     core = [d for d in objects if not _is_crd(d)]
     # 3 x (Job, 4 Deployments, Service, HPA, PDB) + identity (Job, 2 Deployments, Service,
-    # HPA, PDB) + the console (Deployment, Service) + Namespace, 2 ConfigMaps, the two
-    # Secret templates, the definitions import Job
-    assert len(core) == 3 * 8 + 6 + 2 + 6
+    # HPA, PDB) + the console (Deployment, Service) + Namespace, 2 ConfigMaps, the three
+    # Secret templates, the definitions import Job + 11 NetworkPolicies
+    assert len(core) == 3 * 8 + 6 + 2 + 7 + 11
     for doc in core:
         try:
             version = kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
@@ -113,7 +114,7 @@ def test_only_known_kinds(objects: list[dict[str, Any]]) -> None:
     assert kinds <= {
         ("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Service"),
         ("apps/v1", "Deployment"), ("batch/v1", "Job"), ("autoscaling/v2", "HorizontalPodAutoscaler"),
-        ("policy/v1", "PodDisruptionBudget"), *CRDS,
+        ("policy/v1", "PodDisruptionBudget"), ("networking.k8s.io/v1", "NetworkPolicy"), *CRDS,
     }, kinds
 
 
@@ -200,6 +201,7 @@ def test_environment_and_references_resolve(objects: list[dict[str, Any]], by_ki
     configmaps = {n for k, n in by_kind if k == "ConfigMap"}
     secrets = {n for k, n in by_kind if k == "Secret"}
     secrets |= {f"{n}-default-user" for k, n in by_kind if k == "RabbitmqCluster"}
+    secrets |= {f"{n}-user-credentials" for k, n in by_kind if k == "User"}
     secrets |= {f"{n}-app" for k, n in by_kind
                 if k == "Cluster" and by_kind[(k, n)]["apiVersion"] == "postgresql.cnpg.io/v1"}
     for w in _workloads(objects):
@@ -227,7 +229,10 @@ def test_environment_and_references_resolve(objects: list[dict[str, Any]], by_ki
             assert "AUTH_PUBLIC_KEY" not in env  # verified against the JWKS (platform-config)
             if svc in EVENT_SERVICES:
                 assert env["BUS_URL"]["value"] == ("amqp://$(BUS_USERNAME):$(BUS_PASSWORD)"
-                                                   "@rabbitmq:5672//")
+                                                   "@rabbitmq:5672/dpf")
+                for var in ("BUS_USERNAME", "BUS_PASSWORD"):  # its own broker user
+                    ref = env[var]["valueFrom"]["secretKeyRef"]
+                    assert ref["name"] == f"{svc}-bus-user-credentials", (name, ref)
                 names = list(env)
                 assert names.index("BUS_USERNAME") < names.index("BUS_URL")
                 assert names.index("BUS_PASSWORD") < names.index("BUS_URL")
@@ -333,3 +338,106 @@ def test_the_console_reaches_every_api_and_keeps_its_key_secret(
         assert f"{svc}-api" in services
     assert env["CONSOLE_SECRET_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "console-secret"
     assert env["CONSOLE_COOKIE_SECURE"]["value"] == "true"
+
+
+def test_every_container_has_liveness_and_readiness_probes(objects: list[dict[str, Any]]) -> None:
+    for w in objects:
+        if w["kind"] != "Deployment":
+            continue
+        for c in w["spec"]["template"]["spec"]["containers"]:
+            assert c.get("livenessProbe") and c.get("readinessProbe"), w["metadata"]["name"]
+            assert c["resources"]["limits"]["memory"], w["metadata"]["name"]
+
+
+def test_secrets_are_referenced_never_inlined(objects: list[dict[str, Any]]) -> None:
+    """No credential in an env value or ConfigMap: passwords, keys and URLs with a user
+    come from a Secret."""
+    secretish = ("PASSWORD", "SECRET", "SIGNING_KEY", "DATABASE_URL", "REDIS_URL", "USERNAME")
+    for w in _workloads(objects):
+        for c in w["spec"]["template"]["spec"]["containers"]:
+            for e in c.get("env", []):
+                if any(s in e["name"] for s in secretish):
+                    assert "secretKeyRef" in e.get("valueFrom", {}), (w["metadata"]["name"], e)
+                value = str(e.get("value", ""))
+                assert "@" not in value or "$(BUS_PASSWORD)@" in value, e  # no user:pw@ inline
+    for d in objects:
+        if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "platform-config":
+            assert not any(s in k for k in d["data"] for s in secretish)
+
+
+def _policies(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d for d in objects if d["kind"] == "NetworkPolicy"}
+
+
+def _peers(policy: dict[str, Any], port: int | str) -> list[dict[str, Any]]:
+    return [peer for rule in policy["spec"]["ingress"]
+            if any(p["port"] == port for p in rule["ports"]) for peer in rule["from"]]
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    return selector["matchLabels"].items() <= labels.items()
+
+
+def test_network_policies_deny_by_default(objects: list[dict[str, Any]]) -> None:
+    deny = _policies(objects)["default-deny-ingress"]
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+
+
+def test_only_the_console_and_ingress_reach_the_apis(objects: list[dict[str, Any]],
+                                                     by_kind: dict) -> None:
+    policies = _policies(objects)
+    console = by_kind[("Deployment", "console")]["spec"]["template"]["metadata"]["labels"]
+    pods = {d["metadata"]["name"]: d["spec"]["template"]["metadata"]["labels"]
+            for d in _workloads(objects)}
+    for svc in SERVICES:
+        policy = policies[f"{svc}-api"]
+        assert _selects(policy["spec"]["podSelector"], pods[f"{svc}-api"])
+        peers = _peers(policy, "http")
+        assert sum(len(r["from"]) for r in policy["spec"]["ingress"]) == len(peers)
+        assert any("podSelector" in p and _selects(p["podSelector"], console) for p in peers)
+        assert any(p.get("namespaceSelector", {}).get("matchLabels") ==
+                   {"kubernetes.io/metadata.name": "ingress-nginx"} for p in peers)
+        reached_by = {name for name, labels in pods.items()
+                      if any("podSelector" in p and _selects(p["podSelector"], labels)
+                             for p in peers)}
+        # the console, and for identity's JWKS the other APIs; no worker, no migration
+        expected = {"console"} | ({f"{s}-api" for s in SERVICES} if svc == "identity" else set())
+        assert reached_by == expected, (svc, reached_by)
+    (peer,) = _peers(policies["console"], "http")
+    assert "podSelector" not in peer  # the console from the ingress controller only
+
+
+def test_only_the_services_reach_the_broker_and_their_databases(
+        objects: list[dict[str, Any]]) -> None:
+    policies = _policies(objects)
+    pods = {d["metadata"]["name"]: d["spec"]["template"]["metadata"]["labels"]
+            for d in _workloads(objects)}
+    amqp = _peers(policies["rabbitmq"], 5672)
+    reach = {n for n, labels in pods.items()
+             if any("podSelector" in p and _selects(p["podSelector"], labels) for p in amqp)}
+    expected = {n for n in pods if n.split("-")[0] in EVENT_SERVICES}
+    assert reach == expected, reach ^ expected
+    assert not any("namespaceSelector" in p for p in amqp)
+    for svc in SERVICES:
+        policy = policies[f"{svc}-db"]
+        assert policy["spec"]["podSelector"]["matchLabels"] == {"cnpg.io/cluster": f"{svc}-db"}
+        peers = _peers(policy, 5432)
+        reach = {n for n, labels in pods.items()
+                 if any("podSelector" in p and _selects(p["podSelector"], labels) for p in peers)}
+        assert reach == {n for n in pods if n.split("-")[0] == svc}, (svc, reach)
+
+
+def test_each_service_has_its_own_broker_user_without_tags(objects: list[dict[str, Any]]) -> None:
+    users = {d["metadata"]["name"]: d for d in objects if d["kind"] == "User"}
+    perms = {d["metadata"]["name"]: d for d in objects if d["kind"] == "Permission"}
+    generated = {p["user"]: p for p in json.loads(
+        (ROOT / "deploy/rabbitmq/permissions.json").read_text(encoding="utf-8"))}
+    assert set(users) == set(perms) == {f"{s}-bus" for s in EVENT_SERVICES}
+    for svc in EVENT_SERVICES:
+        user, perm = users[f"{svc}-bus"], perms[f"{svc}-bus"]
+        assert user["spec"]["tags"] == []  # no administrator, no management
+        assert user["spec"]["rabbitmqClusterReference"] == {"name": "rabbitmq"}
+        assert perm["spec"]["userReference"] == {"name": f"{svc}-bus"}
+        assert perm["spec"]["vhost"] == generated[svc]["vhost"] == "dpf"
+        for k in ("configure", "write", "read"):
+            assert perm["spec"]["permissions"][k] == generated[svc][k]

@@ -76,7 +76,7 @@ def test_matches_what_each_consumer_declares_at_run_time(committed: dict) -> Non
     for name in SERVICES:
         definition = _definition(name)
         ctx = ServiceContext(definition, Config(name, platform=platform))
-        declared = ctx.topology.definitions("/")
+        declared = ctx.topology.definitions("dpf")
         for section, items in declared.items():
             for item in items:
                 assert item in committed[section], f"{name}: {section} {item} missing"
@@ -94,7 +94,7 @@ def test_shared_entries_appear_once_and_names_are_unique(committed: dict) -> Non
 
 
 def test_vhost_and_no_credentials(committed: dict) -> None:
-    assert committed["vhosts"] == [{"name": "/"}]
+    assert committed["vhosts"] == [{"name": "dpf"}]  # the platform's own, not the default
     assert "users" not in committed
     assert "permissions" not in committed
     text = DEFINITIONS.read_text(encoding="utf-8")
@@ -108,7 +108,7 @@ def test_references_resolve_and_queues_are_quorum(committed: dict) -> None:
     for b in committed["bindings"]:
         assert b["source"] in exchanges, b
         assert b["destination_type"] == "queue" and b["destination"] in queues, b
-        assert b["vhost"] == "/"
+        assert b["vhost"] == "dpf"
     for ex in exchanges.values():
         alt = ex["arguments"].get("alternate-exchange")
         assert alt is None or alt in exchanges, ex
@@ -158,3 +158,50 @@ def test_services_left_out_neither_consume_nor_publish(gen: ModuleType) -> None:
         uses_bus = bool(definition.handlers.event_types) or definition.name in producers
         assert uses_bus == (definition.name in SERVICES), definition.name
     assert "identity" in {d.name for d in discover()}  # deployed, but without broker entries
+
+
+def test_unrouted_events_are_bounded(committed: dict) -> None:
+    from svckit.messaging.topology import UNROUTED_MAX_LENGTH, UNROUTED_TTL_MS
+
+    (unrouted,) = [q for q in committed["queues"] if q["name"] == "events.unrouted"]
+    args = unrouted["arguments"]
+    assert args["x-max-length"] == UNROUTED_MAX_LENGTH
+    assert args["x-message-ttl"] == UNROUTED_TTL_MS
+    assert args["x-overflow"] == "drop-head"
+
+
+def _touched(name: str) -> dict[str, set[str]]:
+    """What the service's processes do on the broker, by RabbitMQ's permission table: the
+    consumer declares its topology (exchanges with an alternate exchange, queues with a
+    dead-letter exchange, bindings), consumes its queues, publishes failed messages to its
+    retry queues and replays parked ones through the default exchange; the relay publishes
+    to ``events``."""
+    from svckit.messaging.topology import Topology
+
+    top = Topology(service=name, bindings=tuple(_definition(name).handlers.event_types))
+    queues = {q.name for q in top.all_queues()}
+    exchanges = {top.exchange_name, top.unrouted_name, top.dlx_name}
+    return {
+        "configure": queues | exchanges,
+        "write": queues | {top.unrouted_name, top.dlx_name, top.exchange_name, "amq.default"},
+        "read": queues | exchanges,
+    }
+
+
+def test_one_user_per_service_with_only_its_own_permissions(gen: ModuleType) -> None:
+    import re
+
+    perms = {p["user"]: p for p in json.loads(
+        (ROOT / "deploy/rabbitmq/permissions.json").read_text(encoding="utf-8"))}
+    assert set(perms) == set(SERVICES)
+    for name in SERVICES:
+        p = perms[name]
+        assert p["vhost"] == "dpf"
+        for kind, names in _touched(name).items():
+            for resource in names:
+                assert re.match(p[kind], resource), (name, kind, resource)
+        for other in set(SERVICES) - {name}:  # nothing of another service's
+            for resource in _touched(other)["configure"] - _touched(name)["configure"]:
+                for kind in ("configure", "write", "read"):
+                    assert not re.match(p[kind], resource), (name, kind, resource)
+        assert not re.match(p["configure"], "amq.default")

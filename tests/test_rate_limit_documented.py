@@ -5,6 +5,7 @@ throttled login) do: the document says what a client must handle."""
 from __future__ import annotations
 
 import importlib
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +56,35 @@ def test_identity_declares_429_on_login_only(tmp_path: Path) -> None:
     spec = ctx.create_app().test_client().get("/openapi.json").get_json()
     assert _declared_429(spec) == {"POST /login"}
     ctx.engine.dispose()
+
+
+def test_the_report_limit_is_shared_through_redis_by_two_instances(tmp_path: Path) -> None:
+    """Two API instances (two apps) with ``REDIS_URL``: one limit between them; without it
+    each counts its own (the embedded mode's one process)."""
+    import redis
+
+    definition = importlib.import_module("inventory.service").definition
+    path = RATE_LIMITED["inventory"][0]
+    headers = {"Authorization": f"Bearer {mint(Principal(sub='staff-zhao', role=Role.STAFF), PRIVATE)}"}
+    prefix = f"test-{uuid.uuid4().hex}:"
+    try:
+        shared = service_context(definition, f"sqlite:///{tmp_path}/shared.db", public_key=PUBLIC,
+                                 report_rate_limit="2/minute", redis_url="redis://127.0.0.1:6379/0",
+                                 redis_prefix=prefix)
+        one, two = shared.create_app().test_client(), shared.create_app().test_client()
+        assert one.get(path, headers=headers).status_code == 200
+        assert two.get(path, headers=headers).status_code == 200
+        assert two.get(path, headers=headers).status_code == 429
+        assert one.get(path, headers=headers).status_code == 429
+        shared.engine.dispose()
+    finally:
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        assert keys  # the counters were in Redis
+        client.delete(*keys)
+    alone = service_context(definition, f"sqlite:///{tmp_path}/alone.db", public_key=PUBLIC,
+                            report_rate_limit="2/minute")
+    one, two = alone.create_app().test_client(), alone.create_app().test_client()
+    assert [one.get(path, headers=headers).status_code for _ in range(2)] == [200, 200]
+    assert two.get(path, headers=headers).status_code == 200
+    alone.engine.dispose()

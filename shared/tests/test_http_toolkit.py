@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from svckit.auth.principal import Principal, Role
-from svckit.auth.tokens import TokenVerifier, generate_keypair, mint
+from svckit.auth.tokens import TokenVerifier, ensure_dev_keypair, generate_keypair, mint
 from svckit.config import Config, PlatformSettings, ServiceSettings
 from svckit.service import ServiceContext
 
@@ -156,6 +156,8 @@ def test_token_cli_mints_a_verifiable_token(tmp_path: Path, monkeypatch: pytest.
     from svckit.auth.cli import main
 
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("IDENTITY_SIGNING_KEY", raising=False)
+    ensure_dev_keypair(tmp_path)  # what the embedded mode makes on its first start
     assert main(["--role", "clerk", "--station", "s1", "--name", "王芳"]) == 0
     token = capsys.readouterr().out.strip()
     verifier = TokenVerifier(public_key=str(tmp_path / "dev-jwt-public.pem"))

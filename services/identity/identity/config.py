@@ -18,15 +18,20 @@ class IdentitySettings(BaseSettings):
     access_ttl_seconds: int = Field(default=600, ge=300, le=900)
     #: lifetime of a refresh token family member (hours); each refresh rotates it
     refresh_ttl_hours: float = Field(default=12.0, gt=0, le=24 * 30)
-    #: failed logins of one account within the window that lock it
+    #: failed logins of one account from one client address within the window that block
+    #: that client for that account; as many failures of the account from all clients
+    #: start slowing down (never blocking) the clients that failed it (domain/lockout.py)
     account_max_failures: int = Field(default=5, ge=1)
     #: failed logins from one client address within the window that block it
     client_max_failures: int = Field(default=30, ge=1)
+    #: the longest delay a failed client waits on a much-failed account (seconds)
+    slowdown_max_seconds: int = Field(default=300, ge=1)
     #: addresses (IP networks) of proxies whose ``X-Forwarded-For`` names the real client:
-    #: the web console and load balancers in front of identity. Without it, every login
-    #: made through the console would count against the console's own address.
+    #: the web console and load balancers in front of identity. Default none: the header
+    #: of anyone else (any local process included) is ignored, and without it every login
+    #: made through the console counts against the console's own address.
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
-    #: the counting window and the lockout duration (minutes)
+    #: how long a failure counts, and how long a reached limit blocks (minutes)
     window_minutes: int = Field(default=15, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
     #: the password of the seeded demo users (embedded mode / demos only)

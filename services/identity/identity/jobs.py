@@ -1,4 +1,4 @@
-"""Periodic jobs: prune expired refresh tokens and old login attempts."""
+"""Periodic jobs: prune expired refresh tokens."""
 
 from __future__ import annotations
 

@@ -59,8 +59,7 @@ class SigningKey:
         return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
                 "n": _b64(numbers.n), "e": _b64(numbers.e)}
 
-    def sign(self, principal: Principal, *, ttl: int, issuer: str | None,
-             audience: str | None) -> str:
+    def sign(self, principal: Principal, *, ttl: int, issuer: str, audience: str) -> str:
         return mint(principal, self.private_pem, ttl=ttl, issuer=issuer, audience=audience,
                     kid=self.kid)
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import configure_mappers
 from svckit import context, db, logs, migrations
 from svckit.messaging.parked import ParkedQueue
 from svckit.messaging.relay import pending_count
+from svckit.messaging.topology import queue_depth
 from svckit.service import ServiceContext, ServiceDefinition
 
 
@@ -113,7 +114,10 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
         print(json.dumps({"job": args.name, "changed": changed}))
     elif args.cmd == "outbox":
         if args.action == "status":
-            print(json.dumps({"pending": pending_count(ctx.engine, ctx.tables)}))
+            status = {"pending": pending_count(ctx.engine, ctx.tables)}
+            if not ctx.config.platform.bus_is_memory:  # events nobody is bound to
+                status["unrouted"] = queue_depth(ctx.bus_url, ctx.topology.unrouted_name)
+            print(json.dumps(status))
         else:
             o = ctx.tables.outbox
             cutoff = datetime.now(UTC) - timedelta(days=args.days)

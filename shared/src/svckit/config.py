@@ -16,6 +16,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from svckit.auth.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+
 
 class PlatformSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
@@ -33,8 +35,10 @@ class PlatformSettings(BaseSettings):
     #: keys sealing personal fields of events (svckit.events.sealing): "id=key,..."; the
     #: first seals, all open. Unset: a development key in ``var_dir``
     event_keys: SecretStr | None = None
-    auth_issuer: str | None = None
-    auth_audience: str | None = None
+    #: the ``iss`` and ``aud`` every token must carry: identity issues them, every service
+    #: checks them (an OIDC provider's issuer URL and client id instead, when it issues)
+    auth_issuer: str = Field(default=DEFAULT_ISSUER, min_length=1)
+    auth_audience: str = Field(default=DEFAULT_AUDIENCE, min_length=1)
     log_level: str = "INFO"
     log_json: bool = True
     #: rows the relay publishes per batch (one transaction, one confirm wait)
@@ -53,9 +57,15 @@ class PlatformSettings(BaseSettings):
     delivery_limit: int = Field(default=10, ge=1)
     #: request body limit for the APIs (bytes)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    #: per-principal limit of the expensive reports ("30/minute"; "0" switches it off),
-    #: counted in each API process's memory (svckit.http.ratelimit)
+    #: per-principal limit of the expensive reports ("30/minute"; "0" switches it off)
+    #: (svckit.http.ratelimit)
     report_rate_limit: str = "30/minute"
+    #: where rate limits and identity's login throttling count (``redis://:pass@host/0``):
+    #: shared by every process and instance. Unset: each process counts in its own memory
+    #: (the embedded mode's one process)
+    redis_url: SecretStr | None = None
+    #: prefix of those Redis keys (deployments sharing one Redis; tests)
+    redis_prefix: str = ""
 
     @field_validator("report_rate_limit")
     @classmethod

@@ -1,11 +1,10 @@
 """Tables and the imperative mapping of users and refresh tokens.
 
-The database keeps: one user per username; one refresh token per hash; the login
-attempts that throttling counts (shared by every API worker, so limits hold across
-gunicorn processes); the audit trail of users and refresh tokens (``svckit.audit``: who
-created, changed, disabled or enabled a user, set a password, revoked tokens; the
-``*_hash`` columns appear there only as ``[redacted]``). Login attempts are a Core table:
-not audited."""
+The database keeps: one user per username; one refresh token per hash; the audit trail
+of users and refresh tokens (``svckit.audit``: who created, changed, disabled, enabled or
+unlocked a user, set a password, revoked tokens; the ``*_hash`` columns appear there only
+as ``[redacted]``). Failed logins are counters outside the database
+(``adapters/throttle.py``)."""
 
 from __future__ import annotations
 
@@ -58,18 +57,6 @@ refresh_tokens = sa.Table(
     sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
     sa.Column("rotated_at", UtcDateTime),
     sa.Column("revoked_at", UtcDateTime),
-)
-
-login_attempts = sa.Table(
-    "login_attempts", metadata,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-              autoincrement=True),
-    sa.Column("account", sa.String(64), nullable=False),
-    sa.Column("client", sa.String(64), nullable=False),
-    sa.Column("at", UtcDateTime, nullable=False),
-    sa.Column("success", sa.Boolean, nullable=False),
-    sa.Index("ix_login_attempts_account_at", "account", "at"),
-    sa.Index("ix_login_attempts_client_at", "client", "at"),
 )
 
 _mapped = False

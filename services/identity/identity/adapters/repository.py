@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from svckit import audit
 
-from identity.adapters.orm import login_attempts, refresh_tokens, users
+from identity.adapters.orm import refresh_tokens, users
 from identity.domain.tokens import RefreshToken
 from identity.domain.users import User
 
@@ -80,32 +80,4 @@ class TokenRepository:
     def prune(self, before: datetime) -> int:
         result = self.session.execute(
             sa.delete(refresh_tokens).where(refresh_tokens.c.expires_at < before))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-class AttemptRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def record(self, *, account: str, client: str, at: datetime, success: bool) -> None:
-        self.session.execute(sa.insert(login_attempts).values(
-            account=account[:64], client=client[:64], at=at, success=success))
-
-    def failures(self, column: str, value: str, since: datetime) -> list[datetime]:
-        """Failures of an account since ``since`` and after its last success; of a client
-        address since ``since`` (a success does not reset a client: one valid account must
-        not let it keep guessing others)."""
-        col = login_attempts.c[column]
-        q = sa.select(login_attempts.c.at).where(
-            col == value, login_attempts.c.success.is_(False), login_attempts.c.at >= since)
-        if column == "account":
-            last_ok = sa.select(sa.func.max(login_attempts.c.at)).where(
-                col == value, login_attempts.c.success.is_(True), login_attempts.c.at >= since
-            ).scalar_subquery()
-            q = q.where(login_attempts.c.at > sa.func.coalesce(last_ok, since))
-        rows = self.session.execute(q.order_by(login_attempts.c.at))
-        return [r[0] for r in rows]
-
-    def prune(self, before: datetime) -> int:
-        result = self.session.execute(sa.delete(login_attempts).where(login_attempts.c.at < before))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -6,6 +6,8 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
 from svckit.auth.principal import Principal, Role
@@ -126,8 +128,24 @@ class User:
                          districts=tuple(self.districts), volunteer_id=self.volunteer_id)
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (``identity/data/common-passwords.txt``:
+    frequent breached passwords, pinyin and numeric ones, sequences, keyboard walks)."""
+    text = files("identity").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
 def check_password_strength(password: str, username: str) -> None:
+    """At least ``MIN_PASSWORD`` characters, not in the list of common passwords (compared
+    case-insensitively), not containing the username."""
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed.field("password", f"密码至少 {MIN_PASSWORD} 位")
+        raise ValidationFailed.field(
+            "password", f"密码至少 {MIN_PASSWORD} 位 (at least {MIN_PASSWORD} characters)")
+    if password.strip().lower() in common_passwords():
+        raise ValidationFailed.field(
+            "password", "密码过于常见，请换一个 (a common password: choose another)")
     if username.lower() in password.lower():
-        raise ValidationFailed.field("password", "密码不能包含用户名")
+        raise ValidationFailed.field(
+            "password", "密码不能包含用户名 (must not contain the username)")

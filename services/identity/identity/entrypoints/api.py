@@ -10,16 +10,19 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import redis
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from svckit.auth.principal import Role
+from svckit.http import ratelimit
 from svckit.http.app import ProblemSchema, current_principal
 from svckit.http.problems import problem
 from svckit.http.records import records_blueprint
 from svckit.service import ServiceContext
 
 from identity import keys
+from identity.adapters.throttle import LoginThrottle
 from identity.config import IdentitySettings
 from identity.domain.users import Scope
 from identity.entrypoints import schemas as s
@@ -67,6 +70,10 @@ def _uow_settings() -> IdentitySettings:
     return settings
 
 
+def _throttle() -> LoginThrottle:
+    return LoginThrottle(ratelimit.store(), _uow_settings())
+
+
 def _tokens(issued: auth.Issued) -> dict[str, Any]:
     return {"access_token": issued.access_token, "token_type": "Bearer",
             "expires_in": issued.expires_in, "refresh_token": issued.refresh_token,
@@ -77,6 +84,15 @@ def _tokens(issued: auth.Issued) -> dict[str, Any]:
 def _login_failed(exc: auth.LoginFailed) -> Response:
     return problem(401, exc.code, exc.detail,
                    headers={"WWW-Authenticate": 'Bearer error="invalid_grant"'})
+
+
+@auth_blp.app_errorhandler(redis.RedisError)
+def _counters_unavailable(exc: redis.RedisError) -> Response:
+    # no login without its failure counts (that would lift the throttling)
+    current_app.logger.error("login counters unavailable: %s", exc)
+    return problem(503, "service-unavailable",
+                   "登录服务暂不可用，请稍后再试 (login temporarily unavailable)",
+                   headers={"Retry-After": "5"})
 
 
 @auth_blp.app_errorhandler(auth.TooManyAttempts)
@@ -90,10 +106,11 @@ class Login(MethodView):
     @auth_blp.response(200, s.TokenOut)
     @auth_blp.alt_response(401, schema=ProblemSchema)
     @auth_blp.alt_response(429, schema=ProblemSchema)
+    @auth_blp.alt_response(503, schema=ProblemSchema)
     @auth_blp.doc(security=[])
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """登录：用户名和密码换取访问令牌与刷新令牌 Log in"""
-        return _tokens(auth.login(_uow(), _opts(), username=body["username"],
+        return _tokens(auth.login(_uow(), _opts(), _throttle(), username=body["username"],
                                   password=body["password"], client=_client(), now=_now()))
 
 
@@ -205,9 +222,20 @@ class Password(MethodView):
     @users_blp.alt_response(404, schema=ProblemSchema)
     @users_blp.alt_response(422, schema=ProblemSchema)
     def post(self, body: dict[str, Any], user_id: UUID) -> None:
-        """设置密码（本人需提供当前密码；工作人员可重置） Set a password"""
-        admin.set_password(_uow(), current_principal(), user_id, password=body["password"],
+        """设置密码（本人需提供当前密码；工作人员可重置；清除登录失败记录） Set a password"""
+        admin.set_password(_uow(), _throttle(), current_principal(), user_id,
+                           password=body["password"],
                            current_password=body.get("current_password"), now=_now())
+
+
+@users_blp.route("/<uuid:user_id>/unlock")
+class Unlock(MethodView):
+    @users_blp.response(200, s.UserOut)
+    @users_blp.alt_response(403, schema=ProblemSchema)
+    @users_blp.alt_response(404, schema=ProblemSchema)
+    def post(self, user_id: UUID) -> Any:
+        """解锁：清除该账号的登录失败记录 Unlock: forget the account's failed logins (staff)"""
+        return admin.unlock(_uow(), _throttle(), current_principal(), user_id, now=_now())
 
 
 def blueprints(_ctx: ServiceContext) -> list[Blueprint]:

@@ -6,9 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from svckit import audit
 from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import NotFound, ValidationFailed
 
+from identity.adapters.throttle import LoginThrottle
 from identity.domain.users import Scope, User, check_password_strength
 from identity.service_layer import passwords
 from identity.service_layer.uow import IdentityUoW
@@ -92,8 +94,22 @@ def set_disabled(uow: IdentityUoW, actor: Principal, user_id: uuid.UUID, disable
         return user
 
 
-def set_password(uow: IdentityUoW, actor: Principal, user_id: uuid.UUID, *, password: str,
-                 current_password: str | None, now: datetime) -> User:
+def unlock(uow: IdentityUoW, throttle: LoginThrottle, actor: Principal, user_id: uuid.UUID, *,
+           now: datetime) -> User:
+    """Forget the account's failed logins (staff): every client may try again at once. The
+    audit trail records who did it and how many counters were cleared."""
+    actor.require(Role.STAFF)
+    with uow:
+        user = _get(uow, user_id, lock=True)
+        cleared = throttle.clear(user.username)
+        audit.note(uow.session, "user", user.id, {"login_failures_cleared": (None, cleared)})
+        uow.commit()
+    return user
+
+
+def set_password(uow: IdentityUoW, throttle: LoginThrottle, actor: Principal,
+                 user_id: uuid.UUID, *, password: str, current_password: str | None,
+                 now: datetime) -> User:
     with uow:
         user = uow.users.get(user_id, lock=True)
         own = user is not None and user.username == actor.sub
@@ -105,4 +121,6 @@ def set_password(uow: IdentityUoW, actor: Principal, user_id: uuid.UUID, *, pass
         user.set_password_hash(passwords.hash_password(password), now=now)
         uow.tokens.revoke_user(user.id, now)
         uow.commit()
-        return user
+    # the failures were guesses at the old password
+    throttle.clear(user.username)
+    return user

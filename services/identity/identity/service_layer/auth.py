@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from svckit import context
 from svckit.domain.errors import DomainError
 
+from identity.adapters.throttle import LoginThrottle
 from identity.domain.lockout import decide
 from identity.domain.tokens import RefreshToken, hash_token
 from identity.keys import SigningKey
@@ -47,8 +48,8 @@ class Issued:
 @dataclass(frozen=True)
 class TokenOptions:
     key: SigningKey
-    issuer: str | None = None
-    audience: str | None = None
+    issuer: str
+    audience: str
 
 
 def _issue(uow: IdentityUoW, opts: TokenOptions, user_id: object, *, now: datetime,
@@ -65,36 +66,30 @@ def _issue(uow: IdentityUoW, opts: TokenOptions, user_id: object, *, now: dateti
                   int(s.refresh_ttl.total_seconds()), user.username)
 
 
-def login(uow: IdentityUoW, opts: TokenOptions, *, username: str, password: str, client: str,
-          now: datetime) -> Issued:
+def login(uow: IdentityUoW, opts: TokenOptions, throttle: LoginThrottle, *, username: str,
+          password: str, client: str, now: datetime) -> Issued:
     username = username.strip().lower()
+    blocked = decide(throttle.failures(username, client), throttle.limits)
+    if blocked is not None:
+        log.warning("login blocked (%s)", blocked.reason,
+                    extra={"account": username, "client": client})
+        raise TooManyAttempts(
+            "登录失败次数过多，请稍后再试 (too many failed logins; try again later)",
+            blocked.retry_after)
     with uow:
-        s = uow.settings
-        since = now - s.window
-        blocked = decide(account_failures=uow.attempts.failures("account", username, since),
-                         client_failures=uow.attempts.failures("client", client, since),
-                         account_max=s.account_max_failures,
-                         client_max=s.client_max_failures, lockout=s.lockout, now=now)
-        if blocked is not None:
-            log.warning("login blocked (%s)", blocked.reason,
-                        extra={"account": username, "client": client})
-            raise TooManyAttempts(
-                "登录失败次数过多，请稍后再试 (too many failed logins; try again later)",
-                blocked.retry_after(now))
         user = uow.users.by_username(username)
         ok = passwords.verify(user.password_hash if user else None, password)
         if user is None or not ok or user.disabled:
-            uow.attempts.record(account=username, client=client, at=now, success=False)
-            uow.commit()
+            throttle.failed(username, client)
             log.info("login failed", extra={"account": username, "client": client})
             raise LoginFailed("用户名或密码错误 (wrong username or password)")
-        uow.attempts.record(account=username, client=client, at=now, success=True)
         # the audit trail names the user as the author of their token (and of a rehash)
         with context.acting(user.username, user.role.value):
             if passwords.needs_rehash(user.password_hash):
                 user.set_password_hash(passwords.hash_password(password), now=now)
             issued = _issue(uow, opts, user.id, now=now)
             uow.commit()
+    throttle.succeeded(username, client)
     log.info("login", extra={"account": username, "client": client})
     return issued
 
@@ -140,11 +135,9 @@ def logout(uow: IdentityUoW, *, refresh_token: str, now: datetime) -> None:
 
 
 def prune(uow: IdentityUoW, *, now: datetime) -> int:
-    """Drop expired refresh tokens and login attempts older than a day."""
-    from datetime import timedelta
-
+    """Drop refresh tokens expired for more than a day (failure counters expire by
+    themselves)."""
     with uow:
         n = uow.tokens.prune(now - timedelta(days=1))
-        n += uow.attempts.prune(now - max(timedelta(days=1), uow.settings.window))
         uow.commit()
     return n

@@ -6,14 +6,13 @@ from typing import Any, Self
 
 from svckit.uow import UnitOfWork
 
-from identity.adapters.repository import AttemptRepository, TokenRepository, UserRepository
+from identity.adapters.repository import TokenRepository, UserRepository
 from identity.config import IdentitySettings
 
 
 class IdentityUoW(UnitOfWork):
     users: UserRepository
     tokens: TokenRepository
-    attempts: AttemptRepository
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -23,5 +22,4 @@ class IdentityUoW(UnitOfWork):
         super().__enter__()
         self.users = UserRepository(self.session)
         self.tokens = TokenRepository(self.session)
-        self.attempts = AttemptRepository(self.session)
         return self

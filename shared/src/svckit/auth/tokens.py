@@ -13,6 +13,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from svckit.auth.principal import Principal
 
+#: the ``iss`` the identity service puts in its tokens and every verifier expects, unless
+#: ``AUTH_ISSUER`` names another (an OIDC provider's); likewise ``aud`` / ``AUTH_AUDIENCE``
+DEFAULT_ISSUER = "urn:zhucan:identity"
+DEFAULT_AUDIENCE = "urn:zhucan:api"
+
 
 class TokenError(Exception):
     """The token is missing, malformed, expired, or not signed by a trusted key."""
@@ -45,8 +50,8 @@ class TokenVerifier:
         *,
         public_key: str | None = None,
         jwks_url: str | None = None,
-        issuer: str | None = None,
-        audience: str | None = None,
+        issuer: str = DEFAULT_ISSUER,
+        audience: str = DEFAULT_AUDIENCE,
         leeway: int = 10,
     ) -> None:
         if not public_key and not jwks_url:
@@ -83,7 +88,7 @@ class TokenVerifier:
                 issuer=self.issuer,
                 audience=self.audience,
                 leeway=self.leeway,
-                options={"require": ["exp", "sub"], "verify_aud": self.audience is not None},
+                options={"require": ["exp", "sub", "iss", "aud"]},
             )
             return Principal.from_claims(claims)
         except (jwt.PyJWTError, KeyError, ValueError) as exc:
@@ -121,16 +126,12 @@ def mint(
     private_key: str,
     *,
     ttl: int = 3600,
-    issuer: str | None = None,
-    audience: str | None = None,
+    issuer: str = DEFAULT_ISSUER,
+    audience: str = DEFAULT_AUDIENCE,
     kid: str | None = None,
 ) -> str:
     now = int(time.time())
     claims: dict[str, Any] = {**principal.to_claims(), "iat": now, "exp": now + ttl,
-                              "jti": uuid.uuid4().hex}
-    if issuer:
-        claims["iss"] = issuer
-    if audience:
-        claims["aud"] = audience
+                              "jti": uuid.uuid4().hex, "iss": issuer, "aud": audience}
     headers = {"kid": kid} if kid else None
     return jwt.encode(claims, _pem(private_key), algorithm="RS256", headers=headers)

@@ -12,7 +12,7 @@ import aio_pika
 from kombu import Connection
 from pamqp.commands import Basic
 
-from svckit.messaging.topology import events_exchange
+from svckit.messaging.topology import events_exchange, unrouted_bound
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,8 @@ class AmqpPublisher:
             f"{self.prefix}events.unrouted", aio_pika.ExchangeType.FANOUT, durable=True
         )
         queue = await channel.declare_queue(
-            f"{self.prefix}events.unrouted", durable=True, arguments={"x-queue-type": "quorum"}
+            f"{self.prefix}events.unrouted", durable=True,
+            arguments={"x-queue-type": "quorum", **unrouted_bound()},
         )
         await queue.bind(unrouted, routing_key="")
         self._exchange = await channel.declare_exchange(

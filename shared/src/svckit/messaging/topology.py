@@ -3,7 +3,13 @@
 Per platform:
 - ``events``: the one durable topic exchange; routing key = event type. Its alternate
   exchange ``events.unrouted`` (fanout) keeps events no service is bound to yet in the
-  ``events.unrouted`` queue instead of dropping them.
+  ``events.unrouted`` queue instead of dropping them: at most ``UNROUTED_MAX_LENGTH``
+  messages (the oldest are dropped first) for at most ``UNROUTED_TTL_MS``, so a producer
+  ahead of its consumers cannot fill the broker's disk. ``python -m <svc> outbox status``
+  prints its depth (``"unrouted"``): anything there is an event type nobody consumes.
+  A broker whose ``events.unrouted`` was declared before this bound refuses the new
+  declaration (PRECONDITION_FAILED): delete that queue once when upgrading
+  (``rabbitmqctl delete_queue events.unrouted``; it holds only events nobody consumed).
 
 Per consuming service ``svc``:
 - ``svc``: quorum queue bound to ``events`` by the event types the service handles.
@@ -23,6 +29,10 @@ from typing import Any
 
 from kombu import Exchange, Queue, binding
 
+#: the bound of ``events.unrouted``: messages kept, and how long (7 days)
+UNROUTED_MAX_LENGTH = 100_000
+UNROUTED_TTL_MS = 7 * 24 * 3600 * 1000
+
 
 @dataclass(frozen=True)
 class Topology:
@@ -32,6 +42,8 @@ class Topology:
     retry_delays_ms: tuple[int, ...] = (1_000, 5_000, 30_000)
     delivery_limit: int = 10
     quorum: bool = True
+    unrouted_max_length: int = UNROUTED_MAX_LENGTH
+    unrouted_ttl_ms: int = UNROUTED_TTL_MS
     extra: dict[str, Any] = field(default_factory=dict)
 
     # -- names ------------------------------------------------------------------
@@ -77,7 +89,8 @@ class Topology:
             exchange=self.unrouted_exchange,
             routing_key="",
             durable=True,
-            queue_arguments=self._qtype(),
+            queue_arguments={**self._qtype(), **unrouted_bound(self.unrouted_max_length,
+                                                               self.unrouted_ttl_ms)},
         )
 
     @property
@@ -151,6 +164,21 @@ class Topology:
              "destination_type": "queue", "routing_key": "", "arguments": {}},
         ]
         return {"exchanges": exchanges, "queues": queues, "bindings": bindings}
+
+
+def unrouted_bound(max_length: int = UNROUTED_MAX_LENGTH,
+                   ttl_ms: int = UNROUTED_TTL_MS) -> dict[str, Any]:
+    """The arguments that bound ``events.unrouted`` (every declaration must agree)."""
+    return {"x-max-length": max_length, "x-message-ttl": ttl_ms, "x-overflow": "drop-head"}
+
+
+def queue_depth(bus_url: str, name: str) -> int:
+    """Messages ready in the queue ``name`` (a passive declare: no permission needed)."""
+    from kombu import Connection
+
+    with Connection(bus_url, connect_timeout=5) as conn:
+        _name, count, _consumers = conn.default_channel.queue_declare(name, passive=True)
+        return int(count)
 
 
 def events_exchange(prefix: str = "") -> Exchange:
