@@ -173,3 +173,20 @@ def test_mapper_coverage_lists_what_is_neither_mapped_nor_internal() -> None:
     assert mapper.internal_events == {Touched}
     with pytest.raises(ValueError):
         mapper.internal(Renamed)
+
+
+def test_events_of_an_aggregate_let_go_after_an_autoflush_are_not_lost(
+    ctx: ServiceContext,
+) -> None:
+    import gc
+
+    (a,) = _things(ctx, "a")
+    with ctx.uow() as uow:
+        thing = uow.session.get(Thing, a)
+        assert thing is not None
+        thing.rename("lost?")
+        uow.session.flush()  # flushed: the identity map now holds it weakly
+        del thing
+        gc.collect()
+        uow.commit()
+    assert [e["payload"]["n"] for e in _outbox(ctx)] == [5]

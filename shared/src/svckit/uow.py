@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, MetaData, Table, TextClause, bindparam, insert, text
+from sqlalchemy import Engine, MetaData, Table, TextClause, bindparam, event, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -108,6 +108,12 @@ class UnitOfWork:
         self._pending = []
         self._after_commit = []
         self._seen: list[Any] = []
+        if self.mapper is not None:
+            # The identity map holds flushed objects weakly: an aggregate a use case let go
+            # of after an autoflush could be collected with its events. Hold every object
+            # that records events (added or loaded) until the unit of work ends.
+            event.listen(self._session, "after_attach", self._hold)
+            event.listen(self._session, "loaded_as_persistent", self._hold)
         self.committed = False
         return self
 
@@ -211,6 +217,10 @@ class UnitOfWork:
     def after_commit(self, fn: Callable[[], None]) -> None:
         self._after_commit.append(fn)
 
+    def _hold(self, _session: Session, obj: Any) -> None:
+        if hasattr(obj, "events"):
+            self._seen.append(obj)
+
     def track(self, aggregate: Any) -> None:
         """Collect the events of an aggregate the session does not hold (one written
         with Core statements); objects loaded or added through the session need not be."""
@@ -239,9 +249,9 @@ class UnitOfWork:
                     recorded.clear()
             if not batch:
                 return mapped
-            for obj, events in batch:
-                for event in events:
-                    self.mapper(self, obj, event)
+            for obj, recorded_events in batch:
+                for recorded in recorded_events:
+                    self.mapper(self, obj, recorded)
                     mapped += 1
         raise RuntimeError("domain events keep raising further events (a mapping loop)")
 
