@@ -141,11 +141,10 @@ def seed(ctx: ServiceContext) -> None:
                         real_name=real_name, phone=phone, divisions=[division],
                         skills=[x.value for x in skills], availability=PROFILES[profile],
                         now=now, team=team, consent=True, id=volunteer_id(phone))
-                    v.events.clear()
                     uow.volunteers.add(v)
         uow.session.flush()
         _demo_tasks(uow, now)
-        uow.commit()
+        uow.commit(publish=False)  # demo history: nobody is told
 
 
 def _demo_tasks(uow: VolunteerUoW, now: datetime) -> None:
@@ -163,7 +162,6 @@ def _demo_tasks(uow: VolunteerUoW, now: datetime) -> None:
             priority=Priority.HIGH, source=SourceRef("volunteer", "manual", str(OPEN_TASK_ID)),
             extra_skills=[Skill.INSTALLATION],
             note="为肢体二级残疾人王某上门调试电动护理床，并讲解安全使用", id=OPEN_TASK_ID)
-        task.events.clear()
         uow.tasks.add(task)
     if uow.session.get(Task, DONE_TASK_ID) is None:
         # last week: done by 陈国栋 (serves every day), hours pending approval
@@ -179,11 +177,9 @@ def _demo_tasks(uow: VolunteerUoW, now: datetime) -> None:
         task.assign(v, by=coordinator, now=start - timedelta(hours=20), busy=[])
         task.check_in(v.id, now=start + timedelta(minutes=5))
         task.complete(v, now=start + timedelta(minutes=95), policy=uow.settings.policy)
-        task.events.clear()
         uow.tasks.add(task)
         uow.session.flush()  # no mapped relationship orders the two inserts
         entry = ServiceHourEntry.from_task(task, v, now=start + timedelta(minutes=95))
-        entry.events.clear()
         uow.hours.add(entry)
 
 

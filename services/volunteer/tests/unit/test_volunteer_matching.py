@@ -40,7 +40,7 @@ def test_each_requirement_excludes(make_task, make_volunteer, change, code) -> N
 
 def test_inactive_volunteers_are_excluded(make_task, make_volunteer) -> None:
     v = make_volunteer()
-    v.deactivate(T0)
+    v.deactivate()
     result = rank_candidates(make_task(), [v], busy=[], loads={})
     assert result.best is None
     assert codes(result, v) == [ExclusionCode.INACTIVE]

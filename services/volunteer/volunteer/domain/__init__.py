@@ -7,5 +7,5 @@ Modules:
 - ``matching``: the pure ranking of candidates for a task, with reasons
 - ``hours``: the service-hours ledger (志愿服务记录) and its totals
 - ``access``: who may see and do what (coordinator districts, own offers and tasks)
-- ``events``: the domain events the aggregates append to ``events``
+- ``events``: the domain events a task appends to ``events`` (mapped at commit)
 """

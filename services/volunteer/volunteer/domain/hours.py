@@ -18,7 +18,6 @@ from svckit.domain.division import validate_division
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
 from svckit.domain.statemachine import StateMachine
 
-from .events import Event, HoursApproved, HoursRecorded, HoursRejected
 from .tasks import CheckInPolicy, Task, TaskState
 from .timeutil import minutes_between, require_utc
 from .volunteers import Volunteer
@@ -56,7 +55,6 @@ class ServiceHourEntry:
     decided_at: datetime | None = None
     rejection_reason: str | None = None
     id: UUID = field(default_factory=uuid4)
-    events: list[Event] = field(default_factory=list, repr=False)
 
     @classmethod
     def from_task(cls, task: Task, volunteer: Volunteer, *, now: datetime) -> ServiceHourEntry:
@@ -88,7 +86,6 @@ class ServiceHourEntry:
             recorded_by=task.dispatched_by,
             created_at=now,
         )
-        entry._recorded()
         return entry
 
     @classmethod
@@ -140,7 +137,6 @@ class ServiceHourEntry:
         if not flagged:
             entry.status = HourStatus.APPROVED
             entry.decided_by, entry.decided_at = coordinator_id, now
-        entry._recorded()
         return entry
 
     def approve(self, coordinator_id: UUID, *, now: datetime) -> None:
@@ -148,9 +144,6 @@ class ServiceHourEntry:
         self._require_recorder(coordinator_id)
         now = require_utc(now, "now")
         self.status, self.decided_by, self.decided_at = nxt, coordinator_id, now
-        self.events.append(
-            HoursApproved(self.id, self.volunteer_id, self.minutes, coordinator_id, now)
-        )
 
     def reject(self, coordinator_id: UUID, *, now: datetime, reason: str) -> None:
         nxt = self._next("reject")
@@ -160,9 +153,6 @@ class ServiceHourEntry:
             raise ValidationFailed.field("reason", "请填写驳回原因 (a reason is required)")
         self.status, self.decided_by, self.decided_at = nxt, coordinator_id, now
         self.rejection_reason = reason.strip()
-        self.events.append(
-            HoursRejected(self.id, self.volunteer_id, coordinator_id, self.rejection_reason, now)
-        )
 
     def _next(self, action: str) -> HourStatus:
         return HourStatus(HOURS_MACHINE.next(str(self.status), action))
@@ -173,12 +163,6 @@ class ServiceHourEntry:
                 "谁记录谁认证：只有记录该时长的协调员可以审核 (who records certifies: "
                 "only the recording coordinator can approve or reject)"
             )
-
-    def _recorded(self) -> None:
-        self.events.append(HoursRecorded(
-            self.id, self.volunteer_id, self.task_id, self.minutes, self.flagged,
-            str(self.status), self.created_at,
-        ))
 
 
 def _selected(

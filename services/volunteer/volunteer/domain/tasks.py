@@ -15,20 +15,11 @@ from svckit.domain.statemachine import StateMachine
 
 from .events import (
     Event,
-    NoShowRecorded,
-    OfferDeclined,
-    OfferLapsed,
-    OfferWithdrawn,
     SourceRef,
     TaskAssigned,
-    TaskCancelled,
-    TaskCheckedIn,
     TaskCompleted,
-    TaskCreated,
     TaskFailed,
     TaskOffered,
-    TaskRescheduled,
-    TaskUnassigned,
 )
 from .slots import Slot, earliest_slot
 from .timeutil import format_minutes, require_utc
@@ -299,9 +290,6 @@ class Task:
             duration=TASK_DURATIONS[type] if duration is None else duration,
             id=id or uuid4(),
         )
-        task.events.append(TaskCreated(
-            task.id, task.type, division, priority, source, start, end, task.created_at
-        ))
         return task
 
     # ---- queries --------------------------------------------------------------------
@@ -468,7 +456,7 @@ class Task:
         self.offers.append(Offer(volunteer.id, by, now, expires_at))
         self.dispatched_by = by
         self.state = nxt
-        self.events.append(TaskOffered(self.id, volunteer.id, self.source, expires_at, now))
+        self.events.append(TaskOffered(self.id, volunteer.id, expires_at, now))
 
     def accept(self, volunteer: Volunteer, *, now: datetime, busy: Iterable[Task]) -> None:
         """Books the offered slot, or (taken meanwhile, or already begun) the earliest
@@ -493,7 +481,7 @@ class Task:
         offer.outcome, offer.answered_at = OfferOutcome.ACCEPTED, now
         self.assignee_id = volunteer.id
         self.state = nxt
-        self.events.append(TaskAssigned(self.id, volunteer.id, self.source, False, now))
+        self.events.append(TaskAssigned(self.id, volunteer.id, False, now))
 
     def decline(self, volunteer_id: UUID, *, now: datetime) -> None:
         nxt = self._next("decline")
@@ -502,7 +490,6 @@ class Task:
         offer.outcome, offer.answered_at = OfferOutcome.DECLINED, now
         self._unbook()
         self.state = nxt
-        self.events.append(OfferDeclined(self.id, volunteer_id, now))
 
     def lapse(self, *, now: datetime) -> None:
         """The open offer was not answered by its expiry."""
@@ -516,7 +503,6 @@ class Task:
         offer.outcome, offer.answered_at = OfferOutcome.LAPSED, now
         self._unbook()
         self.state = nxt
-        self.events.append(OfferLapsed(self.id, offer.volunteer_id, now))
 
     def withdraw_offer(self, *, now: datetime) -> None:
         nxt = self._next("withdraw")
@@ -525,7 +511,6 @@ class Task:
         offer.outcome, offer.answered_at = OfferOutcome.WITHDRAWN, now
         self._unbook()
         self.state = nxt
-        self.events.append(OfferWithdrawn(self.id, offer.volunteer_id, now))
 
     def assign(
         self,
@@ -547,17 +532,16 @@ class Task:
         self.dispatched_by = by
         self.assignee_id = volunteer.id
         self.state = nxt
-        self.events.append(TaskAssigned(self.id, volunteer.id, self.source, True, now))
+        self.events.append(TaskAssigned(self.id, volunteer.id, True, now))
 
     def unassign(self, *, now: datetime, reason: str) -> None:
         """The assignee drops out before checking in; they are not offered it again."""
         nxt = self._next("unassign")
         now = require_utc(now, "now")
-        reason = _required_reason(reason)
-        volunteer_id = self._release(OfferOutcome.RELEASED, now)
+        _required_reason(reason)
+        self._release(OfferOutcome.RELEASED, now)
         self._unbook()
         self.state = nxt
-        self.events.append(TaskUnassigned(self.id, volunteer_id, reason, now))
 
     def mark_no_show(self, volunteer: Volunteer, *, now: datetime) -> None:
         """The assignee did not come (only once their booked slot has started): counted
@@ -574,14 +558,12 @@ class Task:
         self._unbook()
         volunteer.record_no_show()
         self.state = nxt
-        self.events.append(NoShowRecorded(self.id, volunteer.id, now))
 
     def reschedule(self, window_start: datetime, window_end: datetime, *, now: datetime) -> None:
         nxt = self._next("reschedule")
         now = require_utc(now, "now")
         self.window_start, self.window_end = _window(window_start, window_end)
         self.state = nxt
-        self.events.append(TaskRescheduled(self.id, self.window_start, self.window_end, now))
 
     # ---- on site --------------------------------------------------------------------
 
@@ -591,7 +573,6 @@ class Task:
         self._require_assignee(volunteer_id)
         self.checked_in_at = now
         self.state = nxt
-        self.events.append(TaskCheckedIn(self.id, volunteer_id, now))
 
     def complete(
         self,
@@ -639,9 +620,7 @@ class Task:
             self._close_check_in(now, policy)
         self.closing_reason = reason
         self.state = nxt
-        self.events.append(
-            TaskFailed(self.id, self.assignee_id, self.type, self.source, reason, now)
-        )
+        self.events.append(TaskFailed(self.id, reason, now))
 
     def cancel(self, *, now: datetime, reason: str) -> None:
         """The source was cancelled (or the coordinator cancels) before anyone checked in."""
@@ -651,10 +630,8 @@ class Task:
         offer = self.current_offer
         if offer is not None:
             offer.outcome, offer.answered_at = OfferOutcome.WITHDRAWN, now
-        to_tell = self.assignee_id or (offer.volunteer_id if offer else None)
         self.closing_reason = reason
         self.state = nxt
-        self.events.append(TaskCancelled(self.id, to_tell, self.source, reason, now))
 
     def source_cancelled(self, *, now: datetime, reason: str) -> bool:
         """The asking service no longer needs it. Cancelled while still possible (before
@@ -728,14 +705,13 @@ class Task:
     def _unbook(self) -> None:
         self.slot_start = self.slot_end = None
 
-    def _release(self, outcome: OfferOutcome, now: datetime) -> UUID:
+    def _release(self, outcome: OfferOutcome, now: datetime) -> None:
         accepted = next(
             o for o in reversed(self.offers)
             if o.outcome is OfferOutcome.ACCEPTED and o.volunteer_id == self.assignee_id
         )
         accepted.outcome, accepted.answered_at = outcome, now
         self.assignee_id = None
-        return accepted.volunteer_id
 
     def _close_check_in(self, now: datetime, policy: CheckInPolicy) -> None:
         assert self.checked_in_at is not None  # IN_PROGRESS always has a check-in
@@ -753,8 +729,7 @@ class Task:
         volunteer.record_completion()
         self.state = nxt
         self.events.append(TaskCompleted(
-            self.id, volunteer.id, self.type, self.source, outcome,
-            self.checked_in_at, self.checked_out_at, self.flagged_for_review, now,
+            self.id, volunteer.id, outcome, self.checked_out_at, self.result, now
         ))
 
 

@@ -14,12 +14,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from svckit.domain.division import is_within, name_of, validate_division
 from svckit.domain.errors import ValidationFailed
 
-from .events import (
-    Event,
-    VolunteerActivated,
-    VolunteerDeactivated,
-    VolunteerRegistered,
-)
 from .timeutil import LOCAL_TZ_NAME, require_utc
 
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -156,7 +150,6 @@ class Volunteer:
     #: ``None``: never offered or assigned a task (``ExclusionCode.NO_CONSENT``)
     consent_at: datetime | None = None
     id: UUID = field(default_factory=uuid4)
-    events: list[Event] = field(default_factory=list, repr=False)
 
     @classmethod
     def register(
@@ -195,11 +188,6 @@ class Volunteer:
         )
         if team is not None:
             volunteer.join_team(team)
-        volunteer.events.append(
-            VolunteerRegistered(
-                volunteer.id, volunteer.team_id, tuple(sorted(volunteer.divisions)), now
-            )
-        )
         return volunteer
 
     def update(
@@ -240,15 +228,11 @@ class Volunteer:
             )
         self.team_id = team.id
 
-    def deactivate(self, now: datetime) -> None:
-        if self.active:
-            self.active = False
-            self.events.append(VolunteerDeactivated(self.id, require_utc(now, "now")))
+    def deactivate(self) -> None:
+        self.active = False
 
-    def activate(self, now: datetime) -> None:
-        if not self.active:
-            self.active = True
-            self.events.append(VolunteerActivated(self.id, require_utc(now, "now")))
+    def activate(self) -> None:
+        self.active = True
 
     def record_completion(self) -> None:
         self.completed_count += 1

@@ -1,5 +1,4 @@
-"""What every use case shares: who the caller is (as a domain ``Actor``) and how domain
-events become integration events in the outbox."""
+"""What every use case shares: who the caller is (as a domain ``Actor``)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ from svckit.auth.principal import Principal
 from svckit.auth.principal import Role as PRole
 from svckit.domain.errors import Forbidden, NotFound
 
-from volunteer.domain import events as ev
 from volunteer.domain.access import Actor, Role, can_view_task, coordinates
 from volunteer.domain.tasks import Task
 from volunteer.service_layer.uow import VolunteerUoW
@@ -68,36 +66,3 @@ def coordinated_task(uow: VolunteerUoW, actor: Actor, task_id: UUID) -> Task:
     if not coordinates(actor, task.division):
         raise Forbidden("只有本区协调员可以调度该任务 (only the district's coordinator may)")
     return task
-
-
-def publish(uow: VolunteerUoW, task: Task) -> None:
-    """Turn the task's domain events into integration events (then clear them)."""
-    assert task.source is not None
-    base = {
-        "task_id": task.id,
-        "task_type": str(task.type),
-        "source": {"service": task.source.service, "kind": task.source.kind,
-                   "id": task.source.id},
-        "division_code": task.division,
-    }
-    sid = str(task.id)
-    for e in task.events:
-        if isinstance(e, ev.TaskOffered):
-            uow.add_event("volunteer.task_offered",
-                          {**base, "volunteer_id": e.volunteer_id, "expires_at": e.expires_at},
-                          subject_id=sid)
-        elif isinstance(e, ev.TaskAssigned):
-            uow.add_event("volunteer.task_assigned",
-                          {**base, "volunteer_id": e.volunteer_id, "by_hand": e.by_hand},
-                          subject_id=sid)
-        elif isinstance(e, ev.TaskCompleted):
-            result = task.result.as_dict() if task.result else {}
-            uow.add_event("volunteer.task_completed", {
-                **base, "volunteer_id": e.volunteer_id, "completed_at": e.checked_out_at,
-                "outcome": e.outcome, "result": result,
-            }, subject_id=sid)
-        elif isinstance(e, ev.TaskFailed):
-            uow.add_event("volunteer.task_failed",
-                          {**base, "reason": e.reason[:500], "failed_at": e.occurred_at},
-                          subject_id=sid)
-    task.events.clear()

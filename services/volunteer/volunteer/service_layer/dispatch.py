@@ -23,7 +23,6 @@ from volunteer.domain.tasks import Task, TaskState
 from volunteer.domain.volunteers import Volunteer
 from volunteer.service_layer.common import (
     coordinated_task,
-    publish,
     require_role,
     visible_task,
 )
@@ -103,7 +102,6 @@ def offer(uow: VolunteerUoW, actor: Actor, task_id: UUID, volunteer_id: UUID | N
                                current_state=str(task.state))
             volunteer_id = best.volunteer_id
         _offer(uow, task, uow.volunteers.get(volunteer_id), actor.id, now, ttl)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -112,7 +110,6 @@ def withdraw(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -
     with uow:
         task = coordinated_task(uow, actor, task_id)
         task.withdraw_offer(now=now)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -128,7 +125,6 @@ def assign(uow: VolunteerUoW, actor: Actor, task_id: UUID, volunteer_id: UUID, *
         volunteer = uow.volunteers.lock(volunteer_id)
         busy = uow.tasks.busy([volunteer.id], task.window_start, task.window_end)
         task.assign(volunteer, by=actor.id, now=now, busy=busy, override=override)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -146,7 +142,6 @@ def accept(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> 
         volunteer = uow.volunteers.lock(actor.id)
         busy = uow.tasks.busy([volunteer.id], task.window_start, task.window_end)
         task.accept(volunteer, now=now, busy=busy)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -156,7 +151,6 @@ def decline(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) ->
         task = _own_task(uow, actor, task_id)
         task.decline(actor.id, now=now)
         _reoffer(uow, task, now)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -173,7 +167,6 @@ def release(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, *,
             task = coordinated_task(uow, actor, task_id)
         task.unassign(now=now, reason=reason)
         _reoffer(uow, task, now)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -187,7 +180,6 @@ def no_show(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) ->
         volunteer = uow.volunteers.lock(task.assignee_id)
         task.mark_no_show(volunteer, now=now)
         _reoffer(uow, task, now)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -205,7 +197,6 @@ def lapse_offers(uow: VolunteerUoW, *, now: datetime, limit: int = 200) -> int:
                 continue  # answered meanwhile
             task.lapse(now=now)
             _reoffer(uow, task, now)
-            publish(uow, task)
             uow.commit()
             changed += 1
     return changed

@@ -25,7 +25,6 @@ def record_manual(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID, *, divisi
             v, coordinator_id=actor.id, division=division, started_at=started_at,
             ended_at=ended_at, note=note, now=now, policy=uow.settings.policy,
         )
-        entry.events.clear()
         uow.hours.add(entry)
         uow.commit()
     return entry
@@ -44,7 +43,6 @@ def approve(uow: VolunteerUoW, actor: Actor, entry_id: UUID, *,
     with uow:
         entry = _visible(uow, actor, entry_id)
         entry.approve(actor.id, now=now)
-        entry.events.clear()
         uow.commit()
     return entry
 
@@ -55,7 +53,6 @@ def reject(uow: VolunteerUoW, actor: Actor, entry_id: UUID, reason: str, *,
     with uow:
         entry = _visible(uow, actor, entry_id)
         entry.reject(actor.id, now=now, reason=reason)
-        entry.events.clear()
         uow.commit()
     return entry
 

@@ -14,7 +14,7 @@ from volunteer.domain.access import Actor, Role
 from volunteer.domain.hours import ServiceHourEntry
 from volunteer.domain.tasks import Task, TaskResult, TaskState
 from volunteer.domain.volunteers import Volunteer
-from volunteer.service_layer.common import publish, require_role, visible_task
+from volunteer.service_layer.common import require_role, visible_task
 from volunteer.service_layer.uow import VolunteerUoW
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ def _assigned(uow: VolunteerUoW, actor: Actor, task_id: UUID) -> Task:
 def _record_hours(uow: VolunteerUoW, task: Task, volunteer: Volunteer,
                   now: datetime) -> ServiceHourEntry:
     entry = ServiceHourEntry.from_task(task, volunteer, now=now)
-    entry.events.clear()
     uow.hours.add(entry)
     return entry
 
@@ -40,7 +39,6 @@ def check_in(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -
     with uow:
         task = _assigned(uow, actor, task_id)
         task.check_in(actor.id, now=now)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -53,7 +51,6 @@ def check_out(uow: VolunteerUoW, actor: Actor, task_id: UUID, result: TaskResult
         volunteer = uow.volunteers.lock(actor.id)
         task.complete(volunteer, now=now, policy=uow.settings.policy, result=result)
         _record_hours(uow, task, volunteer, now)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -70,7 +67,6 @@ def fail_on_site(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, *,
         volunteer = uow.volunteers.lock(actor.id)
         task.fail(now=now, reason=reason, policy=uow.settings.policy)
         _record_hours(uow, task, volunteer, now)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -90,7 +86,6 @@ def close_forgotten(uow: VolunteerUoW, *, now: datetime, limit: int = 200) -> in
             volunteer = uow.volunteers.lock(task.assignee_id)
             task.auto_close(volunteer, now=now, policy=policy)
             _record_hours(uow, task, volunteer, now)
-            publish(uow, task)
             uow.commit()
             closed += 1
             log.warning("task %s: forgotten check-in closed and flagged", task.id)

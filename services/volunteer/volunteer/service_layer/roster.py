@@ -98,7 +98,6 @@ def register(uow: VolunteerUoW, actor: Actor, f: VolunteerFields, *,
             skills=f.skills or (), availability=f.availability or (), now=now, team=team,
             consent=f.consent is True,
         )
-        v.events.clear()
         uow.volunteers.add(v)
         uow.commit()
     return v
@@ -137,10 +136,9 @@ def set_active(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID, active: bool
     with uow:
         v = _coordinated(uow, actor, volunteer_id)
         if active:
-            v.activate(now)
+            v.activate()
         else:
-            v.deactivate(now)
-        v.events.clear()
+            v.deactivate()
         uow.commit()
     return v
 

@@ -19,7 +19,6 @@ from volunteer.domain.tasks import Priority, Task, TaskType
 from volunteer.domain.volunteers import Skill
 from volunteer.service_layer.common import (
     coordinated_task,
-    publish,
     require_role,
     scopes,
     visible_task,
@@ -70,7 +69,6 @@ def create_from_request(uow: VolunteerUoW, req: VisitRequest, *, now: datetime) 
         priority=req.priority, source=req.source, note=req.summary,
     )
     task.contact_name, task.contact_phone = req.contact_name, req.contact_phone
-    task.events.clear()
     uow.tasks.add(task)
     return task
 
@@ -84,7 +82,6 @@ def cancel_from_source(uow: VolunteerUoW, source: SourceRef, reason: str, *,
         uow.tasks.record_cancelled_source(source, reason, now)
         return "recorded"
     if task.source_cancelled(now=now, reason=reason):
-        publish(uow, task)
         return "cancelled"
     return "flagged" if task.source_cancelled_at is not None else "unchanged"
 
@@ -146,7 +143,6 @@ def create_manual(uow: VolunteerUoW, actor: Actor, cmd: CreateTask, *, now: date
             priority=cmd.priority, source=SourceRef("volunteer", "manual", str(task_id)),
             extra_skills=cmd.extra_skills, note=cmd.note, duration=cmd.duration, id=task_id,
         )
-        task.events.clear()
         uow.tasks.add(task)
         uow.commit()
     return task
@@ -157,7 +153,6 @@ def reschedule(uow: VolunteerUoW, actor: Actor, task_id: UUID, start: datetime,
     with uow:
         task = coordinated_task(uow, actor, task_id)
         task.reschedule(start, end, now=now)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -174,7 +169,6 @@ def cancel(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, *,
                 "(a requested task is cancelled by its source; fail it with a reason instead)"
             )
         task.cancel(now=now, reason=reason)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -188,6 +182,5 @@ def fail_unstaffed(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, 
             raise Conflict("志愿者已签到，应由志愿者在现场标记失败 (the volunteer is on site)",
                            current_state=str(task.state))
         task.fail(now=now, reason=reason, policy=uow.settings.policy)
-        publish(uow, task)
         uow.commit()
     return task
