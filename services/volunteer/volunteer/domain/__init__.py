@@ -6,6 +6,5 @@ Modules:
   check-in/out and eligibility of a volunteer for a task
 - ``matching``: the pure ranking of candidates for a task, with reasons
 - ``hours``: the service-hours ledger (志愿服务记录) and its totals
-- ``access``: who may see and do what (coordinator districts, own offers and tasks)
 - ``events``: the domain events a task appends to ``events`` (mapped at commit)
 """

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from svckit.auth.principal import Principal, Role
 from svckit.domain.certificate import mask_phone
 from svckit.domain.division import name_of
 from svckit.http.app import ProblemSchema, current_principal
@@ -26,14 +27,14 @@ from svckit.http.records import records_blueprint
 from svckit.pipl import PurposeArgs
 from svckit.service import ServiceContext
 
-from volunteer.domain.access import Actor, Role, coordinates, visible_address
 from volunteer.domain.hours import HourStatus, ServiceHourEntry
 from volunteer.domain.tasks import OVERRIDABLE, Priority, Task, TaskResult, TaskType
 from volunteer.domain.timeutil import LOCAL_TZ_NAME, format_minutes
 from volunteer.domain.volunteers import AvailabilityWindow, Skill, Volunteer, skill_labels
 from volunteer.entrypoints import schemas as s
 from volunteer.service_layer import dispatch, hours, onsite, roster, tasks
-from volunteer.service_layer.common import actor_of
+from volunteer.service_layer.common import me
+from volunteer.service_layer.policy import POLICY, assignee_scope
 from volunteer.service_layer.uow import VolunteerUoW
 
 log = logging.getLogger("volunteer.api")
@@ -69,10 +70,6 @@ def _uow() -> VolunteerUoW:
     return uow
 
 
-def _actor() -> Actor:
-    return actor_of(current_principal())
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -83,7 +80,7 @@ def _page(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- dumping --------------------------------------------------------------------------------
-def volunteer_out(actor: Actor, v: Volunteer) -> dict[str, Any]:
+def volunteer_out(v: Volunteer) -> dict[str, Any]:
     """A roster entry, the phone masked: in full only from ``/volunteers/<id>/contact``."""
     rel = v.reliability
     return {
@@ -107,11 +104,12 @@ def area_of(t: Task, full_allowed: bool) -> str:
     return f"{name_of(t.division)}（接受任务后可查看详细地址）"
 
 
-def task_out(actor: Actor, t: Task) -> dict[str, Any]:
+def task_out(principal: Principal, t: Task) -> dict[str, Any]:
     """A task, its address as the area only: in full only from ``/tasks/<id>/address``."""
-    full_allowed = visible_address(actor, t) == t.address
-    if actor.role is Role.VOLUNTEER:
-        offers = [o for o in t.offers if o.volunteer_id == actor.id]
+    full_allowed = POLICY.allows(principal, "task.read_address", **assignee_scope(t))
+    volunteer = principal.role is Role.VOLUNTEER
+    if volunteer:
+        offers = [o for o in t.offers if o.volunteer_id == me(principal)]
     else:
         offers = list(t.offers)
     return {
@@ -137,8 +135,8 @@ def task_out(actor: Actor, t: Task) -> dict[str, Any]:
         "result": t.result.as_dict() if t.result else None,
         "source_cancelled_at": t.source_cancelled_at,
         "source_cancel_reason": t.source_cancel_reason,
-        "allowed_actions": t.allowed_actions() if coordinates(actor, t.division)
-        or actor.role is Role.VOLUNTEER else [],
+        "allowed_actions": t.allowed_actions() if volunteer
+        or POLICY.allows(principal, "task.dispatch", division=t.division) else [],
         "created_at": t.created_at,
     }
 
@@ -161,7 +159,7 @@ class TeamsView(MethodView):
     @teams_blp.alt_response(403, schema=ProblemSchema)
     def get(self) -> dict[str, Any]:
         """Teams in your districts with their active members (coordinator, staff)"""
-        found = roster.list_teams(_uow(), _actor())
+        found = roster.list_teams(_uow(), current_principal())
         return {"items": [{"id": t.id, "name": t.name, "division": t.division,
                            "division_name": name_of(t.division), "active_members": n}
                           for t, n in found]}
@@ -181,11 +179,11 @@ class VolunteersView(MethodView):
     @volunteers_blp.alt_response(403, schema=ProblemSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Volunteers serving your districts, phones masked (coordinator, staff)"""
-        actor = _actor()
+        actor = current_principal()
         found, total = roster.list_volunteers(
             _uow(), actor, team_id=args.get("team_id"), skill=args.get("skill"),
             active=args.get("active"), page=args["page"], size=args["page_size"])
-        return _page([volunteer_out(actor, v) for v in found], total, args)
+        return _page([volunteer_out(v) for v in found], total, args)
 
     @volunteers_blp.arguments(s.VolunteerIn)
     @volunteers_blp.response(201, s.VolunteerOut)
@@ -193,12 +191,12 @@ class VolunteersView(MethodView):
     @volunteers_blp.alt_response(422, schema=ProblemSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Register a volunteer in your districts (coordinator; staff: the roster import)"""
-        actor = _actor()
+        actor = current_principal()
         v = roster.register(_uow(), actor, roster.VolunteerFields(
             real_name=data["real_name"], phone=data["phone"], divisions=data["divisions"],
             skills=data.get("skills") or [], availability=_windows(data["availability"]),
             team_id=data.get("team_id"), consent=data["consent"]), now=_now())
-        return volunteer_out(actor, v)
+        return volunteer_out(v)
 
 
 @volunteers_blp.route("/<uuid:volunteer_id>")
@@ -207,8 +205,8 @@ class VolunteerView(MethodView):
     @volunteers_blp.alt_response(404, schema=ProblemSchema)
     def get(self, volunteer_id: UUID) -> dict[str, Any]:
         """One volunteer (phone masked; in full from ``/contact`` with a purpose)"""
-        actor = _actor()
-        return volunteer_out(actor, roster.get_volunteer(_uow(), actor, volunteer_id))
+        actor = current_principal()
+        return volunteer_out(roster.get_volunteer(_uow(), actor, volunteer_id))
 
     @volunteers_blp.arguments(s.VolunteerPatch)
     @volunteers_blp.response(200, s.VolunteerOut)
@@ -217,13 +215,13 @@ class VolunteerView(MethodView):
     @volunteers_blp.alt_response(422, schema=ProblemSchema)
     def patch(self, data: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
         """Edit a roster entry (coordinator of every division they serve)"""
-        actor = _actor()
+        actor = current_principal()
         v = roster.update(_uow(), actor, volunteer_id, roster.VolunteerFields(
             real_name=data.get("real_name"), phone=data.get("phone"),
             divisions=data.get("divisions"), skills=data.get("skills"),
             availability=_windows(data.get("availability")), team_id=data.get("team_id"),
             consent=data.get("consent")), now=_now())
-        return volunteer_out(actor, v)
+        return volunteer_out(v)
 
 
 @volunteers_blp.route("/<uuid:volunteer_id>/contact")
@@ -235,16 +233,16 @@ class VolunteerContactView(MethodView):
     @volunteers_blp.alt_response(422, schema=ProblemSchema)
     def get(self, args: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
         """The phone in full (themself, their coordinators); ``purpose`` required, logged"""
-        v = roster.read_contact(_uow(), _actor(), current_principal(), volunteer_id,
+        v = roster.read_contact(_uow(), current_principal(), volunteer_id,
                                 args["purpose"], now=_now())
         return {"volunteer_id": v.id, "real_name": v.real_name, "phone": v.phone}
 
 
 def _activation(active: bool) -> Any:
     def post(self: MethodView, _data: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
-        actor = _actor()
-        v = roster.set_active(_uow(), actor, volunteer_id, active, now=_now())
-        return volunteer_out(actor, v)
+        actor = current_principal()
+        v = roster.set_active(_uow(), actor, volunteer_id, active)
+        return volunteer_out(v)
     post.__doc__ = ("Put a volunteer back on the roster (coordinator)" if active
                     else "Take a volunteer off dispatch (coordinator)")
     return post
@@ -271,7 +269,7 @@ class TasksView(MethodView):
     @tasks_blp.response(200, s.TaskPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Tasks: a coordinator's districts, a volunteer's own offers and tasks, staff all"""
-        actor = _actor()
+        actor = current_principal()
         found, total = tasks.list_tasks(
             _uow(), actor, states=args["state"], type=args.get("type"),
             division=args.get("division"), page=args["page"], size=args["page_size"])
@@ -283,7 +281,7 @@ class TasksView(MethodView):
     @tasks_blp.alt_response(422, schema=ProblemSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Raise a task by hand in your district (coordinator)"""
-        actor = _actor()
+        actor = current_principal()
         task = tasks.create_manual(_uow(), actor, tasks.CreateTask(
             type=TaskType(data["type"]), division=data["division"], address=data["address"],
             window_start=data["window_start"], window_end=data["window_end"],
@@ -300,7 +298,7 @@ class TaskView(MethodView):
     @tasks_blp.alt_response(404, schema=ProblemSchema)
     def get(self, task_id: UUID) -> dict[str, Any]:
         """One task; the full address only for its assignee and the district's coordinators"""
-        actor = _actor()
+        actor = current_principal()
         return task_out(actor, tasks.get_task(_uow(), actor, task_id))
 
 
@@ -314,7 +312,7 @@ class TaskAddressView(MethodView):
     def get(self, args: dict[str, Any], task_id: UUID) -> dict[str, Any]:
         """The full address (assignee, the division's coordinators); ``purpose`` required,
         the read is recorded in the access log"""
-        t = tasks.read_address(_uow(), _actor(), current_principal(), task_id,
+        t = tasks.read_address(_uow(), current_principal(), task_id,
                                args["purpose"], now=_now())
         return {"task_id": t.id, "division": t.division, "address": t.address,
                 "contact_name": t.contact_name, "contact_phone": t.contact_phone}
@@ -327,7 +325,7 @@ class CandidatesView(MethodView):
     @tasks_blp.alt_response(404, schema=ProblemSchema)
     def get(self, task_id: UUID) -> dict[str, Any]:
         """Ranked candidates with reasons, and who is excluded and why (coordinator)"""
-        r = dispatch.candidates(_uow(), _actor(), task_id, now=_now())
+        r = dispatch.candidates(_uow(), current_principal(), task_id, now=_now())
         vols = r.volunteers
         return {
             "task_id": r.task.id, "state": r.task.state.value,
@@ -361,7 +359,7 @@ def _task_action(doc: str, schema: type, call: Any) -> Any:
     @tasks_blp.alt_response(409, schema=ProblemSchema)
     @tasks_blp.alt_response(422, schema=ProblemSchema)
     def post(self: MethodView, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
-        actor = _actor()
+        actor = current_principal()
         task = call(_uow(), actor, task_id, data, _now())
         return task_out(actor, task)
 
@@ -426,8 +424,9 @@ class HoursView(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Ledger entries: your own (volunteer), your districts' (coordinator), all (staff)"""
         found, total = hours.list_entries(
-            _uow(), _actor(), volunteer_id=args.get("volunteer_id"), status=args.get("status"),
-            flagged=args.get("flagged"), page=args["page"], size=args["page_size"])
+            _uow(), current_principal(), volunteer_id=args.get("volunteer_id"),
+            status=args.get("status"), flagged=args.get("flagged"), page=args["page"],
+            size=args["page_size"])
         return _page([hours_out(e) for e in found], total, args)
 
     @hours_blp.arguments(s.HoursIn)
@@ -436,7 +435,7 @@ class HoursView(MethodView):
     @hours_blp.alt_response(422, schema=ProblemSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Record service done outside a task (coordinator; certified at once unless long)"""
-        e = hours.record_manual(_uow(), _actor(), data["volunteer_id"],
+        e = hours.record_manual(_uow(), current_principal(), data["volunteer_id"],
                                 division=data["division"], started_at=data["started_at"],
                                 ended_at=data["ended_at"], note=data["note"], now=_now())
         return hours_out(e)
@@ -451,7 +450,7 @@ class ApproveView(MethodView):
     @hours_blp.alt_response(409, schema=ProblemSchema)
     def post(self, _data: dict[str, Any], entry_id: UUID) -> dict[str, Any]:
         """Approve an entry you recorded (who records certifies)"""
-        return hours_out(hours.approve(_uow(), _actor(), entry_id, now=_now()))
+        return hours_out(hours.approve(_uow(), current_principal(), entry_id, now=_now()))
 
 
 @hours_blp.route("/<uuid:entry_id>/reject")
@@ -463,7 +462,8 @@ class RejectView(MethodView):
     @hours_blp.alt_response(409, schema=ProblemSchema)
     def post(self, data: dict[str, Any], entry_id: UUID) -> dict[str, Any]:
         """Reject an entry you recorded, with a reason"""
-        return hours_out(hours.reject(_uow(), _actor(), entry_id, data["reason"], now=_now()))
+        return hours_out(hours.reject(_uow(), current_principal(), entry_id, data["reason"],
+                                      now=_now()))
 
 
 def _month(raw: str | None) -> tuple[datetime | None, datetime | None]:
@@ -485,7 +485,7 @@ class TotalsView(MethodView):
     @rate_limited("reports")  # REPORT_RATE_LIMIT per principal (OWASP API4)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Minutes per volunteer or per team, approved by default (optionally one month)"""
-        actor = _actor()
+        actor = current_principal()
         statuses = {"approved": [HourStatus.APPROVED], "pending": [HourStatus.PENDING],
                     "all": [HourStatus.APPROVED, HourStatus.PENDING]}[args["status"]]
         start, end = _month(args["month"])
