@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from svckit.domain.clock import CHINA_TZ, china_time
 from svckit.service import ServiceContext
 
 from volunteer.domain.events import SourceRef
 from volunteer.domain.hours import ServiceHourEntry
 from volunteer.domain.tasks import Priority, Task, TaskType
-from volunteer.domain.timeutil import LOCAL_TZ_NAME
 from volunteer.domain.volunteers import AvailabilityWindow, Skill, Team, Volunteer
 from volunteer.service_layer.common import person_id
 from volunteer.service_layer.uow import VolunteerUoW
@@ -120,8 +119,7 @@ DONE_TASK_ID = uuid.uuid5(_NS, "task:done-demo")
 
 
 def _local(day: datetime, hour: int) -> datetime:
-    tz = ZoneInfo(LOCAL_TZ_NAME)
-    return datetime(day.year, day.month, day.day, hour, tzinfo=tz).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=CHINA_TZ).astimezone(UTC)
 
 
 def seed(ctx: ServiceContext) -> None:
@@ -149,7 +147,7 @@ def seed(ctx: ServiceContext) -> None:
 
 def _demo_tasks(uow: VolunteerUoW, now: datetime) -> None:
     coordinator = person_id(COORDINATOR_SUB.format(division="371502"))
-    local_today = now.astimezone(ZoneInfo(LOCAL_TZ_NAME))
+    local_today = china_time(now)
     if uow.session.get(Task, OPEN_TASK_ID) is None:
         # next weekday, 09:00-11:00 local: waiting for the coordinator to dispatch
         day = local_today + timedelta(days=1)

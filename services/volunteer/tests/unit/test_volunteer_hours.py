@@ -3,7 +3,7 @@ flagged entries wait, manual records, totals per volunteer and team."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -12,10 +12,11 @@ from volunteer.domain.hours import (
     HOURS_MACHINE,
     HourStatus,
     ServiceHourEntry,
+    china_month,
     minutes_by_team,
     minutes_by_volunteer,
 )
-from volunteer.domain.timeutil import format_minutes, local_month_range
+from volunteer.domain.slots import format_minutes
 from volunteer.domain.volunteers import Team
 
 T0 = datetime(2025, 6, 2, tzinfo=UTC)
@@ -217,15 +218,16 @@ def test_totals_by_period_use_the_start_time(make_volunteer, coordinator_id, pol
         manual(v, coordinator_id, policy, H, started_at=datetime(2025, 5, 31, 16, tzinfo=UTC),
                ended_at=datetime(2025, 5, 31, 17, tzinfo=UTC)),  # June 1 00:00 local
     ]
-    start, end = local_month_range(T0)
+    start, end = china_month(T0)
     assert minutes_by_volunteer(entries, start=start, end=end) == {v.id: 60}
 
 
-def test_local_month_range_rolls_over_the_year() -> None:
-    start, end = local_month_range(datetime(2025, 12, 31, 17, tzinfo=UTC))  # Jan 1 local
+def test_china_month_rolls_over_the_year() -> None:
+    start, end = china_month(datetime(2025, 12, 31, 17, tzinfo=UTC))  # Jan 1 local
     assert start == datetime(2025, 12, 31, 16, tzinfo=UTC)
     assert end == datetime(2026, 1, 31, 16, tzinfo=UTC)
-    start, end = local_month_range(datetime(2025, 12, 15, tzinfo=UTC))
+    assert china_month(date(2026, 1, 1)) == (start, end)
+    start, end = china_month(datetime(2025, 12, 15, tzinfo=UTC))
     assert (start, end) == (
         datetime(2025, 11, 30, 16, tzinfo=UTC), datetime(2025, 12, 31, 16, tzinfo=UTC),
     )

@@ -33,6 +33,20 @@ def test_register_normalises(make_volunteer) -> None:
     assert v.consent_at == T0
 
 
+def test_full_width_phone_and_division_codes_are_the_ascii_ones(make_volunteer) -> None:
+    """Typed with a Chinese input method (full-width digits, blanks, +86): one number."""
+    v = make_volunteer(phone="+86 １３９ ０００１ １１１１", divisions=["３７１５０２"])
+    assert (v.phone, v.divisions) == ("13900011111", {"371502"})
+    team = Team.create("东昌府区绿挎包志愿服务队", "３７１５０２")
+    assert team.division == "371502"
+
+
+def test_a_volunteer_needs_a_mobile_for_sms(make_volunteer) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        make_volunteer(phone="0635-8212345")  # a landline
+    assert set(exc.value.errors) == {"phone"}
+
+
 def test_phone_never_appears_in_repr(make_volunteer) -> None:
     assert "13812345678" not in repr(make_volunteer())
 

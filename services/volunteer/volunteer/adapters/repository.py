@@ -16,10 +16,9 @@ from svckit.domain.errors import NotFound
 
 from volunteer.adapters import orm
 from volunteer.domain.events import SourceRef
-from volunteer.domain.hours import HourStatus, ServiceHourEntry
+from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_month
 from volunteer.domain.matching import VolunteerLoad
 from volunteer.domain.tasks import COMMITTED, OfferOutcome, Task, TaskState
-from volunteer.domain.timeutil import local_month_range
 from volunteer.domain.volunteers import Team, Volunteer
 
 
@@ -285,7 +284,7 @@ class HoursRepository:
         if not ids:
             return {}
         h = orm.service_hours.c
-        start, end = local_month_range(now)
+        start, end = china_month(now)
         month = sa.case((sa.and_(h.started_at >= start, h.started_at < end), h.minutes),
                         else_=0)
         rows = self.session.execute(

@@ -10,17 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
+from svckit.domain.clock import china_date, china_midnight
 from svckit.domain.division import validate_division
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
 
+from .slots import require_utc
 from .tasks import CheckInPolicy, Task, TaskState
-from .timeutil import minutes_between, require_utc
 from .volunteers import Volunteer
+
+
+def _minutes(start: datetime, end: datetime) -> int:
+    """Whole minutes from ``start`` to ``end`` (truncated)."""
+    return int((end - start).total_seconds()) // 60
+
+
+def china_month(moment: datetime | date) -> tuple[datetime, datetime]:
+    """The UTC bounds ``[start, end)`` of the China calendar month of ``moment``."""
+    day = moment if not isinstance(moment, datetime) else china_date(require_utc(moment, "now"))
+    first = day.replace(day=1)
+    following = first.replace(year=first.year + first.month // 12, month=first.month % 12 + 1)
+    return china_midnight(first), china_midnight(following)
 
 
 class HourStatus(StrEnum):
@@ -81,7 +96,7 @@ class ServiceHourEntry:
             task_id=task.id,
             started_at=task.checked_in_at,
             ended_at=task.checked_out_at,
-            minutes=minutes_between(task.checked_in_at, task.checked_out_at),
+            minutes=_minutes(task.checked_in_at, task.checked_out_at),
             flagged=task.flagged_for_review,
             recorded_by=task.dispatched_by,
             created_at=now,
@@ -105,30 +120,27 @@ class ServiceHourEntry:
         limit: flagged and pending; otherwise certified by the recorder at once."""
         now = require_utc(now, "now")
         start, end = require_utc(started_at, "started_at"), require_utc(ended_at, "ended_at")
-        errors: dict[str, str] = {}
+        errors = FieldErrors()
         if end <= start:
-            errors["ended_at"] = "结束时间应晚于开始时间 (end must be after start)"
+            errors.add("ended_at", "结束时间应晚于开始时间 (end must be after start)")
         elif end > now:
-            errors["ended_at"] = "不能记录未来的服务 (cannot record future service)"
+            errors.add("ended_at", "不能记录未来的服务 (cannot record future service)")
         if not note.strip():
-            errors["note"] = "请说明服务内容 (describe the service)"
-        try:
-            validate_division(division)
-            if not volunteer.serves(division):
-                errors["division"] = "志愿者不服务该区域 (the volunteer does not serve it)"
-        except ValueError as exc:
-            errors["division"] = str(exc)
-        if errors:
-            raise ValidationFailed(errors)
+            errors.add("note", "请说明服务内容 (describe the service)")
+        code = errors.parse("division", validate_division, division)
+        if code is not None and not volunteer.serves(code):
+            errors.add("division", "志愿者不服务该区域 (the volunteer does not serve it)")
+        errors.raise_if_any()
+        assert code is not None
         flagged = end - start > policy.open_limit
         entry = cls(
             volunteer_id=volunteer.id,
             team_id=volunteer.team_id,
-            division=division,
+            division=code,
             task_id=None,
             started_at=start,
             ended_at=end,
-            minutes=minutes_between(start, end),
+            minutes=_minutes(start, end),
             flagged=flagged,
             recorded_by=coordinator_id,
             created_at=now,
@@ -149,10 +161,9 @@ class ServiceHourEntry:
         nxt = self._next("reject")
         self._require_recorder(coordinator_id)
         now = require_utc(now, "now")
-        if not reason.strip():
-            raise ValidationFailed.field("reason", "请填写驳回原因 (a reason is required)")
+        reason = require_text("reason", reason)
         self.status, self.decided_by, self.decided_at = nxt, coordinator_id, now
-        self.rejection_reason = reason.strip()
+        self.rejection_reason = reason
 
     def _next(self, action: str) -> HourStatus:
         return HourStatus(HOURS_MACHINE.next(str(self.status), action))

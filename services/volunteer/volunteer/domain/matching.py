@@ -20,10 +20,9 @@ from zoneinfo import ZoneInfo
 
 from svckit.domain.division import name_of
 
-from .hours import HourStatus, ServiceHourEntry
-from .slots import Slot
+from .hours import HourStatus, ServiceHourEntry, china_month
+from .slots import Slot, format_minutes
 from .tasks import Exclusion, Task, TaskType
-from .timeutil import format_minutes, local_month_range
 from .volunteers import Volunteer, skill_labels
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
@@ -96,7 +95,7 @@ def loads_from_entries(
 ) -> dict[UUID, VolunteerLoad]:
     """Loads from ledger entries (pending and approved count; rejected do not): minutes
     started in the current local month and the end of the latest service."""
-    start, end = local_month_range(now)
+    start, end = china_month(now)
     minutes: dict[UUID, int] = {}
     last: dict[UUID, datetime] = {}
     for e in entries:

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 from svckit.domain.division import name_of, validate_division
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
 
 from .events import (
@@ -21,8 +22,7 @@ from .events import (
     TaskFailed,
     TaskOffered,
 )
-from .slots import Slot, earliest_slot
-from .timeutil import format_minutes, require_utc
+from .slots import Slot, earliest_slot, format_minutes, require_utc
 from .volunteers import Skill, Volunteer, skill_labels
 
 
@@ -178,15 +178,14 @@ class TaskResult:
     note: str | None = None
 
     def __post_init__(self) -> None:
-        errors: dict[str, str] = {}
+        errors = FieldErrors()
         if self.score is not None and not 1 <= self.score <= 5:
-            errors["score"] = "满意度评分应为1-5 (score must be 1-5)"
+            errors.add("score", "满意度评分应为1-5 (score must be 1-5)")
         if self.comment is not None and len(self.comment) > 500:
-            errors["comment"] = "评价最多500字 (at most 500 characters)"
+            errors.add("comment", "评价最多500字 (at most 500 characters)")
         if self.note is not None and len(self.note) > 500:
-            errors["note"] = "备注最多500字 (at most 500 characters)"
-        if errors:
-            raise ValidationFailed(errors)
+            errors.add("note", "备注最多500字 (at most 500 characters)")
+        errors.raise_if_any()
 
     def as_dict(self) -> dict[str, int | str | None]:
         return {"score": self.score, "comment": self.comment, "note": self.note}
@@ -258,27 +257,24 @@ class Task:
         id: UUID | None = None,
     ) -> Task:
         """``duration``: how long the visit takes; ``None``: ``TASK_DURATIONS[type]``."""
-        errors: dict[str, str] = {}
-        try:
-            validate_division(division)
-        except ValueError as exc:
-            errors["division"] = str(exc)
+        errors = FieldErrors()
+        code = errors.parse("division", validate_division, division)
         if not address.strip() or len(address) > 200:
-            errors["address"] = "地址应为1-200个字符 (address must be 1-200 characters)"
+            errors.add("address", "地址应为1-200个字符 (address must be 1-200 characters)")
         if type is TaskType.MANUAL and not note.strip():
-            errors["note"] = "手工任务须说明要做什么 (a manual task needs a note)"
+            errors.add("note", "手工任务须说明要做什么 (a manual task needs a note)")
         if duration is not None and not MIN_DURATION <= duration <= MAX_DURATION:
-            errors["duration"] = (
+            errors.add("duration", (
                 f"时长应为{format_minutes(int(MIN_DURATION.total_seconds()) // 60)}至"
                 f"{format_minutes(int(MAX_DURATION.total_seconds()) // 60)} "
                 "(duration must be 5 min to 12 h)"
-            )
-        if errors:
-            raise ValidationFailed(errors)
+            ))
+        errors.raise_if_any()
+        assert code is not None
         start, end = _window(window_start, window_end)
         task = cls(
             type=type,
-            division=division,
+            division=code,
             address=address.strip(),
             window_start=start,
             window_end=end,
@@ -538,7 +534,7 @@ class Task:
         """The assignee drops out before checking in; they are not offered it again."""
         nxt = self._next("unassign")
         now = require_utc(now, "now")
-        _required_reason(reason)
+        require_text("reason", reason)
         self._release(OfferOutcome.RELEASED, now)
         self._unbook()
         self.state = nxt
@@ -615,7 +611,7 @@ class Task:
         """Could not be done: on site (closes the check-in) or nobody could take it."""
         nxt = self._next("fail")
         now = require_utc(now, "now")
-        reason = _required_reason(reason)
+        reason = require_text("reason", reason)
         if self.state is TaskState.IN_PROGRESS:
             self._close_check_in(now, policy)
         self.closing_reason = reason
@@ -626,7 +622,7 @@ class Task:
         """The source was cancelled (or the coordinator cancels) before anyone checked in."""
         nxt = self._next("cancel")
         now = require_utc(now, "now")
-        reason = _required_reason(reason)
+        reason = require_text("reason", reason)
         offer = self.current_offer
         if offer is not None:
             offer.outcome, offer.answered_at = OfferOutcome.WITHDRAWN, now
@@ -637,7 +633,7 @@ class Task:
         """The asking service no longer needs it. Cancelled while still possible (before
         check-in); otherwise recorded for the coordinator. True when cancelled."""
         now = require_utc(now, "now")
-        reason = _required_reason(reason)
+        reason = require_text("reason", reason)
         if self.state is TaskState.CANCELLED:
             return False
         if "cancel" in self.allowed_actions():
@@ -740,9 +736,3 @@ def _window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
             "window_end", "结束时间应晚于开始时间 (end must be after start)"
         )
     return start, end
-
-
-def _required_reason(reason: str) -> str:
-    if not reason.strip():
-        raise ValidationFailed.field("reason", "请填写原因 (a reason is required)")
-    return reason.strip()

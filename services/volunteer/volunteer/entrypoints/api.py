@@ -10,26 +10,25 @@ their coordinators). Each full read is recorded in the access log (svckit.pipl).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from svckit.auth.principal import Principal, Role
-from svckit.domain.certificate import mask_phone
 from svckit.domain.division import name_of
+from svckit.domain.masking import mask_phone
 from svckit.http.app import ProblemSchema, current_principal
 from svckit.http.ratelimit import rate_limited
 from svckit.http.records import records_blueprint
 from svckit.pipl import PurposeArgs
 from svckit.service import ServiceContext
 
-from volunteer.domain.hours import HourStatus, ServiceHourEntry
+from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_month
+from volunteer.domain.slots import format_minutes
 from volunteer.domain.tasks import OVERRIDABLE, Priority, Task, TaskResult, TaskType
-from volunteer.domain.timeutil import LOCAL_TZ_NAME, format_minutes
 from volunteer.domain.volunteers import AvailabilityWindow, Skill, Volunteer, skill_labels
 from volunteer.entrypoints import schemas as s
 from volunteer.service_layer import dispatch, hours, onsite, roster, tasks
@@ -470,10 +469,7 @@ def _month(raw: str | None) -> tuple[datetime | None, datetime | None]:
     if raw is None:
         return None, None
     year, month = (int(x) for x in raw.split("-"))
-    tz = ZoneInfo(LOCAL_TZ_NAME)
-    start = datetime(year, month, 1, tzinfo=tz)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return china_month(date(year, month, 1))
 
 
 @hours_blp.route("/totals")

@@ -7,7 +7,8 @@ import uuid
 from uuid import UUID
 
 from svckit.auth.principal import Principal, Role
-from svckit.domain.errors import Forbidden, NotFound
+from svckit.domain.division import validate_division
+from svckit.domain.errors import Forbidden, NotFound, ValidationFailed
 
 from volunteer.domain.tasks import Task
 from volunteer.service_layer.policy import POLICY, task_scope
@@ -33,6 +34,15 @@ def me(principal: Principal) -> UUID:
         except ValueError:
             raise Forbidden("令牌缺少志愿者编号 (token has no volunteer_id)") from None
     return person_id(principal.sub)
+
+
+def division_arg(field: str, raw: str) -> str:
+    """A division code the caller gave, normalised and validated (422) before it is
+    checked against their scope."""
+    try:
+        return validate_division(raw)
+    except ValueError as exc:
+        raise ValidationFailed.field(field, str(exc)) from None
 
 
 def visible_task(uow: VolunteerUoW, principal: Principal, task_id: UUID, *,

@@ -10,7 +10,7 @@ from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import NotFound
 
 from volunteer.domain.hours import HourStatus, ServiceHourEntry
-from volunteer.service_layer.common import me
+from volunteer.service_layer.common import division_arg, me
 from volunteer.service_layer.policy import POLICY, hours_scope
 from volunteer.service_layer.uow import VolunteerUoW
 
@@ -18,6 +18,7 @@ from volunteer.service_layer.uow import VolunteerUoW
 def record_manual(uow: VolunteerUoW, principal: Principal, volunteer_id: UUID, *,
                   division: str, started_at: datetime, ended_at: datetime, note: str,
                   now: datetime) -> ServiceHourEntry:
+    division = division_arg("division", division)
     POLICY.require(principal, "hours.record", division=division)
     with uow:
         v = uow.volunteers.get(volunteer_id)

@@ -12,6 +12,7 @@ from svckit.auth.principal import Principal
 from svckit.domain.errors import NotFound
 
 from volunteer.domain.volunteers import AvailabilityWindow, Team, Volunteer
+from volunteer.service_layer.common import division_arg
 from volunteer.service_layer.policy import POLICY, volunteer_scope
 from volunteer.service_layer.uow import VolunteerUoW
 
@@ -74,7 +75,7 @@ def register(uow: VolunteerUoW, principal: Principal, f: VolunteerFields, *,
     roster from a spreadsheet), within their scope."""
     POLICY.require_role(principal, "volunteer.register")
     for code in f.divisions or ():
-        POLICY.require(principal, "volunteer.register", division=code)
+        POLICY.require(principal, "volunteer.register", division=division_arg("divisions", code))
     with uow:
         team = _team(uow, principal, f.team_id) if f.team_id else None
         v = Volunteer.register(
@@ -100,7 +101,7 @@ def update(uow: VolunteerUoW, principal: Principal, volunteer_id: UUID, f: Volun
            now: datetime) -> Volunteer:
     POLICY.require_role(principal, "volunteer.edit")
     for code in f.divisions or ():
-        POLICY.require(principal, "volunteer.edit", division=code)
+        POLICY.require(principal, "volunteer.edit", division=division_arg("divisions", code))
     with uow:
         v = _edited(uow, principal, volunteer_id)
         v.update(real_name=f.real_name, phone=f.phone, divisions=f.divisions,

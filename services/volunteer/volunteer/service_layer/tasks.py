@@ -12,11 +12,12 @@ from uuid import UUID, uuid4
 from svckit import pipl
 from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import Conflict, Forbidden
+from svckit.domain.identifiers import normalise
 
 from volunteer.domain.events import SourceRef
 from volunteer.domain.tasks import Priority, Task, TaskType
 from volunteer.domain.volunteers import Skill
-from volunteer.service_layer.common import coordinated_task, me, visible_task
+from volunteer.service_layer.common import coordinated_task, division_arg, me, visible_task
 from volunteer.service_layer.policy import POLICY, assignee_scope
 from volunteer.service_layer.uow import VolunteerUoW
 
@@ -110,7 +111,8 @@ def list_tasks(uow: VolunteerUoW, principal: Principal, *, states: Sequence[str]
         return uow.tasks.search(
             scopes=principal.division_filter(),
             volunteer_id=me(principal) if volunteer else None,
-            states=states, type=type, division=division, page=page, size=size)
+            states=states, type=type, division=division and normalise(division), page=page,
+            size=size)
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ class CreateTask:
 def create_manual(uow: VolunteerUoW, principal: Principal, cmd: CreateTask, *,
                   now: datetime) -> Task:
     """A coordinator raises a task by hand in their district (source ``volunteer/manual``)."""
-    POLICY.require(principal, "task.create", division=cmd.division)
+    POLICY.require(principal, "task.create", division=division_arg("division", cmd.division))
     task_id = uuid4()
     with uow:
         task = Task.create(
