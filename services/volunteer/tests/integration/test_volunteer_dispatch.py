@@ -195,10 +195,10 @@ def test_a_forgotten_check_in_is_closed_flagged_and_its_hours_wait(ctx, add_volu
     assert approved.status is HourStatus.APPROVED
     totals = hours.totals(uow_of(ctx), c, group="volunteer", statuses=[HourStatus.APPROVED],
                           start=None, end=None)
-    assert totals == [(v.id, 120, 1)]
+    assert totals == [(v.id, "测试志愿者", 120, 1)]
     team_totals = hours.totals(uow_of(ctx), c, group="team", statuses=[HourStatus.APPROVED],
                                start=None, end=None)
-    assert team_totals == [(v.team_id, 120, 1)]
+    assert team_totals == [(v.team_id, f"{A}绿挎包志愿服务队", 120, 1)]
 
 
 def test_a_no_show_counts_against_reliability_and_reoffers(ctx, add_volunteer) -> None:

@@ -20,7 +20,7 @@ from flask_smorest import Blueprint
 from svckit.auth.principal import Principal, Role
 from svckit.domain.division import name_of
 from svckit.domain.masking import mask_phone
-from svckit.http.app import ProblemSchema, current_principal
+from svckit.http.app import current_principal, problems
 from svckit.http.ratelimit import rate_limited
 from svckit.http.records import records_blueprint
 from svckit.pipl import PurposeArgs
@@ -155,7 +155,7 @@ def hours_out(e: ServiceHourEntry) -> dict[str, Any]:
 @teams_blp.route("")
 class TeamsView(MethodView):
     @teams_blp.response(200, s.TeamList)
-    @teams_blp.alt_response(403, schema=ProblemSchema)
+    @problems(teams_blp, 403)
     def get(self) -> dict[str, Any]:
         """Teams in your districts with their active members (coordinator, staff)"""
         found = roster.list_teams(_uow(), current_principal())
@@ -175,7 +175,7 @@ def _windows(raw: list[dict[str, Any]] | None) -> list[AvailabilityWindow] | Non
 class VolunteersView(MethodView):
     @volunteers_blp.arguments(s.VolunteerQuery, location="query")
     @volunteers_blp.response(200, s.VolunteerPage)
-    @volunteers_blp.alt_response(403, schema=ProblemSchema)
+    @problems(volunteers_blp, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Volunteers serving your districts, phones masked (coordinator, staff)"""
         actor = current_principal()
@@ -186,8 +186,7 @@ class VolunteersView(MethodView):
 
     @volunteers_blp.arguments(s.VolunteerIn)
     @volunteers_blp.response(201, s.VolunteerOut)
-    @volunteers_blp.alt_response(403, schema=ProblemSchema)
-    @volunteers_blp.alt_response(422, schema=ProblemSchema)
+    @problems(volunteers_blp, 403, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Register a volunteer in your districts (coordinator; staff: the roster import)"""
         actor = current_principal()
@@ -201,7 +200,7 @@ class VolunteersView(MethodView):
 @volunteers_blp.route("/<uuid:volunteer_id>")
 class VolunteerView(MethodView):
     @volunteers_blp.response(200, s.VolunteerOut)
-    @volunteers_blp.alt_response(404, schema=ProblemSchema)
+    @problems(volunteers_blp, 403, 404)
     def get(self, volunteer_id: UUID) -> dict[str, Any]:
         """One volunteer (phone masked; in full from ``/contact`` with a purpose)"""
         actor = current_principal()
@@ -209,9 +208,7 @@ class VolunteerView(MethodView):
 
     @volunteers_blp.arguments(s.VolunteerPatch)
     @volunteers_blp.response(200, s.VolunteerOut)
-    @volunteers_blp.alt_response(403, schema=ProblemSchema)
-    @volunteers_blp.alt_response(404, schema=ProblemSchema)
-    @volunteers_blp.alt_response(422, schema=ProblemSchema)
+    @problems(volunteers_blp, 403, 404, 422)
     def patch(self, data: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
         """Edit a roster entry (coordinator of every division they serve)"""
         actor = current_principal()
@@ -227,9 +224,7 @@ class VolunteerView(MethodView):
 class VolunteerContactView(MethodView):
     @volunteers_blp.arguments(PurposeArgs, location="query")
     @volunteers_blp.response(200, s.VolunteerContactOut)
-    @volunteers_blp.alt_response(403, schema=ProblemSchema)
-    @volunteers_blp.alt_response(404, schema=ProblemSchema)
-    @volunteers_blp.alt_response(422, schema=ProblemSchema)
+    @problems(volunteers_blp, 403, 404, 422)
     def get(self, args: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
         """The phone in full (themself, their coordinators); ``purpose`` required, logged"""
         v = roster.read_contact(_uow(), current_principal(), volunteer_id,
@@ -237,28 +232,26 @@ class VolunteerContactView(MethodView):
         return {"volunteer_id": v.id, "real_name": v.real_name, "phone": v.phone}
 
 
-def _activation(active: bool) -> Any:
-    def post(self: MethodView, _data: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
-        actor = current_principal()
-        v = roster.set_active(_uow(), actor, volunteer_id, active)
-        return volunteer_out(v)
-    post.__doc__ = ("Put a volunteer back on the roster (coordinator)" if active
-                    else "Take a volunteer off dispatch (coordinator)")
-    return post
-
-
 @volunteers_blp.route("/<uuid:volunteer_id>/deactivate")
 class DeactivateView(MethodView):
-    post = volunteers_blp.alt_response(404, schema=ProblemSchema)(
-        volunteers_blp.response(200, s.VolunteerOut)(
-            volunteers_blp.arguments(s.EmptyIn)(_activation(False))))
+    @volunteers_blp.arguments(s.EmptyIn)
+    @volunteers_blp.response(200, s.VolunteerOut)
+    @problems(volunteers_blp, 403, 404, 422)
+    def post(self, _data: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
+        """Take a volunteer off dispatch (coordinator)"""
+        return volunteer_out(roster.set_active(_uow(), current_principal(), volunteer_id,
+                                               False))
 
 
 @volunteers_blp.route("/<uuid:volunteer_id>/activate")
 class ActivateView(MethodView):
-    post = volunteers_blp.alt_response(404, schema=ProblemSchema)(
-        volunteers_blp.response(200, s.VolunteerOut)(
-            volunteers_blp.arguments(s.EmptyIn)(_activation(True))))
+    @volunteers_blp.arguments(s.EmptyIn)
+    @volunteers_blp.response(200, s.VolunteerOut)
+    @problems(volunteers_blp, 403, 404, 422)
+    def post(self, _data: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
+        """Put a volunteer back on the roster (coordinator)"""
+        return volunteer_out(roster.set_active(_uow(), current_principal(), volunteer_id,
+                                               True))
 
 
 # -- tasks ------------------------------------------------------------------------------------
@@ -266,6 +259,7 @@ class ActivateView(MethodView):
 class TasksView(MethodView):
     @tasks_blp.arguments(s.TaskQuery, location="query")
     @tasks_blp.response(200, s.TaskPage)
+    @problems(tasks_blp, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Tasks: a coordinator's districts, a volunteer's own offers and tasks, staff all"""
         actor = current_principal()
@@ -276,8 +270,7 @@ class TasksView(MethodView):
 
     @tasks_blp.arguments(s.TaskIn)
     @tasks_blp.response(201, s.TaskOut)
-    @tasks_blp.alt_response(403, schema=ProblemSchema)
-    @tasks_blp.alt_response(422, schema=ProblemSchema)
+    @problems(tasks_blp, 403, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Raise a task by hand in your district (coordinator)"""
         actor = current_principal()
@@ -294,7 +287,7 @@ class TasksView(MethodView):
 @tasks_blp.route("/<uuid:task_id>")
 class TaskView(MethodView):
     @tasks_blp.response(200, s.TaskOut)
-    @tasks_blp.alt_response(404, schema=ProblemSchema)
+    @problems(tasks_blp, 403, 404)
     def get(self, task_id: UUID) -> dict[str, Any]:
         """One task; the full address only for its assignee and the district's coordinators"""
         actor = current_principal()
@@ -305,9 +298,7 @@ class TaskView(MethodView):
 class TaskAddressView(MethodView):
     @tasks_blp.arguments(PurposeArgs, location="query")
     @tasks_blp.response(200, s.TaskAddressOut)
-    @tasks_blp.alt_response(403, schema=ProblemSchema)
-    @tasks_blp.alt_response(404, schema=ProblemSchema)
-    @tasks_blp.alt_response(422, schema=ProblemSchema)
+    @problems(tasks_blp, 403, 404, 422)
     def get(self, args: dict[str, Any], task_id: UUID) -> dict[str, Any]:
         """The full address (assignee, the division's coordinators); ``purpose`` required,
         the read is recorded in the access log"""
@@ -320,8 +311,7 @@ class TaskAddressView(MethodView):
 @tasks_blp.route("/<uuid:task_id>/candidates")
 class CandidatesView(MethodView):
     @tasks_blp.response(200, s.CandidatesOut)
-    @tasks_blp.alt_response(403, schema=ProblemSchema)
-    @tasks_blp.alt_response(404, schema=ProblemSchema)
+    @problems(tasks_blp, 403, 404)
     def get(self, task_id: UUID) -> dict[str, Any]:
         """Ranked candidates with reasons, and who is excluded and why (coordinator)"""
         r = dispatch.candidates(_uow(), current_principal(), task_id, now=_now())
@@ -348,24 +338,6 @@ class CandidatesView(MethodView):
         }
 
 
-def _task_action(doc: str, schema: type, call: Any) -> Any:
-    """A POST /tasks/<id>/<action> view: body ``schema``, answer the task."""
-
-    @tasks_blp.arguments(schema)
-    @tasks_blp.response(200, s.TaskOut)
-    @tasks_blp.alt_response(403, schema=ProblemSchema)
-    @tasks_blp.alt_response(404, schema=ProblemSchema)
-    @tasks_blp.alt_response(409, schema=ProblemSchema)
-    @tasks_blp.alt_response(422, schema=ProblemSchema)
-    def post(self: MethodView, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
-        actor = current_principal()
-        task = call(_uow(), actor, task_id, data, _now())
-        return task_out(actor, task)
-
-    post.__doc__ = doc
-    return post
-
-
 def _minutes(data: dict[str, Any]) -> timedelta | None:
     n = data.get("expires_in_minutes")
     return None if n is None else timedelta(minutes=n)
@@ -376,43 +348,142 @@ def _result(data: dict[str, Any]) -> TaskResult | None:
     return None if raw is None else TaskResult(**raw)
 
 
-_ACTIONS: dict[str, tuple[str, type, Any]] = {
-    "offer": ("Offer to the chosen volunteer, or the best-ranked one (coordinator)", s.OfferIn,
-              lambda u, a, t, d, n: dispatch.offer(u, a, t, d.get("volunteer_id"), now=n,
-                                                   ttl=_minutes(d))),
-    "withdraw": ("Withdraw the open offer (coordinator)", s.EmptyIn,
-                 lambda u, a, t, d, n: dispatch.withdraw(u, a, t, now=n)),
-    "assign": ("Assign by hand; override ignores availability and a decline (coordinator)",
-               s.AssignIn, lambda u, a, t, d, n: dispatch.assign(
-                   u, a, t, d["volunteer_id"], now=n, override=d["override"])),
-    "accept": ("Accept the offer made to you (volunteer)", s.EmptyIn,
-               lambda u, a, t, d, n: dispatch.accept(u, a, t, now=n)),
-    "decline": ("Decline the offer made to you; it goes to the next candidate (volunteer)",
-                s.EmptyIn, lambda u, a, t, d, n: dispatch.decline(u, a, t, now=n)),
-    "release": ("Drop out before check-in (assignee) or take the assignee off (coordinator)",
-                s.ReasonIn, lambda u, a, t, d, n: dispatch.release(u, a, t, d["reason"], now=n)),
-    "no-show": ("Record that the assignee did not come; re-offered (coordinator)", s.EmptyIn,
-                lambda u, a, t, d, n: dispatch.no_show(u, a, t, now=n)),
-    "reschedule": ("Move the window of an open task (coordinator)", s.RescheduleIn,
-                   lambda u, a, t, d, n: tasks.reschedule(
-                       u, a, t, d["window_start"], d["window_end"], now=n)),
-    "cancel": ("Cancel a task you raised by hand (coordinator)", s.ReasonIn,
-               lambda u, a, t, d, n: tasks.cancel(u, a, t, d["reason"], now=n)),
-    "check-in": ("Check in on site (assignee)", s.EmptyIn,
-                 lambda u, a, t, d, n: onsite.check_in(u, a, t, now=n)),
-    "check-out": ("Check out: done, with the result (a satisfaction visit needs a score)",
-                  s.CheckOutIn,
-                  lambda u, a, t, d, n: onsite.check_out(u, a, t, _result(d), now=n)),
-    "fail": ("Could not be done: on site (assignee) or nobody can take it (coordinator)",
-             s.ReasonIn, lambda u, a, t, d, n: (
-                 onsite.fail_on_site(u, a, t, d["reason"], now=n) if a.role is Role.VOLUNTEER
-                 else tasks.fail_unstaffed(u, a, t, d["reason"], now=n))),
-}
+# POST /tasks/<id>/<action>: the body, then the task as the caller may see it
 
-for _name, (_doc, _schema, _call) in _ACTIONS.items():
-    _cls = type(f"Task{_name.title().replace('-', '')}View", (MethodView,),
-                {"post": _task_action(_doc, _schema, _call)})
-    tasks_blp.route(f"/<uuid:task_id>/{_name}", endpoint=f"task_{_name}")(_cls)
+@tasks_blp.route("/<uuid:task_id>/offer")
+class TaskOfferView(MethodView):
+    @tasks_blp.arguments(s.OfferIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Offer to the chosen volunteer, or the best-ranked one (coordinator)"""
+        p = current_principal()
+        return task_out(p, dispatch.offer(_uow(), p, task_id, data.get("volunteer_id"), now=_now(),
+                         ttl=_minutes(data)))
+
+
+@tasks_blp.route("/<uuid:task_id>/withdraw")
+class TaskWithdrawView(MethodView):
+    @tasks_blp.arguments(s.EmptyIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Withdraw the open offer (coordinator)"""
+        p = current_principal()
+        return task_out(p, dispatch.withdraw(_uow(), p, task_id, now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/assign")
+class TaskAssignView(MethodView):
+    @tasks_blp.arguments(s.AssignIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Assign by hand; override ignores availability and a decline (coordinator)"""
+        p = current_principal()
+        return task_out(p, dispatch.assign(_uow(), p, task_id, data["volunteer_id"], now=_now(),
+                          override=data["override"]))
+
+
+@tasks_blp.route("/<uuid:task_id>/accept")
+class TaskAcceptView(MethodView):
+    @tasks_blp.arguments(s.EmptyIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Accept the offer made to you (volunteer)"""
+        p = current_principal()
+        return task_out(p, dispatch.accept(_uow(), p, task_id, now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/decline")
+class TaskDeclineView(MethodView):
+    @tasks_blp.arguments(s.EmptyIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Decline the offer made to you; it goes to the next candidate (volunteer)"""
+        p = current_principal()
+        return task_out(p, dispatch.decline(_uow(), p, task_id, now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/release")
+class TaskReleaseView(MethodView):
+    @tasks_blp.arguments(s.ReasonIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Drop out before check-in (assignee) or take the assignee off (coordinator)"""
+        p = current_principal()
+        return task_out(p, dispatch.release(_uow(), p, task_id, data["reason"], now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/no-show")
+class TaskNoShowView(MethodView):
+    @tasks_blp.arguments(s.EmptyIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Record that the assignee did not come; re-offered (coordinator)"""
+        p = current_principal()
+        return task_out(p, dispatch.no_show(_uow(), p, task_id, now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/reschedule")
+class TaskRescheduleView(MethodView):
+    @tasks_blp.arguments(s.RescheduleIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Move the window of an open task (coordinator)"""
+        p = current_principal()
+        return task_out(p, tasks.reschedule(_uow(), p, task_id, data["window_start"],
+                           data["window_end"], now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/cancel")
+class TaskCancelView(MethodView):
+    @tasks_blp.arguments(s.ReasonIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Cancel a task you raised by hand (coordinator)"""
+        p = current_principal()
+        return task_out(p, tasks.cancel(_uow(), p, task_id, data["reason"], now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/check-in")
+class TaskCheckInView(MethodView):
+    @tasks_blp.arguments(s.EmptyIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Check in on site (assignee)"""
+        p = current_principal()
+        return task_out(p, onsite.check_in(_uow(), p, task_id, now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/check-out")
+class TaskCheckOutView(MethodView):
+    @tasks_blp.arguments(s.CheckOutIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Check out: done, with the result (a satisfaction visit needs a score)"""
+        p = current_principal()
+        return task_out(p, onsite.check_out(_uow(), p, task_id, _result(data), now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/fail")
+class TaskFailView(MethodView):
+    @tasks_blp.arguments(s.ReasonIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Could not be done: on site (assignee) or nobody can take it (coordinator)"""
+        p = current_principal()
+        fail = onsite.fail_on_site if p.role is Role.VOLUNTEER else tasks.fail_unstaffed
+        return task_out(p, fail(_uow(), p, task_id, data["reason"], now=_now()))
 
 
 # -- service hours ------------------------------------------------------------------------------
@@ -420,6 +491,7 @@ for _name, (_doc, _schema, _call) in _ACTIONS.items():
 class HoursView(MethodView):
     @hours_blp.arguments(s.HoursQuery, location="query")
     @hours_blp.response(200, s.HoursPage)
+    @problems(hours_blp, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Ledger entries: your own (volunteer), your districts' (coordinator), all (staff)"""
         found, total = hours.list_entries(
@@ -430,8 +502,7 @@ class HoursView(MethodView):
 
     @hours_blp.arguments(s.HoursIn)
     @hours_blp.response(201, s.HoursOut)
-    @hours_blp.alt_response(403, schema=ProblemSchema)
-    @hours_blp.alt_response(422, schema=ProblemSchema)
+    @problems(hours_blp, 403, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Record service done outside a task (coordinator; certified at once unless long)"""
         e = hours.record_manual(_uow(), current_principal(), data["volunteer_id"],
@@ -444,9 +515,7 @@ class HoursView(MethodView):
 class ApproveView(MethodView):
     @hours_blp.arguments(s.EmptyIn)
     @hours_blp.response(200, s.HoursOut)
-    @hours_blp.alt_response(403, schema=ProblemSchema)
-    @hours_blp.alt_response(404, schema=ProblemSchema)
-    @hours_blp.alt_response(409, schema=ProblemSchema)
+    @problems(hours_blp, 403, 404, 409, 422)
     def post(self, _data: dict[str, Any], entry_id: UUID) -> dict[str, Any]:
         """Approve an entry you recorded (who records certifies)"""
         return hours_out(hours.approve(_uow(), current_principal(), entry_id, now=_now()))
@@ -456,9 +525,7 @@ class ApproveView(MethodView):
 class RejectView(MethodView):
     @hours_blp.arguments(s.ReasonIn)
     @hours_blp.response(200, s.HoursOut)
-    @hours_blp.alt_response(403, schema=ProblemSchema)
-    @hours_blp.alt_response(404, schema=ProblemSchema)
-    @hours_blp.alt_response(409, schema=ProblemSchema)
+    @problems(hours_blp, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], entry_id: UUID) -> dict[str, Any]:
         """Reject an entry you recorded, with a reason"""
         return hours_out(hours.reject(_uow(), current_principal(), entry_id, data["reason"],
@@ -476,8 +543,7 @@ def _month(raw: str | None) -> tuple[datetime | None, datetime | None]:
 class TotalsView(MethodView):
     @hours_blp.arguments(s.TotalsQuery, location="query")
     @hours_blp.response(200, s.TotalsOut)
-    @hours_blp.alt_response(403, schema=ProblemSchema)
-    @hours_blp.alt_response(429, schema=ProblemSchema)  # REPORT_RATE_LIMIT
+    @problems(hours_blp, 403, 422, 429)  # 429: REPORT_RATE_LIMIT
     @rate_limited("reports")  # REPORT_RATE_LIMIT per principal (OWASP API4)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Minutes per volunteer or per team, approved by default (optionally one month)"""
@@ -485,22 +551,12 @@ class TotalsView(MethodView):
         statuses = {"approved": [HourStatus.APPROVED], "pending": [HourStatus.PENDING],
                     "all": [HourStatus.APPROVED, HourStatus.PENDING]}[args["status"]]
         start, end = _month(args["month"])
-        uow = _uow()
-        rows = hours.totals(uow, actor, group=args["group"], statuses=statuses,
+        rows = hours.totals(_uow(), actor, group=args["group"], statuses=statuses,
                             start=start, end=end)
-        names = _names(uow, args["group"], [k for k, _, _ in rows if k is not None])
-        items = [{"id": k, "name": names.get(k, ""), "minutes": m,
-                  "hours": round(m / 60, 2), "duration": format_minutes(m), "entries": n}
-                 for k, m, n in rows if k is not None]
+        items = [{"id": k, "name": name, "minutes": m, "hours": round(m / 60, 2),
+                  "duration": format_minutes(m), "entries": n} for k, name, m, n in rows]
         return {"group": args["group"], "month": args["month"], "status": args["status"],
                 "total_minutes": sum(i["minutes"] for i in items), "items": items}
-
-
-def _names(uow: VolunteerUoW, group: str, ids: list[UUID]) -> dict[UUID, str]:
-    with uow:
-        if group == "team":
-            return {t.id: t.name for t in uow.teams.all() if t.id in set(ids)}
-        return {v.id: v.real_name for v in uow.volunteers.many(ids)}
 
 
 def blueprints(_ctx: ServiceContext) -> list[Blueprint]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from svckit.http.pagination import PageArgs
+from svckit.http.pagination import PageArgs, paged
 
 from volunteer.domain.hours import HourStatus
 from volunteer.domain.tasks import ExclusionCode, Priority, TaskState, TaskType
@@ -116,11 +116,7 @@ class VolunteerQuery(PageArgs):
     active = fields.Boolean()
 
 
-class VolunteerPage(Schema):
-    items = fields.List(fields.Nested(VolunteerOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+VolunteerPage = paged(VolunteerOut, "VolunteerPage")
 
 
 # -- tasks --------------------------------------------------------------------------------
@@ -232,11 +228,7 @@ class TaskQuery(PageArgs):
     division = fields.String(validate=_DIVISION)
 
 
-class TaskPage(Schema):
-    items = fields.List(fields.Nested(TaskOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+TaskPage = paged(TaskOut, "TaskPage")
 
 
 class CandidateOut(Schema):
@@ -313,11 +305,7 @@ class HoursQuery(PageArgs):
     flagged = fields.Boolean()
 
 
-class HoursPage(Schema):
-    items = fields.List(fields.Nested(HoursOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+HoursPage = paged(HoursOut, "HoursPage")
 
 
 class TotalsQuery(Schema):

@@ -74,11 +74,18 @@ def list_entries(uow: VolunteerUoW, principal: Principal, *, volunteer_id: UUID 
 
 def totals(uow: VolunteerUoW, principal: Principal, *, group: str,
            statuses: list[HourStatus], start: datetime | None,
-           end: datetime | None) -> list[tuple[UUID | None, int, int]]:
-    """Minutes per volunteer or per team. A volunteer sees only their own total."""
+           end: datetime | None) -> list[tuple[UUID, str, int, int]]:
+    """``(id, name, minutes, entries)`` per volunteer or per team, biggest first. A
+    volunteer sees only their own total."""
     POLICY.require_role(principal, "hours.totals" if group == "volunteer"
                         else "hours.team_totals")
     with uow:
-        return uow.hours.totals(group=group, scopes=principal.division_filter(),
-                                volunteer_id=_own(principal),
-                                statuses=[str(s) for s in statuses], start=start, end=end)
+        rows = [(k, m, n) for k, m, n in uow.hours.totals(
+            group=group, scopes=principal.division_filter(), volunteer_id=_own(principal),
+            statuses=[str(s) for s in statuses], start=start, end=end) if k is not None]
+        ids = {k for k, _, _ in rows}
+        if group == "team":
+            names = {t.id: t.name for t in uow.teams.all() if t.id in ids}
+        else:
+            names = {v.id: v.real_name for v in uow.volunteers.many(ids)}
+        return [(k, names.get(k, ""), m, n) for k, m, n in rows]
