@@ -13,8 +13,6 @@ from volunteer.domain.hours import (
     HourStatus,
     ServiceHourEntry,
     china_month,
-    minutes_by_team,
-    minutes_by_volunteer,
 )
 from volunteer.domain.slots import format_minutes
 from volunteer.domain.volunteers import Team
@@ -188,38 +186,6 @@ def test_manual_record_validation(make_volunteer, coordinator_id, policy, overri
     with pytest.raises(ValidationFailed) as exc:
         manual(make_volunteer(), coordinator_id, policy, H, **overrides)
     assert field in exc.value.errors
-
-
-# ---- totals --------------------------------------------------------------------------
-
-def test_totals_per_volunteer_and_team(make_volunteer, coordinator_id, policy, team) -> None:
-    a, b = make_volunteer(team=team), make_volunteer(team=team)
-    loner = make_volunteer()
-    entries = [
-        manual(a, coordinator_id, policy, H),
-        manual(a, coordinator_id, policy, 30 * M),
-        manual(b, coordinator_id, policy, 2 * H),
-        manual(b, coordinator_id, policy, 9 * H),  # flagged, pending
-        manual(loner, coordinator_id, policy, H),
-    ]
-    assert minutes_by_volunteer(entries) == {a.id: 90, b.id: 120, loner.id: 60}
-    assert minutes_by_team(entries) == {team.id: 210}
-    pending = minutes_by_volunteer(entries, statuses=[HourStatus.PENDING])
-    assert pending == {b.id: 540}
-    both = minutes_by_team(entries, statuses=[HourStatus.APPROVED, HourStatus.PENDING])
-    assert both == {team.id: 750}
-
-
-def test_totals_by_period_use_the_start_time(make_volunteer, coordinator_id, policy) -> None:
-    v = make_volunteer()
-    entries = [
-        manual(v, coordinator_id, policy, H, started_at=datetime(2025, 5, 31, 15, tzinfo=UTC),
-               ended_at=datetime(2025, 5, 31, 16, tzinfo=UTC)),  # May 31 23:00 local
-        manual(v, coordinator_id, policy, H, started_at=datetime(2025, 5, 31, 16, tzinfo=UTC),
-               ended_at=datetime(2025, 5, 31, 17, tzinfo=UTC)),  # June 1 00:00 local
-    ]
-    start, end = china_month(T0)
-    assert minutes_by_volunteer(entries, start=start, end=end) == {v.id: 60}
 
 
 def test_china_month_rolls_over_the_year() -> None:

@@ -279,7 +279,7 @@ class HoursRepository:
 
     def loads(self, volunteer_ids: Iterable[UUID], now: datetime) -> dict[UUID, VolunteerLoad]:
         """Minutes started this local month and the end of the latest service (pending and
-        approved count; rejected do not), as ``loads_from_entries`` would compute."""
+        approved count; rejected do not)."""
         ids = list(volunteer_ids)
         if not ids:
             return {}

@@ -8,7 +8,6 @@ is certified as it is made, unless it is flagged; flagged entries always wait.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -174,47 +173,3 @@ class ServiceHourEntry:
                 "谁记录谁认证：只有记录该时长的协调员可以审核 (who records certifies: "
                 "only the recording coordinator can approve or reject)"
             )
-
-
-def _selected(
-    entries: Iterable[ServiceHourEntry],
-    statuses: Iterable[HourStatus],
-    start: datetime | None,
-    end: datetime | None,
-) -> list[ServiceHourEntry]:
-    wanted = set(statuses)
-    return [
-        e for e in entries
-        if e.status in wanted
-        and (start is None or e.started_at >= start)
-        and (end is None or e.started_at < end)
-    ]
-
-
-def minutes_by_volunteer(
-    entries: Iterable[ServiceHourEntry],
-    *,
-    statuses: Iterable[HourStatus] = (HourStatus.APPROVED,),
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> dict[UUID, int]:
-    """Total minutes per volunteer of entries started in ``[start, end)`` (approved by default)."""
-    totals: dict[UUID, int] = {}
-    for e in _selected(entries, statuses, start, end):
-        totals[e.volunteer_id] = totals.get(e.volunteer_id, 0) + e.minutes
-    return totals
-
-
-def minutes_by_team(
-    entries: Iterable[ServiceHourEntry],
-    *,
-    statuses: Iterable[HourStatus] = (HourStatus.APPROVED,),
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> dict[UUID, int]:
-    """Total minutes per team (the team at the time of recording); teamless entries skipped."""
-    totals: dict[UUID, int] = {}
-    for e in _selected(entries, statuses, start, end):
-        if e.team_id is not None:
-            totals[e.team_id] = totals.get(e.team_id, 0) + e.minutes
-    return totals

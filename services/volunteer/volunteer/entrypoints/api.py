@@ -9,7 +9,6 @@ their coordinators). Each full read is recorded in the access log (svckit.pipl).
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -35,8 +34,6 @@ from volunteer.service_layer import dispatch, hours, onsite, roster, tasks
 from volunteer.service_layer.common import me
 from volunteer.service_layer.policy import POLICY, assignee_scope
 from volunteer.service_layer.uow import VolunteerUoW
-
-log = logging.getLogger("volunteer.api")
 
 TASK_TYPE_ZH = {
     TaskType.DELIVER_DEVICE: "送辅具上门",
