@@ -10,9 +10,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
+from svckit.auth.principal import Principal, Role
 from svckit.service import ServiceContext
 from svckit.testing import event_json
-from volunteer.domain.access import Actor, Role
 from volunteer.domain.volunteers import AvailabilityWindow, Volunteer
 from volunteer.service_layer.common import person_id
 from volunteer.service_layer.uow import VolunteerUoW
@@ -32,12 +32,18 @@ def uow_of(ctx: ServiceContext) -> VolunteerUoW:
     return uow
 
 
-def coordinator(sub: str = "coord-a", *districts: str) -> Actor:
-    return Actor(person_id(sub), Role.COORDINATOR, frozenset(districts or (A,)))
+def coordinator(sub: str = "coord-a", *districts: str) -> Principal:
+    return Principal(sub=sub, role=Role.COORDINATOR, districts=districts or (A,))
 
 
-def as_volunteer(v: Volunteer | UUID) -> Actor:
-    return Actor(v if isinstance(v, UUID) else v.id, Role.VOLUNTEER)
+def as_volunteer(v: Volunteer | UUID) -> Principal:
+    vid = v if isinstance(v, UUID) else v.id
+    return Principal(sub=f"volunteer-{vid}", role=Role.VOLUNTEER, volunteer_id=str(vid))
+
+
+def person_of(principal: Principal) -> UUID:
+    """The coordinator as the domain records them (``dispatched_by``, ``recorded_by``)."""
+    return person_id(principal.sub)
 
 
 def soon(hours: float = 24) -> datetime:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from svckit.domain.clock import CHINA_TZ, china_time
 from svckit.service import ServiceContext
 
 from volunteer.domain.events import SourceRef
 from volunteer.domain.hours import ServiceHourEntry
 from volunteer.domain.tasks import Priority, Task, TaskType
-from volunteer.domain.timeutil import LOCAL_TZ_NAME
 from volunteer.domain.volunteers import AvailabilityWindow, Skill, Team, Volunteer
 from volunteer.service_layer.common import person_id
 from volunteer.service_layer.uow import VolunteerUoW
@@ -120,8 +119,7 @@ DONE_TASK_ID = uuid.uuid5(_NS, "task:done-demo")
 
 
 def _local(day: datetime, hour: int) -> datetime:
-    tz = ZoneInfo(LOCAL_TZ_NAME)
-    return datetime(day.year, day.month, day.day, hour, tzinfo=tz).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=CHINA_TZ).astimezone(UTC)
 
 
 def seed(ctx: ServiceContext) -> None:
@@ -141,16 +139,15 @@ def seed(ctx: ServiceContext) -> None:
                         real_name=real_name, phone=phone, divisions=[division],
                         skills=[x.value for x in skills], availability=PROFILES[profile],
                         now=now, team=team, consent=True, id=volunteer_id(phone))
-                    v.events.clear()
                     uow.volunteers.add(v)
         uow.session.flush()
         _demo_tasks(uow, now)
-        uow.commit()
+        uow.commit(publish=False)  # demo history: nobody is told
 
 
 def _demo_tasks(uow: VolunteerUoW, now: datetime) -> None:
     coordinator = person_id(COORDINATOR_SUB.format(division="371502"))
-    local_today = now.astimezone(ZoneInfo(LOCAL_TZ_NAME))
+    local_today = china_time(now)
     if uow.session.get(Task, OPEN_TASK_ID) is None:
         # next weekday, 09:00-11:00 local: waiting for the coordinator to dispatch
         day = local_today + timedelta(days=1)
@@ -163,7 +160,6 @@ def _demo_tasks(uow: VolunteerUoW, now: datetime) -> None:
             priority=Priority.HIGH, source=SourceRef("volunteer", "manual", str(OPEN_TASK_ID)),
             extra_skills=[Skill.INSTALLATION],
             note="为肢体二级残疾人王某上门调试电动护理床，并讲解安全使用", id=OPEN_TASK_ID)
-        task.events.clear()
         uow.tasks.add(task)
     if uow.session.get(Task, DONE_TASK_ID) is None:
         # last week: done by 陈国栋 (serves every day), hours pending approval
@@ -179,11 +175,9 @@ def _demo_tasks(uow: VolunteerUoW, now: datetime) -> None:
         task.assign(v, by=coordinator, now=start - timedelta(hours=20), busy=[])
         task.check_in(v.id, now=start + timedelta(minutes=5))
         task.complete(v, now=start + timedelta(minutes=95), policy=uow.settings.policy)
-        task.events.clear()
         uow.tasks.add(task)
         uow.session.flush()  # no mapped relationship orders the two inserts
         entry = ServiceHourEntry.from_task(task, v, now=start + timedelta(minutes=95))
-        entry.events.clear()
         uow.hours.add(entry)
 
 

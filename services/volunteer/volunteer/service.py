@@ -9,6 +9,7 @@ from svckit.service import ServiceDefinition
 from volunteer import jobs, seed
 from volunteer.adapters import orm
 from volunteer.entrypoints import api, handlers
+from volunteer.service_layer.mapper import mapper
 from volunteer.service_layer.uow import VolunteerUoW
 
 definition = ServiceDefinition(
@@ -25,6 +26,7 @@ definition = ServiceDefinition(
     handlers=handlers.handlers,
     start_mappers=orm.start_mappers,
     uow_class=VolunteerUoW,
+    event_mapper=mapper,
     seed=seed.seed,
     jobs=jobs.JOBS,
     extra={"token_hints": seed.token_hints},

@@ -226,8 +226,11 @@ def test_bad_ids_pages_and_bodies_never_give_500(ctx, client, coord_a, auth) -> 
     r = client.post(f"/hours/{uuid4()}/reject", json={}, headers=coord_a)
     assert r.status_code == 422  # reason missing
     r = client.post("/volunteers", headers=coord_a, json={
-        "real_name": "王", "phone": "12345", "divisions": [A]})
+        "real_name": "王", "phone": "12345", "divisions": [A], "consent": True})
     assert r.status_code == 422 and "phone" in r.json["errors"]
+    r = client.post("/volunteers", headers=coord_a, json={
+        "real_name": "王", "phone": "13912345678", "divisions": ["37150"], "consent": True})
+    assert r.status_code == 422 and "divisions" in r.json["errors"]
     r = client.post("/volunteers", headers=coord_a, json={
         "real_name": "王", "phone": "13912345678", "divisions": [A],
         "availability": [{"weekday": 0, "start": "12:00", "end": "08:00"}]})

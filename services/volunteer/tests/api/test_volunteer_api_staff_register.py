@@ -28,6 +28,10 @@ def test_staff_register_volunteers_in_scope_and_duplicates_are_409(client, token
     again = client.post("/volunteers", headers=staff, json=body)
     assert again.status_code == 409
     assert again.headers["Content-Type"] == "application/problem+json"
+    # typed with a Chinese input method: full-width digits and blanks, the same number
+    full_width = {**body, "phone": "１３９ ０６３５ ２３０１", "divisions": ["３７１５０２"]}
+    r = client.post("/volunteers", headers=staff, json=full_width)
+    assert r.status_code == 409, r.json
     # staff scoped to district A may not register a volunteer of district B
     scoped = _auth(token_for, "staff", sub="staff-a", districts=[A])
     r = client.post("/volunteers", headers=scoped, json={

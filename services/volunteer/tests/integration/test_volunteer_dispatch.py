@@ -19,6 +19,7 @@ from volunteer_testkit import (
     as_volunteer,
     coordinator,
     outbox,
+    person_of,
     request_event,
     soon,
     source_of,
@@ -159,7 +160,7 @@ def test_a_full_visit_reports_back_with_the_satisfaction_score(ctx, add_voluntee
     assert done["volunteer_id"] == str(v.id)
     ledger, _ = hours.list_entries(uow_of(ctx), c, volunteer_id=v.id, status=None,
                                    flagged=None, page=1, size=10)
-    assert [(e.status, e.recorded_by) for e in ledger] == [(HourStatus.PENDING, c.id)]
+    assert [(e.status, e.recorded_by) for e in ledger] == [(HourStatus.PENDING, person_of(c))]
 
 
 def test_a_forgotten_check_in_is_closed_flagged_and_its_hours_wait(ctx, add_volunteer) -> None:
@@ -194,10 +195,10 @@ def test_a_forgotten_check_in_is_closed_flagged_and_its_hours_wait(ctx, add_volu
     assert approved.status is HourStatus.APPROVED
     totals = hours.totals(uow_of(ctx), c, group="volunteer", statuses=[HourStatus.APPROVED],
                           start=None, end=None)
-    assert totals == [(v.id, 120, 1)]
+    assert totals == [(v.id, "测试志愿者", 120, 1)]
     team_totals = hours.totals(uow_of(ctx), c, group="team", statuses=[HourStatus.APPROVED],
                                start=None, end=None)
-    assert team_totals == [(v.team_id, 120, 1)]
+    assert team_totals == [(v.team_id, f"{A}绿挎包志愿服务队", 120, 1)]
 
 
 def test_a_no_show_counts_against_reliability_and_reoffers(ctx, add_volunteer) -> None:

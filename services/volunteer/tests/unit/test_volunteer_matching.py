@@ -4,11 +4,9 @@ reasons; the re-offer after a decline; loads from the ledger."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from uuid import uuid4
 
 import pytest
-from volunteer.domain.hours import HourStatus, ServiceHourEntry
-from volunteer.domain.matching import VolunteerLoad, loads_from_entries, rank_candidates
+from volunteer.domain.matching import VolunteerLoad, rank_candidates
 from volunteer.domain.tasks import ExclusionCode, TaskState
 from volunteer.domain.volunteers import AvailabilityWindow, Skill
 
@@ -40,7 +38,7 @@ def test_each_requirement_excludes(make_task, make_volunteer, change, code) -> N
 
 def test_inactive_volunteers_are_excluded(make_task, make_volunteer) -> None:
     v = make_volunteer()
-    v.deactivate(T0)
+    v.deactivate()
     result = rank_candidates(make_task(), [v], busy=[], loads={})
     assert result.best is None
     assert codes(result, v) == [ExclusionCode.INACTIVE]
@@ -186,27 +184,3 @@ def test_never_served_and_no_record_are_said_so(make_task, make_volunteer) -> No
     assert any("从未服务" in r for r in candidate.reasons)
     assert any("暂无履约记录" in r for r in candidate.reasons)
     assert candidate.reliability is None
-
-
-# ---- loads from the ledger -----------------------------------------------------------
-
-def entry(volunteer_id, started, minutes, status=HourStatus.APPROVED) -> ServiceHourEntry:
-    return ServiceHourEntry(
-        volunteer_id=volunteer_id, team_id=None, division="371502", task_id=None,
-        started_at=started, ended_at=started + timedelta(minutes=minutes), minutes=minutes,
-        flagged=False, recorded_by=uuid4(), created_at=started, status=status,
-    )
-
-
-def test_loads_count_the_local_month_and_skip_rejected() -> None:
-    a, b = uuid4(), uuid4()
-    entries = [
-        entry(a, datetime(2025, 5, 31, 16, 30, tzinfo=UTC), 60),  # June 1 00:30 local
-        entry(a, datetime(2025, 5, 31, 15, 30, tzinfo=UTC), 45),  # May 31 23:30 local
-        entry(a, datetime(2025, 6, 10, tzinfo=UTC), 30, HourStatus.PENDING),
-        entry(a, datetime(2025, 6, 11, tzinfo=UTC), 500, HourStatus.REJECTED),
-        entry(b, datetime(2025, 4, 1, tzinfo=UTC), 90),
-    ]
-    loads = loads_from_entries(entries, now=datetime(2025, 6, 15, tzinfo=UTC))
-    assert loads[a] == VolunteerLoad(90, datetime(2025, 6, 10, 0, 30, tzinfo=UTC))
-    assert loads[b] == VolunteerLoad(0, datetime(2025, 4, 1, 1, 30, tzinfo=UTC))

@@ -1,14 +1,12 @@
 """Domain additions made with the service: task results, a source cancelled too late,
-the staff reader, and the pre-checks the service layer uses before taking locks."""
+and the pre-checks the service layer uses before taking locks."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import uuid4
 
 import pytest
 from svckit.domain.errors import Forbidden, IllegalTransition, ValidationFailed
-from volunteer.domain.access import Actor, Role, can_view_task, visible_address
 from volunteer.domain.tasks import TaskResult, TaskState, TaskType
 
 H = timedelta(hours=1)
@@ -63,15 +61,6 @@ def test_a_source_cancelled_on_site_is_recorded_not_applied(on_site, t0) -> None
     assert task.source_cancelled(now=t0 + 3 * H, reason="住户已搬走") is False
     assert task.state is TaskState.IN_PROGRESS
     assert (task.source_cancelled_at, task.source_cancel_reason) == (t0 + 3 * H, "住户已搬走")
-
-
-def test_staff_read_within_their_scope_and_never_see_the_door(make_task) -> None:
-    task = make_task()
-    city = Actor(uuid4(), Role.STAFF)
-    other = Actor(uuid4(), Role.STAFF, frozenset({"371522"}))
-    assert can_view_task(city, task)
-    assert not can_view_task(other, task)
-    assert visible_address(city, task) != task.address
 
 
 def test_pre_checks_refuse_before_any_lock(make_task, make_volunteer, coordinator_id, t0):

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from svckit.domain.errors import ValidationFailed
-from volunteer.domain.events import VolunteerActivated, VolunteerDeactivated, VolunteerRegistered
 from volunteer.domain.volunteers import AvailabilityWindow, Skill, Team
 
 T0 = datetime(2025, 6, 2, tzinfo=UTC)  # Monday 08:00 in Shanghai
@@ -23,7 +22,7 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 
 # ---- registration --------------------------------------------------------------------
 
-def test_register_normalises_and_records_the_event(make_volunteer) -> None:
+def test_register_normalises(make_volunteer) -> None:
     team = Team.create("东昌府区绿挎包志愿服务队", "371502")
     v = make_volunteer(real_name=" 李四 ", phone=" 13900001111 ", skills=["delivery"], team=team)
     assert (v.real_name, v.phone) == ("李四", "13900001111")
@@ -31,7 +30,21 @@ def test_register_normalises_and_records_the_event(make_volunteer) -> None:
     assert v.timezone == "Asia/Shanghai"
     assert v.active
     assert v.team_id == team.id
-    assert v.events == [VolunteerRegistered(v.id, team.id, ("371502",), T0)]
+    assert v.consent_at == T0
+
+
+def test_full_width_phone_and_division_codes_are_the_ascii_ones(make_volunteer) -> None:
+    """Typed with a Chinese input method (full-width digits, blanks, +86): one number."""
+    v = make_volunteer(phone="+86 １３９ ０００１ １１１１", divisions=["３７１５０２"])
+    assert (v.phone, v.divisions) == ("13900011111", {"371502"})
+    team = Team.create("东昌府区绿挎包志愿服务队", "３７１５０２")
+    assert team.division == "371502"
+
+
+def test_a_volunteer_needs_a_mobile_for_sms(make_volunteer) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        make_volunteer(phone="0635-8212345")  # a landline
+    assert set(exc.value.errors) == {"phone"}
 
 
 def test_phone_never_appears_in_repr(make_volunteer) -> None:
@@ -69,14 +82,13 @@ def test_city_code_serves_its_districts(make_volunteer) -> None:
     assert not v.serves("370702")
 
 
-def test_deactivate_and_activate_are_idempotent_and_recorded(make_volunteer) -> None:
+def test_deactivate_and_activate_are_idempotent(make_volunteer) -> None:
     v = make_volunteer()
-    v.deactivate(T0)
-    v.deactivate(T0)
+    v.deactivate()
+    v.deactivate()
     assert not v.active
-    v.activate(T0)
+    v.activate()
     assert v.active
-    assert v.events[1:] == [VolunteerDeactivated(v.id, T0), VolunteerActivated(v.id, T0)]
 
 
 # ---- reliability ---------------------------------------------------------------------

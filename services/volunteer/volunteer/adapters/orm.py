@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import composite, registry, relationship
 from svckit.audit import audit_table
-from svckit.db import UtcDateTime
+from svckit.db import UtcDateTime, records_events
 from svckit.messaging.tables import messaging_tables
 from svckit.pipl import access_log_table
 
@@ -254,10 +254,6 @@ cancelled_sources = sa.Table(
 _started = False
 
 
-def _reset_events(obj: Any, _ctx: Any) -> None:
-    obj.events = []
-
-
 def start_mappers() -> None:
     """Map the domain classes (idempotent)."""
     global _started
@@ -276,5 +272,4 @@ def start_mappers() -> None:
                                cascade="all, delete-orphan", lazy="selectin"),
     })
     mapper_registry.map_imperatively(ServiceHourEntry, service_hours)
-    for cls in (Volunteer, Task, ServiceHourEntry):
-        sa.event.listen(cls, "load", _reset_events)
+    records_events(Task)

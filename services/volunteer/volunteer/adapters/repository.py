@@ -16,10 +16,9 @@ from svckit.domain.errors import NotFound
 
 from volunteer.adapters import orm
 from volunteer.domain.events import SourceRef
-from volunteer.domain.hours import HourStatus, ServiceHourEntry
+from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_month
 from volunteer.domain.matching import VolunteerLoad
 from volunteer.domain.tasks import COMMITTED, OfferOutcome, Task, TaskState
-from volunteer.domain.timeutil import local_month_range
 from volunteer.domain.volunteers import Team, Volunteer
 
 
@@ -280,12 +279,12 @@ class HoursRepository:
 
     def loads(self, volunteer_ids: Iterable[UUID], now: datetime) -> dict[UUID, VolunteerLoad]:
         """Minutes started this local month and the end of the latest service (pending and
-        approved count; rejected do not), as ``loads_from_entries`` would compute."""
+        approved count; rejected do not)."""
         ids = list(volunteer_ids)
         if not ids:
             return {}
         h = orm.service_hours.c
-        start, end = local_month_range(now)
+        start, end = china_month(now)
         month = sa.case((sa.and_(h.started_at >= start, h.started_at < end), h.minutes),
                         else_=0)
         rows = self.session.execute(

@@ -5,7 +5,6 @@ Modules:
 - ``tasks``: TaskType and its required-skills table, the task state machine, offers,
   check-in/out and eligibility of a volunteer for a task
 - ``matching``: the pure ranking of candidates for a task, with reasons
-- ``hours``: the service-hours ledger (志愿服务记录) and its totals
-- ``access``: who may see and do what (coordinator districts, own offers and tasks)
-- ``events``: the domain events the aggregates append to ``events``
+- ``hours``: the service-hours ledger (志愿服务记录)
+- ``events``: the domain events a task appends to ``events`` (mapped at commit)
 """

@@ -8,20 +8,33 @@ is certified as it is made, unless it is flagged; flagged entries always wait.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
+from svckit.domain.clock import china_date, china_midnight
 from svckit.domain.division import validate_division
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
 
-from .events import Event, HoursApproved, HoursRecorded, HoursRejected
+from .slots import require_utc
 from .tasks import CheckInPolicy, Task, TaskState
-from .timeutil import minutes_between, require_utc
 from .volunteers import Volunteer
+
+
+def _minutes(start: datetime, end: datetime) -> int:
+    """Whole minutes from ``start`` to ``end`` (truncated)."""
+    return int((end - start).total_seconds()) // 60
+
+
+def china_month(moment: datetime | date) -> tuple[datetime, datetime]:
+    """The UTC bounds ``[start, end)`` of the China calendar month of ``moment``."""
+    day = moment if not isinstance(moment, datetime) else china_date(require_utc(moment, "now"))
+    first = day.replace(day=1)
+    following = first.replace(year=first.year + first.month // 12, month=first.month % 12 + 1)
+    return china_midnight(first), china_midnight(following)
 
 
 class HourStatus(StrEnum):
@@ -56,7 +69,6 @@ class ServiceHourEntry:
     decided_at: datetime | None = None
     rejection_reason: str | None = None
     id: UUID = field(default_factory=uuid4)
-    events: list[Event] = field(default_factory=list, repr=False)
 
     @classmethod
     def from_task(cls, task: Task, volunteer: Volunteer, *, now: datetime) -> ServiceHourEntry:
@@ -83,12 +95,11 @@ class ServiceHourEntry:
             task_id=task.id,
             started_at=task.checked_in_at,
             ended_at=task.checked_out_at,
-            minutes=minutes_between(task.checked_in_at, task.checked_out_at),
+            minutes=_minutes(task.checked_in_at, task.checked_out_at),
             flagged=task.flagged_for_review,
             recorded_by=task.dispatched_by,
             created_at=now,
         )
-        entry._recorded()
         return entry
 
     @classmethod
@@ -108,30 +119,27 @@ class ServiceHourEntry:
         limit: flagged and pending; otherwise certified by the recorder at once."""
         now = require_utc(now, "now")
         start, end = require_utc(started_at, "started_at"), require_utc(ended_at, "ended_at")
-        errors: dict[str, str] = {}
+        errors = FieldErrors()
         if end <= start:
-            errors["ended_at"] = "结束时间应晚于开始时间 (end must be after start)"
+            errors.add("ended_at", "结束时间应晚于开始时间 (end must be after start)")
         elif end > now:
-            errors["ended_at"] = "不能记录未来的服务 (cannot record future service)"
+            errors.add("ended_at", "不能记录未来的服务 (cannot record future service)")
         if not note.strip():
-            errors["note"] = "请说明服务内容 (describe the service)"
-        try:
-            validate_division(division)
-            if not volunteer.serves(division):
-                errors["division"] = "志愿者不服务该区域 (the volunteer does not serve it)"
-        except ValueError as exc:
-            errors["division"] = str(exc)
-        if errors:
-            raise ValidationFailed(errors)
+            errors.add("note", "请说明服务内容 (describe the service)")
+        code = errors.parse("division", validate_division, division)
+        if code is not None and not volunteer.serves(code):
+            errors.add("division", "志愿者不服务该区域 (the volunteer does not serve it)")
+        errors.raise_if_any()
+        assert code is not None
         flagged = end - start > policy.open_limit
         entry = cls(
             volunteer_id=volunteer.id,
             team_id=volunteer.team_id,
-            division=division,
+            division=code,
             task_id=None,
             started_at=start,
             ended_at=end,
-            minutes=minutes_between(start, end),
+            minutes=_minutes(start, end),
             flagged=flagged,
             recorded_by=coordinator_id,
             created_at=now,
@@ -140,7 +148,6 @@ class ServiceHourEntry:
         if not flagged:
             entry.status = HourStatus.APPROVED
             entry.decided_by, entry.decided_at = coordinator_id, now
-        entry._recorded()
         return entry
 
     def approve(self, coordinator_id: UUID, *, now: datetime) -> None:
@@ -148,21 +155,14 @@ class ServiceHourEntry:
         self._require_recorder(coordinator_id)
         now = require_utc(now, "now")
         self.status, self.decided_by, self.decided_at = nxt, coordinator_id, now
-        self.events.append(
-            HoursApproved(self.id, self.volunteer_id, self.minutes, coordinator_id, now)
-        )
 
     def reject(self, coordinator_id: UUID, *, now: datetime, reason: str) -> None:
         nxt = self._next("reject")
         self._require_recorder(coordinator_id)
         now = require_utc(now, "now")
-        if not reason.strip():
-            raise ValidationFailed.field("reason", "请填写驳回原因 (a reason is required)")
+        reason = require_text("reason", reason)
         self.status, self.decided_by, self.decided_at = nxt, coordinator_id, now
-        self.rejection_reason = reason.strip()
-        self.events.append(
-            HoursRejected(self.id, self.volunteer_id, coordinator_id, self.rejection_reason, now)
-        )
+        self.rejection_reason = reason
 
     def _next(self, action: str) -> HourStatus:
         return HourStatus(HOURS_MACHINE.next(str(self.status), action))
@@ -173,53 +173,3 @@ class ServiceHourEntry:
                 "谁记录谁认证：只有记录该时长的协调员可以审核 (who records certifies: "
                 "only the recording coordinator can approve or reject)"
             )
-
-    def _recorded(self) -> None:
-        self.events.append(HoursRecorded(
-            self.id, self.volunteer_id, self.task_id, self.minutes, self.flagged,
-            str(self.status), self.created_at,
-        ))
-
-
-def _selected(
-    entries: Iterable[ServiceHourEntry],
-    statuses: Iterable[HourStatus],
-    start: datetime | None,
-    end: datetime | None,
-) -> list[ServiceHourEntry]:
-    wanted = set(statuses)
-    return [
-        e for e in entries
-        if e.status in wanted
-        and (start is None or e.started_at >= start)
-        and (end is None or e.started_at < end)
-    ]
-
-
-def minutes_by_volunteer(
-    entries: Iterable[ServiceHourEntry],
-    *,
-    statuses: Iterable[HourStatus] = (HourStatus.APPROVED,),
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> dict[UUID, int]:
-    """Total minutes per volunteer of entries started in ``[start, end)`` (approved by default)."""
-    totals: dict[UUID, int] = {}
-    for e in _selected(entries, statuses, start, end):
-        totals[e.volunteer_id] = totals.get(e.volunteer_id, 0) + e.minutes
-    return totals
-
-
-def minutes_by_team(
-    entries: Iterable[ServiceHourEntry],
-    *,
-    statuses: Iterable[HourStatus] = (HourStatus.APPROVED,),
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> dict[UUID, int]:
-    """Total minutes per team (the team at the time of recording); teamless entries skipped."""
-    totals: dict[UUID, int] = {}
-    for e in _selected(entries, statuses, start, end):
-        if e.team_id is not None:
-            totals[e.team_id] = totals.get(e.team_id, 0) + e.minutes
-    return totals

@@ -20,10 +20,8 @@ from zoneinfo import ZoneInfo
 
 from svckit.domain.division import name_of
 
-from .hours import HourStatus, ServiceHourEntry
-from .slots import Slot
+from .slots import Slot, format_minutes
 from .tasks import Exclusion, Task, TaskType
-from .timeutil import format_minutes, local_month_range
 from .volunteers import Volunteer, skill_labels
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
@@ -89,27 +87,6 @@ def rank_candidates(
         for rank, (v, load, slot) in enumerate(eligible, start=1)
     )
     return MatchResult(candidates, tuple(excluded))
-
-
-def loads_from_entries(
-    entries: Iterable[ServiceHourEntry], *, now: datetime
-) -> dict[UUID, VolunteerLoad]:
-    """Loads from ledger entries (pending and approved count; rejected do not): minutes
-    started in the current local month and the end of the latest service."""
-    start, end = local_month_range(now)
-    minutes: dict[UUID, int] = {}
-    last: dict[UUID, datetime] = {}
-    for e in entries:
-        if e.status is HourStatus.REJECTED:
-            continue
-        if start <= e.started_at < end:
-            minutes[e.volunteer_id] = minutes.get(e.volunteer_id, 0) + e.minutes
-        if e.volunteer_id not in last or e.ended_at > last[e.volunteer_id]:
-            last[e.volunteer_id] = e.ended_at
-    return {
-        vid: VolunteerLoad(minutes.get(vid, 0), last.get(vid))
-        for vid in minutes.keys() | last.keys()
-    }
 
 
 def _sort_key(v: Volunteer, load: VolunteerLoad) -> tuple[int, datetime, Fraction, str]:

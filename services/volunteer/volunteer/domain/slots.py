@@ -14,15 +14,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from svckit.domain.clock import require_aware
 from svckit.domain.errors import ValidationFailed
 
-from .timeutil import require_utc
-from .volunteers import AvailabilityWindow
+if TYPE_CHECKING:
+    from .volunteers import AvailabilityWindow
 
 #: Slots proposed "from now" start on a quarter hour (``now`` is rounded up to it).
 SLOT_GRANULARITY = timedelta(minutes=15)
+
+
+def require_utc(value: datetime, field: str) -> datetime:
+    """``value`` in UTC; a naive one is refused as an error of ``field`` (422)."""
+    try:
+        return require_aware(value)
+    except ValueError as exc:
+        raise ValidationFailed.field(field, str(exc)) from None
+
+
+def format_minutes(minutes: int) -> str:
+    """``200`` -> ``"3小时20分"``."""
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}小时{rest}分" if hours else f"{rest}分"
 
 
 @dataclass(frozen=True)

@@ -11,27 +11,18 @@ from uuid import UUID, uuid4
 
 from svckit.domain.division import name_of, validate_division
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
 
 from .events import (
     Event,
-    NoShowRecorded,
-    OfferDeclined,
-    OfferLapsed,
-    OfferWithdrawn,
     SourceRef,
     TaskAssigned,
-    TaskCancelled,
-    TaskCheckedIn,
     TaskCompleted,
-    TaskCreated,
     TaskFailed,
     TaskOffered,
-    TaskRescheduled,
-    TaskUnassigned,
 )
-from .slots import Slot, earliest_slot
-from .timeutil import format_minutes, require_utc
+from .slots import Slot, earliest_slot, format_minutes, require_utc
 from .volunteers import Skill, Volunteer, skill_labels
 
 
@@ -187,15 +178,14 @@ class TaskResult:
     note: str | None = None
 
     def __post_init__(self) -> None:
-        errors: dict[str, str] = {}
+        errors = FieldErrors()
         if self.score is not None and not 1 <= self.score <= 5:
-            errors["score"] = "满意度评分应为1-5 (score must be 1-5)"
+            errors.add("score", "满意度评分应为1-5 (score must be 1-5)")
         if self.comment is not None and len(self.comment) > 500:
-            errors["comment"] = "评价最多500字 (at most 500 characters)"
+            errors.add("comment", "评价最多500字 (at most 500 characters)")
         if self.note is not None and len(self.note) > 500:
-            errors["note"] = "备注最多500字 (at most 500 characters)"
-        if errors:
-            raise ValidationFailed(errors)
+            errors.add("note", "备注最多500字 (at most 500 characters)")
+        errors.raise_if_any()
 
     def as_dict(self) -> dict[str, int | str | None]:
         return {"score": self.score, "comment": self.comment, "note": self.note}
@@ -267,27 +257,24 @@ class Task:
         id: UUID | None = None,
     ) -> Task:
         """``duration``: how long the visit takes; ``None``: ``TASK_DURATIONS[type]``."""
-        errors: dict[str, str] = {}
-        try:
-            validate_division(division)
-        except ValueError as exc:
-            errors["division"] = str(exc)
+        errors = FieldErrors()
+        code = errors.parse("division", validate_division, division)
         if not address.strip() or len(address) > 200:
-            errors["address"] = "地址应为1-200个字符 (address must be 1-200 characters)"
+            errors.add("address", "地址应为1-200个字符 (address must be 1-200 characters)")
         if type is TaskType.MANUAL and not note.strip():
-            errors["note"] = "手工任务须说明要做什么 (a manual task needs a note)"
+            errors.add("note", "手工任务须说明要做什么 (a manual task needs a note)")
         if duration is not None and not MIN_DURATION <= duration <= MAX_DURATION:
-            errors["duration"] = (
+            errors.add("duration", (
                 f"时长应为{format_minutes(int(MIN_DURATION.total_seconds()) // 60)}至"
                 f"{format_minutes(int(MAX_DURATION.total_seconds()) // 60)} "
                 "(duration must be 5 min to 12 h)"
-            )
-        if errors:
-            raise ValidationFailed(errors)
+            ))
+        errors.raise_if_any()
+        assert code is not None
         start, end = _window(window_start, window_end)
         task = cls(
             type=type,
-            division=division,
+            division=code,
             address=address.strip(),
             window_start=start,
             window_end=end,
@@ -299,9 +286,6 @@ class Task:
             duration=TASK_DURATIONS[type] if duration is None else duration,
             id=id or uuid4(),
         )
-        task.events.append(TaskCreated(
-            task.id, task.type, division, priority, source, start, end, task.created_at
-        ))
         return task
 
     # ---- queries --------------------------------------------------------------------
@@ -468,7 +452,7 @@ class Task:
         self.offers.append(Offer(volunteer.id, by, now, expires_at))
         self.dispatched_by = by
         self.state = nxt
-        self.events.append(TaskOffered(self.id, volunteer.id, self.source, expires_at, now))
+        self.events.append(TaskOffered(self.id, volunteer.id, expires_at, now))
 
     def accept(self, volunteer: Volunteer, *, now: datetime, busy: Iterable[Task]) -> None:
         """Books the offered slot, or (taken meanwhile, or already begun) the earliest
@@ -493,7 +477,7 @@ class Task:
         offer.outcome, offer.answered_at = OfferOutcome.ACCEPTED, now
         self.assignee_id = volunteer.id
         self.state = nxt
-        self.events.append(TaskAssigned(self.id, volunteer.id, self.source, False, now))
+        self.events.append(TaskAssigned(self.id, volunteer.id, False, now))
 
     def decline(self, volunteer_id: UUID, *, now: datetime) -> None:
         nxt = self._next("decline")
@@ -502,7 +486,6 @@ class Task:
         offer.outcome, offer.answered_at = OfferOutcome.DECLINED, now
         self._unbook()
         self.state = nxt
-        self.events.append(OfferDeclined(self.id, volunteer_id, now))
 
     def lapse(self, *, now: datetime) -> None:
         """The open offer was not answered by its expiry."""
@@ -516,7 +499,6 @@ class Task:
         offer.outcome, offer.answered_at = OfferOutcome.LAPSED, now
         self._unbook()
         self.state = nxt
-        self.events.append(OfferLapsed(self.id, offer.volunteer_id, now))
 
     def withdraw_offer(self, *, now: datetime) -> None:
         nxt = self._next("withdraw")
@@ -525,7 +507,6 @@ class Task:
         offer.outcome, offer.answered_at = OfferOutcome.WITHDRAWN, now
         self._unbook()
         self.state = nxt
-        self.events.append(OfferWithdrawn(self.id, offer.volunteer_id, now))
 
     def assign(
         self,
@@ -547,17 +528,16 @@ class Task:
         self.dispatched_by = by
         self.assignee_id = volunteer.id
         self.state = nxt
-        self.events.append(TaskAssigned(self.id, volunteer.id, self.source, True, now))
+        self.events.append(TaskAssigned(self.id, volunteer.id, True, now))
 
     def unassign(self, *, now: datetime, reason: str) -> None:
         """The assignee drops out before checking in; they are not offered it again."""
         nxt = self._next("unassign")
         now = require_utc(now, "now")
-        reason = _required_reason(reason)
-        volunteer_id = self._release(OfferOutcome.RELEASED, now)
+        require_text("reason", reason)
+        self._release(OfferOutcome.RELEASED, now)
         self._unbook()
         self.state = nxt
-        self.events.append(TaskUnassigned(self.id, volunteer_id, reason, now))
 
     def mark_no_show(self, volunteer: Volunteer, *, now: datetime) -> None:
         """The assignee did not come (only once their booked slot has started): counted
@@ -574,14 +554,12 @@ class Task:
         self._unbook()
         volunteer.record_no_show()
         self.state = nxt
-        self.events.append(NoShowRecorded(self.id, volunteer.id, now))
 
     def reschedule(self, window_start: datetime, window_end: datetime, *, now: datetime) -> None:
         nxt = self._next("reschedule")
         now = require_utc(now, "now")
         self.window_start, self.window_end = _window(window_start, window_end)
         self.state = nxt
-        self.events.append(TaskRescheduled(self.id, self.window_start, self.window_end, now))
 
     # ---- on site --------------------------------------------------------------------
 
@@ -591,7 +569,6 @@ class Task:
         self._require_assignee(volunteer_id)
         self.checked_in_at = now
         self.state = nxt
-        self.events.append(TaskCheckedIn(self.id, volunteer_id, now))
 
     def complete(
         self,
@@ -634,33 +611,29 @@ class Task:
         """Could not be done: on site (closes the check-in) or nobody could take it."""
         nxt = self._next("fail")
         now = require_utc(now, "now")
-        reason = _required_reason(reason)
+        reason = require_text("reason", reason)
         if self.state is TaskState.IN_PROGRESS:
             self._close_check_in(now, policy)
         self.closing_reason = reason
         self.state = nxt
-        self.events.append(
-            TaskFailed(self.id, self.assignee_id, self.type, self.source, reason, now)
-        )
+        self.events.append(TaskFailed(self.id, reason, now))
 
     def cancel(self, *, now: datetime, reason: str) -> None:
         """The source was cancelled (or the coordinator cancels) before anyone checked in."""
         nxt = self._next("cancel")
         now = require_utc(now, "now")
-        reason = _required_reason(reason)
+        reason = require_text("reason", reason)
         offer = self.current_offer
         if offer is not None:
             offer.outcome, offer.answered_at = OfferOutcome.WITHDRAWN, now
-        to_tell = self.assignee_id or (offer.volunteer_id if offer else None)
         self.closing_reason = reason
         self.state = nxt
-        self.events.append(TaskCancelled(self.id, to_tell, self.source, reason, now))
 
     def source_cancelled(self, *, now: datetime, reason: str) -> bool:
         """The asking service no longer needs it. Cancelled while still possible (before
         check-in); otherwise recorded for the coordinator. True when cancelled."""
         now = require_utc(now, "now")
-        reason = _required_reason(reason)
+        reason = require_text("reason", reason)
         if self.state is TaskState.CANCELLED:
             return False
         if "cancel" in self.allowed_actions():
@@ -728,14 +701,13 @@ class Task:
     def _unbook(self) -> None:
         self.slot_start = self.slot_end = None
 
-    def _release(self, outcome: OfferOutcome, now: datetime) -> UUID:
+    def _release(self, outcome: OfferOutcome, now: datetime) -> None:
         accepted = next(
             o for o in reversed(self.offers)
             if o.outcome is OfferOutcome.ACCEPTED and o.volunteer_id == self.assignee_id
         )
         accepted.outcome, accepted.answered_at = outcome, now
         self.assignee_id = None
-        return accepted.volunteer_id
 
     def _close_check_in(self, now: datetime, policy: CheckInPolicy) -> None:
         assert self.checked_in_at is not None  # IN_PROGRESS always has a check-in
@@ -753,8 +725,7 @@ class Task:
         volunteer.record_completion()
         self.state = nxt
         self.events.append(TaskCompleted(
-            self.id, volunteer.id, self.type, self.source, outcome,
-            self.checked_in_at, self.checked_out_at, self.flagged_for_review, now,
+            self.id, volunteer.id, outcome, self.checked_out_at, self.result, now
         ))
 
 
@@ -765,9 +736,3 @@ def _window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
             "window_end", "结束时间应晚于开始时间 (end must be after start)"
         )
     return start, end
-
-
-def _required_reason(reason: str) -> str:
-    if not reason.strip():
-        raise ValidationFailed.field("reason", "请填写原因 (a reason is required)")
-    return reason.strip()

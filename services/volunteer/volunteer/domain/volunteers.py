@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -11,18 +10,14 @@ from fractions import Fraction
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from svckit.domain.clock import CHINA_TZ_NAME
 from svckit.domain.division import is_within, name_of, validate_division
 from svckit.domain.errors import ValidationFailed
+from svckit.domain.fields import FieldErrors
+from svckit.domain.phone import validate_phone
 
-from .events import (
-    Event,
-    VolunteerActivated,
-    VolunteerDeactivated,
-    VolunteerRegistered,
-)
-from .timeutil import LOCAL_TZ_NAME, require_utc
+from .slots import require_utc
 
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 _DAY = 24 * 3600
 
 
@@ -120,18 +115,13 @@ class Team:
 
     @classmethod
     def create(cls, name: str, division: str, id: UUID | None = None) -> Team:
-        errors: dict[str, str] = {}
-        if not name.strip():
-            errors["name"] = "队名不能为空 (name is required)"
-        try:
-            validate_division(division)
-            if division.endswith("00"):
-                errors["division"] = "服务队按县区设立，应为县级代码 (a team belongs to a district)"
-        except ValueError as exc:
-            errors["division"] = str(exc)
-        if errors:
-            raise ValidationFailed(errors)
-        return cls(name=name.strip(), division=division, id=id or uuid4())
+        errors = FieldErrors()
+        name = errors.text("name", name, 100)
+        code = errors.parse("division", validate_division, division) or ""
+        if code.endswith("00"):
+            errors.add("division", "服务队按县区设立，应为县级代码 (a team belongs to a district)")
+        errors.raise_if_any()
+        return cls(name=name, division=code, id=id or uuid4())
 
 
 @dataclass(eq=False)
@@ -148,7 +138,7 @@ class Volunteer:
     skills: frozenset[Skill]
     availability: tuple[AvailabilityWindow, ...]
     team_id: UUID | None = None
-    timezone: str = LOCAL_TZ_NAME
+    timezone: str = CHINA_TZ_NAME
     active: bool = True
     completed_count: int = 0
     no_show_count: int = 0
@@ -156,7 +146,6 @@ class Volunteer:
     #: ``None``: never offered or assigned a task (``ExclusionCode.NO_CONSENT``)
     consent_at: datetime | None = None
     id: UUID = field(default_factory=uuid4)
-    events: list[Event] = field(default_factory=list, repr=False)
 
     @classmethod
     def register(
@@ -169,7 +158,7 @@ class Volunteer:
         availability: Iterable[AvailabilityWindow],
         now: datetime,
         team: Team | None = None,
-        timezone: str = LOCAL_TZ_NAME,
+        timezone: str = CHINA_TZ_NAME,
         consent: bool = False,
         id: UUID | None = None,
     ) -> Volunteer:
@@ -195,11 +184,6 @@ class Volunteer:
         )
         if team is not None:
             volunteer.join_team(team)
-        volunteer.events.append(
-            VolunteerRegistered(
-                volunteer.id, volunteer.team_id, tuple(sorted(volunteer.divisions)), now
-            )
-        )
         return volunteer
 
     def update(
@@ -240,15 +224,11 @@ class Volunteer:
             )
         self.team_id = team.id
 
-    def deactivate(self, now: datetime) -> None:
-        if self.active:
-            self.active = False
-            self.events.append(VolunteerDeactivated(self.id, require_utc(now, "now")))
+    def deactivate(self) -> None:
+        self.active = False
 
-    def activate(self, now: datetime) -> None:
-        if not self.active:
-            self.active = True
-            self.events.append(VolunteerActivated(self.id, require_utc(now, "now")))
+    def activate(self) -> None:
+        self.active = True
 
     def record_completion(self) -> None:
         self.completed_count += 1
@@ -304,35 +284,30 @@ class _Values:
 def _validated(
     *, real_name: str, phone: str, divisions: Iterable[str], skills: Iterable[str], timezone: str
 ) -> _Values:
-    errors: dict[str, list[str]] = {}
-
-    def fail(name: str, message: str) -> None:
-        errors.setdefault(name, []).append(message)
-
+    errors = FieldErrors()
     name = real_name.strip()
     if not name or len(name) > 50:
-        fail("real_name", "姓名应为1-50个字符 (name must be 1-50 characters)")
-    digits = phone.strip()
-    if not _PHONE_RE.match(digits):
-        fail("phone", "手机号码应为11位，以1开头 (must be an 11-digit mobile number)")
-    codes = frozenset(divisions)
-    if not codes:
-        fail("divisions", "至少服务一个区域 (at least one division is required)")
-    for code in sorted(codes):
+        errors.add("real_name", "姓名应为1-50个字符 (name must be 1-50 characters)")
+    # a mobile: volunteers receive their offers by SMS
+    number = errors.parse("phone", lambda raw: validate_phone(raw, mobile_only=True), phone)
+    given = sorted(set(divisions))
+    if not given:
+        errors.add("divisions", "至少服务一个区域 (at least one division is required)")
+    codes: set[str] = set()
+    for raw in given:
         try:
-            validate_division(code)
+            codes.add(validate_division(raw))
         except ValueError as exc:
-            fail("divisions", f"{code}: {exc}")
+            errors.add("divisions", f"{raw}: {exc}")
     chosen: set[Skill] = set()
     for raw in skills:
         try:
             chosen.add(Skill(raw))
         except ValueError:
-            fail("skills", f"未知技能 {raw!r} (unknown skill)")
+            errors.add("skills", f"未知技能 {raw!r} (unknown skill)")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        fail("timezone", f"未知时区 {timezone!r} (unknown timezone)")
-    if errors:
-        raise ValidationFailed(errors)
-    return _Values(name, digits, codes, frozenset(chosen), timezone)
+        errors.add("timezone", f"未知时区 {timezone!r} (unknown timezone)")
+    errors.raise_if_any()
+    return _Values(name, number or "", frozenset(codes), frozenset(chosen), timezone)

@@ -9,34 +9,31 @@ their coordinators). Each full read is recorded in the access log (svckit.pipl).
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from svckit.domain.certificate import mask_phone
+from svckit.auth.principal import Principal, Role
 from svckit.domain.division import name_of
-from svckit.http.app import ProblemSchema, current_principal
+from svckit.domain.masking import mask_phone
+from svckit.http.app import current_principal, problems
 from svckit.http.ratelimit import rate_limited
 from svckit.http.records import records_blueprint
 from svckit.pipl import PurposeArgs
 from svckit.service import ServiceContext
 
-from volunteer.domain.access import Actor, Role, coordinates, visible_address
-from volunteer.domain.hours import HourStatus, ServiceHourEntry
+from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_month
+from volunteer.domain.slots import format_minutes
 from volunteer.domain.tasks import OVERRIDABLE, Priority, Task, TaskResult, TaskType
-from volunteer.domain.timeutil import LOCAL_TZ_NAME, format_minutes
 from volunteer.domain.volunteers import AvailabilityWindow, Skill, Volunteer, skill_labels
 from volunteer.entrypoints import schemas as s
 from volunteer.service_layer import dispatch, hours, onsite, roster, tasks
-from volunteer.service_layer.common import actor_of
+from volunteer.service_layer.common import me
+from volunteer.service_layer.policy import POLICY, assignee_scope
 from volunteer.service_layer.uow import VolunteerUoW
-
-log = logging.getLogger("volunteer.api")
 
 TASK_TYPE_ZH = {
     TaskType.DELIVER_DEVICE: "送辅具上门",
@@ -69,10 +66,6 @@ def _uow() -> VolunteerUoW:
     return uow
 
 
-def _actor() -> Actor:
-    return actor_of(current_principal())
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -83,7 +76,7 @@ def _page(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- dumping --------------------------------------------------------------------------------
-def volunteer_out(actor: Actor, v: Volunteer) -> dict[str, Any]:
+def volunteer_out(v: Volunteer) -> dict[str, Any]:
     """A roster entry, the phone masked: in full only from ``/volunteers/<id>/contact``."""
     rel = v.reliability
     return {
@@ -107,11 +100,12 @@ def area_of(t: Task, full_allowed: bool) -> str:
     return f"{name_of(t.division)}（接受任务后可查看详细地址）"
 
 
-def task_out(actor: Actor, t: Task) -> dict[str, Any]:
+def task_out(principal: Principal, t: Task) -> dict[str, Any]:
     """A task, its address as the area only: in full only from ``/tasks/<id>/address``."""
-    full_allowed = visible_address(actor, t) == t.address
-    if actor.role is Role.VOLUNTEER:
-        offers = [o for o in t.offers if o.volunteer_id == actor.id]
+    full_allowed = POLICY.allows(principal, "task.read_address", **assignee_scope(t))
+    volunteer = principal.role is Role.VOLUNTEER
+    if volunteer:
+        offers = [o for o in t.offers if o.volunteer_id == me(principal)]
     else:
         offers = list(t.offers)
     return {
@@ -137,8 +131,8 @@ def task_out(actor: Actor, t: Task) -> dict[str, Any]:
         "result": t.result.as_dict() if t.result else None,
         "source_cancelled_at": t.source_cancelled_at,
         "source_cancel_reason": t.source_cancel_reason,
-        "allowed_actions": t.allowed_actions() if coordinates(actor, t.division)
-        or actor.role is Role.VOLUNTEER else [],
+        "allowed_actions": t.allowed_actions() if volunteer
+        or POLICY.allows(principal, "task.dispatch", division=t.division) else [],
         "created_at": t.created_at,
     }
 
@@ -158,10 +152,10 @@ def hours_out(e: ServiceHourEntry) -> dict[str, Any]:
 @teams_blp.route("")
 class TeamsView(MethodView):
     @teams_blp.response(200, s.TeamList)
-    @teams_blp.alt_response(403, schema=ProblemSchema)
+    @problems(teams_blp, 403)
     def get(self) -> dict[str, Any]:
         """Teams in your districts with their active members (coordinator, staff)"""
-        found = roster.list_teams(_uow(), _actor())
+        found = roster.list_teams(_uow(), current_principal())
         return {"items": [{"id": t.id, "name": t.name, "division": t.division,
                            "division_name": name_of(t.division), "active_members": n}
                           for t, n in found]}
@@ -178,90 +172,83 @@ def _windows(raw: list[dict[str, Any]] | None) -> list[AvailabilityWindow] | Non
 class VolunteersView(MethodView):
     @volunteers_blp.arguments(s.VolunteerQuery, location="query")
     @volunteers_blp.response(200, s.VolunteerPage)
-    @volunteers_blp.alt_response(403, schema=ProblemSchema)
+    @problems(volunteers_blp, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Volunteers serving your districts, phones masked (coordinator, staff)"""
-        actor = _actor()
+        actor = current_principal()
         found, total = roster.list_volunteers(
             _uow(), actor, team_id=args.get("team_id"), skill=args.get("skill"),
             active=args.get("active"), page=args["page"], size=args["page_size"])
-        return _page([volunteer_out(actor, v) for v in found], total, args)
+        return _page([volunteer_out(v) for v in found], total, args)
 
     @volunteers_blp.arguments(s.VolunteerIn)
     @volunteers_blp.response(201, s.VolunteerOut)
-    @volunteers_blp.alt_response(403, schema=ProblemSchema)
-    @volunteers_blp.alt_response(422, schema=ProblemSchema)
+    @problems(volunteers_blp, 403, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Register a volunteer in your districts (coordinator; staff: the roster import)"""
-        actor = _actor()
+        actor = current_principal()
         v = roster.register(_uow(), actor, roster.VolunteerFields(
             real_name=data["real_name"], phone=data["phone"], divisions=data["divisions"],
             skills=data.get("skills") or [], availability=_windows(data["availability"]),
             team_id=data.get("team_id"), consent=data["consent"]), now=_now())
-        return volunteer_out(actor, v)
+        return volunteer_out(v)
 
 
 @volunteers_blp.route("/<uuid:volunteer_id>")
 class VolunteerView(MethodView):
     @volunteers_blp.response(200, s.VolunteerOut)
-    @volunteers_blp.alt_response(404, schema=ProblemSchema)
+    @problems(volunteers_blp, 403, 404)
     def get(self, volunteer_id: UUID) -> dict[str, Any]:
         """One volunteer (phone masked; in full from ``/contact`` with a purpose)"""
-        actor = _actor()
-        return volunteer_out(actor, roster.get_volunteer(_uow(), actor, volunteer_id))
+        actor = current_principal()
+        return volunteer_out(roster.get_volunteer(_uow(), actor, volunteer_id))
 
     @volunteers_blp.arguments(s.VolunteerPatch)
     @volunteers_blp.response(200, s.VolunteerOut)
-    @volunteers_blp.alt_response(403, schema=ProblemSchema)
-    @volunteers_blp.alt_response(404, schema=ProblemSchema)
-    @volunteers_blp.alt_response(422, schema=ProblemSchema)
+    @problems(volunteers_blp, 403, 404, 422)
     def patch(self, data: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
         """Edit a roster entry (coordinator of every division they serve)"""
-        actor = _actor()
+        actor = current_principal()
         v = roster.update(_uow(), actor, volunteer_id, roster.VolunteerFields(
             real_name=data.get("real_name"), phone=data.get("phone"),
             divisions=data.get("divisions"), skills=data.get("skills"),
             availability=_windows(data.get("availability")), team_id=data.get("team_id"),
             consent=data.get("consent")), now=_now())
-        return volunteer_out(actor, v)
+        return volunteer_out(v)
 
 
 @volunteers_blp.route("/<uuid:volunteer_id>/contact")
 class VolunteerContactView(MethodView):
     @volunteers_blp.arguments(PurposeArgs, location="query")
     @volunteers_blp.response(200, s.VolunteerContactOut)
-    @volunteers_blp.alt_response(403, schema=ProblemSchema)
-    @volunteers_blp.alt_response(404, schema=ProblemSchema)
-    @volunteers_blp.alt_response(422, schema=ProblemSchema)
+    @problems(volunteers_blp, 403, 404, 422)
     def get(self, args: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
         """The phone in full (themself, their coordinators); ``purpose`` required, logged"""
-        v = roster.read_contact(_uow(), _actor(), current_principal(), volunteer_id,
+        v = roster.read_contact(_uow(), current_principal(), volunteer_id,
                                 args["purpose"], now=_now())
         return {"volunteer_id": v.id, "real_name": v.real_name, "phone": v.phone}
 
 
-def _activation(active: bool) -> Any:
-    def post(self: MethodView, _data: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
-        actor = _actor()
-        v = roster.set_active(_uow(), actor, volunteer_id, active, now=_now())
-        return volunteer_out(actor, v)
-    post.__doc__ = ("Put a volunteer back on the roster (coordinator)" if active
-                    else "Take a volunteer off dispatch (coordinator)")
-    return post
-
-
 @volunteers_blp.route("/<uuid:volunteer_id>/deactivate")
 class DeactivateView(MethodView):
-    post = volunteers_blp.alt_response(404, schema=ProblemSchema)(
-        volunteers_blp.response(200, s.VolunteerOut)(
-            volunteers_blp.arguments(s.EmptyIn)(_activation(False))))
+    @volunteers_blp.arguments(s.EmptyIn)
+    @volunteers_blp.response(200, s.VolunteerOut)
+    @problems(volunteers_blp, 403, 404, 422)
+    def post(self, _data: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
+        """Take a volunteer off dispatch (coordinator)"""
+        return volunteer_out(roster.set_active(_uow(), current_principal(), volunteer_id,
+                                               False))
 
 
 @volunteers_blp.route("/<uuid:volunteer_id>/activate")
 class ActivateView(MethodView):
-    post = volunteers_blp.alt_response(404, schema=ProblemSchema)(
-        volunteers_blp.response(200, s.VolunteerOut)(
-            volunteers_blp.arguments(s.EmptyIn)(_activation(True))))
+    @volunteers_blp.arguments(s.EmptyIn)
+    @volunteers_blp.response(200, s.VolunteerOut)
+    @problems(volunteers_blp, 403, 404, 422)
+    def post(self, _data: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
+        """Put a volunteer back on the roster (coordinator)"""
+        return volunteer_out(roster.set_active(_uow(), current_principal(), volunteer_id,
+                                               True))
 
 
 # -- tasks ------------------------------------------------------------------------------------
@@ -269,9 +256,10 @@ class ActivateView(MethodView):
 class TasksView(MethodView):
     @tasks_blp.arguments(s.TaskQuery, location="query")
     @tasks_blp.response(200, s.TaskPage)
+    @problems(tasks_blp, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Tasks: a coordinator's districts, a volunteer's own offers and tasks, staff all"""
-        actor = _actor()
+        actor = current_principal()
         found, total = tasks.list_tasks(
             _uow(), actor, states=args["state"], type=args.get("type"),
             division=args.get("division"), page=args["page"], size=args["page_size"])
@@ -279,11 +267,10 @@ class TasksView(MethodView):
 
     @tasks_blp.arguments(s.TaskIn)
     @tasks_blp.response(201, s.TaskOut)
-    @tasks_blp.alt_response(403, schema=ProblemSchema)
-    @tasks_blp.alt_response(422, schema=ProblemSchema)
+    @problems(tasks_blp, 403, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Raise a task by hand in your district (coordinator)"""
-        actor = _actor()
+        actor = current_principal()
         task = tasks.create_manual(_uow(), actor, tasks.CreateTask(
             type=TaskType(data["type"]), division=data["division"], address=data["address"],
             window_start=data["window_start"], window_end=data["window_end"],
@@ -297,10 +284,10 @@ class TasksView(MethodView):
 @tasks_blp.route("/<uuid:task_id>")
 class TaskView(MethodView):
     @tasks_blp.response(200, s.TaskOut)
-    @tasks_blp.alt_response(404, schema=ProblemSchema)
+    @problems(tasks_blp, 403, 404)
     def get(self, task_id: UUID) -> dict[str, Any]:
         """One task; the full address only for its assignee and the district's coordinators"""
-        actor = _actor()
+        actor = current_principal()
         return task_out(actor, tasks.get_task(_uow(), actor, task_id))
 
 
@@ -308,13 +295,11 @@ class TaskView(MethodView):
 class TaskAddressView(MethodView):
     @tasks_blp.arguments(PurposeArgs, location="query")
     @tasks_blp.response(200, s.TaskAddressOut)
-    @tasks_blp.alt_response(403, schema=ProblemSchema)
-    @tasks_blp.alt_response(404, schema=ProblemSchema)
-    @tasks_blp.alt_response(422, schema=ProblemSchema)
+    @problems(tasks_blp, 403, 404, 422)
     def get(self, args: dict[str, Any], task_id: UUID) -> dict[str, Any]:
         """The full address (assignee, the division's coordinators); ``purpose`` required,
         the read is recorded in the access log"""
-        t = tasks.read_address(_uow(), _actor(), current_principal(), task_id,
+        t = tasks.read_address(_uow(), current_principal(), task_id,
                                args["purpose"], now=_now())
         return {"task_id": t.id, "division": t.division, "address": t.address,
                 "contact_name": t.contact_name, "contact_phone": t.contact_phone}
@@ -323,11 +308,10 @@ class TaskAddressView(MethodView):
 @tasks_blp.route("/<uuid:task_id>/candidates")
 class CandidatesView(MethodView):
     @tasks_blp.response(200, s.CandidatesOut)
-    @tasks_blp.alt_response(403, schema=ProblemSchema)
-    @tasks_blp.alt_response(404, schema=ProblemSchema)
+    @problems(tasks_blp, 403, 404)
     def get(self, task_id: UUID) -> dict[str, Any]:
         """Ranked candidates with reasons, and who is excluded and why (coordinator)"""
-        r = dispatch.candidates(_uow(), _actor(), task_id, now=_now())
+        r = dispatch.candidates(_uow(), current_principal(), task_id, now=_now())
         vols = r.volunteers
         return {
             "task_id": r.task.id, "state": r.task.state.value,
@@ -351,24 +335,6 @@ class CandidatesView(MethodView):
         }
 
 
-def _task_action(doc: str, schema: type, call: Any) -> Any:
-    """A POST /tasks/<id>/<action> view: body ``schema``, answer the task."""
-
-    @tasks_blp.arguments(schema)
-    @tasks_blp.response(200, s.TaskOut)
-    @tasks_blp.alt_response(403, schema=ProblemSchema)
-    @tasks_blp.alt_response(404, schema=ProblemSchema)
-    @tasks_blp.alt_response(409, schema=ProblemSchema)
-    @tasks_blp.alt_response(422, schema=ProblemSchema)
-    def post(self: MethodView, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
-        actor = _actor()
-        task = call(_uow(), actor, task_id, data, _now())
-        return task_out(actor, task)
-
-    post.__doc__ = doc
-    return post
-
-
 def _minutes(data: dict[str, Any]) -> timedelta | None:
     n = data.get("expires_in_minutes")
     return None if n is None else timedelta(minutes=n)
@@ -379,43 +345,142 @@ def _result(data: dict[str, Any]) -> TaskResult | None:
     return None if raw is None else TaskResult(**raw)
 
 
-_ACTIONS: dict[str, tuple[str, type, Any]] = {
-    "offer": ("Offer to the chosen volunteer, or the best-ranked one (coordinator)", s.OfferIn,
-              lambda u, a, t, d, n: dispatch.offer(u, a, t, d.get("volunteer_id"), now=n,
-                                                   ttl=_minutes(d))),
-    "withdraw": ("Withdraw the open offer (coordinator)", s.EmptyIn,
-                 lambda u, a, t, d, n: dispatch.withdraw(u, a, t, now=n)),
-    "assign": ("Assign by hand; override ignores availability and a decline (coordinator)",
-               s.AssignIn, lambda u, a, t, d, n: dispatch.assign(
-                   u, a, t, d["volunteer_id"], now=n, override=d["override"])),
-    "accept": ("Accept the offer made to you (volunteer)", s.EmptyIn,
-               lambda u, a, t, d, n: dispatch.accept(u, a, t, now=n)),
-    "decline": ("Decline the offer made to you; it goes to the next candidate (volunteer)",
-                s.EmptyIn, lambda u, a, t, d, n: dispatch.decline(u, a, t, now=n)),
-    "release": ("Drop out before check-in (assignee) or take the assignee off (coordinator)",
-                s.ReasonIn, lambda u, a, t, d, n: dispatch.release(u, a, t, d["reason"], now=n)),
-    "no-show": ("Record that the assignee did not come; re-offered (coordinator)", s.EmptyIn,
-                lambda u, a, t, d, n: dispatch.no_show(u, a, t, now=n)),
-    "reschedule": ("Move the window of an open task (coordinator)", s.RescheduleIn,
-                   lambda u, a, t, d, n: tasks.reschedule(
-                       u, a, t, d["window_start"], d["window_end"], now=n)),
-    "cancel": ("Cancel a task you raised by hand (coordinator)", s.ReasonIn,
-               lambda u, a, t, d, n: tasks.cancel(u, a, t, d["reason"], now=n)),
-    "check-in": ("Check in on site (assignee)", s.EmptyIn,
-                 lambda u, a, t, d, n: onsite.check_in(u, a, t, now=n)),
-    "check-out": ("Check out: done, with the result (a satisfaction visit needs a score)",
-                  s.CheckOutIn,
-                  lambda u, a, t, d, n: onsite.check_out(u, a, t, _result(d), now=n)),
-    "fail": ("Could not be done: on site (assignee) or nobody can take it (coordinator)",
-             s.ReasonIn, lambda u, a, t, d, n: (
-                 onsite.fail_on_site(u, a, t, d["reason"], now=n) if a.role is Role.VOLUNTEER
-                 else tasks.fail_unstaffed(u, a, t, d["reason"], now=n))),
-}
+# POST /tasks/<id>/<action>: the body, then the task as the caller may see it
 
-for _name, (_doc, _schema, _call) in _ACTIONS.items():
-    _cls = type(f"Task{_name.title().replace('-', '')}View", (MethodView,),
-                {"post": _task_action(_doc, _schema, _call)})
-    tasks_blp.route(f"/<uuid:task_id>/{_name}", endpoint=f"task_{_name}")(_cls)
+@tasks_blp.route("/<uuid:task_id>/offer")
+class TaskOfferView(MethodView):
+    @tasks_blp.arguments(s.OfferIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Offer to the chosen volunteer, or the best-ranked one (coordinator)"""
+        p = current_principal()
+        return task_out(p, dispatch.offer(_uow(), p, task_id, data.get("volunteer_id"), now=_now(),
+                         ttl=_minutes(data)))
+
+
+@tasks_blp.route("/<uuid:task_id>/withdraw")
+class TaskWithdrawView(MethodView):
+    @tasks_blp.arguments(s.EmptyIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Withdraw the open offer (coordinator)"""
+        p = current_principal()
+        return task_out(p, dispatch.withdraw(_uow(), p, task_id, now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/assign")
+class TaskAssignView(MethodView):
+    @tasks_blp.arguments(s.AssignIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Assign by hand; override ignores availability and a decline (coordinator)"""
+        p = current_principal()
+        return task_out(p, dispatch.assign(_uow(), p, task_id, data["volunteer_id"], now=_now(),
+                          override=data["override"]))
+
+
+@tasks_blp.route("/<uuid:task_id>/accept")
+class TaskAcceptView(MethodView):
+    @tasks_blp.arguments(s.EmptyIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Accept the offer made to you (volunteer)"""
+        p = current_principal()
+        return task_out(p, dispatch.accept(_uow(), p, task_id, now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/decline")
+class TaskDeclineView(MethodView):
+    @tasks_blp.arguments(s.EmptyIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Decline the offer made to you; it goes to the next candidate (volunteer)"""
+        p = current_principal()
+        return task_out(p, dispatch.decline(_uow(), p, task_id, now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/release")
+class TaskReleaseView(MethodView):
+    @tasks_blp.arguments(s.ReasonIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Drop out before check-in (assignee) or take the assignee off (coordinator)"""
+        p = current_principal()
+        return task_out(p, dispatch.release(_uow(), p, task_id, data["reason"], now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/no-show")
+class TaskNoShowView(MethodView):
+    @tasks_blp.arguments(s.EmptyIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Record that the assignee did not come; re-offered (coordinator)"""
+        p = current_principal()
+        return task_out(p, dispatch.no_show(_uow(), p, task_id, now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/reschedule")
+class TaskRescheduleView(MethodView):
+    @tasks_blp.arguments(s.RescheduleIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Move the window of an open task (coordinator)"""
+        p = current_principal()
+        return task_out(p, tasks.reschedule(_uow(), p, task_id, data["window_start"],
+                           data["window_end"], now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/cancel")
+class TaskCancelView(MethodView):
+    @tasks_blp.arguments(s.ReasonIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Cancel a task you raised by hand (coordinator)"""
+        p = current_principal()
+        return task_out(p, tasks.cancel(_uow(), p, task_id, data["reason"], now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/check-in")
+class TaskCheckInView(MethodView):
+    @tasks_blp.arguments(s.EmptyIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Check in on site (assignee)"""
+        p = current_principal()
+        return task_out(p, onsite.check_in(_uow(), p, task_id, now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/check-out")
+class TaskCheckOutView(MethodView):
+    @tasks_blp.arguments(s.CheckOutIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Check out: done, with the result (a satisfaction visit needs a score)"""
+        p = current_principal()
+        return task_out(p, onsite.check_out(_uow(), p, task_id, _result(data), now=_now()))
+
+
+@tasks_blp.route("/<uuid:task_id>/fail")
+class TaskFailView(MethodView):
+    @tasks_blp.arguments(s.ReasonIn)
+    @tasks_blp.response(200, s.TaskOut)
+    @problems(tasks_blp, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
+        """Could not be done: on site (assignee) or nobody can take it (coordinator)"""
+        p = current_principal()
+        fail = onsite.fail_on_site if p.role is Role.VOLUNTEER else tasks.fail_unstaffed
+        return task_out(p, fail(_uow(), p, task_id, data["reason"], now=_now()))
 
 
 # -- service hours ------------------------------------------------------------------------------
@@ -423,20 +488,21 @@ for _name, (_doc, _schema, _call) in _ACTIONS.items():
 class HoursView(MethodView):
     @hours_blp.arguments(s.HoursQuery, location="query")
     @hours_blp.response(200, s.HoursPage)
+    @problems(hours_blp, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Ledger entries: your own (volunteer), your districts' (coordinator), all (staff)"""
         found, total = hours.list_entries(
-            _uow(), _actor(), volunteer_id=args.get("volunteer_id"), status=args.get("status"),
-            flagged=args.get("flagged"), page=args["page"], size=args["page_size"])
+            _uow(), current_principal(), volunteer_id=args.get("volunteer_id"),
+            status=args.get("status"), flagged=args.get("flagged"), page=args["page"],
+            size=args["page_size"])
         return _page([hours_out(e) for e in found], total, args)
 
     @hours_blp.arguments(s.HoursIn)
     @hours_blp.response(201, s.HoursOut)
-    @hours_blp.alt_response(403, schema=ProblemSchema)
-    @hours_blp.alt_response(422, schema=ProblemSchema)
+    @problems(hours_blp, 403, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Record service done outside a task (coordinator; certified at once unless long)"""
-        e = hours.record_manual(_uow(), _actor(), data["volunteer_id"],
+        e = hours.record_manual(_uow(), current_principal(), data["volunteer_id"],
                                 division=data["division"], started_at=data["started_at"],
                                 ended_at=data["ended_at"], note=data["note"], now=_now())
         return hours_out(e)
@@ -446,65 +512,48 @@ class HoursView(MethodView):
 class ApproveView(MethodView):
     @hours_blp.arguments(s.EmptyIn)
     @hours_blp.response(200, s.HoursOut)
-    @hours_blp.alt_response(403, schema=ProblemSchema)
-    @hours_blp.alt_response(404, schema=ProblemSchema)
-    @hours_blp.alt_response(409, schema=ProblemSchema)
+    @problems(hours_blp, 403, 404, 409, 422)
     def post(self, _data: dict[str, Any], entry_id: UUID) -> dict[str, Any]:
         """Approve an entry you recorded (who records certifies)"""
-        return hours_out(hours.approve(_uow(), _actor(), entry_id, now=_now()))
+        return hours_out(hours.approve(_uow(), current_principal(), entry_id, now=_now()))
 
 
 @hours_blp.route("/<uuid:entry_id>/reject")
 class RejectView(MethodView):
     @hours_blp.arguments(s.ReasonIn)
     @hours_blp.response(200, s.HoursOut)
-    @hours_blp.alt_response(403, schema=ProblemSchema)
-    @hours_blp.alt_response(404, schema=ProblemSchema)
-    @hours_blp.alt_response(409, schema=ProblemSchema)
+    @problems(hours_blp, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], entry_id: UUID) -> dict[str, Any]:
         """Reject an entry you recorded, with a reason"""
-        return hours_out(hours.reject(_uow(), _actor(), entry_id, data["reason"], now=_now()))
+        return hours_out(hours.reject(_uow(), current_principal(), entry_id, data["reason"],
+                                      now=_now()))
 
 
 def _month(raw: str | None) -> tuple[datetime | None, datetime | None]:
     if raw is None:
         return None, None
     year, month = (int(x) for x in raw.split("-"))
-    tz = ZoneInfo(LOCAL_TZ_NAME)
-    start = datetime(year, month, 1, tzinfo=tz)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return china_month(date(year, month, 1))
 
 
 @hours_blp.route("/totals")
 class TotalsView(MethodView):
     @hours_blp.arguments(s.TotalsQuery, location="query")
     @hours_blp.response(200, s.TotalsOut)
-    @hours_blp.alt_response(403, schema=ProblemSchema)
-    @hours_blp.alt_response(429, schema=ProblemSchema)  # REPORT_RATE_LIMIT
+    @problems(hours_blp, 403, 422, 429)  # 429: REPORT_RATE_LIMIT
     @rate_limited("reports")  # REPORT_RATE_LIMIT per principal (OWASP API4)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Minutes per volunteer or per team, approved by default (optionally one month)"""
-        actor = _actor()
+        actor = current_principal()
         statuses = {"approved": [HourStatus.APPROVED], "pending": [HourStatus.PENDING],
                     "all": [HourStatus.APPROVED, HourStatus.PENDING]}[args["status"]]
         start, end = _month(args["month"])
-        uow = _uow()
-        rows = hours.totals(uow, actor, group=args["group"], statuses=statuses,
+        rows = hours.totals(_uow(), actor, group=args["group"], statuses=statuses,
                             start=start, end=end)
-        names = _names(uow, args["group"], [k for k, _, _ in rows if k is not None])
-        items = [{"id": k, "name": names.get(k, ""), "minutes": m,
-                  "hours": round(m / 60, 2), "duration": format_minutes(m), "entries": n}
-                 for k, m, n in rows if k is not None]
+        items = [{"id": k, "name": name, "minutes": m, "hours": round(m / 60, 2),
+                  "duration": format_minutes(m), "entries": n} for k, name, m, n in rows]
         return {"group": args["group"], "month": args["month"], "status": args["status"],
                 "total_minutes": sum(i["minutes"] for i in items), "items": items}
-
-
-def _names(uow: VolunteerUoW, group: str, ids: list[UUID]) -> dict[UUID, str]:
-    with uow:
-        if group == "team":
-            return {t.id: t.name for t in uow.teams.all() if t.id in set(ids)}
-        return {v.id: v.real_name for v in uow.volunteers.many(ids)}
 
 
 def blueprints(_ctx: ServiceContext) -> list[Blueprint]:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from svckit.http.pagination import PageArgs
+from svckit.http.pagination import PageArgs, paged
 
 from volunteer.domain.hours import HourStatus
 from volunteer.domain.tasks import ExclusionCode, Priority, TaskState, TaskType
 from volunteer.domain.volunteers import Skill
 
-_DIVISION = validate.Regexp(r"^\d{6}$", error="行政区划代码应为6位数字 (6-digit GB/T 2260 code)")
+#: identifiers are bounded here and normalised (full-width digits...) then validated by
+#: the domain (``svckit.domain``), so ``３７１５０２`` is ``371502``
+_DIVISION = validate.Length(min=1, max=20)
+_PHONE = validate.Length(min=1, max=30)
 When = fields.AwareDateTime
 
 
@@ -63,8 +66,7 @@ _SKILLS = fields.List(fields.String(validate=validate.OneOf([s.value for s in Sk
 
 class VolunteerIn(Schema):
     real_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    phone = fields.String(required=True, validate=validate.Regexp(
-        r"^1[3-9]\d{9}$", error="手机号码应为11位 (11-digit mobile number)"))
+    phone = fields.String(required=True, validate=_PHONE)
     divisions = fields.List(fields.String(validate=_DIVISION), required=True,
                             validate=validate.Length(min=1, max=20))
     skills = _SKILLS
@@ -78,7 +80,7 @@ class VolunteerIn(Schema):
 
 class VolunteerPatch(Schema):
     real_name = fields.String(validate=validate.Length(min=1, max=50))
-    phone = fields.String(validate=validate.Regexp(r"^1[3-9]\d{9}$"))
+    phone = fields.String(validate=_PHONE)
     divisions = fields.List(fields.String(validate=_DIVISION),
                             validate=validate.Length(min=1, max=20))
     skills = _SKILLS
@@ -114,11 +116,7 @@ class VolunteerQuery(PageArgs):
     active = fields.Boolean()
 
 
-class VolunteerPage(Schema):
-    items = fields.List(fields.Nested(VolunteerOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+VolunteerPage = paged(VolunteerOut, "VolunteerPage")
 
 
 # -- tasks --------------------------------------------------------------------------------
@@ -230,11 +228,7 @@ class TaskQuery(PageArgs):
     division = fields.String(validate=_DIVISION)
 
 
-class TaskPage(Schema):
-    items = fields.List(fields.Nested(TaskOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+TaskPage = paged(TaskOut, "TaskPage")
 
 
 class CandidateOut(Schema):
@@ -311,11 +305,7 @@ class HoursQuery(PageArgs):
     flagged = fields.Boolean()
 
 
-class HoursPage(Schema):
-    items = fields.List(fields.Nested(HoursOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+HoursPage = paged(HoursOut, "HoursPage")
 
 
 class TotalsQuery(Schema):

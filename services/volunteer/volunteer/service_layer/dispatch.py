@@ -15,18 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import Conflict, DomainError, NotFound
 
-from volunteer.domain.access import Actor, Role, require_coordinator_in
 from volunteer.domain.matching import MatchResult, rank_candidates
 from volunteer.domain.tasks import Task, TaskState
 from volunteer.domain.volunteers import Volunteer
-from volunteer.service_layer.common import (
-    coordinated_task,
-    publish,
-    require_role,
-    visible_task,
-)
+from volunteer.service_layer.common import coordinated_task, me, visible_task
+from volunteer.service_layer.policy import POLICY
 from volunteer.service_layer.uow import VolunteerUoW
 
 log = logging.getLogger(__name__)
@@ -49,11 +45,12 @@ def _match(uow: VolunteerUoW, task: Task, now: datetime) -> Ranking:
                    {v.id: v for v in pool})
 
 
-def candidates(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Ranking:
+def candidates(uow: VolunteerUoW, principal: Principal, task_id: UUID, *,
+               now: datetime) -> Ranking:
     """The coordinator's view: ranked candidates with reasons, the excluded with why."""
     with uow:
-        task = visible_task(uow, actor, task_id)
-        require_coordinator_in(actor, task.division)
+        task = visible_task(uow, principal, task_id)
+        POLICY.require(principal, "task.dispatch", division=task.division)
         return _match(uow, task, now)
 
 
@@ -90,11 +87,11 @@ def _reoffer(uow: VolunteerUoW, task: Task, now: datetime) -> UUID | None:
     return best.volunteer_id
 
 
-def offer(uow: VolunteerUoW, actor: Actor, task_id: UUID, volunteer_id: UUID | None, *,
-          now: datetime, ttl: timedelta | None = None) -> Task:
+def offer(uow: VolunteerUoW, principal: Principal, task_id: UUID, volunteer_id: UUID | None,
+          *, now: datetime, ttl: timedelta | None = None) -> Task:
     """Offer to the chosen volunteer, or to the best-ranked candidate."""
     with uow:
-        task = coordinated_task(uow, actor, task_id)
+        task = coordinated_task(uow, principal, task_id)
         task.check("offer")  # 409 with the current state before any ranking work
         if volunteer_id is None:
             best = _match(uow, task, now).result.best
@@ -102,92 +99,87 @@ def offer(uow: VolunteerUoW, actor: Actor, task_id: UUID, volunteer_id: UUID | N
                 raise Conflict("没有符合条件的志愿者 (no eligible volunteer)",
                                current_state=str(task.state))
             volunteer_id = best.volunteer_id
-        _offer(uow, task, uow.volunteers.get(volunteer_id), actor.id, now, ttl)
-        publish(uow, task)
+        _offer(uow, task, uow.volunteers.get(volunteer_id), me(principal), now, ttl)
         uow.commit()
     return task
 
 
-def withdraw(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Task:
+def withdraw(uow: VolunteerUoW, principal: Principal, task_id: UUID, *,
+             now: datetime) -> Task:
     with uow:
-        task = coordinated_task(uow, actor, task_id)
+        task = coordinated_task(uow, principal, task_id)
         task.withdraw_offer(now=now)
-        publish(uow, task)
         uow.commit()
     return task
 
 
-def assign(uow: VolunteerUoW, actor: Actor, task_id: UUID, volunteer_id: UUID, *,
+def assign(uow: VolunteerUoW, principal: Principal, task_id: UUID, volunteer_id: UUID, *,
            now: datetime, override: bool = False) -> Task:
     """Hand assignment. An open offer to someone else is withdrawn first."""
     with uow:
-        task = coordinated_task(uow, actor, task_id)
+        task = coordinated_task(uow, principal, task_id)
         if task.state is TaskState.OFFERED:
             task.withdraw_offer(now=now)
         task.check("assign")
         volunteer = uow.volunteers.lock(volunteer_id)
         busy = uow.tasks.busy([volunteer.id], task.window_start, task.window_end)
-        task.assign(volunteer, by=actor.id, now=now, busy=busy, override=override)
-        publish(uow, task)
+        task.assign(volunteer, by=me(principal), now=now, busy=busy, override=override)
         uow.commit()
     return task
 
 
-def _own_task(uow: VolunteerUoW, actor: Actor, task_id: UUID) -> Task:
-    require_role(actor, Role.VOLUNTEER)
-    return visible_task(uow, actor, task_id, lock=True)
+def _offered_to_me(uow: VolunteerUoW, principal: Principal, task_id: UUID) -> Task:
+    POLICY.require_role(principal, "task.answer")
+    return visible_task(uow, principal, task_id, lock=True)
 
 
-def accept(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Task:
+def accept(uow: VolunteerUoW, principal: Principal, task_id: UUID, *, now: datetime) -> Task:
     with uow:
-        task = _own_task(uow, actor, task_id)
+        task = _offered_to_me(uow, principal, task_id)
         task.check("accept")
-        task.require_offeree(actor.id)
-        volunteer = uow.volunteers.lock(actor.id)
+        task.require_offeree(me(principal))
+        volunteer = uow.volunteers.lock(me(principal))
         busy = uow.tasks.busy([volunteer.id], task.window_start, task.window_end)
         task.accept(volunteer, now=now, busy=busy)
-        publish(uow, task)
         uow.commit()
     return task
 
 
-def decline(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Task:
+def decline(uow: VolunteerUoW, principal: Principal, task_id: UUID, *, now: datetime) -> Task:
     with uow:
-        task = _own_task(uow, actor, task_id)
-        task.decline(actor.id, now=now)
+        task = _offered_to_me(uow, principal, task_id)
+        task.decline(me(principal), now=now)
         _reoffer(uow, task, now)
-        publish(uow, task)
         uow.commit()
     return task
 
 
-def release(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, *,
+def release(uow: VolunteerUoW, principal: Principal, task_id: UUID, reason: str, *,
             now: datetime) -> Task:
     """The assignee drops out (or their coordinator takes them off) before checking in."""
+    POLICY.require_role(principal, "task.release")
     with uow:
-        if actor.role is Role.VOLUNTEER:
-            task = _own_task(uow, actor, task_id)
-            if task.assignee_id != actor.id:
+        if principal.role is Role.VOLUNTEER:
+            task = visible_task(uow, principal, task_id, lock=True)
+            if task.assignee_id != me(principal):
                 raise NotFound("task", task_id)
         else:
-            task = coordinated_task(uow, actor, task_id)
+            task = coordinated_task(uow, principal, task_id)
         task.unassign(now=now, reason=reason)
         _reoffer(uow, task, now)
-        publish(uow, task)
         uow.commit()
     return task
 
 
-def no_show(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Task:
+def no_show(uow: VolunteerUoW, principal: Principal, task_id: UUID, *, now: datetime) -> Task:
     with uow:
-        task = coordinated_task(uow, actor, task_id)
+        task = coordinated_task(uow, principal, task_id)
         if task.assignee_id is None:
             task.check("no_show")
             raise Conflict("任务没有执行人 (no assignee)", current_state=str(task.state))
         volunteer = uow.volunteers.lock(task.assignee_id)
         task.mark_no_show(volunteer, now=now)
         _reoffer(uow, task, now)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -205,7 +197,6 @@ def lapse_offers(uow: VolunteerUoW, *, now: datetime, limit: int = 200) -> int:
                 continue  # answered meanwhile
             task.lapse(now=now)
             _reoffer(uow, task, now)
-            publish(uow, task)
             uow.commit()
             changed += 1
     return changed

@@ -6,79 +6,86 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import NotFound
 
-from volunteer.domain.access import Actor, Role, can_view_hours, require_coordinator_in
 from volunteer.domain.hours import HourStatus, ServiceHourEntry
-from volunteer.service_layer.common import require_role, scopes
+from volunteer.service_layer.common import division_arg, me
+from volunteer.service_layer.policy import POLICY, hours_scope
 from volunteer.service_layer.uow import VolunteerUoW
 
 
-def record_manual(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID, *, division: str,
-                  started_at: datetime, ended_at: datetime, note: str,
+def record_manual(uow: VolunteerUoW, principal: Principal, volunteer_id: UUID, *,
+                  division: str, started_at: datetime, ended_at: datetime, note: str,
                   now: datetime) -> ServiceHourEntry:
-    require_role(actor, Role.COORDINATOR)
-    require_coordinator_in(actor, division)
+    division = division_arg("division", division)
+    POLICY.require(principal, "hours.record", division=division)
     with uow:
         v = uow.volunteers.get(volunteer_id)
         entry = ServiceHourEntry.record_manual(
-            v, coordinator_id=actor.id, division=division, started_at=started_at,
+            v, coordinator_id=me(principal), division=division, started_at=started_at,
             ended_at=ended_at, note=note, now=now, policy=uow.settings.policy,
         )
-        entry.events.clear()
         uow.hours.add(entry)
         uow.commit()
     return entry
 
 
-def _visible(uow: VolunteerUoW, actor: Actor, entry_id: UUID) -> ServiceHourEntry:
+def _decided(uow: VolunteerUoW, principal: Principal, entry_id: UUID) -> ServiceHourEntry:
+    POLICY.require_role(principal, "hours.decide")
     entry = uow.hours.lock(entry_id)
-    if not can_view_hours(actor, entry):
+    if not principal.covers(**hours_scope(entry)):
         raise NotFound("service_hours", entry_id)
     return entry
 
 
-def approve(uow: VolunteerUoW, actor: Actor, entry_id: UUID, *,
+def approve(uow: VolunteerUoW, principal: Principal, entry_id: UUID, *,
             now: datetime) -> ServiceHourEntry:
-    require_role(actor, Role.COORDINATOR)
     with uow:
-        entry = _visible(uow, actor, entry_id)
-        entry.approve(actor.id, now=now)
-        entry.events.clear()
+        entry = _decided(uow, principal, entry_id)
+        entry.approve(me(principal), now=now)
         uow.commit()
     return entry
 
 
-def reject(uow: VolunteerUoW, actor: Actor, entry_id: UUID, reason: str, *,
+def reject(uow: VolunteerUoW, principal: Principal, entry_id: UUID, reason: str, *,
            now: datetime) -> ServiceHourEntry:
-    require_role(actor, Role.COORDINATOR)
     with uow:
-        entry = _visible(uow, actor, entry_id)
-        entry.reject(actor.id, now=now, reason=reason)
-        entry.events.clear()
+        entry = _decided(uow, principal, entry_id)
+        entry.reject(me(principal), now=now, reason=reason)
         uow.commit()
     return entry
 
 
-def list_entries(uow: VolunteerUoW, actor: Actor, *, volunteer_id: UUID | None,
+def _own(principal: Principal) -> UUID | None:
+    """A volunteer's lists are limited to themself."""
+    return me(principal) if principal.role is Role.VOLUNTEER else None
+
+
+def list_entries(uow: VolunteerUoW, principal: Principal, *, volunteer_id: UUID | None,
                  status: str | None, flagged: bool | None, page: int,
                  size: int) -> tuple[list[ServiceHourEntry], int]:
+    POLICY.require_role(principal, "hours.list")
     with uow:
-        if actor.role is Role.VOLUNTEER:
-            return uow.hours.search(scopes=None, volunteer_id=actor.id, status=status,
-                                    flagged=flagged, page=page, size=size)
-        return uow.hours.search(scopes=scopes(actor), volunteer_id=volunteer_id,
-                                status=status, flagged=flagged, page=page, size=size)
+        return uow.hours.search(scopes=principal.division_filter(),
+                                volunteer_id=_own(principal) or volunteer_id, status=status,
+                                flagged=flagged, page=page, size=size)
 
 
-def totals(uow: VolunteerUoW, actor: Actor, *, group: str, statuses: list[HourStatus],
-           start: datetime | None, end: datetime | None) -> list[tuple[UUID | None, int, int]]:
-    """Minutes per volunteer or per team. A volunteer sees only their own total."""
+def totals(uow: VolunteerUoW, principal: Principal, *, group: str,
+           statuses: list[HourStatus], start: datetime | None,
+           end: datetime | None) -> list[tuple[UUID, str, int, int]]:
+    """``(id, name, minutes, entries)`` per volunteer or per team, biggest first. A
+    volunteer sees only their own total."""
+    POLICY.require_role(principal, "hours.totals" if group == "volunteer"
+                        else "hours.team_totals")
     with uow:
-        if actor.role is Role.VOLUNTEER:
-            if group != "volunteer":
-                require_role(actor, Role.COORDINATOR, Role.STAFF)
-            return uow.hours.totals(group=group, scopes=None, volunteer_id=actor.id,
-                                    statuses=[str(s) for s in statuses], start=start, end=end)
-        return uow.hours.totals(group=group, scopes=scopes(actor), volunteer_id=None,
-                                statuses=[str(s) for s in statuses], start=start, end=end)
+        rows = [(k, m, n) for k, m, n in uow.hours.totals(
+            group=group, scopes=principal.division_filter(), volunteer_id=_own(principal),
+            statuses=[str(s) for s in statuses], start=start, end=end) if k is not None]
+        ids = {k for k, _, _ in rows}
+        if group == "team":
+            names = {t.id: t.name for t in uow.teams.all() if t.id in ids}
+        else:
+            names = {v.id: v.real_name for v in uow.volunteers.many(ids)}
+        return [(k, names.get(k, ""), m, n) for k, m, n in rows]

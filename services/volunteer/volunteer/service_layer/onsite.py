@@ -8,22 +8,23 @@ import logging
 from datetime import datetime
 from uuid import UUID
 
+from svckit.auth.principal import Principal
 from svckit.domain.errors import Conflict, NotFound
 
-from volunteer.domain.access import Actor, Role
 from volunteer.domain.hours import ServiceHourEntry
 from volunteer.domain.tasks import Task, TaskResult, TaskState
 from volunteer.domain.volunteers import Volunteer
-from volunteer.service_layer.common import publish, require_role, visible_task
+from volunteer.service_layer.common import me, visible_task
+from volunteer.service_layer.policy import POLICY
 from volunteer.service_layer.uow import VolunteerUoW
 
 log = logging.getLogger(__name__)
 
 
-def _assigned(uow: VolunteerUoW, actor: Actor, task_id: UUID) -> Task:
-    require_role(actor, Role.VOLUNTEER)
-    task = visible_task(uow, actor, task_id, lock=True)
-    if task.assignee_id != actor.id:
+def _assigned(uow: VolunteerUoW, principal: Principal, task_id: UUID) -> Task:
+    POLICY.require_role(principal, "task.on_site")
+    task = visible_task(uow, principal, task_id, lock=True)
+    if task.assignee_id != me(principal):
         raise NotFound("task", task_id)  # only offered to them once: no longer theirs
     return task
 
@@ -31,46 +32,42 @@ def _assigned(uow: VolunteerUoW, actor: Actor, task_id: UUID) -> Task:
 def _record_hours(uow: VolunteerUoW, task: Task, volunteer: Volunteer,
                   now: datetime) -> ServiceHourEntry:
     entry = ServiceHourEntry.from_task(task, volunteer, now=now)
-    entry.events.clear()
     uow.hours.add(entry)
     return entry
 
 
-def check_in(uow: VolunteerUoW, actor: Actor, task_id: UUID, *, now: datetime) -> Task:
+def check_in(uow: VolunteerUoW, principal: Principal, task_id: UUID, *, now: datetime) -> Task:
     with uow:
-        task = _assigned(uow, actor, task_id)
-        task.check_in(actor.id, now=now)
-        publish(uow, task)
+        task = _assigned(uow, principal, task_id)
+        task.check_in(me(principal), now=now)
         uow.commit()
     return task
 
 
-def check_out(uow: VolunteerUoW, actor: Actor, task_id: UUID, result: TaskResult | None, *,
-              now: datetime) -> Task:
+def check_out(uow: VolunteerUoW, principal: Principal, task_id: UUID,
+              result: TaskResult | None, *, now: datetime) -> Task:
     with uow:
-        task = _assigned(uow, actor, task_id)
+        task = _assigned(uow, principal, task_id)
         task.check("complete")
-        volunteer = uow.volunteers.lock(actor.id)
+        volunteer = uow.volunteers.lock(me(principal))
         task.complete(volunteer, now=now, policy=uow.settings.policy, result=result)
         _record_hours(uow, task, volunteer, now)
-        publish(uow, task)
         uow.commit()
     return task
 
 
-def fail_on_site(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, *,
+def fail_on_site(uow: VolunteerUoW, principal: Principal, task_id: UUID, reason: str, *,
                  now: datetime) -> Task:
     """Nobody home, device refused...: the check-in closes, the hours still count."""
     with uow:
-        task = _assigned(uow, actor, task_id)
+        task = _assigned(uow, principal, task_id)
         if task.state is not TaskState.IN_PROGRESS:
             raise Conflict("未签到，不能在现场标记失败；不能前往请退出任务 "
                            "(not checked in; to drop out, release the task)",
                            current_state=str(task.state))
-        volunteer = uow.volunteers.lock(actor.id)
+        volunteer = uow.volunteers.lock(me(principal))
         task.fail(now=now, reason=reason, policy=uow.settings.policy)
         _record_hours(uow, task, volunteer, now)
-        publish(uow, task)
         uow.commit()
     return task
 
@@ -90,7 +87,6 @@ def close_forgotten(uow: VolunteerUoW, *, now: datetime, limit: int = 200) -> in
             volunteer = uow.volunteers.lock(task.assignee_id)
             task.auto_close(volunteer, now=now, policy=policy)
             _record_hours(uow, task, volunteer, now)
-            publish(uow, task)
             uow.commit()
             closed += 1
             log.warning("task %s: forgotten check-in closed and flagged", task.id)

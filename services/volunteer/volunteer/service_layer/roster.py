@@ -9,55 +9,45 @@ from uuid import UUID
 
 from svckit import pipl
 from svckit.auth.principal import Principal
-from svckit.domain.division import is_within
-from svckit.domain.errors import Forbidden, NotFound
+from svckit.domain.errors import NotFound
 
-from volunteer.domain.access import (
-    Actor,
-    Role,
-    coordinates,
-    reads,
-    require_coordinator_in,
-    visible_phone,
-)
 from volunteer.domain.volunteers import AvailabilityWindow, Team, Volunteer
-from volunteer.service_layer.common import require_role, scopes
+from volunteer.service_layer.common import division_arg
+from volunteer.service_layer.policy import POLICY, volunteer_scope
 from volunteer.service_layer.uow import VolunteerUoW
 
 
-def can_view_volunteer(actor: Actor, v: Volunteer) -> bool:
-    """Themself; coordinators and staff whose scope overlaps a division they serve (a
-    volunteer serving the whole city is seen by each district's coordinator)."""
-    if actor.role is Role.VOLUNTEER:
-        return actor.id == v.id
-    if actor.role is Role.STAFF and not actor.districts:
-        return True
-    return any(is_within(c, d) or is_within(d, c) for c in v.divisions for d in actor.districts)
+def _seen(uow: VolunteerUoW, principal: Principal, volunteer_id: UUID, *,
+          lock: bool = False) -> Volunteer:
+    """The volunteer, or 404 when the caller may not know them (themself; coordinators and
+    staff whose scope overlaps a division they serve)."""
+    POLICY.require_role(principal, "volunteer.read")
+    v = uow.volunteers.lock(volunteer_id) if lock else uow.volunteers.get(volunteer_id)
+    if not principal.covers(**volunteer_scope(v, principal)):
+        raise NotFound("volunteer", volunteer_id)
+    return v
 
 
-def list_teams(uow: VolunteerUoW, actor: Actor) -> list[tuple[Team, int]]:
-    require_role(actor, Role.COORDINATOR, Role.STAFF)
+def list_teams(uow: VolunteerUoW, principal: Principal) -> list[tuple[Team, int]]:
+    POLICY.require_role(principal, "team.list")
     with uow:
         counts = uow.volunteers.active_by_team()
         return [(t, counts.get(t.id, 0)) for t in uow.teams.all()
-                if coordinates(actor, t.division) or reads(actor, t.division)]
+                if principal.covers(division=t.division)]
 
 
-def get_volunteer(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID) -> Volunteer:
+def get_volunteer(uow: VolunteerUoW, principal: Principal, volunteer_id: UUID) -> Volunteer:
     with uow:
-        v = uow.volunteers.get(volunteer_id)
-        if not can_view_volunteer(actor, v):
-            raise NotFound("volunteer", volunteer_id)
-        return v
+        return _seen(uow, principal, volunteer_id)
 
 
-def list_volunteers(uow: VolunteerUoW, actor: Actor, *, team_id: UUID | None,
+def list_volunteers(uow: VolunteerUoW, principal: Principal, *, team_id: UUID | None,
                     skill: str | None, active: bool | None, page: int,
                     size: int) -> tuple[list[Volunteer], int]:
-    require_role(actor, Role.COORDINATOR, Role.STAFF)
+    POLICY.require_role(principal, "volunteer.list")
     with uow:
-        return uow.volunteers.search(scopes=scopes(actor), team_id=team_id, skill=skill,
-                                     active=active, page=page, size=size)
+        return uow.volunteers.search(scopes=principal.division_filter(), team_id=team_id,
+                                     skill=skill, active=active, page=page, size=size)
 
 
 @dataclass(frozen=True)
@@ -72,54 +62,48 @@ class VolunteerFields:
     consent: bool | None = None
 
 
-def _team_in_scope(uow: VolunteerUoW, actor: Actor, team_id: UUID, *,
-                   staff: bool = False) -> Team:
+def _team(uow: VolunteerUoW, principal: Principal, team_id: UUID) -> Team:
     team = uow.teams.get(team_id)
-    if not (coordinates(actor, team.division) or (staff and reads(actor, team.division))):
+    if not principal.covers(division=team.division):
         raise NotFound("team", team_id)
     return team
 
 
-def register(uow: VolunteerUoW, actor: Actor, f: VolunteerFields, *,
+def register(uow: VolunteerUoW, principal: Principal, f: VolunteerFields, *,
              now: datetime) -> Volunteer:
     """A coordinator in their districts; federation staff too (the bulk import of the
     roster from a spreadsheet), within their scope."""
-    require_role(actor, Role.COORDINATOR, Role.STAFF)
+    POLICY.require_role(principal, "volunteer.register")
     for code in f.divisions or ():
-        if actor.role is Role.STAFF:
-            if not reads(actor, code):
-                raise Forbidden(f"无权登记该区划的志愿者 (division {code} outside your scope)")
-        else:
-            require_coordinator_in(actor, code)
+        POLICY.require(principal, "volunteer.register", division=division_arg("divisions", code))
     with uow:
-        team = _team_in_scope(uow, actor, f.team_id, staff=True) if f.team_id else None
+        team = _team(uow, principal, f.team_id) if f.team_id else None
         v = Volunteer.register(
             real_name=f.real_name or "", phone=f.phone or "", divisions=f.divisions or (),
             skills=f.skills or (), availability=f.availability or (), now=now, team=team,
             consent=f.consent is True,
         )
-        v.events.clear()
         uow.volunteers.add(v)
         uow.commit()
     return v
 
 
-def _coordinated(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID) -> Volunteer:
-    require_role(actor, Role.COORDINATOR)
-    v = uow.volunteers.lock(volunteer_id)
-    if not can_view_volunteer(actor, v):
-        raise NotFound("volunteer", volunteer_id)
+def _edited(uow: VolunteerUoW, principal: Principal, volunteer_id: UUID) -> Volunteer:
+    """Locked volunteer the caller keeps: a coordinator of every division they serve."""
+    POLICY.require_role(principal, "volunteer.edit")
+    v = _seen(uow, principal, volunteer_id, lock=True)
     for code in v.divisions:
-        require_coordinator_in(actor, code)
+        POLICY.require(principal, "volunteer.edit", division=code)
     return v
 
 
-def update(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID, f: VolunteerFields, *,
+def update(uow: VolunteerUoW, principal: Principal, volunteer_id: UUID, f: VolunteerFields, *,
            now: datetime) -> Volunteer:
+    POLICY.require_role(principal, "volunteer.edit")
     for code in f.divisions or ():
-        require_coordinator_in(actor, code)
+        POLICY.require(principal, "volunteer.edit", division=division_arg("divisions", code))
     with uow:
-        v = _coordinated(uow, actor, volunteer_id)
+        v = _edited(uow, principal, volunteer_id)
         v.update(real_name=f.real_name, phone=f.phone, divisions=f.divisions,
                  skills=f.skills, availability=f.availability)
         if f.consent is True and v.consent_at is None:
@@ -127,36 +111,31 @@ def update(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID, f: VolunteerFiel
         elif f.consent is False:
             v.withdraw_consent()
         if f.team_id is not None:
-            v.join_team(_team_in_scope(uow, actor, f.team_id))
+            v.join_team(_team(uow, principal, f.team_id))
         uow.commit()
     return v
 
 
-def set_active(uow: VolunteerUoW, actor: Actor, volunteer_id: UUID, active: bool, *,
-               now: datetime) -> Volunteer:
+def set_active(uow: VolunteerUoW, principal: Principal, volunteer_id: UUID,
+               active: bool) -> Volunteer:
     with uow:
-        v = _coordinated(uow, actor, volunteer_id)
+        v = _edited(uow, principal, volunteer_id)
         if active:
-            v.activate(now)
+            v.activate()
         else:
-            v.deactivate(now)
-        v.events.clear()
+            v.deactivate()
         uow.commit()
     return v
 
 
-def read_contact(uow: VolunteerUoW, actor: Actor, principal: Principal, volunteer_id: UUID,
-                 purpose: str, *, now: datetime) -> Volunteer:
+def read_contact(uow: VolunteerUoW, principal: Principal, volunteer_id: UUID, purpose: str, *,
+                 now: datetime) -> Volunteer:
     """The volunteer's phone in full, for themself and the coordinators of a division they
     serve; the read is recorded in the access log with its purpose (svckit.pipl)."""
     purpose = pipl.check_purpose(purpose)
     with uow:
-        v = uow.volunteers.get(volunteer_id)
-        if not can_view_volunteer(actor, v):
-            raise NotFound("volunteer", volunteer_id)
-        if visible_phone(actor, v) != v.phone:
-            raise Forbidden("仅本人或所在区协调员可查看完整电话 "
-                            "(only the volunteer and their coordinators)")
+        v = _seen(uow, principal, volunteer_id)
+        POLICY.require(principal, "volunteer.read_contact", **volunteer_scope(v, principal))
         pipl.record_read(uow, principal, record_type="volunteer", record_id=v.id,
                          fields=("phone",), purpose=purpose, at=now)
         uow.commit()

@@ -10,20 +10,15 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from svckit import pipl
-from svckit.auth.principal import Principal
+from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import Conflict, Forbidden
+from svckit.domain.identifiers import normalise
 
-from volunteer.domain.access import Actor, Role, require_coordinator_in, visible_address
 from volunteer.domain.events import SourceRef
 from volunteer.domain.tasks import Priority, Task, TaskType
 from volunteer.domain.volunteers import Skill
-from volunteer.service_layer.common import (
-    coordinated_task,
-    publish,
-    require_role,
-    scopes,
-    visible_task,
-)
+from volunteer.service_layer.common import coordinated_task, division_arg, me, visible_task
+from volunteer.service_layer.policy import POLICY, assignee_scope
 from volunteer.service_layer.uow import VolunteerUoW
 
 log = logging.getLogger(__name__)
@@ -70,7 +65,6 @@ def create_from_request(uow: VolunteerUoW, req: VisitRequest, *, now: datetime) 
         priority=req.priority, source=req.source, note=req.summary,
     )
     task.contact_name, task.contact_phone = req.contact_name, req.contact_phone
-    task.events.clear()
     uow.tasks.add(task)
     return task
 
@@ -84,41 +78,41 @@ def cancel_from_source(uow: VolunteerUoW, source: SourceRef, reason: str, *,
         uow.tasks.record_cancelled_source(source, reason, now)
         return "recorded"
     if task.source_cancelled(now=now, reason=reason):
-        publish(uow, task)
         return "cancelled"
     return "flagged" if task.source_cancelled_at is not None else "unchanged"
 
 
-def get_task(uow: VolunteerUoW, actor: Actor, task_id: UUID) -> Task:
+def get_task(uow: VolunteerUoW, principal: Principal, task_id: UUID) -> Task:
     with uow:
-        return visible_task(uow, actor, task_id)
+        return visible_task(uow, principal, task_id)
 
 
-def read_address(uow: VolunteerUoW, actor: Actor, principal: Principal, task_id: UUID,
-                 purpose: str, *, now: datetime) -> Task:
+def read_address(uow: VolunteerUoW, principal: Principal, task_id: UUID, purpose: str, *,
+                 now: datetime) -> Task:
     """The task's full address, for its assignee and the coordinators of its division;
     the read is recorded in the access log with its purpose (svckit.pipl)."""
     purpose = pipl.check_purpose(purpose)
     with uow:
-        task = visible_task(uow, actor, task_id)
-        if visible_address(actor, task) != task.address:
-            raise Forbidden("详细地址仅对接单志愿者和本区协调员可见 "
-                            "(the full address is for the assignee and the coordinators)")
+        task = visible_task(uow, principal, task_id)
+        POLICY.require(principal, "task.read_address", **assignee_scope(task))
         pipl.record_read(uow, principal, record_type="task", record_id=task.id,
                          fields=("address",), purpose=purpose, at=now)
         uow.commit()
         return task
 
 
-def list_tasks(uow: VolunteerUoW, actor: Actor, *, states: Sequence[str], type: str | None,
-               division: str | None, page: int, size: int) -> tuple[list[Task], int]:
+def list_tasks(uow: VolunteerUoW, principal: Principal, *, states: Sequence[str],
+               type: str | None, division: str | None, page: int,
+               size: int) -> tuple[list[Task], int]:
     """A coordinator's districts, staff's scope, or a volunteer's own offers and tasks."""
-    volunteer = actor.role is Role.VOLUNTEER
+    POLICY.require_role(principal, "task.list")
+    volunteer = principal.role is Role.VOLUNTEER
     with uow:
         return uow.tasks.search(
-            scopes=None if volunteer else scopes(actor),
-            volunteer_id=actor.id if volunteer else None,
-            states=states, type=type, division=division, page=page, size=size)
+            scopes=principal.division_filter(),
+            volunteer_id=me(principal) if volunteer else None,
+            states=states, type=type, division=division and normalise(division), page=page,
+            size=size)
 
 
 @dataclass(frozen=True)
@@ -134,10 +128,10 @@ class CreateTask:
     duration: timedelta | None = None  # None: the type's (TASK_DURATIONS)
 
 
-def create_manual(uow: VolunteerUoW, actor: Actor, cmd: CreateTask, *, now: datetime) -> Task:
+def create_manual(uow: VolunteerUoW, principal: Principal, cmd: CreateTask, *,
+                  now: datetime) -> Task:
     """A coordinator raises a task by hand in their district (source ``volunteer/manual``)."""
-    require_role(actor, Role.COORDINATOR)
-    require_coordinator_in(actor, cmd.division)
+    POLICY.require(principal, "task.create", division=division_arg("division", cmd.division))
     task_id = uuid4()
     with uow:
         task = Task.create(
@@ -146,48 +140,44 @@ def create_manual(uow: VolunteerUoW, actor: Actor, cmd: CreateTask, *, now: date
             priority=cmd.priority, source=SourceRef("volunteer", "manual", str(task_id)),
             extra_skills=cmd.extra_skills, note=cmd.note, duration=cmd.duration, id=task_id,
         )
-        task.events.clear()
         uow.tasks.add(task)
         uow.commit()
     return task
 
 
-def reschedule(uow: VolunteerUoW, actor: Actor, task_id: UUID, start: datetime,
+def reschedule(uow: VolunteerUoW, principal: Principal, task_id: UUID, start: datetime,
                end: datetime, *, now: datetime) -> Task:
     with uow:
-        task = coordinated_task(uow, actor, task_id)
+        task = coordinated_task(uow, principal, task_id)
         task.reschedule(start, end, now=now)
-        publish(uow, task)
         uow.commit()
     return task
 
 
-def cancel(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, *,
+def cancel(uow: VolunteerUoW, principal: Principal, task_id: UUID, reason: str, *,
            now: datetime) -> Task:
     """A coordinator cancels a task they raised by hand. A task another service asked for
     is cancelled by that service, or failed with a reason (which it is told)."""
     with uow:
-        task = coordinated_task(uow, actor, task_id)
+        task = coordinated_task(uow, principal, task_id)
         if task.source is None or task.source.service != "volunteer":
             raise Forbidden(
                 "其他业务提出的任务由提出方取消；无法完成请标记失败 "
                 "(a requested task is cancelled by its source; fail it with a reason instead)"
             )
         task.cancel(now=now, reason=reason)
-        publish(uow, task)
         uow.commit()
     return task
 
 
-def fail_unstaffed(uow: VolunteerUoW, actor: Actor, task_id: UUID, reason: str, *,
+def fail_unstaffed(uow: VolunteerUoW, principal: Principal, task_id: UUID, reason: str, *,
                    now: datetime) -> Task:
     """The coordinator gives up on a task nobody can take (the asker is told)."""
     with uow:
-        task = coordinated_task(uow, actor, task_id)
+        task = coordinated_task(uow, principal, task_id)
         if task.checked_in_at is not None:
             raise Conflict("志愿者已签到，应由志愿者在现场标记失败 (the volunteer is on site)",
                            current_state=str(task.state))
         task.fail(now=now, reason=reason, policy=uow.settings.policy)
-        publish(uow, task)
         uow.commit()
     return task
