@@ -434,7 +434,7 @@ def example(spec: dict[str, Any], schema: dict[str, Any], ids: dict[str, str | N
 
 #: values of required query parameters, so that a cell reaches the authorization check
 #: instead of stopping at a 422 (a stated purpose, the record a log is asked for...)
-QUERY_VALUES = {"purpose": "授权矩阵测试用途", "object_type": "borrower"}
+QUERY_VALUES = {"purpose": "资格核验", "object_type": "borrower"}
 
 
 def query_for(op: dict[str, Any], ids: dict[str, str | None]) -> str:

@@ -148,7 +148,7 @@ def rental_flow(system: System, values: dict[str, str]) -> None:
                        {"certificate_number": values["borrower_certificate"]}, expect=200)
     assert found["id"] == borrower["id"]
     # A full read, with its purpose (PIPL access log): the value is in the answer only.
-    full = clerk.get(f"/borrowers/{borrower['id']}/personal", params={"purpose": "上门送货核对地址"})
+    full = clerk.get(f"/borrowers/{borrower['id']}/personal", params={"purpose": "上门配送"})
     assert full["phone"] == values["borrower_phone"]
     # A mistyped filter: a phone where a division code belongs. The request line (with its
     # query string) is logged; the refusal must not echo it either.
@@ -192,7 +192,7 @@ def renovation_flow(system: System, values: dict[str, str]) -> None:
         "consent": True})
     app_id = app["id"]
     r.approver.post(f"/applications/{app_id}/accept", {})
-    contact = r.approver.get(f"/applications/{app_id}/contact?purpose=电话预约入户评估")
+    contact = r.approver.get(f"/applications/{app_id}/contact?purpose=入户评估")
     assert contact["phone"] == values["household_phone"]
     assessment = r.schedule_assessment(app_id)
     visit = poll(lambda: task_for(coordinator, assessment["assessment"]["id"]),

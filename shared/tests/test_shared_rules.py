@@ -127,3 +127,23 @@ def test_refusals_name_the_role_or_the_scope_in_chinese() -> None:
         POLICY.require(_p(Role.CLERK, stations=["s1"]), "unit.check_out", station="s2")
     with pytest.raises(KeyError):
         POLICY.require_role(_p(Role.STAFF), "no.such.action")
+
+
+def test_a_purpose_is_chosen_from_the_list_with_an_optional_note() -> None:
+    from marshmallow import ValidationError
+    from svckit.pipl import PURPOSES, PurposeArgs, check_purpose
+
+    args = PurposeArgs()
+    assert args.load({"purpose": "home_delivery"}) == {"purpose": "上门配送"}
+    assert args.load({"purpose": "上门配送", "purpose_note": " 核对门牌 "}) == {
+        "purpose": "上门配送（核对门牌）"}
+    for bad in ("xx", "看看", "", "上门配送核对地址"):
+        with pytest.raises(ValidationError):
+            args.load({"purpose": bad})
+    with pytest.raises(ValidationError):
+        args.load({"purpose": "home_delivery", "purpose_note": "长" * 101})
+    assert check_purpose("入户评估（电话预约）") == "入户评估（电话预约）"
+    assert check_purpose("return_reminder") == "归还催告"
+    with pytest.raises(ValidationFailed):
+        check_purpose("xx")
+    assert {"归还催告", "上门配送", "入户评估", "施工联系"} <= set(PURPOSES.values())

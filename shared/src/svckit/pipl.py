@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table
 
 from svckit import context
@@ -38,9 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACCESS_LOG = "personal_data_access_log"
-PURPOSE_MIN, PURPOSE_MAX = 2, 200
-_PURPOSE_MESSAGE = (f"须说明查看用途（{PURPOSE_MIN}-{PURPOSE_MAX}字） "
-                    f"(state why you need it, {PURPOSE_MIN}-{PURPOSE_MAX} characters)")
+PURPOSE_MAX = 200
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 _SEQ = BigInteger().with_variant(Integer(), "sqlite")
@@ -68,26 +66,79 @@ def access_log_table(metadata: MetaData) -> Table:
     return table
 
 
-def _purpose_ok(value: str) -> None:
-    if not PURPOSE_MIN <= len(value.strip()) <= PURPOSE_MAX:
-        raise ValidationError(_PURPOSE_MESSAGE)
+#: why a person's full data may be read: the purposes a federation's work needs (PIPL:
+#: a specific, stated purpose, chosen from a list, not typed as "xx"). Code -> label.
+PURPOSES: dict[str, str] = {
+    "return_reminder": "归还催告",
+    "home_delivery": "上门配送",
+    "home_pickup": "上门取回",
+    "home_assessment": "入户评估",
+    "works_contact": "施工联系",
+    "visit_arrangement": "预约上门",
+    "overdue_follow_up": "逾期回访",
+    "eligibility_check": "资格核验",
+    "complaint_handling": "投诉处理",
+    "record_correction": "信息更正",
+    "volunteer_contact": "志愿者联络",
+    "household_contact": "联系住户",
+}
+PURPOSES_EN: dict[str, str] = {
+    "return_reminder": "return reminder", "home_delivery": "home delivery",
+    "home_pickup": "home pickup", "home_assessment": "home assessment",
+    "works_contact": "works contact", "visit_arrangement": "arranging a visit",
+    "overdue_follow_up": "overdue follow-up", "eligibility_check": "eligibility check",
+    "complaint_handling": "complaint handling", "record_correction": "correcting the record",
+    "volunteer_contact": "contacting the volunteer",
+    "household_contact": "contacting the household",
+}
+NOTE_MAX = 100
+_BY_LABEL = {label: code for code, label in PURPOSES.items()}
+_PURPOSE_MESSAGE = ("须从列表中选择查看用途：" + "、".join(PURPOSES.values())
+                    + " (choose the purpose from the list: " + ", ".join(PURPOSES) + ")")
+
+
+def stated(purpose: str, note: str = "") -> str:
+    """The purpose as logged: its label, with the note in brackets (``上门配送（核对门牌）``).
+    ``purpose`` is a code or a label of :data:`PURPOSES`; ``ValueError`` otherwise."""
+    value = (purpose or "").strip()
+    label = PURPOSES.get(value) or (value if value in _BY_LABEL else None)
+    if label is None:
+        raise ValueError(_PURPOSE_MESSAGE)
+    note = (note or "").strip()[:NOTE_MAX]
+    return f"{label}（{note}）" if note else label
 
 
 class PurposeArgs(Schema):
-    """``?purpose=`` of a full read: required, 2-200 characters (PIPL: the stated purpose)."""
+    """``?purpose=<code or label>&purpose_note=`` of a full read (PIPL: the stated purpose,
+    chosen from :data:`PURPOSES`, with an optional note); loads as ``purpose`` = the logged
+    text (``上门配送（核对门牌）``)."""
 
     purpose = fields.String(
-        required=True, validate=[validate.Length(max=PURPOSE_MAX), _purpose_ok],
-        metadata={"description": "why the full value is needed (2-200 characters); logged"},
+        required=True, validate=validate.OneOf([*PURPOSES, *PURPOSES.values()],
+                                               error=_PURPOSE_MESSAGE),
+        metadata={"description": "why the full value is needed, one of: "
+                  + ", ".join(f"{c} ({label})" for c, label in PURPOSES.items()) + "; logged"},
     )
+    purpose_note = fields.String(load_default="", validate=validate.Length(max=NOTE_MAX),
+                                 metadata={"description": "optional detail, logged"})
+
+    @post_load
+    def _stated(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["purpose"] = stated(data["purpose"], data.pop("purpose_note", ""))
+        return data
 
 
 def check_purpose(purpose: str | None) -> str:
-    """The stated purpose, stripped; a 422 when it is missing, blank or too long."""
+    """A purpose as logged (:func:`stated`'s form, or a bare code or label); a 422 when it
+    is not one of :data:`PURPOSES`."""
     value = (purpose or "").strip()
-    if not PURPOSE_MIN <= len(value) <= PURPOSE_MAX:
-        raise ValidationFailed.field("purpose", _PURPOSE_MESSAGE)
-    return value
+    head = value.split("（", 1)[0]
+    if head in _BY_LABEL and len(value) <= PURPOSE_MAX:
+        return value
+    try:
+        return stated(value)
+    except ValueError:
+        raise ValidationFailed.field("purpose", _PURPOSE_MESSAGE) from None
 
 
 def record_read(

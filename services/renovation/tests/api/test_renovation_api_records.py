@@ -20,24 +20,24 @@ def test_contact_read_leaves_exactly_one_access_log_row(world: Any, client: Any,
                                                         auth: Any, ctx: Any) -> None:
     app = world.application()
     reader = auth(staff("staff-qian"))
-    r = client.get(f"/applications/{app.id}/contact?purpose=电话预约入户评估", headers=reader)
+    r = client.get(f"/applications/{app.id}/contact?purpose=入户评估", headers=reader)
     assert r.status_code == 200 and r.json["phone"] == "13806351234"
     [row] = _rows(ctx, orm.access_log)
     assert (row["actor"], row["actor_role"], row["record_type"], row["record_id"]) == (
         "staff-qian", "staff", "application", str(app.id))
     assert row["fields"] == ["holder_name", "address", "phone"]
-    assert (row["purpose"], row["request_id"]) == ("电话预约入户评估", r.headers["X-Request-ID"])
+    assert (row["purpose"], row["request_id"]) == ("入户评估", r.headers["X-Request-ID"])
     for bad in ("", "?purpose=", "?purpose=x", "?purpose=" + "长" * 201):
         refused = client.get(f"/applications/{app.id}/contact{bad}", headers=reader)
         assert refused.status_code == 422, bad
         assert refused.headers["Content-Type"] == "application/problem+json"
     inspector = auth(Principal(sub="inspector-1", role=Role.INSPECTOR))
-    assert client.get(f"/applications/{app.id}/contact?purpose=核对地址",
+    assert client.get(f"/applications/{app.id}/contact?purpose=上门配送",
                       headers=inspector).status_code == 403
     assert len(_rows(ctx, orm.access_log)) == 1
     page = client.get(f"/access-log?record_id={app.id}", headers=inspector)
     assert page.status_code == 200 and page.json["total"] == 1
-    assert page.json["items"][0]["purpose"] == "电话预约入户评估"
+    assert page.json["items"][0]["purpose"] == "入户评估"
     crew = auth(world.crew_a)
     assert client.get(f"/access-log?record_id={app.id}", headers=crew).status_code == 403
     district_staff = auth(staff("staff-chiping", districts=("371503",)))

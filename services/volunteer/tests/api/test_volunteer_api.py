@@ -64,7 +64,7 @@ def test_the_whole_dispatch_flow_over_http(ctx, client, add_volunteer, auth, coo
     r = client.post(f"/tasks/{tid}/accept", headers=me, json={})
     assert (r.status_code, r.json["state"], r.json["address_full"]) == (200, "accepted", False)
     assert "柳园街道" not in r.json["address"]  # every view shows the area only
-    r = client.get(f"/tasks/{tid}/address?purpose=上门送辅具", headers=me)  # logged
+    r = client.get(f"/tasks/{tid}/address?purpose=上门配送", headers=me)  # logged
     assert r.status_code == 200 and r.json["address"].startswith("东昌府区柳园街道")
     r = client.post(f"/tasks/{tid}/check-in", headers=me, json={})
     assert r.json["state"] == "in_progress"
@@ -111,9 +111,9 @@ def test_a_volunteer_cannot_read_another_volunteers_task_address(
     r = client.get(f"/tasks/{tid}", headers=assignee)
     assert r.json["address_full"] is False and "幸福小区" not in r.json["address"]
     assert r.json["contact_phone"] == "138****5678"
-    r = client.get(f"/tasks/{tid}/address?purpose=上门送辅具", headers=assignee)
+    r = client.get(f"/tasks/{tid}/address?purpose=上门配送", headers=assignee)
     assert r.status_code == 200 and "幸福小区" in r.json["address"]
-    assert client.get(f"/tasks/{tid}/address?purpose=看看", headers=auth(
+    assert client.get(f"/tasks/{tid}/address?purpose=上门配送", headers=auth(
         "volunteer", volunteer_id=str(first.id))).status_code == 403
     # the one who declined still sees the task it was offered, never the address
     r = client.get(f"/tasks/{tid}", headers=auth("volunteer", volunteer_id=str(first.id)))
@@ -171,11 +171,11 @@ def test_staff_read_everything_masked_and_act_on_nothing(ctx, client, add_volunt
     assert "*" in r.json["phone"]
     r = client.get(f"/volunteers/{v.id}", headers=coord_a)
     assert "*" in r.json["phone"]  # the detail view is masked too
-    r = client.get(f"/volunteers/{v.id}/contact?purpose=电话确认上门时间", headers=coord_a)
+    r = client.get(f"/volunteers/{v.id}/contact?purpose=预约上门", headers=coord_a)
     assert r.json["phone"] == v.phone  # the coordinator's full read, logged
-    assert client.get(f"/volunteers/{v.id}/contact?purpose=查看",
+    assert client.get(f"/volunteers/{v.id}/contact?purpose=预约上门",
                       headers=staff).status_code == 403
-    assert client.get(f"/tasks/{tid}/address?purpose=查看", headers=staff).status_code == 403
+    assert client.get(f"/tasks/{tid}/address?purpose=预约上门", headers=staff).status_code == 403
     r = client.get("/volunteers", headers=coord_a)
     assert all("*" in i["phone"] for i in r.json["items"])  # lists are masked
     assert client.get("/tasks", headers=auth("clerk", stations=["s1"])).status_code == 403

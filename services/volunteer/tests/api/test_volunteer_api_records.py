@@ -43,14 +43,14 @@ def test_each_full_read_leaves_exactly_one_access_log_row(ctx, client, auth,
     v = add_volunteer()
     tid = _task(ctx)
     coord = auth("coordinator", sub="coord-a", districts=[A])
-    r = client.get(f"/volunteers/{v.id}/contact?purpose=电话确认上门时间", headers=coord)
+    r = client.get(f"/volunteers/{v.id}/contact?purpose=预约上门", headers=coord)
     assert r.status_code == 200 and r.json["phone"] == v.phone
     [row] = _rows(ctx, ACCESS_LOG)
     assert (row["actor"], row["actor_role"], row["record_type"], row["record_id"],
             row["fields"], row["purpose"], row["request_id"]) == (
-        "coord-a", "coordinator", "volunteer", str(v.id), ["phone"], "电话确认上门时间",
+        "coord-a", "coordinator", "volunteer", str(v.id), ["phone"], "预约上门",
         r.headers["X-Request-ID"])
-    r = client.get(f"/tasks/{tid}/address?purpose=安排送货路线", headers=coord)
+    r = client.get(f"/tasks/{tid}/address?purpose=上门配送", headers=coord)
     assert r.status_code == 200 and "幸福小区" in r.json["address"]
     rows = _rows(ctx, ACCESS_LOG)
     assert len(rows) == 2
@@ -63,7 +63,7 @@ def test_each_full_read_leaves_exactly_one_access_log_row(ctx, client, auth,
         assert refused.headers["Content-Type"] == "application/problem+json"
     # a volunteer reads their own phone (logged too); another volunteer's is not theirs
     me = auth("volunteer", volunteer_id=str(v.id))
-    assert client.get(f"/volunteers/{v.id}/contact?purpose=核对本人信息",
+    assert client.get(f"/volunteers/{v.id}/contact?purpose=信息更正",
                       headers=me).status_code == 200
     assert len(_rows(ctx, ACCESS_LOG)) == 3
     page = client.get(f"/access-log?record_id={v.id}", headers=auth("staff"))
