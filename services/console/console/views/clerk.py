@@ -31,6 +31,7 @@ from console.formatting import TZ, local_time
 from console.formatting import amount as yuan
 from console.i18n import gettext as _
 from console.i18n import register
+from console.problems import REFUSALS, describe, refused
 from console.views.clerk_docs import HandOver, default_due, handover_pdf, parse_yuan, qr_svg
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
@@ -54,7 +55,7 @@ TRANSFER_STATUS = {"in_transit": "在途", "received": "已接收"}
 WAIVER = {"severe": "重度残疾免租金", "dibao": "低保免租金", "tekun": "特困免租金"}
 GRADES = [("A", "A 完好"), ("B", "B 轻微磨损"), ("C", "C 明显磨损"), ("D", "D 损坏，需维修")]
 
-register({
+register("clerk", {
     "租赁站工作台": "Station desk",
     "扫码借还": "Scan to lend or take back",
     "资产编号": "Asset tag",
@@ -92,7 +93,6 @@ register({
     "证号后四位": "Last four characters of the certificate",
     "按证号查找": "Find by certificate number",
     "按后四位查找": "Find by last four",
-    "状态": "Status",
     "成色": "Condition",
     "设备类型": "Device type",
     "服务站": "Station",
@@ -117,7 +117,7 @@ register({
     "转出": "Outgoing",
     "发出调拨": "Send a unit",
     "去向": "To",
-    "来源": "From",
+    "来源": "Source",
     "逾期天数": "Days overdue",
     "电话": "Phone",
     "合计": "Total",
@@ -397,7 +397,7 @@ def _render_unit(tag: str, form: dict[str, Any] | None = None,
         "clerk/unit.html", unit=u, dtype=dtype, rental=rental,
         rental_borrower=borrower(rental["borrower_id"]) if rental else None,
         chosen=chosen, form=form, errors=errors or {}, movements=movements,
-        here=u["current_station_id"] == station_id(), other_stations=others,
+        at_my_station=u["current_station_id"] == station_id(), other_stations=others,
         grades=grades(), station_name=station_name,
         supervisor=(user() or {}).get("role") == "supervisor"), status
 
@@ -415,7 +415,8 @@ def checkout() -> Any:
     f = request.form
     tag = f.get("asset_tag", "").strip()
     form = {k: f.get(k, "") for k in ("borrower_id", "due_on", "override_reason",
-                                      "home_delivery", "reservation_id")}
+                                      "home_delivery", "reservation_id",
+                                      "certificate_number")}
     borrower_id = form["borrower_id"]
     certificate = f.get("certificate_number", "").strip()
     if not borrower_id:
@@ -438,10 +439,9 @@ def checkout() -> Any:
     try:
         rental = api.post(INV, "/rentals", body)
     except api.ApiError as exc:
-        if exc.status != 422 or form["reservation_id"]:
+        if exc.status not in REFUSALS or form["reservation_id"]:
             raise
-        form["borrower_id"] = borrower_id if not certificate else form["borrower_id"]
-        return _render_unit(tag, form, exc.field_errors, 422)
+        return _render_unit(tag, form, refused(exc), exc.status)
     flash(_("已借出。"), "success")
     return redirect(url_for("clerk.rental_page", rental_id=rental["id"]))
 
@@ -736,3 +736,16 @@ def overdue() -> Any:
     body = api.get(INV, "/reports/overdue", page=page, page_size=PAGE_SIZE)
     return render_template("clerk/overdue.html", rows=body["items"], total=body["total"],
                            page=page, page_size=PAGE_SIZE)
+
+
+describe(
+    "clerk",
+    states={**LOGISTICS, **TRANSFER_STATUS, **RESERVATION_STATUS, **RENTAL_STATUS,
+            **UNIT_STATUS},
+    labels={"certificate_number": "残疾人证号", "borrower_id": "借用人", "due_on": "应还日期",
+            "override_reason": "超期借用理由（站长）", "asset_tag": "资产编号", "tag": "资产编号",
+            "unit_id": "设备", "type_id": "设备类型", "station_id": "服务站",
+            "to_station_id": "调往服务站", "condition": "归还成色", "notes": "备注",
+            "note": "备注", "damage_charge": "损坏赔偿（元）", "reservation_id": "预约"},
+    inputs={"damage_charge_fen": "damage_charge"},
+)
