@@ -423,7 +423,12 @@ def checkout() -> Any:
         if not certificate:
             return _render_unit(tag, form, {"certificate_number": [
                 _("请输入证号或从借用人页面进入。")]}, 422)
-        found = _lookup(certificate)
+        try:
+            found = _lookup(certificate)
+        except api.ApiError as exc:  # not a certificate number at all
+            if exc.status not in REFUSALS:
+                raise
+            return _render_unit(tag, form, refused(exc), 422)
         if found is None:
             return _render_unit(tag, form, {"certificate_number": [
                 _("未找到该证号的借用人。")]}, 422)
