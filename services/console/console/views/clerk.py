@@ -53,6 +53,12 @@ RESERVATION_STATUS = {"held": "保留中", "fulfilled": "已借出", "cancelled"
                       "expired": "已过期"}
 TRANSFER_STATUS = {"in_transit": "在途", "received": "已接收"}
 WAIVER = {"severe": "重度残疾免租金", "dibao": "低保免租金", "tekun": "特困免租金"}
+#: a unit's movement (inventory's state-machine action) -> Chinese
+MOVEMENT = {"register": "登记入库", "check_out": "借出", "check_in": "归还",
+            "check_in_damaged": "归还（损坏）", "dispatch": "调出", "receive": "接收",
+            "reserve": "预约保留", "release": "取消保留", "finish_cleaning": "清洁完成",
+            "send_to_maintenance": "送修", "finish_repair": "维修完成", "allocate": "发放",
+            "lose": "丢失", "write_off": "报废"}
 GRADES = [("A", "A 完好"), ("B", "B 轻微磨损"), ("C", "C 明显磨损"), ("D", "D 损坏，需维修")]
 
 register("clerk", {
@@ -203,6 +209,9 @@ register("clerk", {
     "在途": "In transit", "已接收": "Received",
     "重度残疾免租金": "No fee: severe disability", "低保免租金": "No fee: dibao",
     "特困免租金": "No fee: tekun",
+    "登记入库": "Registered", "归还（损坏）": "Returned damaged", "预约保留": "Held",
+    "取消保留": "Hold released", "送修": "Sent for repair", "维修完成": "Repaired",
+    "发放": "Allocated", "丢失": "Lost", "报废": "Written off",
     "A 完好": "A as new", "B 轻微磨损": "B light wear", "C 明显磨损": "C worn",
     "D 损坏，需维修": "D damaged, needs repair",
 })
@@ -325,7 +334,7 @@ def incoming_transfers() -> list[dict[str, Any]]:
 def _labels() -> dict[str, Any]:
     return {"UNIT_STATUS": UNIT_STATUS, "UNIT_BADGE": UNIT_BADGE, "RENTAL_STATUS": RENTAL_STATUS,
             "LOGISTICS": LOGISTICS, "RESERVATION_STATUS": RESERVATION_STATUS,
-            "TRANSFER_STATUS": TRANSFER_STATUS, "WAIVER": WAIVER}
+            "TRANSFER_STATUS": TRANSFER_STATUS, "WAIVER": WAIVER, "MOVEMENT": MOVEMENT}
 
 
 # -- home and scan ------------------------------------------------------------------------
