@@ -188,6 +188,23 @@ def test_a_refused_field_is_shown_once_at_its_input(
     assert "due_on" not in body
 
 
+def test_a_refused_reservation_keeps_what_was_typed(
+        page: Page, console: str, desk: dict[str, Any]) -> None:  # noqa: F811
+    certificate, _person = new_borrower(desk)
+    login(page, console, "clerk-dcf")
+    _go(page, f"{console}/clerk/reservations")
+    form = page.locator("form", has=page.get_by_role("button", name="预约", exact=True))
+    form.get_by_label("残疾人证号").fill(certificate)
+    form.get_by_label("指定资产编号（可选）").fill("NO-SUCH-TAG")
+    submit(page, "预约", exact=True)
+    _mounted(page, console)
+    tag = page.get_by_label("指定资产编号（可选）")
+    expect(tag).to_have_attribute("aria-invalid", "true")
+    expect(tag).to_have_value("NO-SUCH-TAG")
+    expect(page.get_by_label("残疾人证号")).to_have_value(certificate)
+    expect(page.locator("main")).to_contain_text("未找到该资产编号。")
+
+
 # -- no page reachable from each role's pages is an error ------------------------------------
 @pytest.mark.parametrize(("username", "home"), ROLE_HOMES)
 def test_no_page_reachable_from_a_role_is_an_error(page: Page, console: str, username: str,

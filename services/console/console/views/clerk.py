@@ -610,6 +610,12 @@ def borrower_page(borrower_id: Any) -> Any:
 @bp.get("/reservations")
 @roles_required(*ROLES)
 def reservations() -> Any:
+    return _reservations()
+
+
+def _reservations(errors: dict[str, list[str]] | None = None, code: int = 200) -> Any:
+    """The reservations of a status, and the form of a new one (shown again with its
+    errors and what was typed when it is refused)."""
     status = request.args.get("status", "held")
     if status not in RESERVATION_STATUS:
         status = "held"
@@ -621,24 +627,32 @@ def reservations() -> Any:
     return render_template("clerk/reservations.html", items=body["items"], total=body["total"],
                            page=page, page_size=PAGE_SIZE, status=status, unit=unit,
                            borrower=borrower, types=types(), rentable=rentable,
-                           due=default_due(today(), None).isoformat(), errors={})
+                           due=default_due(today(), None).isoformat(), errors=errors or {},
+                           typed=request.form if request.method == "POST" else {}), code
 
 
 @bp.post("/reservations")
 @roles_required(*ROLES)
 def reserve() -> Any:
     certificate = request.form.get("certificate_number", "").strip()
-    person = _lookup(certificate) if certificate else None
-    if person is None:
-        flash(_("未找到该证号的借用人。"), "error")
-        return redirect(url_for("clerk.reservations"))
-    body: dict[str, Any] = {"station_id": station_id(), "borrower_id": person["id"]}
     tag = request.form.get("asset_tag", "").strip()
-    if tag:
-        body["unit_id"] = _unit_by_tag(tag)["id"]
-    else:
-        body["type_id"] = request.form.get("type_id") or None
-    api.post(INV, "/reservations", body)
+    try:
+        person = _lookup(certificate) if certificate else None
+        if person is None:
+            return _reservations({"certificate_number": [_("未找到该证号的借用人。")]}, 422)
+        body: dict[str, Any] = {"station_id": station_id(), "borrower_id": person["id"]}
+        if tag:
+            found = api.get(INV, f"/units/by-tag/{tag}")
+            body["unit_id"] = found["id"]
+        else:
+            body["type_id"] = request.form.get("type_id") or None
+        api.post(INV, "/reservations", body)
+    except api.ApiError as exc:
+        if exc.status == 404 and tag:
+            return _reservations({"asset_tag": [_("未找到该资产编号。")]}, 422)
+        if exc.status not in REFUSALS:
+            raise
+        return _reservations(refused(exc), exc.status)
     flash(_("已预约。"), "success")
     return redirect(url_for("clerk.reservations"))
 
