@@ -205,6 +205,20 @@ def test_a_refused_reservation_keeps_what_was_typed(
     expect(page.locator("main")).to_contain_text("未找到该资产编号。")
 
 
+def test_a_refused_transfer_keeps_what_was_typed(page: Page, console: str) -> None:
+    login(page, console, "clerk-dcf")
+    _go(page, f"{console}/clerk/transfers")
+    page.get_by_label("资产编号").fill("NO-SUCH-TAG")
+    page.get_by_label("备注").fill("阳谷县站缺货")
+    submit(page, "调出")
+    _mounted(page, console)
+    tag = page.get_by_label("资产编号")
+    expect(tag).to_have_attribute("aria-invalid", "true")
+    expect(tag).to_have_value("NO-SUCH-TAG")
+    expect(page.get_by_label("备注")).to_have_value("阳谷县站缺货")
+    expect(page.locator("main")).to_contain_text("未找到该资产编号。")
+
+
 # -- no page reachable from each role's pages is an error ------------------------------------
 @pytest.mark.parametrize(("username", "home"), ROLE_HOMES)
 def test_no_page_reachable_from_a_role_is_an_error(page: Page, console: str, username: str,

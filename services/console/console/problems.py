@@ -215,11 +215,9 @@ def refused(exc: api.ApiError, aliases: Mapping[str, str] | None = None) -> dict
     problem = explain(exc, aliases)
     for message in problem.top:
         flash(message, "error")
-    _pending()  # a refusal carried from an earlier request is replaced
-    pending: dict[str, list[str]] = g.setdefault("refused_fields", {})
+    pending, _values = _pending()
     for name, messages in problem.fields.items():
         pending.setdefault(name, []).extend(messages)
-    g.refused_values = {k: v for k, v in request.form.items() if k not in ("csrf_token",)}
     return problem.fields
 
 
@@ -238,11 +236,13 @@ def flash_problem(exc: api.ApiError, aliases: Mapping[str, str] | None = None) -
 
 def _pending() -> tuple[dict[str, list[str]], dict[str, str]]:
     """The field messages and typed values of the refusal this page shows (from this
-    request, or from the one that redirected here)."""
+    request, or from the one that redirected here). A page answering a POST is a form
+    shown again: what was typed stays in it."""
     if "refused_fields" not in g:
         carried = session.pop("refused", None) or {}
         g.refused_fields = {str(k): list(v) for k, v in (carried.get("fields") or {}).items()}
-        g.refused_values = dict(carried.get("values") or {})
+        g.refused_values = dict(carried.get("values") or {}) or (
+            request.form.to_dict() if request.method == "POST" else {})
     return g.refused_fields, g.get("refused_values") or {}
 
 

@@ -627,8 +627,8 @@ def _reservations(errors: dict[str, list[str]] | None = None, code: int = 200) -
     return render_template("clerk/reservations.html", items=body["items"], total=body["total"],
                            page=page, page_size=PAGE_SIZE, status=status, unit=unit,
                            borrower=borrower, types=types(), rentable=rentable,
-                           due=default_due(today(), None).isoformat(), errors=errors or {},
-                           typed=request.form if request.method == "POST" else {}), code
+                           due=default_due(today(), None).isoformat(),
+                           errors=errors or {}), code
 
 
 @bp.post("/reservations")
@@ -683,24 +683,38 @@ def fulfil(reservation_id: Any) -> BaseResponse:
 @bp.get("/transfers")
 @roles_required(*ROLES)
 def transfers() -> Any:
+    return _transfers()
+
+
+def _transfers(errors: dict[str, list[str]] | None = None, code: int = 200) -> Any:
     mine = station_id()
     everything = api.get_all(INV, "/transfers", limit=200)
     incoming = [t for t in everything if t["to_station_id"] == mine]
     outgoing = [t for t in everything if t["from_station_id"] == mine]
     others = [(s["id"], s["name"]) for s in stations() if s["id"] != mine]
     return render_template("clerk/transfers.html", incoming=incoming, outgoing=outgoing,
-                           others=others, unit=unit, station_name=station_name, errors={})
+                           others=others, unit=unit, station_name=station_name,
+                           errors=errors or {}), code
 
 
 @bp.post("/transfers")
 @roles_required(*ROLES)
-def send_transfer() -> BaseResponse:
-    u = _unit_by_tag(request.form.get("asset_tag", "").strip())
-    api.post(INV, "/transfers", {"unit_id": u["id"],
-                                 "to_station_id": request.form.get("to_station_id", ""),
-                                 "note": request.form.get("note", "").strip()})
-    flash(_("已调出。"), "success")
+def send_transfer() -> Any:
     back = request.form.get("back")
+    try:
+        u = api.get(INV, f"/units/by-tag/{request.form.get('asset_tag', '').strip()}")
+        api.post(INV, "/transfers", {"unit_id": u["id"],
+                                     "to_station_id": request.form.get("to_station_id", ""),
+                                     "note": request.form.get("note", "").strip()})
+    except api.ApiError as exc:
+        if back == "unit":  # the unit page's form: its refusal is shown there
+            raise
+        if exc.status == 404:
+            return _transfers({"asset_tag": [_("未找到该资产编号。")]}, 422)
+        if exc.status not in REFUSALS:
+            raise
+        return _transfers(refused(exc), exc.status)
+    flash(_("已调出。"), "success")
     if back == "unit":
         return redirect(url_for("clerk.unit_page", tag=u["asset_tag"]))
     return redirect(url_for("clerk.transfers"))
