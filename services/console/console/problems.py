@@ -182,11 +182,10 @@ class Refusal:
     fields: dict[str, list[str]] = field(default_factory=dict)
 
 
-def explain(exc: api.ApiError, aliases: Mapping[str, str] | None = None) -> Refusal:
-    """Sort ``exc`` into top and field messages; ``aliases`` names the form input of a
-    service field when they differ (``{"damage_charge_fen": "damage_charge"}``)."""
+def explain(exc: api.ApiError) -> Refusal:
+    """Sort ``exc`` into top and field messages (by form input: :func:`describe`)."""
     out = Refusal()
-    names = {**_vocabulary().inputs, **(aliases or {})}
+    names = _vocabulary().inputs
     for name, messages in exc.field_errors.items():
         texts = _unique(localize(m) or type_text(exc) for m in messages)
         if name in ("_", "_schema") or name.startswith(("query.", "headers.", "path.")):
@@ -209,10 +208,10 @@ def _unique(texts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(t for t in texts if t))
 
 
-def refused(exc: api.ApiError, aliases: Mapping[str, str] | None = None) -> dict[str, list[str]]:
+def refused(exc: api.ApiError) -> dict[str, list[str]]:
     """For a view that shows its form again: flash the top messages and return the field
     messages (pass them to the template as ``errors``; the macros place them)."""
-    problem = explain(exc, aliases)
+    problem = explain(exc)
     for message in problem.top:
         flash(message, "error")
     pending, _values = _pending()
@@ -221,11 +220,11 @@ def refused(exc: api.ApiError, aliases: Mapping[str, str] | None = None) -> dict
     return problem.fields
 
 
-def flash_problem(exc: api.ApiError, aliases: Mapping[str, str] | None = None) -> None:
+def flash_problem(exc: api.ApiError) -> None:
     """For a view that redirects: the top messages are flashed; the field messages and
     the typed values (but no secret: :data:`SECRET_INPUTS`) wait in the session for the
     next page's form."""
-    problem = explain(exc, aliases)
+    problem = explain(exc)
     for message in problem.top:
         flash(message, "error")
     session["refused"] = {
