@@ -9,6 +9,7 @@ critical violation on any page the tests visit" holds by construction.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,10 +59,32 @@ def track(page: Page) -> Tracker:
     return tracker
 
 
+#: what no page of the console may show: a bare server error page, and on a Chinese page
+#: a service's English validator text, an enum repr, a raw field name as a prefix or an
+#: ISO timestamp
+NEVER = re.compile(r"Not Found|Method Not Allowed|Internal Server Error|Bad Request")
+NEVER_ON_CHINESE = re.compile(
+    r"Missing data for required field|Not a valid \w+|Field may not be (null|blank)"
+    r"|Length must be|Must be (one of|greater|less)|Unknown field|(Shorter|Longer) than"
+    r"|<\w+\.\w+: '|\b[a-z]+(_[a-z]+)+: |\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def shown_properly(page: Page) -> None:
+    """No bare error page; on a Chinese page, nothing of a service's raw English."""
+    text = page.locator("body").inner_text()
+    found = NEVER.search(text)
+    assert found is None, f"{page.url} shows {found.group(0)!r}:\n{text[:800]}"
+    if page.locator("html").get_attribute("lang") == "zh-CN":
+        found = NEVER_ON_CHINESE.search(text)
+        assert found is None, f"{page.url} shows {found.group(0)!r}:\n{text[:800]}"
+
+
 def audit(page: Page) -> None:
     """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the current document; fail on any
-    serious or critical violation, naming the rule and the elements."""
+    serious or critical violation, naming the rule and the elements; and check that the
+    page shows no bare error page or raw service text (:func:`shown_properly`)."""
     page.wait_for_load_state("load")
+    shown_properly(page)
     result = _AXE.run(page, options={"runOnly": {"type": "tag", "values": [
         "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})
     severe = [v for v in result.response["violations"] if v.get("impact") in SEVERE]

@@ -1,15 +1,23 @@
-"""One running system with the console for all browser tests (native topology: gunicorn
-APIs, relays, consumers on PostgreSQL and RabbitMQ), and a Chromium per session."""
+"""One running system for all browser tests (native topology: gunicorn APIs, relays,
+consumers on PostgreSQL and RabbitMQ), the console mounted at ``/console`` as ``make run``
+serves it, and a Chromium per session."""
 
 from __future__ import annotations
 
+import secrets
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from console.app import create_app
+from console.config import SERVICES, ConsoleSettings
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from waitress.server import create_server
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
@@ -20,7 +28,7 @@ from e2e_kit import System, start_cluster
 
 @pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    cluster = start_cluster(tmp_path_factory.mktemp("console-cluster"), console=True)
+    cluster = start_cluster(tmp_path_factory.mktemp("console-cluster"))
     try:
         yield System(cluster)
     finally:
@@ -28,10 +36,27 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         cluster.drop_databases()
 
 
+#: where ``make run`` mounts the console (svckit.embedded)
+MOUNT = "/console"
+
+
 @pytest.fixture(scope="package")
-def console(system: System) -> str:
-    """The console's base URL."""
-    return system.cluster.console_url
+def console(system: System, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The console's base URL: mounted at ``/console`` by werkzeug's DispatcherMiddleware
+    and served by waitress, as ``make run`` does (``SCRIPT_NAME=/console``), calling the
+    cluster's services. Links that forget the script root end on a 404 here."""
+    settings = ConsoleSettings(
+        var_dir=tmp_path_factory.mktemp("console"), secret_key=secrets.token_urlsafe(32),
+        **{f"{svc}_url": system.cluster.base_url(svc) for svc in SERVICES})
+    app = DispatcherMiddleware(NotFound(), {MOUNT: create_app(settings)})
+    server = create_server(app, host="127.0.0.1", port=0, threads=8, ident="console-tests")
+    thread = threading.Thread(target=server.run, name="console", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}{MOUNT}"  # type: ignore[union-attr]
+    finally:
+        server.close()
+        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="package")

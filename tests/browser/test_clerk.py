@@ -11,6 +11,7 @@ import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from browser_kit import audit, flashes, login, screenshot, submit
@@ -108,7 +109,7 @@ def test_check_out_and_return_by_keyboard(page: Page, console: str,
     # the hand-over sheet: a PDF naming the unit
     href = page.get_by_role("link", name="交接单（PDF）").get_attribute("href")
     assert href
-    pdf = page.request.get(console + href if href.startswith("/") else href)
+    pdf = page.request.get(urljoin(page.url, href))
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     body = pdf.body()
     assert body.startswith(b"%PDF") and tag.encode() in body

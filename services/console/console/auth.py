@@ -6,7 +6,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, redirect, session, url_for
+
+from console.links import here
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,7 +42,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             u = user()
             if u is None:
-                return redirect(url_for("auth.login", next=request.full_path))
+                return redirect(url_for("auth.login", next=here()))
             if roles and u.get("role") not in roles:
                 abort(403)
             return fn(*args, **kwargs)

@@ -1,18 +1,14 @@
 """Pure helpers of the coordinator's pages (no Flask): which tasks are late, the board's
-order, local times, weekly availability as a grid, the person id the volunteer service
-gives a coordinator."""
+order, local times, weekly availability as a grid."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.formatting import TZ
-
-#: the volunteer service's local time (Liaocheng)
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
@@ -43,20 +39,6 @@ LATE_ZH = {
 
 #: what the board can show
 VIEWS = ("active", "late", "open", "offered", "accepted")
-
-#: the volunteer service's namespace for person ids of token subjects that are not UUIDs
-#: (volunteer.service_layer.common._SUB_NAMESPACE; a unit test keeps them equal)
-SUB_NAMESPACE = uuid.UUID("6f1c9a52-3b0e-4c55-9d3e-6a1f4f2b7c11")
-
-
-def person_id(sub: str) -> uuid.UUID:
-    """The id the volunteer service records for a coordinator (``dispatched_by``,
-    ``recorded_by``): the subject itself when it is a UUID, else a name-based UUID."""
-    try:
-        return uuid.UUID(sub)
-    except ValueError:
-        return uuid.uuid5(SUB_NAMESPACE, sub)
-
 
 def parse_time(value: Any) -> datetime | None:
     """An ISO timestamp from a service as an aware datetime (naive means UTC)."""

@@ -1,5 +1,5 @@
-"""One blueprint per role: ``/clerk``, ``/contractor``, ``/coordinator``, ``/staff`` (cases) and
-``/staff/data`` (reports, export, import)."""
+"""One blueprint per area: sign-in (``/login``), ``/clerk``, ``/contractor``,
+``/coordinator``, ``/staff`` (cases) and ``/staff/data`` (reports, export, import)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,6 @@ from flask import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from console.views import clerk, contractor, coordinator, staff, staff_data
+    from console.views import clerk, contractor, coordinator, login, staff, staff_data
 
-    return [clerk.bp, contractor.bp, coordinator.bp, staff.bp, staff_data.bp]
+    return [login.bp, clerk.bp, contractor.bp, coordinator.bp, staff.bp, staff_data.bp]

@@ -31,6 +31,7 @@ from console.formatting import TZ, local_time
 from console.formatting import amount as yuan
 from console.i18n import gettext as _
 from console.i18n import register
+from console.problems import REFUSALS, describe, refused
 from console.views.clerk_docs import HandOver, default_due, handover_pdf, parse_yuan, qr_svg
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
@@ -52,9 +53,15 @@ RESERVATION_STATUS = {"held": "保留中", "fulfilled": "已借出", "cancelled"
                       "expired": "已过期"}
 TRANSFER_STATUS = {"in_transit": "在途", "received": "已接收"}
 WAIVER = {"severe": "重度残疾免租金", "dibao": "低保免租金", "tekun": "特困免租金"}
+#: a unit's movement (inventory's state-machine action) -> Chinese
+MOVEMENT = {"register": "登记入库", "check_out": "借出", "check_in": "归还",
+            "check_in_damaged": "归还（损坏）", "dispatch": "调出", "receive": "接收",
+            "reserve": "预约保留", "release": "取消保留", "finish_cleaning": "清洁完成",
+            "send_to_maintenance": "送修", "finish_repair": "维修完成", "allocate": "发放",
+            "lose": "丢失", "write_off": "报废"}
 GRADES = [("A", "A 完好"), ("B", "B 轻微磨损"), ("C", "C 明显磨损"), ("D", "D 损坏，需维修")]
 
-register({
+register("clerk", {
     "租赁站工作台": "Station desk",
     "扫码借还": "Scan to lend or take back",
     "资产编号": "Asset tag",
@@ -92,7 +99,6 @@ register({
     "证号后四位": "Last four characters of the certificate",
     "按证号查找": "Find by certificate number",
     "按后四位查找": "Find by last four",
-    "状态": "Status",
     "成色": "Condition",
     "设备类型": "Device type",
     "服务站": "Station",
@@ -117,7 +123,7 @@ register({
     "转出": "Outgoing",
     "发出调拨": "Send a unit",
     "去向": "To",
-    "来源": "From",
+    "来源": "Source",
     "逾期天数": "Days overdue",
     "电话": "Phone",
     "合计": "Total",
@@ -203,6 +209,9 @@ register({
     "在途": "In transit", "已接收": "Received",
     "重度残疾免租金": "No fee: severe disability", "低保免租金": "No fee: dibao",
     "特困免租金": "No fee: tekun",
+    "登记入库": "Registered", "归还（损坏）": "Returned damaged", "预约保留": "Held",
+    "取消保留": "Hold released", "送修": "Sent for repair", "维修完成": "Repaired",
+    "发放": "Allocated", "丢失": "Lost", "报废": "Written off",
     "A 完好": "A as new", "B 轻微磨损": "B light wear", "C 明显磨损": "C worn",
     "D 损坏，需维修": "D damaged, needs repair",
 })
@@ -325,7 +334,7 @@ def incoming_transfers() -> list[dict[str, Any]]:
 def _labels() -> dict[str, Any]:
     return {"UNIT_STATUS": UNIT_STATUS, "UNIT_BADGE": UNIT_BADGE, "RENTAL_STATUS": RENTAL_STATUS,
             "LOGISTICS": LOGISTICS, "RESERVATION_STATUS": RESERVATION_STATUS,
-            "TRANSFER_STATUS": TRANSFER_STATUS, "WAIVER": WAIVER}
+            "TRANSFER_STATUS": TRANSFER_STATUS, "WAIVER": WAIVER, "MOVEMENT": MOVEMENT}
 
 
 # -- home and scan ------------------------------------------------------------------------
@@ -397,7 +406,7 @@ def _render_unit(tag: str, form: dict[str, Any] | None = None,
         "clerk/unit.html", unit=u, dtype=dtype, rental=rental,
         rental_borrower=borrower(rental["borrower_id"]) if rental else None,
         chosen=chosen, form=form, errors=errors or {}, movements=movements,
-        here=u["current_station_id"] == station_id(), other_stations=others,
+        at_my_station=u["current_station_id"] == station_id(), other_stations=others,
         grades=grades(), station_name=station_name,
         supervisor=(user() or {}).get("role") == "supervisor"), status
 
@@ -415,14 +424,20 @@ def checkout() -> Any:
     f = request.form
     tag = f.get("asset_tag", "").strip()
     form = {k: f.get(k, "") for k in ("borrower_id", "due_on", "override_reason",
-                                      "home_delivery", "reservation_id")}
+                                      "home_delivery", "reservation_id",
+                                      "certificate_number")}
     borrower_id = form["borrower_id"]
     certificate = f.get("certificate_number", "").strip()
     if not borrower_id:
         if not certificate:
             return _render_unit(tag, form, {"certificate_number": [
                 _("请输入证号或从借用人页面进入。")]}, 422)
-        found = _lookup(certificate)
+        try:
+            found = _lookup(certificate)
+        except api.ApiError as exc:  # not a certificate number at all
+            if exc.status not in REFUSALS:
+                raise
+            return _render_unit(tag, form, refused(exc), 422)
         if found is None:
             return _render_unit(tag, form, {"certificate_number": [
                 _("未找到该证号的借用人。")]}, 422)
@@ -438,10 +453,9 @@ def checkout() -> Any:
     try:
         rental = api.post(INV, "/rentals", body)
     except api.ApiError as exc:
-        if exc.status != 422 or form["reservation_id"]:
+        if exc.status not in REFUSALS or form["reservation_id"]:
             raise
-        form["borrower_id"] = borrower_id if not certificate else form["borrower_id"]
-        return _render_unit(tag, form, exc.field_errors, 422)
+        return _render_unit(tag, form, refused(exc), exc.status)
     flash(_("已借出。"), "success")
     return redirect(url_for("clerk.rental_page", rental_id=rental["id"]))
 
@@ -596,6 +610,12 @@ def borrower_page(borrower_id: Any) -> Any:
 @bp.get("/reservations")
 @roles_required(*ROLES)
 def reservations() -> Any:
+    return _reservations()
+
+
+def _reservations(errors: dict[str, list[str]] | None = None, code: int = 200) -> Any:
+    """The reservations of a status, and the form of a new one (shown again with its
+    errors and what was typed when it is refused)."""
     status = request.args.get("status", "held")
     if status not in RESERVATION_STATUS:
         status = "held"
@@ -607,24 +627,32 @@ def reservations() -> Any:
     return render_template("clerk/reservations.html", items=body["items"], total=body["total"],
                            page=page, page_size=PAGE_SIZE, status=status, unit=unit,
                            borrower=borrower, types=types(), rentable=rentable,
-                           due=default_due(today(), None).isoformat(), errors={})
+                           due=default_due(today(), None).isoformat(),
+                           errors=errors or {}), code
 
 
 @bp.post("/reservations")
 @roles_required(*ROLES)
 def reserve() -> Any:
     certificate = request.form.get("certificate_number", "").strip()
-    person = _lookup(certificate) if certificate else None
-    if person is None:
-        flash(_("未找到该证号的借用人。"), "error")
-        return redirect(url_for("clerk.reservations"))
-    body: dict[str, Any] = {"station_id": station_id(), "borrower_id": person["id"]}
     tag = request.form.get("asset_tag", "").strip()
-    if tag:
-        body["unit_id"] = _unit_by_tag(tag)["id"]
-    else:
-        body["type_id"] = request.form.get("type_id") or None
-    api.post(INV, "/reservations", body)
+    try:
+        person = _lookup(certificate) if certificate else None
+        if person is None:
+            return _reservations({"certificate_number": [_("未找到该证号的借用人。")]}, 422)
+        body: dict[str, Any] = {"station_id": station_id(), "borrower_id": person["id"]}
+        if tag:
+            found = api.get(INV, f"/units/by-tag/{tag}")
+            body["unit_id"] = found["id"]
+        else:
+            body["type_id"] = request.form.get("type_id") or None
+        api.post(INV, "/reservations", body)
+    except api.ApiError as exc:
+        if exc.status == 404 and tag:
+            return _reservations({"asset_tag": [_("未找到该资产编号。")]}, 422)
+        if exc.status not in REFUSALS:
+            raise
+        return _reservations(refused(exc), exc.status)
     flash(_("已预约。"), "success")
     return redirect(url_for("clerk.reservations"))
 
@@ -655,24 +683,38 @@ def fulfil(reservation_id: Any) -> BaseResponse:
 @bp.get("/transfers")
 @roles_required(*ROLES)
 def transfers() -> Any:
+    return _transfers()
+
+
+def _transfers(errors: dict[str, list[str]] | None = None, code: int = 200) -> Any:
     mine = station_id()
     everything = api.get_all(INV, "/transfers", limit=200)
     incoming = [t for t in everything if t["to_station_id"] == mine]
     outgoing = [t for t in everything if t["from_station_id"] == mine]
     others = [(s["id"], s["name"]) for s in stations() if s["id"] != mine]
     return render_template("clerk/transfers.html", incoming=incoming, outgoing=outgoing,
-                           others=others, unit=unit, station_name=station_name, errors={})
+                           others=others, unit=unit, station_name=station_name,
+                           errors=errors or {}), code
 
 
 @bp.post("/transfers")
 @roles_required(*ROLES)
-def send_transfer() -> BaseResponse:
-    u = _unit_by_tag(request.form.get("asset_tag", "").strip())
-    api.post(INV, "/transfers", {"unit_id": u["id"],
-                                 "to_station_id": request.form.get("to_station_id", ""),
-                                 "note": request.form.get("note", "").strip()})
-    flash(_("已调出。"), "success")
+def send_transfer() -> Any:
     back = request.form.get("back")
+    try:
+        u = api.get(INV, f"/units/by-tag/{request.form.get('asset_tag', '').strip()}")
+        api.post(INV, "/transfers", {"unit_id": u["id"],
+                                     "to_station_id": request.form.get("to_station_id", ""),
+                                     "note": request.form.get("note", "").strip()})
+    except api.ApiError as exc:
+        if back == "unit":  # the unit page's form: its refusal is shown there
+            raise
+        if exc.status == 404:
+            return _transfers({"asset_tag": [_("未找到该资产编号。")]}, 422)
+        if exc.status not in REFUSALS:
+            raise
+        return _transfers(refused(exc), exc.status)
+    flash(_("已调出。"), "success")
     if back == "unit":
         return redirect(url_for("clerk.unit_page", tag=u["asset_tag"]))
     return redirect(url_for("clerk.transfers"))
@@ -736,3 +778,16 @@ def overdue() -> Any:
     body = api.get(INV, "/reports/overdue", page=page, page_size=PAGE_SIZE)
     return render_template("clerk/overdue.html", rows=body["items"], total=body["total"],
                            page=page, page_size=PAGE_SIZE)
+
+
+describe(
+    "clerk",
+    states={**LOGISTICS, **TRANSFER_STATUS, **RESERVATION_STATUS, **RENTAL_STATUS,
+            **UNIT_STATUS},
+    labels={"certificate_number": "残疾人证号", "borrower_id": "借用人", "due_on": "应还日期",
+            "override_reason": "超期借用理由（站长）", "asset_tag": "资产编号", "tag": "资产编号",
+            "unit_id": "设备", "type_id": "设备类型", "station_id": "服务站",
+            "to_station_id": "调往服务站", "condition": "归还成色", "notes": "备注",
+            "note": "备注", "damage_charge": "损坏赔偿（元）", "reservation_id": "预约"},
+    inputs={"damage_charge_fen": "damage_charge"},
+)

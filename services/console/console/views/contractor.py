@@ -21,6 +21,7 @@ from console.auth import roles_required
 from console.formatting import TZ, local_time
 from console.i18n import gettext as _
 from console.i18n import register
+from console.problems import REFUSALS, describe, explain, refused
 
 bp = Blueprint("contractor", __name__, url_prefix="/contractor")
 ROLES = ("contractor",)
@@ -47,7 +48,7 @@ DUE_LABELS = {"accept": "接单期限", "inspect": "验收期限", "rework": "�
 PROGRESS_STATES = ("scheduled", "in_progress", "rework")
 PHOTO_PURPOSES = {"before": "施工前", "after": "施工后"}
 
-register({
+register("contractor", {
     "我的工单": "My work orders",
     "工单": "Work order",
     "工单详情": "Work order",
@@ -58,11 +59,11 @@ register({
     "地区": "District",
     "进度": "Progress",
     "期限": "Due",
-    "派单时间": "Assigned",
+    "派单时间": "Assigned at",
     "计划工期": "Works dates",
     "计划完工": "Planned end",
     "已超期": "Overdue",
-    "查看": "Open",
+    "查看": "View",
     "返回工单列表": "Back to my work orders",
     "待接单": "Awaiting acceptance",
     "已接单": "Accepted",
@@ -77,8 +78,8 @@ register({
     "验收期限": "Inspection due",
     "整改期限": "Rework due",
     "施工项目": "Items",
-    "已完成": "done",
-    "未完成": "to do",
+    "已完成": "Completed",
+    "未完成": "Not completed",
     "接单": "Accept",
     "拒单": "Decline",
     "拒单原因": "Reason for declining",
@@ -255,9 +256,9 @@ def decline(order_id: uuid.UUID) -> Any:
     try:
         api.post("renovation", f"/work-orders/{order_id}/decline", {"reason": reason})
     except api.ApiError as exc:
-        if exc.status != 422:
+        if exc.status not in REFUSALS:
             raise
-        return _order_page(order_id, errors=exc.field_errors, form={"reason": reason},
+        return _order_page(order_id, errors=refused(exc), form={"reason": reason},
                            status=422)
     flash(_("已拒单。"), "success")
     return _back(order_id)
@@ -271,9 +272,9 @@ def schedule(order_id: uuid.UUID) -> Any:
         try:
             api.post("renovation", f"/work-orders/{order_id}/schedule", dates)
         except api.ApiError as exc:
-            if exc.status != 422:
+            if exc.status not in REFUSALS:
                 raise
-            errors = exc.field_errors
+            errors = refused(exc)
     if errors:
         return _order_page(order_id, errors=errors, form=dates, status=422)
     flash(_("工期已保存。"), "success")
@@ -309,10 +310,11 @@ def progress(order_id: uuid.UUID) -> Any:
                              files={"file": (file.filename, file.stream,
                                              file.mimetype or "application/octet-stream")})
         except api.ApiError as exc:
-            if exc.status not in (413, 422):
+            if exc.status not in (413, *REFUSALS):
                 raise
-            messages = [m for ms in exc.field_errors.values() for m in ms] or [exc.detail]
-            errors["photos"] = [f"{file.filename}: {m}" for m in messages]
+            problem = explain(exc)
+            messages = [m for ms in problem.fields.values() for m in ms] or problem.top
+            errors["photos"] = [f"{file.filename}：{m}" for m in messages]
             return _order_page(order_id, errors=errors, form={**form, "uploaded": uploaded},
                                status=422)
         uploaded.append(f"{purpose}|{photo['ref']}")
@@ -324,9 +326,9 @@ def progress(order_id: uuid.UUID) -> Any:
     try:
         api.post("renovation", f"/work-orders/{order_id}/progress", body)
     except api.ApiError as exc:
-        if exc.status != 422:
+        if exc.status not in REFUSALS:
             raise
-        return _order_page(order_id, errors=exc.field_errors,
+        return _order_page(order_id, errors=refused(exc),
                            form={**form, "uploaded": uploaded}, status=422)
     flash(_("进度已提交。"), "success")
     return _back(order_id)
@@ -350,3 +352,12 @@ def photo(photo: uuid.UUID) -> Response:
         content_type = "application/octet-stream"
     return Response(resp.content, mimetype=content_type,
                     headers={"Cache-Control": "private, max-age=3600"})
+
+
+describe(
+    "contractor",
+    states=STATES,
+    labels={"reason": "拒单原因", "start_on": "开工日期", "end_on": "完工日期",
+            "note": "进度说明", "percent": "完成百分比", "photos": "拍照或选择照片"},
+    inputs={"photos_before": "photos", "photos_after": "photos"},
+)

@@ -13,10 +13,11 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from console import api
 from console import coordination as co
-from console.app import _safe_next, flash_problem
-from console.auth import roles_required, user
+from console.auth import roles_required
 from console.i18n import gettext as _
 from console.i18n import register
+from console.links import back
+from console.problems import REFUSALS, describe, explain, flash_problem, refused
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 ROLES = ("coordinator",)
@@ -45,7 +46,7 @@ def _names() -> dict[str, str]:
 
 
 def _back(default: str, anchor: str | None = None) -> BaseResponse:
-    target = _safe_next(request.form.get("next")) or default
+    target = back(default)
     return redirect(f"{target}#{anchor}" if anchor else target)
 
 
@@ -93,7 +94,7 @@ def home() -> Any:
             try:
                 found = api.get("volunteer", f"/tasks/{t['id']}/candidates")
             except api.ApiError as exc:
-                t["match_error"] = exc.detail
+                t["match_error"] = "；".join(explain(exc).top)
             else:
                 t["candidates"] = found["candidates"]
                 t["excluded"] = found["excluded"]
@@ -102,8 +103,7 @@ def home() -> Any:
     return render_template(
         "coordinator/home.html", rows=rows, view=view, page=page, total=total,
         page_size=BOARD_PAGE, counts=co.counts(tasks, now), names=names,
-        pending_hours=int(pending.get("total", 0)), co=co,
-        here=request.full_path.rstrip("?"))
+        pending_hours=int(pending.get("total", 0)), co=co)
 
 
 @bp.post("/tasks/<uuid:task_id>/offer")
@@ -191,11 +191,13 @@ def task(task_id: str) -> Any:
         try:
             found = api.get("volunteer", f"/tasks/{task_id}/candidates")
         except api.ApiError as exc:
-            flash(exc.detail, "error")
+            if exc.status not in (*REFUSALS, 403, 404):
+                raise
+            refused(exc)
     return render_template("coordinator/task.html", t=t, names=names, co=co,
                            candidates=(found or {}).get("candidates", []),
                            excluded=(found or {}).get("excluded", []),
-                           here=request.path, full=full, purpose=purpose,
+                           full=full, purpose=purpose,
                            purposes=PURPOSES)
 
 
@@ -220,7 +222,7 @@ def roster() -> Any:
         v["team"] = team_names.get(str(v.get("team_id")), "")
         v["areas"] = "、".join(_division(d) for d in v.get("divisions") or [])
     return render_template("coordinator/roster.html", volunteers=volunteers, teams=teams,
-                           skill=skill or "", active=state, co=co, here=request.full_path)
+                           skill=skill or "", active=state, co=co)
 
 
 @bp.post("/roster/<uuid:volunteer_id>/<any(activate, deactivate):action>")
@@ -254,9 +256,9 @@ def availability(volunteer_id: str) -> Any:
                 api.patch("volunteer", f"/volunteers/{volunteer_id}",
                           {"availability": windows})
             except api.ApiError as exc:
-                if exc.status not in (400, 403, 409, 422):
+                if exc.status not in (*REFUSALS, 403):
                     raise
-                flash_problem(exc)
+                errors = refused(exc)
             else:
                 flash(_("已保存 {name} 的每周可服务时段。", name=v["real_name"]), "success")
                 return redirect(url_for("coordinator.roster") + f"#v-{volunteer_id}")
@@ -276,16 +278,13 @@ def hours() -> Any:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     found = api.get("volunteer", "/hours", status=status, page=page, page_size=HOURS_PAGE)
     names = _names()
-    me = str(co.person_id(str((user() or {}).get("sub", ""))))
     entries = found.get("items", [])
     for e in entries:
         e["name"] = names.get(str(e["volunteer_id"]), _("（不在我的名册）"))
         e["when"] = co.span(e["started_at"], e["ended_at"])
         e["area"] = _division(e.get("division"))
-        e["mine"] = str(e.get("recorded_by")) == me
     return render_template("coordinator/hours.html", entries=entries, status=status,
-                           page=page, total=int(found.get("total", 0)), page_size=HOURS_PAGE,
-                           here=request.full_path.rstrip("?"))
+                           page=page, total=int(found.get("total", 0)), page_size=HOURS_PAGE)
 
 
 def _decide(entry_id: str, action: str, body: dict[str, Any], done: str) -> BaseResponse:
@@ -308,7 +307,7 @@ def reject_hours(entry_id: str) -> BaseResponse:
     return _decide(str(entry_id), "reject", {"reason": reason}, _("已驳回该服务时长。"))
 
 
-register({
+register("coordinator", {
     "派单看板": "Dispatch board",
     "志愿者名册": "Roster",
     "时长审核": "Hours approval",
@@ -317,7 +316,7 @@ register({
     "已接单": "Accepted",
     "服务中": "In progress",
     "已完成": "Completed",
-    "未完成": "Failed",
+    "未完成": "Not completed",
     "已取消": "Cancelled",
     "超时": "Late",
     "时段已过仍未派出": "Window over, not dispatched",
@@ -336,7 +335,7 @@ register({
     "区域": "Area",
     "优先级": "Priority",
     "所需技能": "Skills needed",
-    "备注": "Note",
+    "备注": "Notes",
     "联系人": "Contact",
     "来源": "Source",
     "低": "Low",
@@ -425,9 +424,6 @@ register({
     "志愿者": "Volunteer",
     "服务时间": "Service time",
     "时长": "Duration",
-    "记录人": "Recorded by",
-    "我": "Me",
-    "其他协调员": "Another coordinator",
     "需复核": "Flagged",
     "认证": "Approve",
     "驳回": "Reject",
@@ -438,7 +434,6 @@ register({
     "（不在我的名册）": "(not on my roster)",
     "谁记录谁认证：只有派单的协调员可以认证或驳回。":
         "Who records certifies: only the dispatching coordinator approves or rejects.",
-    "由其他协调员审核": "For the recording coordinator",
     "签到": "Check-in",
     "签退": "Check-out",
     "任务": "Task",
@@ -466,3 +461,11 @@ register({
     "待答复": "Pending", "已接受": "Accepted", "已拒绝": "Declined", "超时未答复": "Lapsed",
     "已撤回": "Withdrawn", "已退出": "Dropped out", "爽约": "No-show",
 })
+
+
+describe(
+    "coordinator",
+    states={**co.OUTCOME_ZH, **co.STATE_ZH},
+    labels={"volunteer_id": "志愿者", "reason": "原因", "window_start": "新时段开始",
+            "window_end": "新时段结束", "availability": "每周可服务时段", "purpose": "查看目的"},
+)

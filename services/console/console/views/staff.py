@@ -15,11 +15,11 @@ from svckit.domain.division import KNOWN, is_within
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from console import api
-from console.app import flash_problem
 from console.auth import roles_required, user
 from console.formatting import TZ, yuan
 from console.i18n import gettext as _
 from console.i18n import register
+from console.problems import REFUSALS, describe, explain, flash_problem, refused
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 ROLES = ("staff", "inspector",)
@@ -221,10 +221,9 @@ def new_application() -> Any:
             try:
                 created = api.post(SVC, "/applications", {**values, "consent": True})
             except api.ApiError as exc:
-                if exc.status not in (400, 409, 422):
+                if exc.status not in REFUSALS:
                     raise
-                errors = exc.field_errors
-                flash(exc.detail or exc.title, "error")
+                errors = refused(exc)
             else:
                 flash(_("申请已登记。"), "success")
                 return redirect(url_for("staff.application", application_id=created["id"]))
@@ -358,7 +357,7 @@ def plan(application_id: Any) -> Any:
             try:
                 api.put(SVC, _path(application_id, "/plan"), {"lines": lines})
             except api.ApiError as exc:
-                if exc.status not in (400, 409, 422):
+                if exc.status not in REFUSALS:
                     raise
                 if "limit_fen" in exc.problem:
                     over = {k: int(exc.problem.get(k) or 0)
@@ -369,9 +368,8 @@ def plan(application_id: Any) -> Any:
                         total=yuan(over["total_fen"]), cap=yuan(over["limit_fen"]),
                         over=yuan(over["over_fen"]))]}
                 else:
-                    errors = line_errors(exc.field_errors, lines)
-                    if not errors:
-                        errors = {"lines": [exc.detail or exc.title]}
+                    problem = explain(exc)
+                    errors = line_errors(problem.fields, lines) or {"lines": problem.top}
             else:
                 flash(_("改造方案已保存，合计 {total}。", total=yuan(total)), "success")
                 return redirect(url_for("staff.application", application_id=application_id))
@@ -472,7 +470,7 @@ def inspect(order_id: Any) -> BaseResponse:
     return redirect(url_for("staff.work_order", order_id=order_id))
 
 
-register({
+register("staff", {
     # navigation and headings
     "残联工作台": "Federation desk",
     "改造申请": "Applications",
@@ -495,14 +493,14 @@ register({
     "已批准待派单": "Approved, to assign",
     "工单待验收": "Work orders awaiting inspection",
     "返工中的工单": "Work orders in rework",
-    "查看": "Open",
+    "查看": "View",
     # statuses
-    "待受理": "Submitted", "已受理": "Accepted", "已拒绝": "Refused",
+    "待受理": "Submitted", "已受理": "Accepted", "已拒绝": "Declined",
     "待入户评估": "Assessment scheduled", "已评估": "Assessed",
-    "方案已批准": "Plan approved", "施工中": "In works", "待验收": "Awaiting inspection",
+    "方案已批准": "Plan approved", "施工中": "In progress", "待验收": "Awaiting inspection",
     "已验收": "Inspected", "已结案": "Closed", "已撤回": "Withdrawn",
     "已派单": "Assigned", "已接单": "Accepted", "已拒单": "Declined", "已撤销": "Cancelled",
-    "已排期": "Scheduled", "返工中": "Rework", "已完工": "Closed",
+    "已排期": "Scheduled", "返工中": "Rework", "已完工": "Completed",
     # fields
     "年度项目": "Programme", "改造项目": "Item", "全部": "All", "区县": "District",
     "筛选": "Filter",
@@ -544,7 +542,7 @@ register({
     "方案已退回修改。": "Plan sent back for revision.", "方案已批准。": "Plan approved.",
     "派单": "Assign", "施工单位": "Contractor", "工单已派给施工单位。": "Work order assigned.",
     "编制人": "Drafted by", "审批人": "Approved by", "确认人": "Confirmed by",
-    "进度": "Progress", "工单": "Work orders", "验收结论": "Verdict",
+    "进度": "Progress", "工单": "Work order", "验收结论": "Verdict",
     "通过": "Pass", "不通过（返工）": "Fail (rework)",
     "整改问题（每行一项）": "Defects (one per line)", "验收意见": "Notes",
     "提交验收结果": "Submit inspection", "请选择验收结论。": "Choose a verdict.",
@@ -578,3 +576,15 @@ register({
         "Item catalogue: enter the quantities needed; blank or 0 means none",
     "数量格式有误": "Invalid quantity", "合计占上限的比例": "Total as a share of the cap",
 })
+
+
+describe(
+    "staff",
+    states={**ORDER_STATUS, **APP_STATUS},
+    labels={"programme_id": "年度项目", "certificate": "残疾证号", "holder_name": "户主姓名",
+            "address": "住址", "division": "区县", "phone": "联系电话", "hardship": "困难类型",
+            "override_reason": "例外受理理由（不符合条件时必填）", "scheduled_at": "评估时间",
+            "assessor": "评估员（用户名）", "needs": "改造需求（每行一项）",
+            "signatory": "签字人（户主或监护人）", "contractor_id": "施工单位",
+            "defects": "整改问题（每行一项）", "note": "验收意见"},
+)

@@ -23,13 +23,14 @@ from console.auth import roles_required, user
 from console.config import ConsoleSettings
 from console.i18n import gettext as _
 from console.i18n import register
+from console.problems import explain
 from console.reporting import Report, Series
 
 bp = Blueprint("staff_data", __name__, url_prefix="/staff/data")
 ROLES = ("staff", "inspector")
 IMPORT_ROLES = ("staff",)
 
-register({
+register("staff_data", {
     "报表与数据": "Reports & data",
     "报表": "Reports",
     "数据导入": "Import",
@@ -43,14 +44,12 @@ register({
     "改造户数（按状态）": "Renovation households by status",
     "改造资金（按项目）": "Renovation spend by programme",
     "志愿服务时长（按队伍，已审核）": "Volunteer hours by team (approved)",
-    "租赁站": "Station",
     "合计": "Total",
     "辅具类型": "Device type",
     "ISO 代码": "ISO code",
     "在租小时": "Hours rented",
     "在库小时": "Hours in stock",
     "利用率（%）": "Utilisation (%)",
-    "状态": "Status",
     "户数": "Households",
     "项目": "Programme",
     "年度": "Year",
@@ -77,7 +76,7 @@ register({
         "{processed} of {total} rows done ({percent}%)",
     "行号": "Row",
     "记录": "Record",
-    "结果": "Result",
+    "结果": "Outcome",
     "说明": "Details",
     "已创建": "Created",
     "重复": "Duplicate",
@@ -95,8 +94,8 @@ register({
     "统计区间": "Period",
     "列": "Column",
     "必填": "Required",
-    "是": "yes",
-    "否": "no",
+    "是": "Yes",
+    "否": "No",
     "第 {row} 行": "Row {row}",
     "{column}已存在（重复），未再次创建": "{column} already exists (duplicate), not created again",
 })
@@ -208,7 +207,7 @@ def _safe(key: str) -> Report:
         return REPORTS[key]()
     except api.ApiError as exc:
         report = Report(key, key, [])
-        report.error = exc.detail
+        report.error = "；".join(explain(exc).top)
         return report
     except requests.RequestException:
         report = Report(key, key, [])
@@ -281,10 +280,11 @@ def _creator(kind: importing.Kind) -> Callable[[dict[str, Any]], importing.Outco
             if exc.status == 409:
                 return "duplicate", [_("{column}已存在（重复），未再次创建",
                                        column=kind.header_of(kind.unique))]
+            problem = explain(exc)
             if exc.status in (400, 403, 404, 422):
-                return "invalid", (importing.field_messages(kind, exc.field_errors)
-                                   or [exc.detail])
-            return "failed", [exc.detail or str(exc.status)]
+                return "invalid", (importing.field_messages(kind, problem.fields)
+                                   or problem.top)
+            return "failed", problem.top
         except requests.RequestException:
             return "failed", [_("服务暂不可用，请稍后重试。")]
         return "created", []

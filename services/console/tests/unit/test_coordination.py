@@ -86,14 +86,6 @@ def test_pending_offer_is_the_open_one() -> None:
     assert co.pending_offer({"offers": []}) is None
 
 
-def test_person_id_matches_the_volunteer_service() -> None:
-    from volunteer.service_layer.common import person_id
-
-    assert co.person_id("coordinator-371502") == person_id("coordinator-371502")
-    sub = "0f0e0d0c-0b0a-4909-8807-060504030201"
-    assert str(co.person_id(sub)) == sub
-
-
 def test_week_form_round_trips_through_parse_week() -> None:
     windows = [{"weekday": 2, "start": "14:00", "end": "17:00"},
                {"weekday": 2, "start": "08:00", "end": "12:00"},

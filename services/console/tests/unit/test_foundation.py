@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 from console import api
-from console.app import _safe_next, create_app
+from console.app import create_app
 from console.config import ConsoleSettings
+from console.links import safe_next
 from flask import Flask
+
+#: the console as ``make run`` mounts it
+MOUNTED = "http://localhost/console"
 
 
 @pytest.fixture
@@ -27,13 +31,35 @@ def test_field_errors_flatten_nested_problem_errors() -> None:
     assert exc.detail == "输入校验失败"
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "evil", "", None])
-def test_next_never_leaves_the_console(target: str | None) -> None:
-    assert _safe_next(target) is None
+@pytest.mark.parametrize("target", [
+    "//evil.example/x", "https://evil.example/", "evil", "", None, "/\\evil.example",
+    "/clerk/?page=2",  # outside the script root
+    "/console/inventory/units",  # not a page of the console
+    "/console/clerk/checkout",  # a page to POST to, not to GET
+])
+def test_next_is_a_console_page_to_get(app: Flask, target: str | None) -> None:
+    with app.test_request_context("/login", base_url=MOUNTED):
+        assert safe_next(target) is None
 
 
-def test_next_keeps_local_paths() -> None:
-    assert _safe_next("/clerk/?page=2") == "/clerk/?page=2"
+def test_next_keeps_console_pages_with_the_script_root(app: Flask) -> None:
+    with app.test_request_context("/login", base_url=MOUNTED):
+        assert safe_next("/console/clerk/?page=2") == "/console/clerk/?page=2"
+    with app.test_request_context("/login"):
+        assert safe_next("/clerk/units/WC-1") == "/clerk/units/WC-1"
+
+
+def test_every_redirect_keeps_the_script_root(app: Flask) -> None:
+    """Mounted at /console (``make run``): sign-in, its ``next`` and the language switch
+    stay under /console."""
+    client = app.test_client()
+    r = client.get("/clerk/units/WC-1?x=1", base_url=MOUNTED)
+    assert r.status_code == 302
+    assert r.headers["Location"] == "/console/login?next=/console/clerk/units/WC-1?x%3D1"
+    r = client.get("/lang/en?next=/console/clerk/", base_url=MOUNTED)
+    assert r.headers["Location"] == "/console/clerk/"
+    r = client.get("/lang/en?next=/clerk/", base_url=MOUNTED)
+    assert r.headers["Location"] == "/console/"
 
 
 def test_secret_is_the_same_for_every_worker(tmp_path: Path) -> None:
