@@ -161,7 +161,7 @@ def test_override_assignment_then_reject_the_hours(
     expect(page.get_by_role("heading", level=1)).to_contain_text("已接单")
     expect(page.locator("main")).to_contain_text(target["real_name"])
     expect(page.locator("main")).not_to_contain_text("建设路88号")  # masked until asked
-    page.get_by_label("查看目的").select_option("联系服务对象安排上门")
+    page.get_by_label("查看目的").select_option(label="预约上门")
     submit(page, "查看完整地址")
     expect(page.locator("main")).to_contain_text("东昌府区新区街道建设路88号2单元401室")
 

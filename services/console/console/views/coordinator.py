@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from svckit import pipl
 from svckit.domain.division import name_of
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -24,7 +25,9 @@ ROLES = ("coordinator",)
 BOARD_PAGE = 10
 HOURS_PAGE = 20
 #: why a coordinator reads a task's full address (the service logs it)
-PURPOSES = ("联系服务对象安排上门", "派单前核实地址", "处理异常或投诉")
+#: why a coordinator reads a task's full address: codes of the platform's list (svckit.pipl)
+PURPOSES = {code: pipl.PURPOSES[code] for code in
+            ("visit_arrangement", "home_delivery", "home_pickup", "complaint_handling")}
 
 
 def _now() -> datetime:
@@ -441,9 +444,7 @@ register("coordinator", {
     "查看完整地址": "Show the full address",
     "查看目的": "Purpose",
     "完整地址": "Full address",
-    "联系服务对象安排上门": "Call the person to arrange the visit",
-    "派单前核实地址": "Check the address before dispatch",
-    "处理异常或投诉": "Handle an incident or complaint",
+    **{pipl.PURPOSES[code]: pipl.PURPOSES_EN[code].capitalize() for code in PURPOSES},
     "完整地址的读取会连同目的一并记录。": "Reading the full address is logged with its purpose.",
     "编辑可服务时段": "Edit availability",
     "每周可服务时段：{name}": "Weekly availability: {name}",
