@@ -166,7 +166,7 @@ def seed(ctx: ServiceContext) -> None:
                 borrower=borrowers[borrower_key], due_on=local_date(at) + timedelta(days=days),
                 now=at, borrower_rentals=[], rental_id=rental_id)
             session.add(rental)
-        uow.commit()
+        uow.commit(publish=False)  # demo history: nobody is to act on it
 
 
 def _cost(type_key: str) -> int:

@@ -18,12 +18,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from svckit.domain import masking
 from svckit.domain.certificate import Category, DisabilityCertificate, mask_phone
 from svckit.domain.division import validate_division
 from svckit.domain.errors import Conflict
 
 from ._rules import FieldErrors, is_aware, validate_phone
-from .events import DomainEvent
 
 
 class WaiverReason(enum.StrEnum):
@@ -52,7 +52,6 @@ class Borrower:
     tekun: bool = False
     consent_at: datetime | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         errors = FieldErrors()
@@ -92,6 +91,11 @@ class Borrower:
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def contact_name(self) -> str:
+        """How a visitor addresses the holder: the surname + 某."""
+        return masking.contact_name(self.name)
 
     @property
     def waiver(self) -> WaiverReason | None:

@@ -13,7 +13,6 @@ from svckit.domain.division import city_of, validate_division
 from svckit.domain.errors import Conflict, ValidationFailed
 
 from ._rules import FieldErrors, validate_phone
-from .events import DomainEvent
 
 MAX_RENTAL_DAYS_CAP = 365
 MAX_CLEANING_BUFFER_HOURS = 168
@@ -30,7 +29,6 @@ class Station:
     opening_days: list[int]  # ISO weekdays: 1 = Monday ... 7 = Sunday
     active: bool = True
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         errors = FieldErrors()
@@ -102,7 +100,6 @@ class DeviceType:
     cleaning_buffer_hours: int = 0
     specs: dict[str, str] = field(default_factory=dict)
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         errors = FieldErrors()

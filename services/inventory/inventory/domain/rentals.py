@@ -28,11 +28,7 @@ from .events import (
     DomainEvent,
     PickupRequested,
     RentalCheckedOut,
-    RentalDelivered,
-    RentalExtended,
-    RentalLost,
     RentalOverdue,
-    RentalPickedUp,
     RentalReturned,
 )
 from .reservations import Reservation
@@ -145,6 +141,7 @@ class Rental:
         reservation: Reservation | None = None,
         override: SupervisorOverride | None = None,
         delivery: bool = False,
+        delivery_by: datetime | None = None,
         rental_id: uuid.UUID | None = None,
     ) -> Rental:
         """Lend ``unit`` to ``borrower`` at ``station`` until ``due_on``.
@@ -188,10 +185,10 @@ class Rental:
             rental_id=rental.id, unit_id=unit.id, type_id=unit.type_id, station_id=station.id,
             borrower_id=borrower.id, due_on=due_on, fee_fen=rental.fee_fen,
             deposit_fen=rental.deposit_fen, waiver=rental.waiver,
-            overridden=rental.override_by is not None, occurred_at=now,
+            overridden=rental.override_by is not None, home_delivery=delivery, occurred_at=now,
         ))
         if delivery:
-            rental.request_delivery(now)
+            rental.request_delivery(now, delivery_by)
         return rental
 
     # -- time ---------------------------------------------------------------------------
@@ -245,8 +242,6 @@ class Rental:
         self.due_on = new_due_on
         self.fee_fen += added
         self.overdue_noticed_at = None
-        self.events.append(RentalExtended(rental_id=self.id, due_on=new_due_on,
-                                          added_fee_fen=added, occurred_at=now))
 
     def return_(
         self,
@@ -295,11 +290,6 @@ class Rental:
         self.return_notes = reason
         self.damage_charge_fen = self.deposit_fen
         self.deposit_refund_fen = 0
-        self.events.append(RentalLost(
-            rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
-            borrower_id=self.borrower_id, deposit_forfeited_fen=self.deposit_fen,
-            occurred_at=now,
-        ))
 
     # -- delivery and pickup ------------------------------------------------------------
 
@@ -311,35 +301,40 @@ class Rental:
             raise Conflict(f"租赁已结束，不能{action} (rental is closed)",
                            current_state=self.status)
 
-    def request_delivery(self, now: datetime) -> None:
+    def request_delivery(self, now: datetime, window_end: datetime | None = None) -> None:
+        """Ask volunteers to bring the unit home (by ``window_end``, else the default)."""
         self._ensure_active("送货")
         self._logistics("request_delivery")
         self.events.append(DeliveryRequested(
             rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
-            borrower_id=self.borrower_id, occurred_at=now,
+            borrower_id=self.borrower_id, window_end=window_end, occurred_at=now,
         ))
 
-    def cancel_delivery(self, now: datetime) -> None:
+    def cancel_delivery(self, now: datetime, reason: str) -> None:
+        """The delivery is off (collected in person, returned, lost): the volunteers are told."""
         self._logistics("cancel_delivery")
-        self.events.append(DeliveryCancelled(rental_id=self.id, occurred_at=now))
+        self.events.append(DeliveryCancelled(rental_id=self.id, reason=reason, occurred_at=now))
 
-    def confirm_delivery(self, now: datetime) -> None:
+    def delivery_failed(self) -> None:
+        """The volunteers could not deliver: back to no delivery, so that the clerk can ask
+        again or hand the unit over (the volunteers know already; nothing to tell)."""
+        self._logistics("cancel_delivery")
+
+    def confirm_delivery(self) -> None:
         """A volunteer delivery task completed."""
         self._logistics("confirm_delivery")
-        self.events.append(RentalDelivered(rental_id=self.id, occurred_at=now))
 
-    def request_pickup(self, now: datetime) -> None:
+    def request_pickup(self, now: datetime, window_end: datetime | None = None) -> None:
         self._ensure_active("上门取回")
         self._logistics("request_pickup")
         self.events.append(PickupRequested(
             rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
-            borrower_id=self.borrower_id, occurred_at=now,
+            borrower_id=self.borrower_id, window_end=window_end, occurred_at=now,
         ))
 
-    def confirm_pickup(self, now: datetime) -> None:
+    def confirm_pickup(self) -> None:
         """A volunteer pickup task completed (may arrive after the clerk booked the return)."""
         self._logistics("confirm_pickup")
-        self.events.append(RentalPickedUp(rental_id=self.id, occurred_at=now))
 
 
 def overdue_rentals(rentals: Iterable[Rental], now: datetime) -> list[Rental]:

@@ -14,9 +14,6 @@ from datetime import UTC, datetime
 from svckit.service import ServiceContext
 
 from inventory.domain._rules import local_date
-from inventory.domain.borrowers import Borrower
-from inventory.domain.catalogue import DeviceType
-from inventory.service_layer import messages
 from inventory.service_layer.requests import expire_hold
 from inventory.service_layer.uow import InventoryUoW
 
@@ -49,11 +46,7 @@ def overdue_scan(ctx: ServiceContext, now: datetime | None = None) -> int:
     def step(uow: InventoryUoW) -> int:
         rentals = uow.repo.overdue_unnoticed(local_date(at), BATCH)
         for rental in rentals:
-            if rental.notice_overdue(at):
-                borrower = uow.repo.get(Borrower, rental.borrower_id)
-                device_type = uow.repo.get(DeviceType, rental.type_id)
-                assert borrower is not None and device_type is not None
-                messages.overdue(uow, rental, borrower, device_type, at)
+            rental.notice_overdue(at)
         return len(rentals)
 
     return _drain(step, ctx)

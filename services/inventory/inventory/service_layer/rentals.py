@@ -21,7 +21,6 @@ from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.rentals import Logistics, Rental, SupervisorOverride
 from inventory.domain.reservations import Reservation
 from inventory.domain.units import ConditionGrade, Unit
-from inventory.service_layer import messages
 from inventory.service_layer.access import actor_of, ensure_visible
 from inventory.service_layer.uow import InventoryUoW
 
@@ -127,13 +126,9 @@ def check_out(uow: InventoryUoW, principal: Principal, cmd: CheckOut, *, now: da
             unit=unit, device_type=device_type, station=station, borrower=borrower,
             due_on=cmd.due_on, now=now, borrower_rentals=uow.repo.open_rentals_of(borrower.id),
             reservation=reservation, override=override, delivery=cmd.home_delivery,
+            delivery_by=cmd.delivery_by,
         )
         uow.repo.add(rental)
-        messages.checked_out(uow, rental, unit, device_type, station, borrower,
-                             home_delivery=cmd.home_delivery)
-        if cmd.home_delivery:
-            messages.delivery_requested(uow, rental, unit, device_type, borrower, now,
-                                        cmd.delivery_by)
         uow.session.flush()  # the unique index speaks here, inside the transaction
         uow.commit()
     return rental
@@ -177,12 +172,9 @@ class Return:
     damage_charge_fen: int = 0
 
 
-def _cancel_pending_delivery(uow: InventoryUoW, rental: Rental, now: datetime,
-                             reason: str) -> None:
+def _cancel_pending_delivery(rental: Rental, now: datetime, reason: str) -> None:
     if rental.logistics == Logistics.DELIVERY_REQUESTED:
-        rental.cancel_delivery(now)
-        messages.visit_cancelled(uow, "rental_delivery", str(rental.id), reason,
-                                 subject_id=str(rental.id))
+        rental.cancel_delivery(now, reason)
 
 
 def return_rental(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, cmd: Return,
@@ -194,10 +186,9 @@ def return_rental(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID,
         raise ValidationFailed.field("condition", "成色应为A、B、C或D (grade A-D)") from None
     with uow:
         rental, unit, device_type, _ = _load(uow, actor, rental_id)
-        _cancel_pending_delivery(uow, rental, now, "设备已归还，无需送货 (returned)")
+        _cancel_pending_delivery(rental, now, "设备已归还，无需送货 (returned)")
         rental.return_(unit=unit, device_type=device_type, now=now, condition=condition,
                        notes=cmd.notes, damage_charge_fen=cmd.damage_charge_fen)
-        messages.returned(uow, rental)
         uow.commit()
     return rental
 
@@ -207,9 +198,8 @@ def report_lost(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, r
     actor = actor_of(principal)
     with uow:
         rental, unit, _, _ = _load(uow, actor, rental_id)
-        _cancel_pending_delivery(uow, rental, now, "设备已报失 (reported lost)")
+        _cancel_pending_delivery(rental, now, "设备已报失 (reported lost)")
         rental.report_lost(unit=unit, now=now, reason=reason)
-        messages.written_off(uow, unit, rental.station_id, rental.return_notes)
         uow.commit()
     return rental
 
@@ -218,9 +208,8 @@ def request_delivery(uow: InventoryUoW, principal: Principal, rental_id: uuid.UU
                      *, now: datetime, window_end: datetime | None = None) -> Rental:
     actor = actor_of(principal)
     with uow:
-        rental, unit, device_type, borrower = _load(uow, actor, rental_id)
-        rental.request_delivery(now)
-        messages.delivery_requested(uow, rental, unit, device_type, borrower, now, window_end)
+        rental, *_ = _load(uow, actor, rental_id)
+        rental.request_delivery(now, window_end)
         uow.commit()
     return rental
 
@@ -230,10 +219,7 @@ def cancel_delivery(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUI
     actor = actor_of(principal)
     with uow:
         rental, *_ = _load(uow, actor, rental_id)
-        rental.cancel_delivery(now)
-        messages.visit_cancelled(uow, "rental_delivery", str(rental.id),
-                                 reason.strip() or "借用人自取 (collected in person)",
-                                 subject_id=str(rental.id))
+        rental.cancel_delivery(now, reason.strip() or "借用人自取 (collected in person)")
         uow.commit()
     return rental
 
@@ -242,8 +228,7 @@ def request_pickup(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID
                    *, now: datetime, window_end: datetime | None = None) -> Rental:
     actor = actor_of(principal)
     with uow:
-        rental, unit, device_type, borrower = _load(uow, actor, rental_id)
-        rental.request_pickup(now)
-        messages.pickup_requested(uow, rental, unit, device_type, borrower, now, window_end)
+        rental, *_ = _load(uow, actor, rental_id)
+        rental.request_pickup(now, window_end)
         uow.commit()
     return rental

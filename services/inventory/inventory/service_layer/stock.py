@@ -17,7 +17,6 @@ from inventory.domain.maintenance import MaintenanceTicket
 from inventory.domain.reservations import Reservation
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import AcquisitionKind, ConditionGrade, Unit, UnitStatus
-from inventory.service_layer import messages
 from inventory.service_layer.access import actor_of, ensure_visible, require_supervisor
 from inventory.service_layer.uow import InventoryUoW
 
@@ -117,7 +116,6 @@ def write_off_unit(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID, 
             ticket.write_off(unit=unit, now=now, reason=reason)
         else:
             unit.write_off(now, reason)
-        messages.written_off(uow, unit, unit.current_station_id, reason.strip())
         uow.commit()
     return unit
 
@@ -199,25 +197,8 @@ def cancel_reservation(uow: InventoryUoW, principal: Principal, reservation_id: 
         unit = uow.repo.get(Unit, reservation.unit_id, lock=True)
         assert unit is not None
         reservation.cancel(unit, now)
-        if reservation.request_ref:
-            release_request_hold_effects(uow, reservation, "站点取消了预约 (hold cancelled "
-                                         "by the station)")
         uow.commit()
     return reservation
-
-
-def release_request_hold_effects(uow: InventoryUoW, reservation: Reservation,
-                                 reason: str) -> None:
-    """A renovation hold ended without delivery: the volunteers' delivery is off and the
-    renovation side hears that the device is not coming."""
-    assert reservation.request_ref
-    messages.visit_cancelled(uow, "device_delivery", str(reservation.id), reason,
-                             subject_id=str(reservation.id))
-    try:
-        request_id = uuid.UUID(reservation.request_ref)
-    except ValueError:
-        return
-    messages.device_unavailable(uow, request_id, reason)
 
 
 # -- free allocation (发放) --------------------------------------------------------------
@@ -369,6 +350,5 @@ def write_off_ticket(uow: InventoryUoW, principal: Principal, ticket_id: uuid.UU
         ticket, unit = _ticket(uow, actor, ticket_id)
         require_supervisor(actor)
         ticket.write_off(unit=unit, now=now, reason=reason, repair_cost_fen=repair_cost_fen)
-        messages.written_off(uow, unit, ticket.station_id, ticket.resolution)
         uow.commit()
     return ticket
