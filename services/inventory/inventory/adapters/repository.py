@@ -79,6 +79,9 @@ class Repository:
         return list(rows), int(total)
 
     # -- stations and catalogue -----------------------------------------------------
+    def all_stations(self) -> list[Station]:
+        return list(self.session.execute(sa.select(Station)).scalars())
+
     def stations_in_city(self, city_prefix: str) -> list[Station]:
         stmt = sa.select(Station).where(orm.stations.c.division_code.startswith(city_prefix))
         return list(self.session.execute(stmt).scalars())

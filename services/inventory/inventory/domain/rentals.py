@@ -19,7 +19,6 @@ from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
 from svckit.domain.statemachine import StateMachine
 
 from ._rules import FieldErrors, local_date, require_reason
-from .access import Actor
 from .borrowers import Borrower, WaiverReason
 from .catalogue import DeviceType, Station
 from .events import (
@@ -95,10 +94,13 @@ def quote(device_type: DeviceType, borrower: Borrower, start: date, due_on: date
 
 @dataclass(frozen=True)
 class SupervisorOverride:
-    """Lets a borrower with an overdue loan borrow again; the reason is recorded."""
+    """Lets a borrower with an overdue loan borrow again; the reason is recorded.
+    ``permitted``: whether ``by`` (a user id) may give it at the station (the service's
+    policy decides: a supervisor of the station, or staff)."""
 
-    by: Actor
+    by: str
     reason: str
+    permitted: bool
 
 
 @dataclass(eq=False)
@@ -163,9 +165,9 @@ class Rental:
                 raise Conflict("借用人有逾期未还的设备，需主管批准 "
                                "(borrower has an overdue rental; a supervisor must override)",
                                current_state="overdue")
-            if not override.by.may_override:
-                raise Forbidden("只有主管可以批准 (only a supervisor may override)")
-            override.by.ensure_can_act_at(station.id)
+            if not override.permitted:
+                raise Forbidden("只有本站主管可以批准 (only a supervisor of the station may "
+                                "override)")
             override_reason = require_reason("override_reason", override.reason)
         charges = quote(device_type, borrower, local_date(now), due_on)
 
@@ -175,7 +177,7 @@ class Rental:
             max_rental_days=device_type.max_rental_days or 0,
             daily_fee_fen=device_type.daily_fee_fen, fee_fen=charges.fee_fen,
             deposit_fen=charges.deposit_fen, waiver=charges.waiver,
-            override_by=override.by.user_id if override and override_reason else None,
+            override_by=override.by if override and override_reason else None,
             override_reason=override_reason, id=rental_id or uuid.uuid4(),
         )
         if reservation is not None:

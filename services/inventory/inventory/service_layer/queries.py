@@ -23,7 +23,7 @@ from inventory.domain.reports import utilisation_by_type
 from inventory.domain.reservations import Reservation
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import Movement, Unit
-from inventory.service_layer.access import actor_of, station_scope
+from inventory.service_layer.policy import POLICY, stations_in_scope
 from inventory.service_layer.uow import InventoryUoW
 
 
@@ -38,8 +38,10 @@ def _paged(uow: InventoryUoW, stmt: sa.Select[Any], page: Page) -> dict[str, Any
     return {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
 
 
-def _scoped(stmt: sa.Select[Any], principal: Principal, *columns: Any) -> sa.Select[Any]:
-    scope = station_scope(actor_of(principal))
+def _scoped(uow: InventoryUoW, stmt: sa.Select[Any], principal: Principal,
+            *columns: Any) -> sa.Select[Any]:
+    """``stmt`` limited to the rows of the caller's stations (any of ``columns``)."""
+    scope = stations_in_scope(uow, principal)
     if scope is None:
         return stmt
     return stmt.where(sa.or_(*(c.in_(scope) for c in columns)))
@@ -54,7 +56,7 @@ def _filters(stmt: sa.Select[Any], table: sa.Table, **values: Any) -> sa.Select[
 
 def list_stations(uow: InventoryUoW, principal: Principal, page: Page,
                   division_code: str | None = None) -> dict[str, Any]:
-    actor_of(principal)
+    POLICY.require_role(principal, "station.read")
     t = orm.stations
     stmt = sa.select(Station).order_by(t.c.division_code, t.c.name)
     if division_code:
@@ -64,7 +66,7 @@ def list_stations(uow: InventoryUoW, principal: Principal, page: Page,
 
 
 def get_station(uow: InventoryUoW, principal: Principal, station_id: uuid.UUID) -> Station:
-    actor_of(principal)
+    POLICY.require_role(principal, "station.read")
     with uow:
         station = uow.repo.get(Station, station_id)
         if station is None:
@@ -73,13 +75,13 @@ def get_station(uow: InventoryUoW, principal: Principal, station_id: uuid.UUID) 
 
 
 def list_types(uow: InventoryUoW, principal: Principal, page: Page) -> dict[str, Any]:
-    actor_of(principal)
+    POLICY.require_role(principal, "device_type.read")
     with uow:
         return _paged(uow, sa.select(DeviceType).order_by(orm.device_types.c.iso_code), page)
 
 
 def get_type(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID) -> DeviceType:
-    actor_of(principal)
+    POLICY.require_role(principal, "device_type.read")
     with uow:
         device_type = uow.repo.get(DeviceType, type_id)
         if device_type is None:
@@ -91,15 +93,17 @@ def list_units(uow: InventoryUoW, principal: Principal, page: Page, *,
                station_id: uuid.UUID | None = None, type_id: uuid.UUID | None = None,
                status: str | None = None) -> dict[str, Any]:
     t = orm.units
-    stmt = _scoped(sa.select(Unit).order_by(t.c.asset_tag), principal, t.c.current_station_id)
-    stmt = _filters(stmt, t, current_station_id=station_id, type_id=type_id, status=status)
+    POLICY.require_role(principal, "unit.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Unit).order_by(t.c.asset_tag), principal,
+                       t.c.current_station_id)
+        stmt = _filters(stmt, t, current_station_id=station_id, type_id=type_id, status=status)
         return _paged(uow, stmt, page)
 
 
 def unit_movements(uow: InventoryUoW, principal: Principal, unit: Unit,
                    page: Page) -> dict[str, Any]:
-    actor_of(principal)
+    POLICY.require_role(principal, "unit.read")
     m = orm.unit_movements.c
     stmt = sa.select(Movement).where(m.unit_id == unit.id).order_by(m.at, m.id)
     with uow:
@@ -109,7 +113,7 @@ def unit_movements(uow: InventoryUoW, principal: Principal, unit: Unit,
 def list_borrowers(uow: InventoryUoW, principal: Principal, page: Page,
                    division_code: str | None = None,
                    certificate_tail: str | None = None) -> dict[str, Any]:
-    actor_of(principal)
+    POLICY.require_role(principal, "borrower.read")
     t = orm.borrowers
     stmt = sa.select(Borrower).order_by(t.c.division_code, t.c.id)
     if division_code:
@@ -124,11 +128,12 @@ def list_rentals(uow: InventoryUoW, principal: Principal, page: Page, *,
                  station_id: uuid.UUID | None = None, borrower_id: uuid.UUID | None = None,
                  unit_id: uuid.UUID | None = None, status: str | None = None) -> dict[str, Any]:
     t = orm.rentals
-    stmt = _scoped(sa.select(Rental).order_by(t.c.checked_out_at.desc(), t.c.id), principal,
-                   t.c.station_id)
-    stmt = _filters(stmt, t, station_id=station_id, borrower_id=borrower_id, unit_id=unit_id,
-                    status=status)
+    POLICY.require_role(principal, "rental.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Rental).order_by(t.c.checked_out_at.desc(), t.c.id),
+                       principal, t.c.station_id)
+        stmt = _filters(stmt, t, station_id=station_id, borrower_id=borrower_id, unit_id=unit_id,
+                        status=status)
         return _paged(uow, stmt, page)
 
 
@@ -136,30 +141,33 @@ def list_reservations(uow: InventoryUoW, principal: Principal, page: Page, *,
                       station_id: uuid.UUID | None = None,
                       status: str | None = None) -> dict[str, Any]:
     t = orm.reservations
-    stmt = _scoped(sa.select(Reservation).order_by(t.c.created_at.desc(), t.c.id), principal,
-                   t.c.station_id)
-    stmt = _filters(stmt, t, station_id=station_id, status=status)
+    POLICY.require_role(principal, "reservation.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Reservation).order_by(t.c.created_at.desc(), t.c.id),
+                       principal, t.c.station_id)
+        stmt = _filters(stmt, t, station_id=station_id, status=status)
         return _paged(uow, stmt, page)
 
 
 def list_allocations(uow: InventoryUoW, principal: Principal, page: Page, *,
                      station_id: uuid.UUID | None = None) -> dict[str, Any]:
     t = orm.allocations
-    stmt = _scoped(sa.select(Allocation).order_by(t.c.allocated_at.desc(), t.c.id), principal,
-                   t.c.station_id)
-    stmt = _filters(stmt, t, station_id=station_id)
+    POLICY.require_role(principal, "allocation.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Allocation).order_by(t.c.allocated_at.desc(), t.c.id),
+                       principal, t.c.station_id)
+        stmt = _filters(stmt, t, station_id=station_id)
         return _paged(uow, stmt, page)
 
 
 def list_transfers(uow: InventoryUoW, principal: Principal, page: Page, *,
                    status: str | None = None) -> dict[str, Any]:
     t = orm.transfers
-    stmt = _scoped(sa.select(Transfer).order_by(t.c.dispatched_at.desc(), t.c.id), principal,
-                   t.c.from_station_id, t.c.to_station_id)
-    stmt = _filters(stmt, t, status=status)
+    POLICY.require_role(principal, "transfer.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Transfer).order_by(t.c.dispatched_at.desc(), t.c.id),
+                       principal, t.c.from_station_id, t.c.to_station_id)
+        stmt = _filters(stmt, t, status=status)
         body = _paged(uow, stmt, page)
         ids = {tr.unit_id for tr in body["items"]}
         u = orm.units.c
@@ -179,10 +187,11 @@ def list_tickets(uow: InventoryUoW, principal: Principal, page: Page, *,
                  station_id: uuid.UUID | None = None,
                  status: str | None = None) -> dict[str, Any]:
     t = orm.maintenance_tickets
-    stmt = _scoped(sa.select(MaintenanceTicket).order_by(t.c.opened_at.desc(), t.c.id),
-                   principal, t.c.station_id)
-    stmt = _filters(stmt, t, station_id=station_id, status=status)
+    POLICY.require_role(principal, "ticket.read")
     with uow:
+        stmt = _scoped(uow, sa.select(MaintenanceTicket).order_by(t.c.opened_at.desc(), t.c.id),
+                       principal, t.c.station_id)
+        stmt = _filters(stmt, t, station_id=station_id, status=status)
         return _paged(uow, stmt, page)
 
 
@@ -198,7 +207,7 @@ def availability(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID,
                  division_code: str | None = None) -> list[dict[str, Any]]:
     """Free units of a type per station; with ``division_code`` only the stations of that
     city that have one, nearest first (same county, then the rest of the city)."""
-    actor_of(principal)
+    POLICY.require_role(principal, "unit.read")
     with uow:
         if division_code is None:
             counts = uow.repo.availability(type_id)
@@ -223,10 +232,11 @@ def availability(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID,
 
 def stock_report(uow: InventoryUoW, principal: Principal,
                  station_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
-    scope = station_scope(actor_of(principal))
-    if station_id is not None:
-        scope = [station_id] if scope is None or station_id in scope else []
+    POLICY.require_role(principal, "report.read")
     with uow:
+        scope = stations_in_scope(uow, principal)
+        if station_id is not None:
+            scope = [station_id] if scope is None or station_id in scope else []
         names = {s.id: s.name for s in uow.session.execute(sa.select(Station)).scalars()}
         types = {t.id: t for t in uow.session.execute(sa.select(DeviceType)).scalars()}
         rows: dict[tuple[uuid.UUID, uuid.UUID], dict[str, int]] = {}
@@ -245,7 +255,7 @@ def stock_report(uow: InventoryUoW, principal: Principal,
 def utilisation_report(uow: InventoryUoW, principal: Principal, start: date | None,
                        end: date | None, *, now: datetime) -> dict[str, Any]:
     """Per type over ``[start, end)`` (China dates; default the last 30 days)."""
-    scope = station_scope(actor_of(principal))
+    POLICY.require_role(principal, "report.read")
     end = end or local_date(now) + timedelta(days=1)
     start = start or end - timedelta(days=30)
     if start >= end or (end - start).days > 366:
@@ -254,6 +264,7 @@ def utilisation_report(uow: InventoryUoW, principal: Principal, start: date | No
     hi = min(datetime(end.year, end.month, end.day, tzinfo=CST).astimezone(UTC), now)
     with uow:
         types = {t.id: t for t in uow.session.execute(sa.select(DeviceType)).scalars()}
+        scope = stations_in_scope(uow, principal)
         figures = utilisation_by_type(uow.repo.units_with_history(scope), lo, hi)
     items = [{"type_id": type_id, "iso_code": types[type_id].iso_code,
               "type_name": types[type_id].name_zh,
@@ -268,11 +279,11 @@ def overdue_report(uow: InventoryUoW, principal: Principal, page: Page,
                    *, now: datetime) -> dict[str, Any]:
     """Active rentals past their due date, longest overdue first."""
     t = orm.rentals
-    stmt = _scoped(
-        sa.select(Rental).where(t.c.status == RentalStatus.ACTIVE.value,
-                                t.c.due_on < local_date(now))
-        .order_by(t.c.due_on, t.c.checked_out_at), principal, t.c.station_id)
+    POLICY.require_role(principal, "report.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Rental).where(
+            t.c.status == RentalStatus.ACTIVE.value, t.c.due_on < local_date(now),
+        ).order_by(t.c.due_on, t.c.checked_out_at), principal, t.c.station_id)
         result = _paged(uow, stmt, page)
         borrowers = {b.id: b for b in uow.session.execute(
             sa.select(Borrower).where(orm.borrowers.c.id.in_(
