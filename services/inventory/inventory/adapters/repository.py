@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from svckit.domain.identifiers import normalise
 
 from inventory.adapters import orm
 from inventory.domain.allocations import Allocation
@@ -92,7 +93,7 @@ class Repository:
 
     # -- units ----------------------------------------------------------------------
     def unit_by_tag(self, asset_tag: str, *, lock: bool = False) -> Unit | None:
-        stmt = sa.select(Unit).where(orm.units.c.asset_tag == asset_tag.strip().upper())
+        stmt = sa.select(Unit).where(orm.units.c.asset_tag == normalise(asset_tag))
         if lock:
             stmt = stmt.with_for_update()
         return self.session.execute(stmt).scalars().first()
@@ -107,7 +108,7 @@ class Repository:
         caller then looks them up one by one to say which)."""
         by_tag = unit_id is None
         params: dict[str, Any] = {"station_id": station_id, "borrower_id": borrower_id,
-                                  "unit": (asset_tag or "").strip().upper() if by_tag
+                                  "unit": normalise(asset_tag) if by_tag
                                   else unit_id}
         row = self.session.execute(_check_out_context_stmt(by_tag), params).first()
         if row is None:

@@ -11,8 +11,9 @@ from datetime import date, timedelta
 
 from svckit.domain.division import city_of, validate_division
 from svckit.domain.errors import Conflict, ValidationFailed
-
-from ._rules import FieldErrors, validate_phone
+from svckit.domain.fields import FieldErrors
+from svckit.domain.identifiers import normalise
+from svckit.domain.phone import validate_phone
 
 MAX_RENTAL_DAYS_CAP = 365
 MAX_CLEANING_BUFFER_HOURS = 168
@@ -79,7 +80,7 @@ _ISO_RE = re.compile(r"^(\d{2})[ -]?(\d{2})(?:[ -]?(\d{2}))?$")
 
 def normalise_iso_code(raw: str) -> str:
     """``"122203"`` / ``"12-22-03"`` -> ``"12 22 03"``; class + subclass at least."""
-    m = _ISO_RE.match(raw.strip()) if isinstance(raw, str) else None
+    m = _ISO_RE.match(normalise(raw, keep_spaces=True))
     if not m:
         raise ValueError("ISO 9999分类代码应为“类 次类 支类”两位数字，如12 22 03 "
                          "(ISO 9999 code like '12 22 03')")

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from svckit.domain.errors import ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
 
-from ._rules import FieldErrors, require_reason
 from .units import ConditionGrade, Unit, UnitStatus
 
 
@@ -49,7 +49,7 @@ class MaintenanceTicket:
     ) -> MaintenanceTicket:
         """Open a ticket for a unit that is available or cleaning (it moves to maintenance),
         or one already in maintenance because it came back graded D."""
-        fault = require_reason("fault", fault)
+        fault = require_text("fault", fault)
         ticket = cls(unit_id=unit.id, station_id=unit.current_station_id, fault=fault,
                      opened_at=now, id=ticket_id or uuid.uuid4())
         if unit.status != UnitStatus.MAINTENANCE:

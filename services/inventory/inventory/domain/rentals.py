@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from svckit.domain.clock import china_date
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
 
-from ._rules import FieldErrors, local_date, require_reason
 from .borrowers import Borrower, WaiverReason
 from .catalogue import DeviceType, Station
 from .events import (
@@ -168,8 +169,8 @@ class Rental:
             if not override.permitted:
                 raise Forbidden("只有本站主管可以批准 (only a supervisor of the station may "
                                 "override)")
-            override_reason = require_reason("override_reason", override.reason)
-        charges = quote(device_type, borrower, local_date(now), due_on)
+            override_reason = require_text("override_reason", override.reason)
+        charges = quote(device_type, borrower, china_date(now), due_on)
 
         rental = cls(
             unit_id=unit.id, type_id=unit.type_id, station_id=station.id,
@@ -197,13 +198,13 @@ class Rental:
 
     @property
     def start_date(self) -> date:
-        return local_date(self.checked_out_at)
+        return china_date(self.checked_out_at)
 
     def days_overdue(self, now: datetime) -> int:
         """Whole days past the due date (0 when not overdue or no longer active)."""
         if self.status != RentalStatus.ACTIVE:
             return 0
-        return max(0, (local_date(now) - self.due_on).days)
+        return max(0, (china_date(now) - self.due_on).days)
 
     def is_overdue(self, now: datetime) -> bool:
         return self.days_overdue(now) > 0
@@ -232,7 +233,7 @@ class Rental:
     def extend(self, new_due_on: date, now: datetime) -> None:
         """Move the due date later, still within the maximum counted from check-out."""
         RENTAL_MACHINE.next(self.status, "extend")
-        today = local_date(now)
+        today = china_date(now)
         if new_due_on <= self.due_on or new_due_on < today:
             raise ValidationFailed.field("due_on", "新的归还日期须晚于原日期且不早于今天 "
                                          "(must be after the old due date and not in the past)")
@@ -285,7 +286,7 @@ class Rental:
     def report_lost(self, *, unit: Unit, now: datetime, reason: str) -> None:
         """The unit is lost: the rental closes, the deposit is kept, the unit written off."""
         self._check_unit(unit)
-        reason = require_reason("reason", reason)
+        reason = require_text("reason", reason)
         self._transition("report_lost")
         unit.lose(now, self.id, reason)
         self.returned_at = now

@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from svckit.domain.clock import is_aware
 from svckit.domain.errors import Conflict, ValidationFailed
 from svckit.domain.statemachine import StateMachine
 
-from ._rules import is_aware
 from .borrowers import Borrower
 from .catalogue import Station, rank_stations
 from .events import DeviceHeldForRequest, DomainEvent, NoDeviceForRequest, ReservationReleased

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from svckit.domain.clock import utcnow
 from svckit.http.app import ProblemSchema, current_principal
 from svckit.http.pagination import PageArgs
 from svckit.http.ratelimit import limit_blueprint
@@ -41,7 +42,7 @@ def _uow() -> InventoryUoW:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def _page(args: dict[str, Any]) -> queries.Page:

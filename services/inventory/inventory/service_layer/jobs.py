@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
+from svckit.domain.clock import china_date, utcnow
 from svckit.service import ServiceContext
 
-from inventory.domain._rules import local_date
 from inventory.service_layer.requests import expire_hold
 from inventory.service_layer.uow import InventoryUoW
 
@@ -41,10 +41,10 @@ def _drain(step: Callable[[InventoryUoW], int], ctx: ServiceContext) -> int:
 
 def overdue_scan(ctx: ServiceContext, now: datetime | None = None) -> int:
     """Raise ``rental.overdue`` once per overdue spell for every late, active rental."""
-    at = now or datetime.now(UTC)
+    at = now or utcnow()
 
     def step(uow: InventoryUoW) -> int:
-        rentals = uow.repo.overdue_unnoticed(local_date(at), BATCH)
+        rentals = uow.repo.overdue_unnoticed(china_date(at), BATCH)
         for rental in rentals:
             rental.notice_overdue(at)
         return len(rentals)
@@ -54,7 +54,7 @@ def overdue_scan(ctx: ServiceContext, now: datetime | None = None) -> int:
 
 def expire_reservations(ctx: ServiceContext, now: datetime | None = None) -> int:
     """Holds past their expiry free their unit (a renovation hold also says so by event)."""
-    at = now or datetime.now(UTC)
+    at = now or utcnow()
 
     def step(uow: InventoryUoW) -> int:
         holds = uow.repo.expired_holds(at, BATCH)
@@ -67,7 +67,7 @@ def expire_reservations(ctx: ServiceContext, now: datetime | None = None) -> int
 
 def release_cleaned(ctx: ServiceContext, now: datetime | None = None) -> int:
     """Units whose cleaning buffer is over become available again."""
-    at = now or datetime.now(UTC)
+    at = now or utcnow()
 
     def step(uow: InventoryUoW) -> int:
         done = uow.repo.cleaning_done(at, BATCH)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from svckit.auth.principal import Principal
+from svckit.domain.clock import china_date, china_midnight
 from svckit.domain.division import city_of, validate_division
 from svckit.domain.errors import NotFound, ValidationFailed
+from svckit.domain.identifiers import normalise
 
 from inventory.adapters import orm
-from inventory.domain._rules import CST, local_date
 from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station, rank_stations
@@ -60,7 +61,8 @@ def list_stations(uow: InventoryUoW, principal: Principal, page: Page,
     t = orm.stations
     stmt = sa.select(Station).order_by(t.c.division_code, t.c.name)
     if division_code:
-        stmt = stmt.where(t.c.division_code.startswith(division_code.rstrip("0")[:6]))
+        prefix = normalise(division_code).rstrip("0")[:6]
+        stmt = stmt.where(t.c.division_code.startswith(prefix))
     with uow:
         return _paged(uow, stmt, page)
 
@@ -117,9 +119,10 @@ def list_borrowers(uow: InventoryUoW, principal: Principal, page: Page,
     t = orm.borrowers
     stmt = sa.select(Borrower).order_by(t.c.division_code, t.c.id)
     if division_code:
-        stmt = stmt.where(t.c.division_code == division_code)
+        stmt = stmt.where(t.c.division_code == normalise(division_code))
     if certificate_tail:
-        stmt = stmt.where(t.c.certificate_number.endswith(certificate_tail, autoescape=True))
+        stmt = stmt.where(t.c.certificate_number.endswith(normalise(certificate_tail),
+                                                          autoescape=True))
     with uow:
         return _paged(uow, stmt, page)
 
@@ -216,7 +219,7 @@ def availability(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID,
             stations.sort(key=lambda s: (s.division_code, s.name))
         else:
             try:
-                validate_division(division_code)
+                division_code = validate_division(division_code)
             except ValueError as exc:
                 raise ValidationFailed.field("division_code", str(exc)) from None
             city = uow.repo.stations_in_city(city_of(division_code)[:4])
@@ -256,12 +259,11 @@ def utilisation_report(uow: InventoryUoW, principal: Principal, start: date | No
                        end: date | None, *, now: datetime) -> dict[str, Any]:
     """Per type over ``[start, end)`` (China dates; default the last 30 days)."""
     POLICY.require_role(principal, "report.read")
-    end = end or local_date(now) + timedelta(days=1)
+    end = end or china_date(now) + timedelta(days=1)
     start = start or end - timedelta(days=30)
     if start >= end or (end - start).days > 366:
         raise ValidationFailed.field("start", "统计区间应为1-366天 (period of 1-366 days)")
-    lo = datetime(start.year, start.month, start.day, tzinfo=CST).astimezone(UTC)
-    hi = min(datetime(end.year, end.month, end.day, tzinfo=CST).astimezone(UTC), now)
+    lo, hi = china_midnight(start), min(china_midnight(end), now)
     with uow:
         types = {t.id: t for t in uow.session.execute(sa.select(DeviceType)).scalars()}
         scope = stations_in_scope(uow, principal)
@@ -282,7 +284,7 @@ def overdue_report(uow: InventoryUoW, principal: Principal, page: Page,
     POLICY.require_role(principal, "report.read")
     with uow:
         stmt = _scoped(uow, sa.select(Rental).where(
-            t.c.status == RentalStatus.ACTIVE.value, t.c.due_on < local_date(now),
+            t.c.status == RentalStatus.ACTIVE.value, t.c.due_on < china_date(now),
         ).order_by(t.c.due_on, t.c.checked_out_at), principal, t.c.station_id)
         result = _paged(uow, stmt, page)
         borrowers = {b.id: b for b in uow.session.execute(

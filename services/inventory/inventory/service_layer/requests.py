@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from svckit.domain.clock import utcnow
 from svckit.domain.division import city_of
 from svckit.messaging.consumer import Reject
 
@@ -76,7 +77,7 @@ def _record(uow: InventoryUoW, event_id: str, payload: dict[str, Any], outcome: 
     uow.repo.record_visit(
         event_id=event_id, task_id=payload["task_id"], source_kind=src["kind"],
         source_id=src["id"], outcome=outcome, note=(note or "")[:500], at=at,
-        recorded_at=datetime.now(UTC),
+        recorded_at=utcnow(),
     )
 
 

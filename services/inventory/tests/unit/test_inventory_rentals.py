@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from inventory.domain._rules import local_date
 from inventory.domain.borrowers import Borrower, WaiverReason
 from inventory.domain.catalogue import DeviceType
 from inventory.domain.events import (
@@ -21,6 +20,7 @@ from inventory.domain.events import (
 from inventory.domain.rentals import Rental, SupervisorOverride, overdue_rentals, quote
 from inventory.domain.units import ConditionGrade, Unit
 from inventory_builders import NOW, TODAY, UTC, borrower, prosthesis, station, unit, wheelchair
+from svckit.domain.clock import china_date
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
 
 HOME = station()
@@ -31,7 +31,7 @@ def check_out(u: Unit | None = None, b: Borrower | None = None, *, days: int = 3
               now: datetime = NOW, device_type: DeviceType = TYPE, **kw: Any) -> Rental:
     return Rental.check_out(
         unit=u or unit(device_type, HOME), device_type=device_type, station=HOME,
-        borrower=b or borrower(), due_on=local_date(now) + timedelta(days=days), now=now,
+        borrower=b or borrower(), due_on=china_date(now) + timedelta(days=days), now=now,
         borrower_rentals=kw.pop("borrower_rentals", []), **kw)
 
 
