@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from svckit.domain.identifiers import normalise
+from svckit.http.pagination import MAX_PAGE_SIZE
 
 from inventory.adapters import orm
 from inventory.domain.allocations import Allocation
@@ -30,8 +31,6 @@ from inventory.domain.transfers import Transfer
 from inventory.domain.units import ConditionGrade, Movement, Unit, UnitStatus
 
 T = TypeVar("T")
-
-MAX_PAGE_SIZE = 100
 
 
 @functools.cache

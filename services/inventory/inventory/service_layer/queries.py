@@ -24,7 +24,7 @@ from inventory.domain.reports import utilisation_by_type
 from inventory.domain.reservations import Reservation
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import Movement, Unit
-from inventory.service_layer.policy import POLICY, stations_in_scope
+from inventory.service_layer.policy import POLICY, require_visible, stations_in_scope
 from inventory.service_layer.uow import InventoryUoW
 
 
@@ -103,12 +103,17 @@ def list_units(uow: InventoryUoW, principal: Principal, page: Page, *,
         return _paged(uow, stmt, page)
 
 
-def unit_movements(uow: InventoryUoW, principal: Principal, unit: Unit,
+def unit_movements(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID,
                    page: Page) -> dict[str, Any]:
+    """A page of the unit's append-only history of status and place."""
     POLICY.require_role(principal, "unit.read")
     m = orm.unit_movements.c
-    stmt = sa.select(Movement).where(m.unit_id == unit.id).order_by(m.at, m.id)
+    stmt = sa.select(Movement).where(m.unit_id == unit_id).order_by(m.at, m.id)
     with uow:
+        unit = uow.repo.get(Unit, unit_id)
+        if unit is None:
+            raise NotFound("unit", unit_id)
+        require_visible(uow, principal, "unit.read", "unit", unit_id, unit.current_station_id)
         return _paged(uow, stmt, page)
 
 
@@ -198,10 +203,19 @@ def list_tickets(uow: InventoryUoW, principal: Principal, page: Page, *,
         return _paged(uow, stmt, page)
 
 
-def visits_for_rental(uow: InventoryUoW, rental_id: uuid.UUID) -> list[dict[str, Any]]:
+def rental_detail(uow: InventoryUoW, principal: Principal,
+                  rental_id: uuid.UUID) -> dict[str, Any]:
+    """One rental and what volunteers reported about its delivery and pickup."""
+    POLICY.require_role(principal, "rental.read")
     with uow:
-        return (uow.repo.visits_for("rental_delivery", str(rental_id))
-                + uow.repo.visits_for("rental_pickup", str(rental_id)))
+        rental = uow.repo.get(Rental, rental_id)
+        if rental is None:
+            raise NotFound("rental", rental_id)
+        require_visible(uow, principal, "rental.read", "rental", rental_id, rental.station_id)
+        visits = (uow.repo.visits_for("rental_delivery", str(rental_id))
+                  + uow.repo.visits_for("rental_pickup", str(rental_id)))
+        return {**{c.key: getattr(rental, c.key) for c in orm.rentals.columns},
+                "visits": visits}
 
 
 # -- availability -----------------------------------------------------------------------

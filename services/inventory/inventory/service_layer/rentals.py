@@ -148,16 +148,6 @@ def _load(uow: InventoryUoW, principal: Principal, action: str, rental_id: uuid.
     return rental, unit, _type(uow, rental.type_id), _borrower(uow, rental.borrower_id)
 
 
-def get_rental(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID) -> Rental:
-    POLICY.require_role(principal, "rental.read")
-    with uow:
-        rental = uow.repo.get(Rental, rental_id)
-        if rental is None:
-            raise NotFound("rental", rental_id)
-        require_visible(uow, principal, "rental.read", "rental", rental_id, rental.station_id)
-        return rental
-
-
 def extend(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, due_on: date,
            *, now: datetime) -> Rental:
     with uow:

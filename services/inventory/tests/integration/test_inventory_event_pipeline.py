@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import inventory.domain
 import pytest
 from inventory.domain.events import DomainEvent
+from inventory.service_layer import queries
 from inventory.service_layer import rentals as rental_uc
 from inventory.service_layer.mapper import mapper
 from inventory.service_layer.rentals import CheckOut
@@ -78,5 +79,5 @@ def test_a_rolled_back_use_case_publishes_none(ctx: ServiceContext) -> None:
                               now=NOW)
     assert len(outbox(ctx)) == before
     assert unit_status(ctx, rental.unit_id) == "rented"
-    got = rental_uc.get_rental(uow_of(ctx), principal("clerk", "DCF"), rental.id)
-    assert got.logistics == "delivery_requested"
+    got = queries.rental_detail(uow_of(ctx), principal("clerk", "DCF"), rental.id)
+    assert got["logistics"] == "delivery_requested"
