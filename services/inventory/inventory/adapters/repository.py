@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -21,13 +21,11 @@ from svckit.domain.identifiers import normalise
 from svckit.http.pagination import MAX_PAGE_SIZE
 
 from inventory.adapters import orm
-from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.maintenance import MaintenanceTicket
 from inventory.domain.rentals import Rental, RentalStatus
 from inventory.domain.reservations import Reservation, ReservationStatus
-from inventory.domain.transfers import Transfer
 from inventory.domain.units import ConditionGrade, Movement, Unit, UnitStatus
 
 T = TypeVar("T")
@@ -129,22 +127,6 @@ class Repository:
         )
         return self.session.execute(stmt).scalars().first()
 
-    def free_units(self, type_id: uuid.UUID, station_ids: Iterable[uuid.UUID],
-                   *, lock: bool = False, limit: int = 50) -> list[Unit]:
-        """Available, issuable units of a type at the given stations (locked, skipping
-        units being taken by others, when ``lock``)."""
-        u = orm.units.c
-        stmt = (
-            sa.select(Unit)
-            .where(u.type_id == type_id, u.current_station_id.in_(list(station_ids)),
-                   u.status == UnitStatus.AVAILABLE.value, u.condition != ConditionGrade.D.value)
-            .order_by(u.condition, u.asset_tag)
-            .limit(limit)
-        )
-        if lock:
-            stmt = stmt.with_for_update(skip_locked=True)
-        return list(self.session.execute(stmt).scalars())
-
     def availability(self, type_id: uuid.UUID,
                      station_ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, int]:
         u = orm.units.c
@@ -245,16 +227,6 @@ class Repository:
             .order_by(r.expires_at).limit(limit).with_for_update(skip_locked=True)
         )
         return list(self.session.execute(stmt).scalars())
-
-    # -- allocations / transfers -----------------------------------------------------
-    def allocation_for_request(self, request_ref: str) -> Allocation | None:
-        stmt = sa.select(Allocation).where(orm.allocations.c.request_ref == request_ref)
-        return self.session.execute(stmt).scalars().first()
-
-    def transfer_in_transit(self, unit_id: uuid.UUID) -> Transfer | None:
-        t = orm.transfers.c
-        stmt = sa.select(Transfer).where(t.unit_id == unit_id, t.status == "in_transit")
-        return self.session.execute(stmt).scalars().first()
 
     # -- visits ---------------------------------------------------------------------
     def record_visit(self, **values: Any) -> None:

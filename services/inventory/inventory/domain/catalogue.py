@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from svckit.domain.division import city_of, validate_division
 from svckit.domain.errors import Conflict, ValidationFailed
@@ -45,18 +45,9 @@ class Station:
         self.opening_days = days
         errors.raise_if_any()
 
-    def is_open_on(self, day: date) -> bool:
-        return day.isoweekday() in self.opening_days
-
     def ensure_active(self) -> None:
         if not self.active:
             raise Conflict(f"站点{self.name}已停用 (station is inactive)", current_state="inactive")
-
-    def deactivate(self) -> None:
-        self.active = False
-
-    def activate(self) -> None:
-        self.active = True
 
 
 def rank_stations(home_division: str, stations: Iterable[Station]) -> list[Station]:

@@ -338,9 +338,3 @@ class Rental:
     def confirm_pickup(self) -> None:
         """A volunteer pickup task completed (may arrive after the clerk booked the return)."""
         self._logistics("confirm_pickup")
-
-
-def overdue_rentals(rentals: Iterable[Rental], now: datetime) -> list[Rental]:
-    """The overdue list: active rentals past their due date, longest overdue first."""
-    late = [r for r in rentals if r.is_overdue(now)]
-    return sorted(late, key=lambda r: (r.due_on, r.checked_out_at))

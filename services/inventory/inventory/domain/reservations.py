@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,9 +13,9 @@ from svckit.domain.errors import Conflict, ValidationFailed
 from svckit.domain.statemachine import StateMachine
 
 from .borrowers import Borrower
-from .catalogue import Station, rank_stations
+from .catalogue import Station
 from .events import DeviceHeldForRequest, DomainEvent, NoDeviceForRequest, ReservationReleased
-from .units import ConditionGrade, Unit, UnitStatus
+from .units import Unit, UnitStatus
 
 
 class ReservationStatus(enum.StrEnum):
@@ -129,46 +128,6 @@ class Reservation:
     def _check_unit(self, unit: Unit) -> None:
         if unit.id != self.unit_id:
             raise ValidationFailed.field("unit_id", "设备与预约不符 (unit does not match)")
-
-
-def nearest_available(
-    type_id: uuid.UUID,
-    home_division: str,
-    stations: Iterable[Station],
-    units: Iterable[Unit],
-) -> list[tuple[Station, list[Unit]]]:
-    """Stations of the same city that have an issuable unit of the type, nearest first
-    (same county, then the rest of the city); units best condition first."""
-    by_station: dict[uuid.UUID, list[Unit]] = {}
-    for unit in units:
-        if (unit.type_id == type_id and unit.status == UnitStatus.AVAILABLE
-                and unit.condition != ConditionGrade.D):
-            by_station.setdefault(unit.current_station_id, []).append(unit)
-    return [
-        (station, sorted(by_station[station.id], key=lambda u: (u.condition, u.asset_tag)))
-        for station in rank_stations(home_division, stations)
-        if station.id in by_station
-    ]
-
-
-def reserve_nearest(
-    *,
-    type_id: uuid.UUID,
-    home_division: str,
-    stations: Iterable[Station],
-    units: Iterable[Unit],
-    now: datetime,
-    expires_at: datetime,
-    request_ref: str,
-) -> Reservation | None:
-    """Answer a renovation device request: hold the best unit at the nearest station, or
-    ``None`` when the city has none (the service layer then says so by event)."""
-    found = nearest_available(type_id, home_division, stations, units)
-    if not found:
-        return None
-    station, candidates = found[0]
-    return Reservation.place(unit=candidates[0], station=station, now=now,
-                             expires_at=expires_at, request_ref=request_ref)
 
 
 @dataclass(eq=False)

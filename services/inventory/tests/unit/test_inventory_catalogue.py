@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -42,19 +42,12 @@ class TestStation:
             station(name=" ", division_code="1", phone="12345", address="")
         assert set(exc.value.errors) == {"name", "division_code", "phone", "address"}
 
-    def test_is_open_on_uses_opening_days(self) -> None:
-        s = station(opening_days=[1, 2, 3, 4, 5])
-        assert s.is_open_on(date(2025, 3, 3))  # Monday
-        assert not s.is_open_on(date(2025, 3, 9))  # Sunday
-
     def test_inactive_station_refuses_business(self) -> None:
-        s = station()
-        s.deactivate()
+        s = station(active=False)
         with pytest.raises(Conflict) as exc:
             s.ensure_active()
         assert exc.value.current_state == "inactive"
-        s.activate()
-        s.ensure_active()
+        station().ensure_active()
 
 
 class TestDeviceType:

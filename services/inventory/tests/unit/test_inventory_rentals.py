@@ -17,7 +17,7 @@ from inventory.domain.events import (
     RentalReturned,
     UnitWrittenOff,
 )
-from inventory.domain.rentals import Rental, SupervisorOverride, overdue_rentals, quote
+from inventory.domain.rentals import Rental, SupervisorOverride, quote
 from inventory.domain.units import ConditionGrade, Unit
 from inventory_builders import NOW, TODAY, UTC, borrower, prosthesis, station, unit, wheelchair
 from svckit.domain.clock import china_date
@@ -294,12 +294,6 @@ class TestOverdueDetection:
         r.return_(unit=u, device_type=TYPE, now=NOW + timedelta(days=5),
                   condition=ConditionGrade.A)
         assert not r.is_overdue(NOW + timedelta(days=10))
-
-    def test_overdue_list_longest_first(self) -> None:
-        a = check_out(days=5)
-        b = check_out(days=2)
-        c = check_out(days=60)
-        assert overdue_rentals([a, b, c], NOW + timedelta(days=10)) == [b, a]
 
     def test_overdue_event_raised_once(self) -> None:
         r = check_out(days=5)
