@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import uuid
 import zlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from svckit.domain.certificate import make_certificate
+from svckit.domain.clock import china_date, utcnow
 from svckit.service import ServiceContext
 
-from inventory.domain._rules import local_date
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station, SupplyMode
 from inventory.domain.rentals import Rental
@@ -92,7 +92,7 @@ def station_ids() -> dict[str, uuid.UUID]:
 
 
 def seed(ctx: ServiceContext) -> None:
-    now = datetime.now(UTC)
+    now = utcnow()
     since = now - timedelta(days=120)
     with ctx.uow() as uow:
         session = uow.session
@@ -163,10 +163,10 @@ def seed(ctx: ServiceContext) -> None:
             assert station is not None
             rental = Rental.check_out(
                 unit=units[tag], device_type=types[tag.split("-")[2]], station=station,
-                borrower=borrowers[borrower_key], due_on=local_date(at) + timedelta(days=days),
+                borrower=borrowers[borrower_key], due_on=china_date(at) + timedelta(days=days),
                 now=at, borrower_rentals=[], rental_id=rental_id)
             session.add(rental)
-        uow.commit()
+        uow.commit(publish=False)  # demo history: nobody is to act on it
 
 
 def _cost(type_key: str) -> int:

@@ -10,6 +10,7 @@ from inventory import seed
 from inventory.adapters import orm
 from inventory.entrypoints import api, handlers
 from inventory.service_layer import jobs
+from inventory.service_layer.mapper import mapper
 from inventory.service_layer.uow import InventoryUoW
 
 definition = ServiceDefinition(
@@ -26,6 +27,7 @@ definition = ServiceDefinition(
     handlers=handlers.handlers,
     start_mappers=orm.start_mappers,
     uow_class=InventoryUoW,
+    event_mapper=mapper,
     seed=seed.seed,
     jobs=(
         PeriodicJob("overdue-scan", jobs.overdue_scan, 300),

@@ -10,11 +10,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from inventory.adapters import orm
-from inventory.domain._rules import local_date
 from inventory.domain.units import AcquisitionKind, ConditionGrade, Unit
 from inventory.seed import seed_id, station_ids
 from inventory.service_layer.uow import InventoryUoW
 from svckit.auth.principal import Principal, Role
+from svckit.domain.clock import china_date
 from svckit.service import ServiceContext
 
 ST = station_ids()  # "SZX", "DCF", "CP", "YG", "LQ", "GX"
@@ -34,7 +34,7 @@ def principal(role: str, *stations: str, sub: str = "tester") -> Principal:
 
 
 def today() -> date:
-    return local_date(datetime.now(UTC))
+    return china_date(datetime.now(UTC))
 
 
 def due(days: int = 14) -> str:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from svckit.audit import audit_table, not_personal, person_names
-from svckit.db import UtcDateTime
+from svckit.db import UtcDateTime, records_events
 from svckit.messaging.tables import messaging_tables
 from svckit.pipl import access_log_table
 
@@ -247,10 +247,6 @@ sa.Index("ix_visit_reports_source", visit_reports.c.source_kind, visit_reports.c
 _started = False
 
 
-def _reset_events(obj: Any, _ctx: Any) -> None:
-    obj.events = []
-
-
 def _history_not_loaded(unit: Unit, _ctx: Any) -> None:
     """The movement history is append-only and grows with every loan: a unit loaded from
     the database starts with an empty ``movements`` list (never a lazy load of the whole
@@ -282,7 +278,5 @@ def start_mappers() -> None:
     r.map_imperatively(Allocation, allocations)
     r.map_imperatively(Transfer, transfers)
     r.map_imperatively(MaintenanceTicket, maintenance_tickets)
-    for cls in (Station, DeviceType, Unit, Borrower, Reservation, Rental, Allocation,
-                Transfer, MaintenanceTicket):
-        sa.event.listen(cls, "load", _reset_events)
+    records_events(Unit, Reservation, Rental, Allocation)
     sa.event.listen(Unit, "load", _history_not_loaded)

@@ -10,27 +10,25 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from svckit.domain.identifiers import normalise
+from svckit.http.pagination import MAX_PAGE_SIZE
 
 from inventory.adapters import orm
-from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.maintenance import MaintenanceTicket
 from inventory.domain.rentals import Rental, RentalStatus
 from inventory.domain.reservations import Reservation, ReservationStatus
-from inventory.domain.transfers import Transfer
 from inventory.domain.units import ConditionGrade, Movement, Unit, UnitStatus
 
 T = TypeVar("T")
-
-MAX_PAGE_SIZE = 100
 
 
 @functools.cache
@@ -79,6 +77,9 @@ class Repository:
         return list(rows), int(total)
 
     # -- stations and catalogue -----------------------------------------------------
+    def all_stations(self) -> list[Station]:
+        return list(self.session.execute(sa.select(Station)).scalars())
+
     def stations_in_city(self, city_prefix: str) -> list[Station]:
         stmt = sa.select(Station).where(orm.stations.c.division_code.startswith(city_prefix))
         return list(self.session.execute(stmt).scalars())
@@ -89,7 +90,7 @@ class Repository:
 
     # -- units ----------------------------------------------------------------------
     def unit_by_tag(self, asset_tag: str, *, lock: bool = False) -> Unit | None:
-        stmt = sa.select(Unit).where(orm.units.c.asset_tag == asset_tag.strip().upper())
+        stmt = sa.select(Unit).where(orm.units.c.asset_tag == normalise(asset_tag))
         if lock:
             stmt = stmt.with_for_update()
         return self.session.execute(stmt).scalars().first()
@@ -104,7 +105,7 @@ class Repository:
         caller then looks them up one by one to say which)."""
         by_tag = unit_id is None
         params: dict[str, Any] = {"station_id": station_id, "borrower_id": borrower_id,
-                                  "unit": (asset_tag or "").strip().upper() if by_tag
+                                  "unit": normalise(asset_tag) if by_tag
                                   else unit_id}
         row = self.session.execute(_check_out_context_stmt(by_tag), params).first()
         if row is None:
@@ -125,22 +126,6 @@ class Repository:
             .with_for_update(skip_locked=True)
         )
         return self.session.execute(stmt).scalars().first()
-
-    def free_units(self, type_id: uuid.UUID, station_ids: Iterable[uuid.UUID],
-                   *, lock: bool = False, limit: int = 50) -> list[Unit]:
-        """Available, issuable units of a type at the given stations (locked, skipping
-        units being taken by others, when ``lock``)."""
-        u = orm.units.c
-        stmt = (
-            sa.select(Unit)
-            .where(u.type_id == type_id, u.current_station_id.in_(list(station_ids)),
-                   u.status == UnitStatus.AVAILABLE.value, u.condition != ConditionGrade.D.value)
-            .order_by(u.condition, u.asset_tag)
-            .limit(limit)
-        )
-        if lock:
-            stmt = stmt.with_for_update(skip_locked=True)
-        return list(self.session.execute(stmt).scalars())
 
     def availability(self, type_id: uuid.UUID,
                      station_ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, int]:
@@ -242,16 +227,6 @@ class Repository:
             .order_by(r.expires_at).limit(limit).with_for_update(skip_locked=True)
         )
         return list(self.session.execute(stmt).scalars())
-
-    # -- allocations / transfers -----------------------------------------------------
-    def allocation_for_request(self, request_ref: str) -> Allocation | None:
-        stmt = sa.select(Allocation).where(orm.allocations.c.request_ref == request_ref)
-        return self.session.execute(stmt).scalars().first()
-
-    def transfer_in_transit(self, unit_id: uuid.UUID) -> Transfer | None:
-        t = orm.transfers.c
-        stmt = sa.select(Transfer).where(t.unit_id == unit_id, t.status == "in_transit")
-        return self.session.execute(stmt).scalars().first()
 
     # -- visits ---------------------------------------------------------------------
     def record_visit(self, **values: Any) -> None:

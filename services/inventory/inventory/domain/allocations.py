@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from svckit.domain.errors import Conflict, ValidationFailed
+from svckit.domain.fields import require_text
 
-from ._rules import require_reason
 from .borrowers import Borrower, WaiverReason
 from .catalogue import DeviceType, Station
 from .events import DomainEvent, UnitAllocated
@@ -54,7 +54,7 @@ class Allocation:
         reservation: Reservation | None = None,
         allocation_id: uuid.UUID | None = None,
     ) -> Allocation:
-        reason = require_reason("reason", reason)
+        reason = require_text("reason", reason)
         station.ensure_active()
         if unit.type_id != device_type.id:
             raise ValidationFailed.field("unit_id", "设备与类型不符 (unit is not of this type)")
@@ -96,7 +96,7 @@ class Allocation:
         household: it is given for good and the record names the request, not a borrower.
         The requesting programme has already established the household's eligibility (poor
         and severely disabled), so no waiver check is made here."""
-        reason = require_reason("reason", reason)
+        reason = require_text("reason", reason)
         if not reservation.request_ref:
             raise ValidationFailed.field("reservation_id", "该预约不是外部申请的预约 "
                                          "(the reservation was not made for a request)")

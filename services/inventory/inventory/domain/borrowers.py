@@ -18,12 +18,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from svckit.domain.certificate import Category, DisabilityCertificate, mask_phone
+from svckit.domain import masking
+from svckit.domain.certificate import Category, DisabilityCertificate
+from svckit.domain.clock import AWARE_MESSAGE, is_aware, require_aware
 from svckit.domain.division import validate_division
 from svckit.domain.errors import Conflict
-
-from ._rules import FieldErrors, is_aware, validate_phone
-from .events import DomainEvent
+from svckit.domain.fields import FieldErrors
+from svckit.domain.phone import validate_phone
 
 
 class WaiverReason(enum.StrEnum):
@@ -52,7 +53,6 @@ class Borrower:
     tekun: bool = False
     consent_at: datetime | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         errors = FieldErrors()
@@ -66,7 +66,7 @@ class Borrower:
         self.division_code = errors.parse("division_code", validate_division,
                                           self.division_code) or self.division_code
         if self.consent_at is not None and not is_aware(self.consent_at):
-            errors.add("consent_at", "时间必须带时区 (datetime must be timezone-aware)")
+            errors.add("consent_at", AWARE_MESSAGE)
         errors.raise_if_any()
 
     @property
@@ -91,7 +91,12 @@ class Borrower:
 
     @property
     def masked_phone(self) -> str:
-        return mask_phone(self.phone)
+        return masking.mask_phone(self.phone)
+
+    @property
+    def contact_name(self) -> str:
+        """How a visitor addresses the holder: the surname + 某."""
+        return masking.contact_name(self.name)
 
     @property
     def waiver(self) -> WaiverReason | None:
@@ -106,9 +111,7 @@ class Borrower:
 
     def record_consent(self, now: datetime) -> None:
         """The holder signed the personal-information consent (PIPL) at ``now``."""
-        if not is_aware(now):
-            raise ValueError("时间必须带时区 (datetime must be timezone-aware)")
-        self.consent_at = now
+        self.consent_at = require_aware(now)
 
     def withdraw_consent(self) -> None:
         self.consent_at = None

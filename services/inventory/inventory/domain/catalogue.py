@@ -7,13 +7,13 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from svckit.domain.division import city_of, validate_division
 from svckit.domain.errors import Conflict, ValidationFailed
-
-from ._rules import FieldErrors, validate_phone
-from .events import DomainEvent
+from svckit.domain.fields import FieldErrors
+from svckit.domain.identifiers import normalise
+from svckit.domain.phone import validate_phone
 
 MAX_RENTAL_DAYS_CAP = 365
 MAX_CLEANING_BUFFER_HOURS = 168
@@ -30,7 +30,6 @@ class Station:
     opening_days: list[int]  # ISO weekdays: 1 = Monday ... 7 = Sunday
     active: bool = True
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         errors = FieldErrors()
@@ -46,18 +45,9 @@ class Station:
         self.opening_days = days
         errors.raise_if_any()
 
-    def is_open_on(self, day: date) -> bool:
-        return day.isoweekday() in self.opening_days
-
     def ensure_active(self) -> None:
         if not self.active:
             raise Conflict(f"站点{self.name}已停用 (station is inactive)", current_state="inactive")
-
-    def deactivate(self) -> None:
-        self.active = False
-
-    def activate(self) -> None:
-        self.active = True
 
 
 def rank_stations(home_division: str, stations: Iterable[Station]) -> list[Station]:
@@ -81,7 +71,7 @@ _ISO_RE = re.compile(r"^(\d{2})[ -]?(\d{2})(?:[ -]?(\d{2}))?$")
 
 def normalise_iso_code(raw: str) -> str:
     """``"122203"`` / ``"12-22-03"`` -> ``"12 22 03"``; class + subclass at least."""
-    m = _ISO_RE.match(raw.strip()) if isinstance(raw, str) else None
+    m = _ISO_RE.match(normalise(raw, keep_spaces=True))
     if not m:
         raise ValueError("ISO 9999分类代码应为“类 次类 支类”两位数字，如12 22 03 "
                          "(ISO 9999 code like '12 22 03')")
@@ -102,7 +92,6 @@ class DeviceType:
     cleaning_buffer_hours: int = 0
     specs: dict[str, str] = field(default_factory=dict)
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         errors = FieldErrors()

@@ -1,7 +1,11 @@
 """Domain events: past-tense facts appended to an aggregate's ``events`` list.
 
-They carry ids and figures only, never a certificate number, name, phone or address:
-the service layer adds the minimum personal data an integration event needs (masked).
+The unit of work collects them at commit and the service's one mapper
+(``service_layer/mapper.py``) turns each into catalogue events. They carry ids and
+figures, never a certificate number, name or phone: the mapper adds the minimum personal
+data an integration event needs (masked). The one exception is a renovation household's
+delivery (:class:`DeviceHeldForRequest`): the address and the already masked contact the
+requesting service sent travel on to the volunteers.
 """
 
 from __future__ import annotations
@@ -27,23 +31,12 @@ class UnitWrittenOff(DomainEvent):
 
 
 @dataclass(frozen=True)
-class UnitReserved(DomainEvent):
-    reservation_id: uuid.UUID
-    unit_id: uuid.UUID
-    type_id: uuid.UUID
-    station_id: uuid.UUID
-    borrower_id: uuid.UUID | None
-    request_ref: str | None  # e.g. the renovation plan that asked for the device
-    expires_at: datetime
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
 class ReservationReleased(DomainEvent):
     reservation_id: uuid.UUID
     unit_id: uuid.UUID
     request_ref: str | None
-    reason: str  # "expired" | "cancelled"
+    reason: str  # "expired" | "cancelled" | "delivery_failed"
+    note: str  # what went wrong, for a failed delivery
     occurred_at: datetime
 
 
@@ -59,14 +52,7 @@ class RentalCheckedOut(DomainEvent):
     deposit_fen: int
     waiver: str | None
     overridden: bool
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
-class RentalExtended(DomainEvent):
-    rental_id: uuid.UUID
-    due_on: date
-    added_fee_fen: int
+    home_delivery: bool
     occurred_at: datetime
 
 
@@ -76,18 +62,14 @@ class DeliveryRequested(DomainEvent):
     unit_id: uuid.UUID
     station_id: uuid.UUID
     borrower_id: uuid.UUID
+    window_end: datetime | None  # None: the default window
     occurred_at: datetime
 
 
 @dataclass(frozen=True)
 class DeliveryCancelled(DomainEvent):
     rental_id: uuid.UUID
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
-class RentalDelivered(DomainEvent):
-    rental_id: uuid.UUID
+    reason: str
     occurred_at: datetime
 
 
@@ -97,12 +79,7 @@ class PickupRequested(DomainEvent):
     unit_id: uuid.UUID
     station_id: uuid.UUID
     borrower_id: uuid.UUID
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
-class RentalPickedUp(DomainEvent):
-    rental_id: uuid.UUID
+    window_end: datetime | None  # None: the default window
     occurred_at: datetime
 
 
@@ -131,16 +108,6 @@ class RentalOverdue(DomainEvent):
 
 
 @dataclass(frozen=True)
-class RentalLost(DomainEvent):
-    rental_id: uuid.UUID
-    unit_id: uuid.UUID
-    station_id: uuid.UUID
-    borrower_id: uuid.UUID
-    deposit_forfeited_fen: int
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
 class UnitAllocated(DomainEvent):
     allocation_id: uuid.UUID
     unit_id: uuid.UUID
@@ -152,34 +119,23 @@ class UnitAllocated(DomainEvent):
 
 
 @dataclass(frozen=True)
-class TransferDispatched(DomainEvent):
-    transfer_id: uuid.UUID
-    unit_id: uuid.UUID
-    from_station_id: uuid.UUID
-    to_station_id: uuid.UUID
-    occurred_at: datetime
+class DeviceHeldForRequest(DomainEvent):
+    """A unit is held for a renovation household and is to be delivered to its home."""
 
-
-@dataclass(frozen=True)
-class TransferReceived(DomainEvent):
-    transfer_id: uuid.UUID
-    unit_id: uuid.UUID
-    to_station_id: uuid.UUID
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
-class MaintenanceOpened(DomainEvent):
-    ticket_id: uuid.UUID
+    request_id: uuid.UUID
+    reservation_id: uuid.UUID
     unit_id: uuid.UUID
     station_id: uuid.UUID
+    item_name: str
+    division_code: str
+    address: str
+    contact_name: str | None  # as the requesting service sent it (surname + 某)
+    contact_phone: str | None  # as the requesting service sent it (masked)
     occurred_at: datetime
 
 
 @dataclass(frozen=True)
-class MaintenanceClosed(DomainEvent):
-    ticket_id: uuid.UUID
-    unit_id: uuid.UUID
-    outcome: str  # "resolved" | "written_off"
-    repair_cost_fen: int
+class NoDeviceForRequest(DomainEvent):
+    request_id: uuid.UUID
+    reason: str
     occurred_at: datetime

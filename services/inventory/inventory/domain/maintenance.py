@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from svckit.domain.errors import ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
 
-from ._rules import FieldErrors, require_reason
-from .events import DomainEvent, MaintenanceClosed, MaintenanceOpened
 from .units import ConditionGrade, Unit, UnitStatus
 
 
@@ -43,7 +42,6 @@ class MaintenanceTicket:
     resolution: str = ""
     closed_at: datetime | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     @classmethod
     def open(
@@ -51,13 +49,11 @@ class MaintenanceTicket:
     ) -> MaintenanceTicket:
         """Open a ticket for a unit that is available or cleaning (it moves to maintenance),
         or one already in maintenance because it came back graded D."""
-        fault = require_reason("fault", fault)
+        fault = require_text("fault", fault)
         ticket = cls(unit_id=unit.id, station_id=unit.current_station_id, fault=fault,
                      opened_at=now, id=ticket_id or uuid.uuid4())
         if unit.status != UnitStatus.MAINTENANCE:
             unit.send_to_maintenance(now, ticket.id, fault)
-        ticket.events.append(MaintenanceOpened(ticket_id=ticket.id, unit_id=unit.id,
-                                               station_id=ticket.station_id, occurred_at=now))
         return ticket
 
     def _transition(self, action: str) -> None:
@@ -105,7 +101,3 @@ class MaintenanceTicket:
         self.repair_cost_fen = repair_cost_fen
         self.resolution = resolution
         self.closed_at = now
-        self.events.append(MaintenanceClosed(
-            ticket_id=self.id, unit_id=self.unit_id, outcome=self.status,
-            repair_cost_fen=repair_cost_fen, occurred_at=now,
-        ))

@@ -15,11 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from svckit.domain.clock import china_date
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
 
-from ._rules import FieldErrors, local_date, require_reason
-from .access import Actor
 from .borrowers import Borrower, WaiverReason
 from .catalogue import DeviceType, Station
 from .events import (
@@ -28,11 +28,7 @@ from .events import (
     DomainEvent,
     PickupRequested,
     RentalCheckedOut,
-    RentalDelivered,
-    RentalExtended,
-    RentalLost,
     RentalOverdue,
-    RentalPickedUp,
     RentalReturned,
 )
 from .reservations import Reservation
@@ -99,10 +95,13 @@ def quote(device_type: DeviceType, borrower: Borrower, start: date, due_on: date
 
 @dataclass(frozen=True)
 class SupervisorOverride:
-    """Lets a borrower with an overdue loan borrow again; the reason is recorded."""
+    """Lets a borrower with an overdue loan borrow again; the reason is recorded.
+    ``permitted``: whether ``by`` (a user id) may give it at the station (the service's
+    policy decides: a supervisor of the station, or staff)."""
 
-    by: Actor
+    by: str
     reason: str
+    permitted: bool
 
 
 @dataclass(eq=False)
@@ -145,6 +144,7 @@ class Rental:
         reservation: Reservation | None = None,
         override: SupervisorOverride | None = None,
         delivery: bool = False,
+        delivery_by: datetime | None = None,
         rental_id: uuid.UUID | None = None,
     ) -> Rental:
         """Lend ``unit`` to ``borrower`` at ``station`` until ``due_on``.
@@ -166,11 +166,11 @@ class Rental:
                 raise Conflict("借用人有逾期未还的设备，需主管批准 "
                                "(borrower has an overdue rental; a supervisor must override)",
                                current_state="overdue")
-            if not override.by.may_override:
-                raise Forbidden("只有主管可以批准 (only a supervisor may override)")
-            override.by.ensure_can_act_at(station.id)
-            override_reason = require_reason("override_reason", override.reason)
-        charges = quote(device_type, borrower, local_date(now), due_on)
+            if not override.permitted:
+                raise Forbidden("只有本站主管可以批准 (only a supervisor of the station may "
+                                "override)")
+            override_reason = require_text("override_reason", override.reason)
+        charges = quote(device_type, borrower, china_date(now), due_on)
 
         rental = cls(
             unit_id=unit.id, type_id=unit.type_id, station_id=station.id,
@@ -178,7 +178,7 @@ class Rental:
             max_rental_days=device_type.max_rental_days or 0,
             daily_fee_fen=device_type.daily_fee_fen, fee_fen=charges.fee_fen,
             deposit_fen=charges.deposit_fen, waiver=charges.waiver,
-            override_by=override.by.user_id if override and override_reason else None,
+            override_by=override.by if override and override_reason else None,
             override_reason=override_reason, id=rental_id or uuid.uuid4(),
         )
         if reservation is not None:
@@ -188,23 +188,23 @@ class Rental:
             rental_id=rental.id, unit_id=unit.id, type_id=unit.type_id, station_id=station.id,
             borrower_id=borrower.id, due_on=due_on, fee_fen=rental.fee_fen,
             deposit_fen=rental.deposit_fen, waiver=rental.waiver,
-            overridden=rental.override_by is not None, occurred_at=now,
+            overridden=rental.override_by is not None, home_delivery=delivery, occurred_at=now,
         ))
         if delivery:
-            rental.request_delivery(now)
+            rental.request_delivery(now, delivery_by)
         return rental
 
     # -- time ---------------------------------------------------------------------------
 
     @property
     def start_date(self) -> date:
-        return local_date(self.checked_out_at)
+        return china_date(self.checked_out_at)
 
     def days_overdue(self, now: datetime) -> int:
         """Whole days past the due date (0 when not overdue or no longer active)."""
         if self.status != RentalStatus.ACTIVE:
             return 0
-        return max(0, (local_date(now) - self.due_on).days)
+        return max(0, (china_date(now) - self.due_on).days)
 
     def is_overdue(self, now: datetime) -> bool:
         return self.days_overdue(now) > 0
@@ -233,7 +233,7 @@ class Rental:
     def extend(self, new_due_on: date, now: datetime) -> None:
         """Move the due date later, still within the maximum counted from check-out."""
         RENTAL_MACHINE.next(self.status, "extend")
-        today = local_date(now)
+        today = china_date(now)
         if new_due_on <= self.due_on or new_due_on < today:
             raise ValidationFailed.field("due_on", "新的归还日期须晚于原日期且不早于今天 "
                                          "(must be after the old due date and not in the past)")
@@ -245,8 +245,6 @@ class Rental:
         self.due_on = new_due_on
         self.fee_fen += added
         self.overdue_noticed_at = None
-        self.events.append(RentalExtended(rental_id=self.id, due_on=new_due_on,
-                                          added_fee_fen=added, occurred_at=now))
 
     def return_(
         self,
@@ -288,18 +286,13 @@ class Rental:
     def report_lost(self, *, unit: Unit, now: datetime, reason: str) -> None:
         """The unit is lost: the rental closes, the deposit is kept, the unit written off."""
         self._check_unit(unit)
-        reason = require_reason("reason", reason)
+        reason = require_text("reason", reason)
         self._transition("report_lost")
         unit.lose(now, self.id, reason)
         self.returned_at = now
         self.return_notes = reason
         self.damage_charge_fen = self.deposit_fen
         self.deposit_refund_fen = 0
-        self.events.append(RentalLost(
-            rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
-            borrower_id=self.borrower_id, deposit_forfeited_fen=self.deposit_fen,
-            occurred_at=now,
-        ))
 
     # -- delivery and pickup ------------------------------------------------------------
 
@@ -311,38 +304,37 @@ class Rental:
             raise Conflict(f"租赁已结束，不能{action} (rental is closed)",
                            current_state=self.status)
 
-    def request_delivery(self, now: datetime) -> None:
+    def request_delivery(self, now: datetime, window_end: datetime | None = None) -> None:
+        """Ask volunteers to bring the unit home (by ``window_end``, else the default)."""
         self._ensure_active("送货")
         self._logistics("request_delivery")
         self.events.append(DeliveryRequested(
             rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
-            borrower_id=self.borrower_id, occurred_at=now,
+            borrower_id=self.borrower_id, window_end=window_end, occurred_at=now,
         ))
 
-    def cancel_delivery(self, now: datetime) -> None:
+    def cancel_delivery(self, now: datetime, reason: str) -> None:
+        """The delivery is off (collected in person, returned, lost): the volunteers are told."""
         self._logistics("cancel_delivery")
-        self.events.append(DeliveryCancelled(rental_id=self.id, occurred_at=now))
+        self.events.append(DeliveryCancelled(rental_id=self.id, reason=reason, occurred_at=now))
 
-    def confirm_delivery(self, now: datetime) -> None:
+    def delivery_failed(self) -> None:
+        """The volunteers could not deliver: back to no delivery, so that the clerk can ask
+        again or hand the unit over (the volunteers know already; nothing to tell)."""
+        self._logistics("cancel_delivery")
+
+    def confirm_delivery(self) -> None:
         """A volunteer delivery task completed."""
         self._logistics("confirm_delivery")
-        self.events.append(RentalDelivered(rental_id=self.id, occurred_at=now))
 
-    def request_pickup(self, now: datetime) -> None:
+    def request_pickup(self, now: datetime, window_end: datetime | None = None) -> None:
         self._ensure_active("上门取回")
         self._logistics("request_pickup")
         self.events.append(PickupRequested(
             rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
-            borrower_id=self.borrower_id, occurred_at=now,
+            borrower_id=self.borrower_id, window_end=window_end, occurred_at=now,
         ))
 
-    def confirm_pickup(self, now: datetime) -> None:
+    def confirm_pickup(self) -> None:
         """A volunteer pickup task completed (may arrive after the clerk booked the return)."""
         self._logistics("confirm_pickup")
-        self.events.append(RentalPickedUp(rental_id=self.id, occurred_at=now))
-
-
-def overdue_rentals(rentals: Iterable[Rental], now: datetime) -> list[Rental]:
-    """The overdue list: active rentals past their due date, longest overdue first."""
-    late = [r for r in rentals if r.is_overdue(now)]
-    return sorted(late, key=lambda r: (r.due_on, r.checked_out_at))

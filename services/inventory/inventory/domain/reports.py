@@ -1,4 +1,5 @@
-"""Pure report figures over units (the overdue list is ``rentals.overdue_rentals``)."""
+"""Utilisation figures replayed from the units' movement history (stock counts and the
+overdue list are queries: ``adapters/repository.py``)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .units import IN_STOCK, Unit, UnitStatus
-
-
-def stock_by_station_and_type(
-    units: Iterable[Unit],
-) -> dict[tuple[uuid.UUID, uuid.UUID], Counter[str]]:
-    """Units still in stock, counted by status, per (current station, type).
-    Availability of a type at a station is ``result[(station, type)]["available"]``."""
-    stock: dict[tuple[uuid.UUID, uuid.UUID], Counter[str]] = {}
-    for unit in units:
-        if unit.status in IN_STOCK:
-            stock.setdefault((unit.current_station_id, unit.type_id), Counter())[unit.status] += 1
-    return stock
 
 
 @dataclass(frozen=True)

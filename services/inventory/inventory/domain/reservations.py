@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from svckit.domain.clock import is_aware
 from svckit.domain.errors import Conflict, ValidationFailed
 from svckit.domain.statemachine import StateMachine
 
-from ._rules import is_aware
 from .borrowers import Borrower
-from .catalogue import Station, rank_stations
-from .events import DomainEvent, ReservationReleased, UnitReserved
-from .units import ConditionGrade, Unit, UnitStatus
+from .catalogue import Station
+from .events import DeviceHeldForRequest, DomainEvent, NoDeviceForRequest, ReservationReleased
+from .units import Unit, UnitStatus
 
 
 class ReservationStatus(enum.StrEnum):
@@ -79,11 +78,6 @@ class Reservation:
             created_at=now, expires_at=expires_at, id=reservation_id or uuid.uuid4(),
         )
         unit.reserve(now, reservation.id)
-        reservation.events.append(UnitReserved(
-            reservation_id=reservation.id, unit_id=unit.id, type_id=unit.type_id,
-            station_id=station.id, borrower_id=reservation.borrower_id,
-            request_ref=reservation.request_ref, expires_at=expires_at, occurred_at=now,
-        ))
         return reservation
 
     def is_expired(self, now: datetime) -> bool:
@@ -93,14 +87,15 @@ class Reservation:
         self.status = ReservationStatus(RESERVATION_MACHINE.next(self.status, action))
         self.closed_at = now
 
-    def _release(self, action: str, unit: Unit, now: datetime) -> None:
+    def _release(self, action: str, unit: Unit, now: datetime, *, reason: str,
+                 note: str = "") -> None:
         self._check_unit(unit)
         self._close(action, now)
         if unit.status == UnitStatus.RESERVED:
             unit.release(now, self.id, note=self.status)
         self.events.append(ReservationReleased(
             reservation_id=self.id, unit_id=self.unit_id, request_ref=self.request_ref,
-            reason=self.status, occurred_at=now,
+            reason=reason, note=note, occurred_at=now,
         ))
 
     def expire(self, unit: Unit, now: datetime) -> None:
@@ -108,10 +103,14 @@ class Reservation:
         if self.status == ReservationStatus.HELD and now < self.expires_at:
             raise Conflict("预约尚未到期 (reservation has not expired yet)",
                            current_state=self.status)
-        self._release("expire", unit, now)
+        self._release("expire", unit, now, reason="expired")
 
     def cancel(self, unit: Unit, now: datetime) -> None:
-        self._release("cancel", unit, now)
+        self._release("cancel", unit, now, reason="cancelled")
+
+    def delivery_failed(self, unit: Unit, now: datetime, reason: str) -> None:
+        """The volunteers could not deliver a unit held for a request: the hold ends."""
+        self._release("cancel", unit, now, reason="delivery_failed", note=reason)
 
     def fulfil(self, unit: Unit, now: datetime, borrower: Borrower | None) -> None:
         """Used by check-out and allocation: the hold must be live, for this unit, and for
@@ -131,41 +130,38 @@ class Reservation:
             raise ValidationFailed.field("unit_id", "设备与预约不符 (unit does not match)")
 
 
-def nearest_available(
-    type_id: uuid.UUID,
-    home_division: str,
-    stations: Iterable[Station],
-    units: Iterable[Unit],
-) -> list[tuple[Station, list[Unit]]]:
-    """Stations of the same city that have an issuable unit of the type, nearest first
-    (same county, then the rest of the city); units best condition first."""
-    by_station: dict[uuid.UUID, list[Unit]] = {}
-    for unit in units:
-        if (unit.type_id == type_id and unit.status == UnitStatus.AVAILABLE
-                and unit.condition != ConditionGrade.D):
-            by_station.setdefault(unit.current_station_id, []).append(unit)
-    return [
-        (station, sorted(by_station[station.id], key=lambda u: (u.condition, u.asset_tag)))
-        for station in rank_stations(home_division, stations)
-        if station.id in by_station
-    ]
+@dataclass(eq=False)
+class DeviceRequest:
+    """A renovation household's request for a device (``renovation.device_requested``),
+    answered either with a unit held at the nearest station and delivered home, or with
+    "unavailable". Not stored: the hold (a :class:`Reservation` with ``request_ref``) is
+    the record; the unit of work collects its events with ``uow.track``."""
 
+    request_id: uuid.UUID
+    item_name: str
+    division_code: str
+    address: str
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
-def reserve_nearest(
-    *,
-    type_id: uuid.UUID,
-    home_division: str,
-    stations: Iterable[Station],
-    units: Iterable[Unit],
-    now: datetime,
-    expires_at: datetime,
-    request_ref: str,
-) -> Reservation | None:
-    """Answer a renovation device request: hold the best unit at the nearest station, or
-    ``None`` when the city has none (the service layer then says so by event)."""
-    found = nearest_available(type_id, home_division, stations, units)
-    if not found:
-        return None
-    station, candidates = found[0]
-    return Reservation.place(unit=candidates[0], station=station, now=now,
-                             expires_at=expires_at, request_ref=request_ref)
+    @property
+    def ref(self) -> str:
+        return str(self.request_id)
+
+    def hold(self, *, unit: Unit, station: Station, now: datetime,
+             expires_at: datetime) -> Reservation:
+        """Hold ``unit`` at ``station`` for the household and ask for its delivery."""
+        reservation = Reservation.place(unit=unit, station=station, now=now,
+                                        expires_at=expires_at, request_ref=self.ref)
+        self.events.append(DeviceHeldForRequest(
+            request_id=self.request_id, reservation_id=reservation.id, unit_id=unit.id,
+            station_id=station.id, item_name=self.item_name,
+            division_code=self.division_code, address=self.address,
+            contact_name=self.contact_name, contact_phone=self.contact_phone, occurred_at=now,
+        ))
+        return reservation
+
+    def unavailable(self, reason: str, now: datetime) -> None:
+        self.events.append(NoDeviceForRequest(request_id=self.request_id, reason=reason,
+                                              occurred_at=now))

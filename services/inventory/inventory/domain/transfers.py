@@ -11,7 +11,6 @@ from svckit.domain.errors import Conflict, ValidationFailed
 from svckit.domain.statemachine import StateMachine
 
 from .catalogue import Station
-from .events import DomainEvent, TransferDispatched, TransferReceived
 from .units import Unit
 
 
@@ -35,7 +34,6 @@ class Transfer:
     status: TransferStatus = TransferStatus.IN_TRANSIT
     received_at: datetime | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     @classmethod
     def dispatch(
@@ -58,10 +56,6 @@ class Transfer:
                        to_station_id=to_station.id, dispatched_at=now, note=note,
                        id=transfer_id or uuid.uuid4())
         unit.dispatch(now, transfer.id)
-        transfer.events.append(TransferDispatched(
-            transfer_id=transfer.id, unit_id=unit.id, from_station_id=from_station.id,
-            to_station_id=to_station.id, occurred_at=now,
-        ))
         return transfer
 
     def receive(self, *, unit: Unit, at_station_id: uuid.UUID, now: datetime) -> None:
@@ -75,5 +69,3 @@ class Transfer:
         unit.receive(now, self.id, self.to_station_id)
         self.status = TransferStatus.RECEIVED
         self.received_at = now
-        self.events.append(TransferReceived(transfer_id=self.id, unit_id=unit.id,
-                                            to_station_id=self.to_station_id, occurred_at=now))

@@ -8,10 +8,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from svckit.domain.clock import china_date
 from svckit.domain.errors import Conflict, ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
+from svckit.domain.identifiers import normalise
 from svckit.domain.statemachine import StateMachine
 
-from ._rules import FieldErrors, local_date, require_reason
 from .events import DomainEvent, UnitWrittenOff
 
 
@@ -124,13 +126,13 @@ class Unit:
         """Take a unit into stock, available at its home station. A purchase has a cost
         above zero; a donation may be valued at zero. It cannot be acquired in the future."""
         errors = FieldErrors()
-        tag = asset_tag.strip().upper() if isinstance(asset_tag, str) else ""
+        tag = normalise(asset_tag)
         if not _TAG_RE.match(tag):
             errors.add("asset_tag", "资产标签应为3-32位大写字母、数字或连字符 "
                        "(3-32 of A-Z, 0-9, '-')")
         serial = errors.text("serial", serial, 64)
         errors.fen("cost_fen", cost_fen, 1 if acquisition == AcquisitionKind.PURCHASE else 0)
-        if acquired_on > local_date(now):
+        if acquired_on > china_date(now):
             errors.add("acquired_on", "购置日期不能晚于今天 (cannot be in the future)")
         errors.raise_if_any()
         unit = cls(
@@ -205,7 +207,7 @@ class Unit:
         self.condition = condition
 
     def lose(self, now: datetime, rental_id: uuid.UUID, reason: str) -> None:
-        reason = require_reason("reason", reason)
+        reason = require_text("reason", reason)
         self._move("lose", now, reference=rental_id, note=reason)
         self._written_off(now, reason, rental_id)
 
@@ -246,7 +248,7 @@ class Unit:
 
     def write_off(self, now: datetime, reason: str, reference: uuid.UUID | None = None) -> None:
         """Take the unit out of stock for good (报废), with a required reason."""
-        reason = require_reason("reason", reason)
+        reason = require_text("reason", reason)
         self._move("write_off", now, reference=reference, note=reason)
         self.cleaning_until = None
         self._written_off(now, reason, reference)

@@ -9,14 +9,14 @@ station; every other role gets 403. Objects of stations outside the caller's sco
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from svckit.http.app import ProblemSchema, current_principal
+from svckit.domain.clock import utcnow
+from svckit.http.app import current_principal, problems
 from svckit.http.pagination import PageArgs
 from svckit.http.ratelimit import limit_blueprint
 from svckit.http.records import records_blueprint
@@ -30,8 +30,6 @@ from inventory.service_layer import rentals as rental_uc
 from inventory.service_layer import stock as stock_uc
 from inventory.service_layer.uow import InventoryUoW
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def _uow() -> InventoryUoW:
     ctx: ServiceContext = current_app.extensions["svckit.context"]
@@ -41,21 +39,11 @@ def _uow() -> InventoryUoW:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def _page(args: dict[str, Any]) -> queries.Page:
     return queries.Page(args.pop("page"), args.pop("page_size"))
-
-
-def problems(blp: Blueprint, *codes: int) -> Callable[[F], F]:
-    """Document the problem+json answers an operation can give."""
-    def deco(fn: F) -> F:
-        for code in codes:
-            fn = blp.alt_response(code, schema=ProblemSchema,
-                                  content_type="application/problem+json")(fn)
-        return fn
-    return deco
 
 
 # -- stations ---------------------------------------------------------------------------
@@ -67,6 +55,7 @@ stations = Blueprint("stations", __name__, url_prefix="/stations",
 class StationsView(MethodView):
     @stations.arguments(s.StationListArgs, location="query")
     @stations.response(200, s.StationPage)
+    @problems(stations, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List stations (any role of this service)."""
         page = _page(args)
@@ -84,7 +73,7 @@ class StationsView(MethodView):
 @stations.route("/<uuid:station_id>")
 class StationView(MethodView):
     @stations.response(200, s.StationOut)
-    @problems(stations, 404)
+    @problems(stations, 403, 404)
     def get(self, station_id: uuid.UUID) -> Any:
         """One station."""
         return queries.get_station(_uow(), current_principal(), station_id)
@@ -106,6 +95,7 @@ types = Blueprint("device_types", __name__, url_prefix="/device-types",
 class TypesView(MethodView):
     @types.arguments(PageArgs, location="query")
     @types.response(200, s.DeviceTypePage)
+    @problems(types, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the catalogue."""
         return queries.list_types(_uow(), current_principal(), _page(args))
@@ -122,7 +112,7 @@ class TypesView(MethodView):
 @types.route("/<uuid:type_id>")
 class TypeView(MethodView):
     @types.response(200, s.DeviceTypeOut)
-    @problems(types, 404)
+    @problems(types, 403, 404)
     def get(self, type_id: uuid.UUID) -> Any:
         """One device type."""
         return queries.get_type(_uow(), current_principal(), type_id)
@@ -137,6 +127,7 @@ units = Blueprint("units", __name__, url_prefix="/units",
 class UnitsView(MethodView):
     @units.arguments(s.UnitListArgs, location="query")
     @units.response(200, s.UnitPage)
+    @problems(units, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List units at the caller's stations (staff: all)."""
         page = _page(args)
@@ -154,7 +145,7 @@ class UnitsView(MethodView):
 @units.route("/<uuid:unit_id>")
 class UnitView(MethodView):
     @units.response(200, s.UnitOut)
-    @problems(units, 404)
+    @problems(units, 403, 404)
     def get(self, unit_id: uuid.UUID) -> Any:
         """One unit."""
         return stock_uc.get_unit(_uow(), current_principal(), unit_id)
@@ -163,7 +154,7 @@ class UnitView(MethodView):
 @units.route("/by-tag/<string:asset_tag>")
 class UnitByTagView(MethodView):
     @units.response(200, s.UnitOut)
-    @problems(units, 404)
+    @problems(units, 403, 404)
     def get(self, asset_tag: str) -> Any:
         """The unit a QR label names."""
         return stock_uc.unit_by_tag(_uow(), current_principal(), asset_tag)
@@ -173,12 +164,10 @@ class UnitByTagView(MethodView):
 class MovementsView(MethodView):
     @units.arguments(PageArgs, location="query")
     @units.response(200, s.MovementPage)
-    @problems(units, 404)
+    @problems(units, 403, 404, 422)
     def get(self, args: dict[str, Any], unit_id: uuid.UUID) -> dict[str, Any]:
         """The unit's append-only history of status and place."""
-        principal = current_principal()
-        unit = stock_uc.get_unit(_uow(), principal, unit_id)
-        return queries.unit_movements(_uow(), principal, unit, _page(args))
+        return queries.unit_movements(_uow(), current_principal(), unit_id, _page(args))
 
 
 @units.route("/<uuid:unit_id>/write-off")
@@ -207,7 +196,7 @@ class CleanedView(MethodView):
 class AvailabilityView(MethodView):
     @units.arguments(s.AvailabilityArgs, location="query")
     @units.response(200, s.AvailabilityListOut)
-    @problems(units, 422)
+    @problems(units, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Free units of a type per station; with a division, the stations of its city that
         have one, nearest first."""
@@ -224,6 +213,7 @@ borrowers = Blueprint("borrowers", __name__, url_prefix="/borrowers",
 class BorrowersView(MethodView):
     @borrowers.arguments(s.BorrowerListArgs, location="query")
     @borrowers.response(200, s.BorrowerPage)
+    @problems(borrowers, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List borrowers (masked)."""
         page = _page(args)
@@ -243,7 +233,7 @@ class BorrowersView(MethodView):
 class LookupView(MethodView):
     @borrowers.arguments(s.LookupIn)
     @borrowers.response(200, s.BorrowerOut)
-    @problems(borrowers, 404, 422)
+    @problems(borrowers, 403, 404, 422)
     def post(self, data: dict[str, Any]) -> Any:
         """Find a borrower by certificate number (in the body, never in a URL)."""
         return borrower_uc.lookup(_uow(), current_principal(), data["certificate_number"])
@@ -252,14 +242,14 @@ class LookupView(MethodView):
 @borrowers.route("/<uuid:borrower_id>")
 class BorrowerView(MethodView):
     @borrowers.response(200, s.BorrowerOut)
-    @problems(borrowers, 404)
+    @problems(borrowers, 403, 404)
     def get(self, borrower_id: uuid.UUID) -> Any:
         """One borrower (masked)."""
         return borrower_uc.get_borrower(_uow(), current_principal(), borrower_id)
 
     @borrowers.arguments(s.BorrowerPatch)
     @borrowers.response(200, s.BorrowerOut)
-    @problems(borrowers, 404, 422)
+    @problems(borrowers, 403, 404, 422)
     def patch(self, data: dict[str, Any], borrower_id: uuid.UUID) -> Any:
         """Change contact details, hardship flags or consent."""
         return borrower_uc.update_borrower(_uow(), current_principal(), borrower_id, data,
@@ -270,7 +260,7 @@ class BorrowerView(MethodView):
 class PersonalView(MethodView):
     @borrowers.arguments(s.PersonalArgs, location="query")
     @borrowers.response(200, s.BorrowerPersonalOut)
-    @problems(borrowers, 404, 422)
+    @problems(borrowers, 403, 404, 422)
     def get(self, args: dict[str, Any], borrower_id: uuid.UUID) -> Any:
         """The unmasked record; the read is logged with its purpose (PIPL)."""
         return borrower_uc.read_personal(_uow(), current_principal(), borrower_id,
@@ -286,6 +276,7 @@ reservations = Blueprint("reservations", __name__, url_prefix="/reservations",
 class ReservationsView(MethodView):
     @reservations.arguments(s.ReservationListArgs, location="query")
     @reservations.response(200, s.ReservationPage)
+    @problems(reservations, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List holds at the caller's stations."""
         page = _page(args)
@@ -303,7 +294,7 @@ class ReservationsView(MethodView):
 @reservations.route("/<uuid:reservation_id>")
 class ReservationView(MethodView):
     @reservations.response(200, s.ReservationOut)
-    @problems(reservations, 404)
+    @problems(reservations, 403, 404)
     def get(self, reservation_id: uuid.UUID) -> Any:
         """One hold."""
         return stock_uc.get_reservation(_uow(), current_principal(), reservation_id)
@@ -313,7 +304,7 @@ class ReservationView(MethodView):
 class CancelReservationView(MethodView):
     @reservations.arguments(s.CancelIn)
     @reservations.response(200, s.ReservationOut)
-    @problems(reservations, 404, 409)
+    @problems(reservations, 403, 404, 409, 422)
     def post(self, _data: dict[str, Any], reservation_id: uuid.UUID) -> Any:
         """Cancel a hold; the unit is free again."""
         return stock_uc.cancel_reservation(_uow(), current_principal(), reservation_id,
@@ -329,6 +320,7 @@ rentals = Blueprint("rentals", __name__, url_prefix="/rentals",
 class RentalsView(MethodView):
     @rentals.arguments(s.RentalListArgs, location="query")
     @rentals.response(200, s.RentalPage)
+    @problems(rentals, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List rentals of the caller's stations."""
         page = _page(args)
@@ -346,20 +338,17 @@ class RentalsView(MethodView):
 @rentals.route("/<uuid:rental_id>")
 class RentalView(MethodView):
     @rentals.response(200, s.RentalDetailOut)
-    @problems(rentals, 404)
+    @problems(rentals, 403, 404)
     def get(self, rental_id: uuid.UUID) -> Any:
         """One rental, with what volunteers reported about its delivery and pickup."""
-        rental = rental_uc.get_rental(_uow(), current_principal(), rental_id)
-        out = {name: getattr(rental, name) for name in s.RentalOut().fields}
-        out["visits"] = queries.visits_for_rental(_uow(), rental.id)
-        return out
+        return queries.rental_detail(_uow(), current_principal(), rental_id)
 
 
 @rentals.route("/<uuid:rental_id>/extend")
 class ExtendView(MethodView):
     @rentals.arguments(s.ExtendIn)
     @rentals.response(200, s.RentalOut)
-    @problems(rentals, 404, 409, 422)
+    @problems(rentals, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
         """Move the due date later (within the type's maximum)."""
         return rental_uc.extend(_uow(), current_principal(), rental_id, data["due_on"],
@@ -370,7 +359,7 @@ class ExtendView(MethodView):
 class ReturnView(MethodView):
     @rentals.arguments(s.ReturnIn)
     @rentals.response(200, s.RentalOut)
-    @problems(rentals, 404, 409, 422)
+    @problems(rentals, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
         """Take the unit back, graded; refund = deposit - damage charge."""
         return rental_uc.return_rental(_uow(), current_principal(), rental_id,
@@ -381,7 +370,7 @@ class ReturnView(MethodView):
 class LostView(MethodView):
     @rentals.arguments(s.LostIn)
     @rentals.response(200, s.RentalOut)
-    @problems(rentals, 404, 409, 422)
+    @problems(rentals, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
         """The unit is lost: deposit kept, unit written off."""
         return rental_uc.report_lost(_uow(), current_principal(), rental_id, data["reason"],
@@ -392,7 +381,7 @@ class LostView(MethodView):
 class DeliveryView(MethodView):
     @rentals.arguments(s.VisitIn)
     @rentals.response(200, s.RentalOut)
-    @problems(rentals, 404, 409)
+    @problems(rentals, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
         """Ask volunteers to deliver the unit to the borrower's home."""
         return rental_uc.request_delivery(_uow(), current_principal(), rental_id, now=_now(),
@@ -403,7 +392,7 @@ class DeliveryView(MethodView):
 class CancelDeliveryView(MethodView):
     @rentals.arguments(s.CancelIn)
     @rentals.response(200, s.RentalOut)
-    @problems(rentals, 404, 409)
+    @problems(rentals, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
         """Call the delivery off (e.g. collected in person)."""
         return rental_uc.cancel_delivery(_uow(), current_principal(), rental_id,
@@ -414,7 +403,7 @@ class CancelDeliveryView(MethodView):
 class PickupView(MethodView):
     @rentals.arguments(s.VisitIn)
     @rentals.response(200, s.RentalOut)
-    @problems(rentals, 404, 409)
+    @problems(rentals, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
         """Ask volunteers to pick the unit up from the borrower's home."""
         return rental_uc.request_pickup(_uow(), current_principal(), rental_id, now=_now(),
@@ -430,6 +419,7 @@ allocations = Blueprint("allocations", __name__, url_prefix="/allocations",
 class AllocationsView(MethodView):
     @allocations.arguments(s.StationFilterArgs, location="query")
     @allocations.response(200, s.AllocationPage)
+    @problems(allocations, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List allocations of the caller's stations."""
         page = _page(args)
@@ -437,7 +427,7 @@ class AllocationsView(MethodView):
 
     @allocations.arguments(s.AllocateIn)
     @allocations.response(201, s.AllocationOut)
-    @problems(allocations, 404, 409, 422)
+    @problems(allocations, 403, 404, 409, 422)
     def post(self, data: dict[str, Any]) -> Any:
         """Give a unit to an eligible person (fitting first, rental as a supplement)."""
         return stock_uc.allocate(_uow(), current_principal(), stock_uc.Allocate(**data),
@@ -447,7 +437,7 @@ class AllocationsView(MethodView):
 @allocations.route("/<uuid:allocation_id>")
 class AllocationView(MethodView):
     @allocations.response(200, s.AllocationOut)
-    @problems(allocations, 404)
+    @problems(allocations, 403, 404)
     def get(self, allocation_id: uuid.UUID) -> Any:
         """One allocation."""
         return stock_uc.get_allocation(_uow(), current_principal(), allocation_id)
@@ -462,6 +452,7 @@ transfers = Blueprint("transfers", __name__, url_prefix="/transfers",
 class TransfersView(MethodView):
     @transfers.arguments(s.TransferListArgs, location="query")
     @transfers.response(200, s.TransferPage)
+    @problems(transfers, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Transfers from or to the caller's stations."""
         page = _page(args)
@@ -469,7 +460,7 @@ class TransfersView(MethodView):
 
     @transfers.arguments(s.TransferIn)
     @transfers.response(201, s.TransferOut)
-    @problems(transfers, 404, 409, 422)
+    @problems(transfers, 403, 404, 409, 422)
     def post(self, data: dict[str, Any]) -> Any:
         """Send an available unit to another station (in transit until received)."""
         return stock_uc.dispatch(_uow(), current_principal(), data["unit_id"],
@@ -479,7 +470,7 @@ class TransfersView(MethodView):
 @transfers.route("/<uuid:transfer_id>")
 class TransferView(MethodView):
     @transfers.response(200, s.TransferOut)
-    @problems(transfers, 404)
+    @problems(transfers, 403, 404)
     def get(self, transfer_id: uuid.UUID) -> Any:
         """One transfer."""
         return stock_uc.get_transfer(_uow(), current_principal(), transfer_id)
@@ -489,7 +480,7 @@ class TransferView(MethodView):
 class ReceiveView(MethodView):
     @transfers.arguments(s.ReceiveIn)
     @transfers.response(200, s.TransferOut)
-    @problems(transfers, 403, 404, 409)
+    @problems(transfers, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], transfer_id: uuid.UUID) -> Any:
         """Receive at the destination (any other station is refused with 409)."""
         return stock_uc.receive(_uow(), current_principal(), transfer_id, data["station_id"],
@@ -505,6 +496,7 @@ maintenance = Blueprint("maintenance", __name__, url_prefix="/maintenance-ticket
 class TicketsView(MethodView):
     @maintenance.arguments(s.TicketListArgs, location="query")
     @maintenance.response(200, s.TicketPage)
+    @problems(maintenance, 403, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Tickets of the caller's stations."""
         page = _page(args)
@@ -512,7 +504,7 @@ class TicketsView(MethodView):
 
     @maintenance.arguments(s.TicketIn)
     @maintenance.response(201, s.TicketOut)
-    @problems(maintenance, 404, 409, 422)
+    @problems(maintenance, 403, 404, 409, 422)
     def post(self, data: dict[str, Any]) -> Any:
         """Open a repair ticket (the unit goes to maintenance)."""
         return stock_uc.open_ticket(_uow(), current_principal(), data["unit_id"], data["fault"],
@@ -522,7 +514,7 @@ class TicketsView(MethodView):
 @maintenance.route("/<uuid:ticket_id>")
 class TicketView(MethodView):
     @maintenance.response(200, s.TicketOut)
-    @problems(maintenance, 404)
+    @problems(maintenance, 403, 404)
     def get(self, ticket_id: uuid.UUID) -> Any:
         """One ticket."""
         return stock_uc.get_ticket(_uow(), current_principal(), ticket_id)
@@ -532,7 +524,7 @@ class TicketView(MethodView):
 class StartRepairView(MethodView):
     @maintenance.arguments(s.NoteIn)
     @maintenance.response(200, s.TicketOut)
-    @problems(maintenance, 404, 409)
+    @problems(maintenance, 403, 404, 409, 422)
     def post(self, _data: dict[str, Any], ticket_id: uuid.UUID) -> Any:
         """The repair has started."""
         return stock_uc.start_repair(_uow(), current_principal(), ticket_id)
@@ -542,7 +534,7 @@ class StartRepairView(MethodView):
 class ResolveView(MethodView):
     @maintenance.arguments(s.ResolveIn)
     @maintenance.response(200, s.TicketOut)
-    @problems(maintenance, 404, 409, 422)
+    @problems(maintenance, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], ticket_id: uuid.UUID) -> Any:
         """Repaired: the unit is available again with its new grade (A-C)."""
         return stock_uc.resolve_ticket(_uow(), current_principal(), ticket_id,
@@ -571,7 +563,7 @@ reports = limit_blueprint(Blueprint(  # REPORT_RATE_LIMIT per principal (OWASP A
 class StockReportView(MethodView):
     @reports.arguments(s.StockArgs, location="query")
     @reports.response(200, s.StockReportOut)
-    @problems(reports, 429)  # REPORT_RATE_LIMIT
+    @problems(reports, 403, 422, 429)  # REPORT_RATE_LIMIT
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Units in stock by station and type, counted by status."""
         return {"items": queries.stock_report(_uow(), current_principal(),
@@ -582,7 +574,7 @@ class StockReportView(MethodView):
 class UtilisationView(MethodView):
     @reports.arguments(s.UtilisationArgs, location="query")
     @reports.response(200, s.UtilisationOut)
-    @problems(reports, 422, 429)
+    @problems(reports, 403, 422, 429)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Per type: time rented / time in stock over a period (default 30 days)."""
         return queries.utilisation_report(_uow(), current_principal(), args["start"],
@@ -593,7 +585,7 @@ class UtilisationView(MethodView):
 class OverdueView(MethodView):
     @reports.arguments(PageArgs, location="query")
     @reports.response(200, s.OverduePage)
-    @problems(reports, 429)  # REPORT_RATE_LIMIT
+    @problems(reports, 403, 422, 429)  # REPORT_RATE_LIMIT
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Active rentals past their due date, longest overdue first."""
         return queries.overdue_report(_uow(), current_principal(), _page(args), now=_now())

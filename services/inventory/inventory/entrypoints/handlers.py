@@ -8,9 +8,9 @@ is ``inventory`` concern this one; the others are acknowledged and ignored.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
+from svckit.domain.clock import utcnow
 from svckit.events.envelope import Envelope
 from svckit.messaging.consumer import Handlers
 from svckit.uow import UnitOfWork
@@ -49,5 +49,5 @@ def task_failed(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None
 
 @handlers.on("renovation.device_requested")
 def device_requested(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
-    outcome = requests.device_requested(_uow(uow), payload, now=datetime.now(UTC))
+    outcome = requests.device_requested(_uow(uow), payload, now=utcnow())
     log.info("renovation device request %s: %s", payload["request_id"], outcome)

@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 from svckit.domain.division import name_of
+from svckit.domain.masking import mask_name
 from svckit.http.pagination import PageArgs, paged
 from svckit.pipl import PurposeArgs
 
@@ -159,10 +160,6 @@ class AvailabilityOut(Schema):
 
 # -- borrowers ------------------------------------------------------------------------
 
-def _mask_name(name: str) -> str:
-    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
-
-
 class BorrowerIn(Schema):
     certificate_number = fields.String(required=True, validate=validate.Length(max=40),
                                        metadata={"example": "37150219800101001X42"})
@@ -200,7 +197,7 @@ class BorrowerOut(Schema):
     category_label = fields.Function(lambda b: b.category.label_zh)
     grade = fields.Function(lambda b: b.grade)
     severe = fields.Function(lambda b: b.is_severe)
-    name_masked = fields.Function(lambda b: _mask_name(b.name))
+    name_masked = fields.Function(lambda b: mask_name(b.name))
     phone_masked = fields.Function(lambda b: b.masked_phone)
     division_code = fields.String()
     dibao = fields.Boolean()

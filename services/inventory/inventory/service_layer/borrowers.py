@@ -15,7 +15,7 @@ from svckit.domain.certificate import DisabilityCertificate
 from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 
 from inventory.domain.borrowers import Borrower
-from inventory.service_layer.access import actor_of
+from inventory.service_layer.policy import POLICY
 from inventory.service_layer.uow import InventoryUoW
 
 #: what ``GET /borrowers/<id>/personal`` shows in full
@@ -36,7 +36,7 @@ class NewBorrower:
 
 def register_borrower(uow: InventoryUoW, principal: Principal, cmd: NewBorrower,
                       *, now: datetime) -> Borrower:
-    actor_of(principal)
+    POLICY.require_role(principal, "borrower.register")
     # validated before anything touches the database: a bad number writes nothing
     borrower = Borrower(
         certificate_number=cmd.certificate_number, name=cmd.name, phone=cmd.phone,
@@ -54,7 +54,7 @@ def register_borrower(uow: InventoryUoW, principal: Principal, cmd: NewBorrower,
 
 def update_borrower(uow: InventoryUoW, principal: Principal, borrower_id: uuid.UUID,
                     changes: dict[str, Any], *, now: datetime) -> Borrower:
-    actor_of(principal)
+    POLICY.require_role(principal, "borrower.update")
     with uow:
         borrower = uow.repo.get(Borrower, borrower_id, lock=True)
         if borrower is None:
@@ -84,7 +84,7 @@ def parse_certificate(raw: str) -> str:
 
 def lookup(uow: InventoryUoW, principal: Principal, certificate_number: str) -> Borrower:
     """Find a person by the number on the card (the clerk's first step)."""
-    actor_of(principal)
+    POLICY.require_role(principal, "borrower.read")
     number = parse_certificate(certificate_number)
     with uow:
         borrower = uow.repo.borrower_by_certificate(number)
@@ -94,7 +94,7 @@ def lookup(uow: InventoryUoW, principal: Principal, certificate_number: str) -> 
 
 
 def get_borrower(uow: InventoryUoW, principal: Principal, borrower_id: uuid.UUID) -> Borrower:
-    actor_of(principal)
+    POLICY.require_role(principal, "borrower.read")
     with uow:
         borrower = uow.repo.get(Borrower, borrower_id)
         if borrower is None:
@@ -106,7 +106,7 @@ def read_personal(uow: InventoryUoW, principal: Principal, borrower_id: uuid.UUI
                   purpose: str, *, now: datetime) -> Borrower:
     """The unmasked record; who read it, when and why is logged in the same transaction
     (the shared access log, :mod:`svckit.pipl`)."""
-    actor_of(principal)
+    POLICY.require_role(principal, "borrower.read_personal")
     purpose = pipl.check_purpose(purpose)
     with uow:
         borrower = uow.repo.get(Borrower, borrower_id)

@@ -10,7 +10,7 @@ from svckit.auth.principal import Principal
 from svckit.domain.errors import Conflict, NotFound
 
 from inventory.domain.catalogue import DeviceType, Station, SupplyMode
-from inventory.service_layer.access import actor_of, require_staff
+from inventory.service_layer.policy import POLICY
 from inventory.service_layer.uow import InventoryUoW
 
 
@@ -25,7 +25,7 @@ class NewStation:
 
 
 def create_station(uow: InventoryUoW, principal: Principal, cmd: NewStation) -> Station:
-    require_staff(actor_of(principal))
+    POLICY.require_role(principal, "station.create")
     station = Station(name=cmd.name, division_code=cmd.division_code, address=cmd.address,
                       phone=cmd.phone, opening_days=list(cmd.opening_days), active=cmd.active)
     with uow:
@@ -38,7 +38,7 @@ def create_station(uow: InventoryUoW, principal: Principal, cmd: NewStation) -> 
 def update_station(uow: InventoryUoW, principal: Principal, station_id: uuid.UUID,
                    changes: dict[str, Any]) -> Station:
     """Change a station's details or (de)activate it; the result is validated whole."""
-    require_staff(actor_of(principal))
+    POLICY.require_role(principal, "station.update")
     with uow:
         station = uow.repo.get(Station, station_id, lock=True)
         if station is None:
@@ -66,7 +66,7 @@ class NewDeviceType:
 
 
 def create_device_type(uow: InventoryUoW, principal: Principal, cmd: NewDeviceType) -> DeviceType:
-    require_staff(actor_of(principal))
+    POLICY.require_role(principal, "device_type.create")
     device_type = DeviceType(
         iso_code=cmd.iso_code, name_zh=cmd.name_zh, mode=SupplyMode(cmd.mode)
         if cmd.mode in {m.value for m in SupplyMode} else cmd.mode,  # type: ignore[arg-type]

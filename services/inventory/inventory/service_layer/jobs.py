@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
+from svckit.domain.clock import china_date, utcnow
 from svckit.service import ServiceContext
 
-from inventory.domain._rules import local_date
-from inventory.domain.borrowers import Borrower
-from inventory.domain.catalogue import DeviceType
-from inventory.service_layer import messages
 from inventory.service_layer.requests import expire_hold
 from inventory.service_layer.uow import InventoryUoW
 
@@ -44,16 +41,12 @@ def _drain(step: Callable[[InventoryUoW], int], ctx: ServiceContext) -> int:
 
 def overdue_scan(ctx: ServiceContext, now: datetime | None = None) -> int:
     """Raise ``rental.overdue`` once per overdue spell for every late, active rental."""
-    at = now or datetime.now(UTC)
+    at = now or utcnow()
 
     def step(uow: InventoryUoW) -> int:
-        rentals = uow.repo.overdue_unnoticed(local_date(at), BATCH)
+        rentals = uow.repo.overdue_unnoticed(china_date(at), BATCH)
         for rental in rentals:
-            if rental.notice_overdue(at):
-                borrower = uow.repo.get(Borrower, rental.borrower_id)
-                device_type = uow.repo.get(DeviceType, rental.type_id)
-                assert borrower is not None and device_type is not None
-                messages.overdue(uow, rental, borrower, device_type, at)
+            rental.notice_overdue(at)
         return len(rentals)
 
     return _drain(step, ctx)
@@ -61,7 +54,7 @@ def overdue_scan(ctx: ServiceContext, now: datetime | None = None) -> int:
 
 def expire_reservations(ctx: ServiceContext, now: datetime | None = None) -> int:
     """Holds past their expiry free their unit (a renovation hold also says so by event)."""
-    at = now or datetime.now(UTC)
+    at = now or utcnow()
 
     def step(uow: InventoryUoW) -> int:
         holds = uow.repo.expired_holds(at, BATCH)
@@ -74,7 +67,7 @@ def expire_reservations(ctx: ServiceContext, now: datetime | None = None) -> int
 
 def release_cleaned(ctx: ServiceContext, now: datetime | None = None) -> int:
     """Units whose cleaning buffer is over become available again."""
-    at = now or datetime.now(UTC)
+    at = now or utcnow()
 
     def step(uow: InventoryUoW) -> int:
         done = uow.repo.cleaning_done(at, BATCH)

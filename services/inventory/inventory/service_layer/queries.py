@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from svckit.auth.principal import Principal
+from svckit.domain.clock import china_date, china_midnight
 from svckit.domain.division import city_of, validate_division
 from svckit.domain.errors import NotFound, ValidationFailed
+from svckit.domain.identifiers import normalise
 
 from inventory.adapters import orm
-from inventory.domain._rules import CST, local_date
 from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station, rank_stations
@@ -23,7 +24,7 @@ from inventory.domain.reports import utilisation_by_type
 from inventory.domain.reservations import Reservation
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import Movement, Unit
-from inventory.service_layer.access import actor_of, station_scope
+from inventory.service_layer.policy import POLICY, require_visible, stations_in_scope
 from inventory.service_layer.uow import InventoryUoW
 
 
@@ -38,8 +39,10 @@ def _paged(uow: InventoryUoW, stmt: sa.Select[Any], page: Page) -> dict[str, Any
     return {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
 
 
-def _scoped(stmt: sa.Select[Any], principal: Principal, *columns: Any) -> sa.Select[Any]:
-    scope = station_scope(actor_of(principal))
+def _scoped(uow: InventoryUoW, stmt: sa.Select[Any], principal: Principal,
+            *columns: Any) -> sa.Select[Any]:
+    """``stmt`` limited to the rows of the caller's stations (any of ``columns``)."""
+    scope = stations_in_scope(uow, principal)
     if scope is None:
         return stmt
     return stmt.where(sa.or_(*(c.in_(scope) for c in columns)))
@@ -54,17 +57,18 @@ def _filters(stmt: sa.Select[Any], table: sa.Table, **values: Any) -> sa.Select[
 
 def list_stations(uow: InventoryUoW, principal: Principal, page: Page,
                   division_code: str | None = None) -> dict[str, Any]:
-    actor_of(principal)
+    POLICY.require_role(principal, "station.read")
     t = orm.stations
     stmt = sa.select(Station).order_by(t.c.division_code, t.c.name)
     if division_code:
-        stmt = stmt.where(t.c.division_code.startswith(division_code.rstrip("0")[:6]))
+        prefix = normalise(division_code).rstrip("0")[:6]
+        stmt = stmt.where(t.c.division_code.startswith(prefix))
     with uow:
         return _paged(uow, stmt, page)
 
 
 def get_station(uow: InventoryUoW, principal: Principal, station_id: uuid.UUID) -> Station:
-    actor_of(principal)
+    POLICY.require_role(principal, "station.read")
     with uow:
         station = uow.repo.get(Station, station_id)
         if station is None:
@@ -73,13 +77,13 @@ def get_station(uow: InventoryUoW, principal: Principal, station_id: uuid.UUID) 
 
 
 def list_types(uow: InventoryUoW, principal: Principal, page: Page) -> dict[str, Any]:
-    actor_of(principal)
+    POLICY.require_role(principal, "device_type.read")
     with uow:
         return _paged(uow, sa.select(DeviceType).order_by(orm.device_types.c.iso_code), page)
 
 
 def get_type(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID) -> DeviceType:
-    actor_of(principal)
+    POLICY.require_role(principal, "device_type.read")
     with uow:
         device_type = uow.repo.get(DeviceType, type_id)
         if device_type is None:
@@ -91,31 +95,39 @@ def list_units(uow: InventoryUoW, principal: Principal, page: Page, *,
                station_id: uuid.UUID | None = None, type_id: uuid.UUID | None = None,
                status: str | None = None) -> dict[str, Any]:
     t = orm.units
-    stmt = _scoped(sa.select(Unit).order_by(t.c.asset_tag), principal, t.c.current_station_id)
-    stmt = _filters(stmt, t, current_station_id=station_id, type_id=type_id, status=status)
+    POLICY.require_role(principal, "unit.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Unit).order_by(t.c.asset_tag), principal,
+                       t.c.current_station_id)
+        stmt = _filters(stmt, t, current_station_id=station_id, type_id=type_id, status=status)
         return _paged(uow, stmt, page)
 
 
-def unit_movements(uow: InventoryUoW, principal: Principal, unit: Unit,
+def unit_movements(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID,
                    page: Page) -> dict[str, Any]:
-    actor_of(principal)
+    """A page of the unit's append-only history of status and place."""
+    POLICY.require_role(principal, "unit.read")
     m = orm.unit_movements.c
-    stmt = sa.select(Movement).where(m.unit_id == unit.id).order_by(m.at, m.id)
+    stmt = sa.select(Movement).where(m.unit_id == unit_id).order_by(m.at, m.id)
     with uow:
+        unit = uow.repo.get(Unit, unit_id)
+        if unit is None:
+            raise NotFound("unit", unit_id)
+        require_visible(uow, principal, "unit.read", "unit", unit_id, unit.current_station_id)
         return _paged(uow, stmt, page)
 
 
 def list_borrowers(uow: InventoryUoW, principal: Principal, page: Page,
                    division_code: str | None = None,
                    certificate_tail: str | None = None) -> dict[str, Any]:
-    actor_of(principal)
+    POLICY.require_role(principal, "borrower.read")
     t = orm.borrowers
     stmt = sa.select(Borrower).order_by(t.c.division_code, t.c.id)
     if division_code:
-        stmt = stmt.where(t.c.division_code == division_code)
+        stmt = stmt.where(t.c.division_code == normalise(division_code))
     if certificate_tail:
-        stmt = stmt.where(t.c.certificate_number.endswith(certificate_tail, autoescape=True))
+        stmt = stmt.where(t.c.certificate_number.endswith(normalise(certificate_tail),
+                                                          autoescape=True))
     with uow:
         return _paged(uow, stmt, page)
 
@@ -124,11 +136,12 @@ def list_rentals(uow: InventoryUoW, principal: Principal, page: Page, *,
                  station_id: uuid.UUID | None = None, borrower_id: uuid.UUID | None = None,
                  unit_id: uuid.UUID | None = None, status: str | None = None) -> dict[str, Any]:
     t = orm.rentals
-    stmt = _scoped(sa.select(Rental).order_by(t.c.checked_out_at.desc(), t.c.id), principal,
-                   t.c.station_id)
-    stmt = _filters(stmt, t, station_id=station_id, borrower_id=borrower_id, unit_id=unit_id,
-                    status=status)
+    POLICY.require_role(principal, "rental.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Rental).order_by(t.c.checked_out_at.desc(), t.c.id),
+                       principal, t.c.station_id)
+        stmt = _filters(stmt, t, station_id=station_id, borrower_id=borrower_id, unit_id=unit_id,
+                        status=status)
         return _paged(uow, stmt, page)
 
 
@@ -136,30 +149,33 @@ def list_reservations(uow: InventoryUoW, principal: Principal, page: Page, *,
                       station_id: uuid.UUID | None = None,
                       status: str | None = None) -> dict[str, Any]:
     t = orm.reservations
-    stmt = _scoped(sa.select(Reservation).order_by(t.c.created_at.desc(), t.c.id), principal,
-                   t.c.station_id)
-    stmt = _filters(stmt, t, station_id=station_id, status=status)
+    POLICY.require_role(principal, "reservation.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Reservation).order_by(t.c.created_at.desc(), t.c.id),
+                       principal, t.c.station_id)
+        stmt = _filters(stmt, t, station_id=station_id, status=status)
         return _paged(uow, stmt, page)
 
 
 def list_allocations(uow: InventoryUoW, principal: Principal, page: Page, *,
                      station_id: uuid.UUID | None = None) -> dict[str, Any]:
     t = orm.allocations
-    stmt = _scoped(sa.select(Allocation).order_by(t.c.allocated_at.desc(), t.c.id), principal,
-                   t.c.station_id)
-    stmt = _filters(stmt, t, station_id=station_id)
+    POLICY.require_role(principal, "allocation.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Allocation).order_by(t.c.allocated_at.desc(), t.c.id),
+                       principal, t.c.station_id)
+        stmt = _filters(stmt, t, station_id=station_id)
         return _paged(uow, stmt, page)
 
 
 def list_transfers(uow: InventoryUoW, principal: Principal, page: Page, *,
                    status: str | None = None) -> dict[str, Any]:
     t = orm.transfers
-    stmt = _scoped(sa.select(Transfer).order_by(t.c.dispatched_at.desc(), t.c.id), principal,
-                   t.c.from_station_id, t.c.to_station_id)
-    stmt = _filters(stmt, t, status=status)
+    POLICY.require_role(principal, "transfer.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Transfer).order_by(t.c.dispatched_at.desc(), t.c.id),
+                       principal, t.c.from_station_id, t.c.to_station_id)
+        stmt = _filters(stmt, t, status=status)
         body = _paged(uow, stmt, page)
         ids = {tr.unit_id for tr in body["items"]}
         u = orm.units.c
@@ -179,17 +195,27 @@ def list_tickets(uow: InventoryUoW, principal: Principal, page: Page, *,
                  station_id: uuid.UUID | None = None,
                  status: str | None = None) -> dict[str, Any]:
     t = orm.maintenance_tickets
-    stmt = _scoped(sa.select(MaintenanceTicket).order_by(t.c.opened_at.desc(), t.c.id),
-                   principal, t.c.station_id)
-    stmt = _filters(stmt, t, station_id=station_id, status=status)
+    POLICY.require_role(principal, "ticket.read")
     with uow:
+        stmt = _scoped(uow, sa.select(MaintenanceTicket).order_by(t.c.opened_at.desc(), t.c.id),
+                       principal, t.c.station_id)
+        stmt = _filters(stmt, t, station_id=station_id, status=status)
         return _paged(uow, stmt, page)
 
 
-def visits_for_rental(uow: InventoryUoW, rental_id: uuid.UUID) -> list[dict[str, Any]]:
+def rental_detail(uow: InventoryUoW, principal: Principal,
+                  rental_id: uuid.UUID) -> dict[str, Any]:
+    """One rental and what volunteers reported about its delivery and pickup."""
+    POLICY.require_role(principal, "rental.read")
     with uow:
-        return (uow.repo.visits_for("rental_delivery", str(rental_id))
-                + uow.repo.visits_for("rental_pickup", str(rental_id)))
+        rental = uow.repo.get(Rental, rental_id)
+        if rental is None:
+            raise NotFound("rental", rental_id)
+        require_visible(uow, principal, "rental.read", "rental", rental_id, rental.station_id)
+        visits = (uow.repo.visits_for("rental_delivery", str(rental_id))
+                  + uow.repo.visits_for("rental_pickup", str(rental_id)))
+        return {**{c.key: getattr(rental, c.key) for c in orm.rentals.columns},
+                "visits": visits}
 
 
 # -- availability -----------------------------------------------------------------------
@@ -198,7 +224,7 @@ def availability(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID,
                  division_code: str | None = None) -> list[dict[str, Any]]:
     """Free units of a type per station; with ``division_code`` only the stations of that
     city that have one, nearest first (same county, then the rest of the city)."""
-    actor_of(principal)
+    POLICY.require_role(principal, "unit.read")
     with uow:
         if division_code is None:
             counts = uow.repo.availability(type_id)
@@ -207,7 +233,7 @@ def availability(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID,
             stations.sort(key=lambda s: (s.division_code, s.name))
         else:
             try:
-                validate_division(division_code)
+                division_code = validate_division(division_code)
             except ValueError as exc:
                 raise ValidationFailed.field("division_code", str(exc)) from None
             city = uow.repo.stations_in_city(city_of(division_code)[:4])
@@ -223,10 +249,11 @@ def availability(uow: InventoryUoW, principal: Principal, type_id: uuid.UUID,
 
 def stock_report(uow: InventoryUoW, principal: Principal,
                  station_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
-    scope = station_scope(actor_of(principal))
-    if station_id is not None:
-        scope = [station_id] if scope is None or station_id in scope else []
+    POLICY.require_role(principal, "report.read")
     with uow:
+        scope = stations_in_scope(uow, principal)
+        if station_id is not None:
+            scope = [station_id] if scope is None or station_id in scope else []
         names = {s.id: s.name for s in uow.session.execute(sa.select(Station)).scalars()}
         types = {t.id: t for t in uow.session.execute(sa.select(DeviceType)).scalars()}
         rows: dict[tuple[uuid.UUID, uuid.UUID], dict[str, int]] = {}
@@ -245,15 +272,15 @@ def stock_report(uow: InventoryUoW, principal: Principal,
 def utilisation_report(uow: InventoryUoW, principal: Principal, start: date | None,
                        end: date | None, *, now: datetime) -> dict[str, Any]:
     """Per type over ``[start, end)`` (China dates; default the last 30 days)."""
-    scope = station_scope(actor_of(principal))
-    end = end or local_date(now) + timedelta(days=1)
+    POLICY.require_role(principal, "report.read")
+    end = end or china_date(now) + timedelta(days=1)
     start = start or end - timedelta(days=30)
     if start >= end or (end - start).days > 366:
         raise ValidationFailed.field("start", "统计区间应为1-366天 (period of 1-366 days)")
-    lo = datetime(start.year, start.month, start.day, tzinfo=CST).astimezone(UTC)
-    hi = min(datetime(end.year, end.month, end.day, tzinfo=CST).astimezone(UTC), now)
+    lo, hi = china_midnight(start), min(china_midnight(end), now)
     with uow:
         types = {t.id: t for t in uow.session.execute(sa.select(DeviceType)).scalars()}
+        scope = stations_in_scope(uow, principal)
         figures = utilisation_by_type(uow.repo.units_with_history(scope), lo, hi)
     items = [{"type_id": type_id, "iso_code": types[type_id].iso_code,
               "type_name": types[type_id].name_zh,
@@ -268,11 +295,11 @@ def overdue_report(uow: InventoryUoW, principal: Principal, page: Page,
                    *, now: datetime) -> dict[str, Any]:
     """Active rentals past their due date, longest overdue first."""
     t = orm.rentals
-    stmt = _scoped(
-        sa.select(Rental).where(t.c.status == RentalStatus.ACTIVE.value,
-                                t.c.due_on < local_date(now))
-        .order_by(t.c.due_on, t.c.checked_out_at), principal, t.c.station_id)
+    POLICY.require_role(principal, "report.read")
     with uow:
+        stmt = _scoped(uow, sa.select(Rental).where(
+            t.c.status == RentalStatus.ACTIVE.value, t.c.due_on < china_date(now),
+        ).order_by(t.c.due_on, t.c.checked_out_at), principal, t.c.station_id)
         result = _paged(uow, stmt, page)
         borrowers = {b.id: b for b in uow.session.execute(
             sa.select(Borrower).where(orm.borrowers.c.id.in_(

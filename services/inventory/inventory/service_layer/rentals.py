@@ -15,14 +15,12 @@ from datetime import date, datetime
 from svckit.auth.principal import Principal
 from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 
-from inventory.domain.access import Actor
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.rentals import Logistics, Rental, SupervisorOverride
 from inventory.domain.reservations import Reservation
 from inventory.domain.units import ConditionGrade, Unit
-from inventory.service_layer import messages
-from inventory.service_layer.access import actor_of, ensure_visible
+from inventory.service_layer.policy import POLICY, require_at, require_visible
 from inventory.service_layer.uow import InventoryUoW
 
 
@@ -117,54 +115,43 @@ def _check_out_context(
 
 
 def check_out(uow: InventoryUoW, principal: Principal, cmd: CheckOut, *, now: datetime) -> Rental:
-    actor = actor_of(principal)
-    actor.ensure_can_act_at(cmd.station_id)
     with uow:
+        require_at(uow, principal, "rental.check_out", cmd.station_id)
         station, borrower, unit, reservation, device_type = _check_out_context(uow, cmd)
-        override = (SupervisorOverride(by=actor, reason=cmd.override_reason)
-                    if cmd.override_reason is not None else None)
+        override = None
+        if cmd.override_reason is not None:
+            override = SupervisorOverride(
+                by=principal.sub, reason=cmd.override_reason,
+                permitted=POLICY.allows(principal, "rental.override_overdue",
+                                        station=station.id, division=station.division_code))
         rental = Rental.check_out(
             unit=unit, device_type=device_type, station=station, borrower=borrower,
             due_on=cmd.due_on, now=now, borrower_rentals=uow.repo.open_rentals_of(borrower.id),
             reservation=reservation, override=override, delivery=cmd.home_delivery,
+            delivery_by=cmd.delivery_by,
         )
         uow.repo.add(rental)
-        messages.checked_out(uow, rental, unit, device_type, station, borrower,
-                             home_delivery=cmd.home_delivery)
-        if cmd.home_delivery:
-            messages.delivery_requested(uow, rental, unit, device_type, borrower, now,
-                                        cmd.delivery_by)
         uow.session.flush()  # the unique index speaks here, inside the transaction
         uow.commit()
     return rental
 
 
-def _load(uow: InventoryUoW, actor: Actor, rental_id: uuid.UUID,
+def _load(uow: InventoryUoW, principal: Principal, action: str, rental_id: uuid.UUID,
           lock: bool = True) -> tuple[Rental, Unit, DeviceType, Borrower]:
+    POLICY.require_role(principal, action)
     rental = uow.repo.get(Rental, rental_id, lock=lock)
     if rental is None:
         raise NotFound("rental", rental_id)
-    ensure_visible(actor, rental.station_id, "rental", rental_id)
+    require_visible(uow, principal, action, "rental", rental_id, rental.station_id)
     unit = uow.repo.get(Unit, rental.unit_id, lock=lock)
     assert unit is not None
     return rental, unit, _type(uow, rental.type_id), _borrower(uow, rental.borrower_id)
 
 
-def get_rental(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID) -> Rental:
-    actor = actor_of(principal)
-    with uow:
-        rental = uow.repo.get(Rental, rental_id)
-        if rental is None:
-            raise NotFound("rental", rental_id)
-        ensure_visible(actor, rental.station_id, "rental", rental_id)
-        return rental
-
-
 def extend(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, due_on: date,
            *, now: datetime) -> Rental:
-    actor = actor_of(principal)
     with uow:
-        rental, *_ = _load(uow, actor, rental_id)
+        rental, *_ = _load(uow, principal, "rental.extend", rental_id)
         rental.extend(due_on, now)
         uow.commit()
     return rental
@@ -177,73 +164,58 @@ class Return:
     damage_charge_fen: int = 0
 
 
-def _cancel_pending_delivery(uow: InventoryUoW, rental: Rental, now: datetime,
-                             reason: str) -> None:
+def _cancel_pending_delivery(rental: Rental, now: datetime, reason: str) -> None:
     if rental.logistics == Logistics.DELIVERY_REQUESTED:
-        rental.cancel_delivery(now)
-        messages.visit_cancelled(uow, "rental_delivery", str(rental.id), reason,
-                                 subject_id=str(rental.id))
+        rental.cancel_delivery(now, reason)
 
 
 def return_rental(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, cmd: Return,
                   *, now: datetime) -> Rental:
-    actor = actor_of(principal)
     try:
         condition = ConditionGrade(cmd.condition)
     except ValueError:
         raise ValidationFailed.field("condition", "成色应为A、B、C或D (grade A-D)") from None
     with uow:
-        rental, unit, device_type, _ = _load(uow, actor, rental_id)
-        _cancel_pending_delivery(uow, rental, now, "设备已归还，无需送货 (returned)")
+        rental, unit, device_type, _ = _load(uow, principal, "rental.return", rental_id)
+        _cancel_pending_delivery(rental, now, "设备已归还，无需送货 (returned)")
         rental.return_(unit=unit, device_type=device_type, now=now, condition=condition,
                        notes=cmd.notes, damage_charge_fen=cmd.damage_charge_fen)
-        messages.returned(uow, rental)
         uow.commit()
     return rental
 
 
 def report_lost(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, reason: str,
                 *, now: datetime) -> Rental:
-    actor = actor_of(principal)
     with uow:
-        rental, unit, _, _ = _load(uow, actor, rental_id)
-        _cancel_pending_delivery(uow, rental, now, "设备已报失 (reported lost)")
+        rental, unit, _, _ = _load(uow, principal, "rental.report_lost", rental_id)
+        _cancel_pending_delivery(rental, now, "设备已报失 (reported lost)")
         rental.report_lost(unit=unit, now=now, reason=reason)
-        messages.written_off(uow, unit, rental.station_id, rental.return_notes)
         uow.commit()
     return rental
 
 
 def request_delivery(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID,
                      *, now: datetime, window_end: datetime | None = None) -> Rental:
-    actor = actor_of(principal)
     with uow:
-        rental, unit, device_type, borrower = _load(uow, actor, rental_id)
-        rental.request_delivery(now)
-        messages.delivery_requested(uow, rental, unit, device_type, borrower, now, window_end)
+        rental, *_ = _load(uow, principal, "rental.visit", rental_id)
+        rental.request_delivery(now, window_end)
         uow.commit()
     return rental
 
 
 def cancel_delivery(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, reason: str,
                     *, now: datetime) -> Rental:
-    actor = actor_of(principal)
     with uow:
-        rental, *_ = _load(uow, actor, rental_id)
-        rental.cancel_delivery(now)
-        messages.visit_cancelled(uow, "rental_delivery", str(rental.id),
-                                 reason.strip() or "借用人自取 (collected in person)",
-                                 subject_id=str(rental.id))
+        rental, *_ = _load(uow, principal, "rental.visit", rental_id)
+        rental.cancel_delivery(now, reason.strip() or "借用人自取 (collected in person)")
         uow.commit()
     return rental
 
 
 def request_pickup(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID,
                    *, now: datetime, window_end: datetime | None = None) -> Rental:
-    actor = actor_of(principal)
     with uow:
-        rental, unit, device_type, borrower = _load(uow, actor, rental_id)
-        rental.request_pickup(now)
-        messages.pickup_requested(uow, rental, unit, device_type, borrower, now, window_end)
+        rental, *_ = _load(uow, principal, "rental.visit", rental_id)
+        rental.request_pickup(now, window_end)
         uow.commit()
     return rental

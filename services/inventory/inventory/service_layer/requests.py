@@ -1,6 +1,6 @@
 """Use cases driven by other services' events (called from ``entrypoints/handlers.py``
-inside the consumer's unit of work, which already holds the inbox row: they add events
-but never commit).
+inside the consumer's unit of work, which already holds the inbox row: the aggregates
+record their events, the unit of work maps them when the runner commits).
 
 * ``renovation.device_requested``: hold a unit of the ISO type at the household's nearest
   station (same county first, then the rest of the city), ask volunteers to deliver it
@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from svckit.domain.clock import utcnow
 from svckit.domain.division import city_of
 from svckit.messaging.consumer import Reject
 
 from inventory.domain.allocations import Allocation
-from inventory.domain.catalogue import Station, normalise_iso_code, rank_stations
+from inventory.domain.catalogue import normalise_iso_code, rank_stations
 from inventory.domain.rentals import Logistics, Rental
-from inventory.domain.reservations import Reservation, ReservationStatus
+from inventory.domain.reservations import DeviceRequest, Reservation, ReservationStatus
 from inventory.domain.units import Unit
-from inventory.service_layer import messages
-from inventory.service_layer.stock import release_request_hold_effects
 from inventory.service_layer.uow import InventoryUoW
 
 log = logging.getLogger(__name__)
@@ -38,47 +37,38 @@ REQUEST_HOLD = timedelta(days=30)
 
 def device_requested(uow: InventoryUoW, payload: dict[str, Any], *, now: datetime) -> str:
     """Returns what happened: ``reserved``, ``unavailable`` or ``already-answered``."""
-    request_id: uuid.UUID = payload["request_id"]
-    ref = str(request_id)
+    request = DeviceRequest(
+        request_id=payload["request_id"], item_name=payload["item_name"],
+        division_code=payload["division_code"], address=payload["address"],
+        contact_name=payload.get("contact_name"), contact_phone=payload.get("contact_phone"))
     # The same request sent again (a new event id) must not hold a second unit.
     if any(r.status in (ReservationStatus.HELD, ReservationStatus.FULFILLED)
-           for r in uow.repo.reservations_for_request(ref)):
+           for r in uow.repo.reservations_for_request(request.ref)):
         return "already-answered"
+    uow.track(request)
     try:
         iso = normalise_iso_code(payload["iso_code"])
     except ValueError:
         iso = None
     device_type = uow.repo.type_by_iso(iso) if iso else None
     if device_type is None:
-        messages.device_unavailable(
-            uow, request_id, f"辅具目录中没有分类代码为{payload['iso_code']}的设备 "
-            "(no such device type in the catalogue)")
+        request.unavailable(f"辅具目录中没有分类代码为{payload['iso_code']}的设备 "
+                            "(no such device type in the catalogue)", now)
         return "unavailable"
-    division = payload["division_code"]
+    division = request.division_code
     # nearest first (same county, then the rest of the city); one locked pick per station,
     # skipping units that a concurrent check-out or request is taking
     ranked = rank_stations(division, uow.repo.stations_in_city(city_of(division)[:4]))
-    found: tuple[Station, Unit] | None = None
     for station in ranked:
         unit = uow.repo.pick_free_unit(device_type.id, station.id)
         if unit is not None:
-            found = (station, unit)
-            break
-    if found is None:
-        messages.device_unavailable(
-            uow, request_id, f"本市各租赁站暂无可用的{device_type.name_zh} "
-            "(none in stock at the stations of the household's city)")
-        return "unavailable"
-    station, unit = found
-    reservation = Reservation.place(unit=unit, station=station, now=now,
-                                    expires_at=now + REQUEST_HOLD, request_ref=ref)
-    uow.repo.add(reservation)
-    uow.session.flush()
-    messages.device_delivery_requested(
-        uow, reservation, unit, payload["item_name"], division, payload["address"],
-        payload.get("contact_name"), payload.get("contact_phone"), now)
-    messages.device_reserved(uow, request_id, reservation, unit, station)
-    return "reserved"
+            uow.repo.add(request.hold(unit=unit, station=station, now=now,
+                                      expires_at=now + REQUEST_HOLD))
+            uow.session.flush()
+            return "reserved"
+    request.unavailable(f"本市各租赁站暂无可用的{device_type.name_zh} "
+                        "(none in stock at the stations of the household's city)", now)
+    return "unavailable"
 
 
 def _record(uow: InventoryUoW, event_id: str, payload: dict[str, Any], outcome: str,
@@ -87,7 +77,7 @@ def _record(uow: InventoryUoW, event_id: str, payload: dict[str, Any], outcome: 
     uow.repo.record_visit(
         event_id=event_id, task_id=payload["task_id"], source_kind=src["kind"],
         source_id=src["id"], outcome=outcome, note=(note or "")[:500], at=at,
-        recorded_at=datetime.now(UTC),
+        recorded_at=utcnow(),
     )
 
 
@@ -123,13 +113,13 @@ def task_completed(uow: InventoryUoW, event_id: str, payload: dict[str, Any]) ->
     if kind == "rental_delivery":
         rental = _rental(uow, src["id"])
         if rental.logistics == Logistics.DELIVERY_REQUESTED:
-            rental.confirm_delivery(at)
+            rental.confirm_delivery()
             return "delivered"
         return f"ignored ({rental.logistics})"
     if kind == "rental_pickup":
         rental = _rental(uow, src["id"])
         if rental.logistics == Logistics.PICKUP_REQUESTED:
-            rental.confirm_pickup(at)
+            rental.confirm_pickup()
             return "picked_up"
         return f"ignored ({rental.logistics})"
     if kind == "device_delivery":
@@ -145,7 +135,6 @@ def task_completed(uow: InventoryUoW, event_id: str, payload: dict[str, Any]) ->
             unit=unit, reservation=reservation, now=at,
             reason=f"无障碍改造方案配送 (renovation request {reservation.request_ref})")
         uow.repo.add(allocation)
-        messages.device_delivered(uow, uuid.UUID(reservation.request_ref), unit, at)
         return "allocated"
     return "recorded"
 
@@ -158,18 +147,14 @@ def task_failed(uow: InventoryUoW, event_id: str, payload: dict[str, Any]) -> st
         rental = _rental(uow, src["id"])
         if rental.logistics == Logistics.DELIVERY_REQUESTED:
             # back to "no delivery" so that the clerk can ask again or hand it over
-            rental.cancel_delivery(at)
-            rental.events.clear()
+            rental.delivery_failed()
             return "delivery-reset"
         return "recorded"
     if kind == "device_delivery":
         reservation, unit = _reservation(uow, src["id"])
         if reservation.status != ReservationStatus.HELD:
             return f"ignored ({reservation.status})"
-        reservation.cancel(unit, at)
-        assert reservation.request_ref
-        messages.device_unavailable(uow, uuid.UUID(reservation.request_ref),
-                                    f"配送失败：{reason}")
+        reservation.delivery_failed(unit, at, reason)
         return "released"
     return "recorded"
 
@@ -178,6 +163,4 @@ def expire_hold(uow: InventoryUoW, reservation: Reservation, now: datetime) -> N
     unit = uow.repo.get(Unit, reservation.unit_id, lock=True)
     assert unit is not None
     reservation.expire(unit, now)
-    if reservation.request_ref:
-        release_request_hold_effects(uow, reservation, "预约已超时，设备已释放 (hold expired)")
 

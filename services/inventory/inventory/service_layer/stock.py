@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from svckit.auth.principal import Principal
 from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 
-from inventory.domain.access import Actor
 from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
@@ -17,8 +16,7 @@ from inventory.domain.maintenance import MaintenanceTicket
 from inventory.domain.reservations import Reservation
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import AcquisitionKind, ConditionGrade, Unit, UnitStatus
-from inventory.service_layer import messages
-from inventory.service_layer.access import actor_of, ensure_visible, require_supervisor
+from inventory.service_layer.policy import POLICY, require_at, require_visible
 from inventory.service_layer.uow import InventoryUoW
 
 #: a clerk's hold lasts this long unless they say otherwise (at most MAX_HOLD)
@@ -33,11 +31,13 @@ def _grade(raw: str, field: str = "condition") -> ConditionGrade:
         raise ValidationFailed.field(field, "成色应为A、B、C或D (grade A-D)") from None
 
 
-def _unit(uow: InventoryUoW, actor: Actor, unit_id: uuid.UUID, *, lock: bool = True) -> Unit:
+def _unit(uow: InventoryUoW, principal: Principal, action: str, unit_id: uuid.UUID, *,
+          lock: bool = True) -> Unit:
+    POLICY.require_role(principal, action)
     unit = uow.repo.get(Unit, unit_id, lock=lock)
     if unit is None:
         raise NotFound("unit", unit_id)
-    ensure_visible(actor, unit.current_station_id, "unit", unit_id)
+    require_visible(uow, principal, action, "unit", unit_id, unit.current_station_id)
     return unit
 
 
@@ -63,19 +63,18 @@ class NewUnit:
 
 
 def register_unit(uow: InventoryUoW, principal: Principal, cmd: NewUnit, *, now: datetime) -> Unit:
-    actor = actor_of(principal)
-    actor.ensure_can_act_at(cmd.station_id)
-    try:
-        acquisition = AcquisitionKind(cmd.acquisition)
-    except ValueError:
-        raise ValidationFailed.field("acquisition", "应为purchase或donation "
-                                     "(purchase or donation)") from None
-    unit = Unit.register(
-        asset_tag=cmd.asset_tag, serial=cmd.serial, type_id=cmd.type_id,
-        station_id=cmd.station_id, condition=_grade(cmd.condition), acquisition=acquisition,
-        acquired_on=cmd.acquired_on, cost_fen=cmd.cost_fen, now=now,
-    )
     with uow:
+        require_at(uow, principal, "unit.register", cmd.station_id)
+        try:
+            acquisition = AcquisitionKind(cmd.acquisition)
+        except ValueError:
+            raise ValidationFailed.field("acquisition", "应为purchase或donation "
+                                         "(purchase or donation)") from None
+        unit = Unit.register(
+            asset_tag=cmd.asset_tag, serial=cmd.serial, type_id=cmd.type_id,
+            station_id=cmd.station_id, condition=_grade(cmd.condition), acquisition=acquisition,
+            acquired_on=cmd.acquired_on, cost_fen=cmd.cost_fen, now=now,
+        )
         station = _get(uow, Station, cmd.station_id, "station")
         assert isinstance(station, Station)
         station.ensure_active()
@@ -89,18 +88,17 @@ def register_unit(uow: InventoryUoW, principal: Principal, cmd: NewUnit, *, now:
 
 
 def get_unit(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID) -> Unit:
-    actor = actor_of(principal)
     with uow:
-        return _unit(uow, actor, unit_id, lock=False)
+        return _unit(uow, principal, "unit.read", unit_id, lock=False)
 
 
 def unit_by_tag(uow: InventoryUoW, principal: Principal, asset_tag: str) -> Unit:
-    actor = actor_of(principal)
+    POLICY.require_role(principal, "unit.read")
     with uow:
         unit = uow.repo.unit_by_tag(asset_tag)
         if unit is None:
             raise NotFound("unit", asset_tag)
-        ensure_visible(actor, unit.current_station_id, "unit", asset_tag)
+        require_visible(uow, principal, "unit.read", "unit", asset_tag, unit.current_station_id)
         return unit
 
 
@@ -108,16 +106,13 @@ def write_off_unit(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID, 
                    *, now: datetime) -> Unit:
     """报废 by a supervisor or staff. A unit in maintenance is written off through its
     ticket so that the ticket closes too."""
-    actor = actor_of(principal)
     with uow:
-        unit = _unit(uow, actor, unit_id)
-        require_supervisor(actor)
+        unit = _unit(uow, principal, "unit.write_off", unit_id)
         ticket = uow.repo.open_ticket_of(unit.id)
         if ticket is not None:
             ticket.write_off(unit=unit, now=now, reason=reason)
         else:
             unit.write_off(now, reason)
-        messages.written_off(uow, unit, unit.current_station_id, reason.strip())
         uow.commit()
     return unit
 
@@ -126,10 +121,8 @@ def finish_cleaning(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID,
                     now: datetime) -> Unit:
     """A clerk of the unit's station marks it cleaned; the domain refuses before the
     type's cleaning buffer is over (409)."""
-    actor = actor_of(principal)
     with uow:
-        unit = _unit(uow, actor, unit_id)
-        actor.ensure_can_act_at(unit.current_station_id)
+        unit = _unit(uow, principal, "unit.finish_cleaning", unit_id)
         unit.finish_cleaning(now)
         uow.commit()
     return unit
@@ -147,15 +140,15 @@ class Reserve:
 
 
 def reserve(uow: InventoryUoW, principal: Principal, cmd: Reserve, *, now: datetime) -> Reservation:
-    actor = actor_of(principal)
-    actor.ensure_can_act_at(cmd.station_id)
-    if (cmd.type_id is None) == (cmd.unit_id is None):
-        raise ValidationFailed.field("type_id", "请指定设备类型或设备之一 "
-                                     "(give exactly one of type_id, unit_id)")
-    expires_at = cmd.expires_at or now + DEFAULT_HOLD
-    if expires_at > now + MAX_HOLD:
-        raise ValidationFailed.field("expires_at", "预约最长14天 (a hold lasts at most 14 days)")
     with uow:
+        require_at(uow, principal, "reservation.place", cmd.station_id)
+        if (cmd.type_id is None) == (cmd.unit_id is None):
+            raise ValidationFailed.field("type_id", "请指定设备类型或设备之一 "
+                                         "(give exactly one of type_id, unit_id)")
+        expires_at = cmd.expires_at or now + DEFAULT_HOLD
+        if expires_at > now + MAX_HOLD:
+            raise ValidationFailed.field("expires_at", "预约最长14天 (a hold lasts at most 14 "
+                                         "days)")
         station = _get(uow, Station, cmd.station_id, "station")
         borrower = _get(uow, Borrower, cmd.borrower_id, "borrower")
         assert isinstance(station, Station) and isinstance(borrower, Borrower)
@@ -167,7 +160,7 @@ def reserve(uow: InventoryUoW, principal: Principal, cmd: Reserve, *, now: datet
                                current_state="none_available")
         else:
             assert cmd.unit_id is not None
-            unit = _unit(uow, actor, cmd.unit_id)
+            unit = _unit(uow, principal, "reservation.place", cmd.unit_id)
         reservation = Reservation.place(unit=unit, station=station, now=now,
                                         expires_at=expires_at, borrower=borrower)
         uow.repo.add(reservation)
@@ -176,48 +169,32 @@ def reserve(uow: InventoryUoW, principal: Principal, cmd: Reserve, *, now: datet
     return reservation
 
 
-def _reservation(uow: InventoryUoW, actor: Actor, reservation_id: uuid.UUID,
-                 lock: bool = True) -> Reservation:
+def _reservation(uow: InventoryUoW, principal: Principal, action: str,
+                 reservation_id: uuid.UUID, lock: bool = True) -> Reservation:
+    POLICY.require_role(principal, action)
     reservation = uow.repo.get(Reservation, reservation_id, lock=lock)
     if reservation is None:
         raise NotFound("reservation", reservation_id)
-    ensure_visible(actor, reservation.station_id, "reservation", reservation_id)
+    require_visible(uow, principal, action, "reservation", reservation_id,
+                    reservation.station_id)
     return reservation
 
 
 def get_reservation(uow: InventoryUoW, principal: Principal,
                     reservation_id: uuid.UUID) -> Reservation:
     with uow:
-        return _reservation(uow, actor_of(principal), reservation_id, lock=False)
+        return _reservation(uow, principal, "reservation.read", reservation_id, lock=False)
 
 
 def cancel_reservation(uow: InventoryUoW, principal: Principal, reservation_id: uuid.UUID,
                        *, now: datetime) -> Reservation:
-    actor = actor_of(principal)
     with uow:
-        reservation = _reservation(uow, actor, reservation_id)
+        reservation = _reservation(uow, principal, "reservation.cancel", reservation_id)
         unit = uow.repo.get(Unit, reservation.unit_id, lock=True)
         assert unit is not None
         reservation.cancel(unit, now)
-        if reservation.request_ref:
-            release_request_hold_effects(uow, reservation, "站点取消了预约 (hold cancelled "
-                                         "by the station)")
         uow.commit()
     return reservation
-
-
-def release_request_hold_effects(uow: InventoryUoW, reservation: Reservation,
-                                 reason: str) -> None:
-    """A renovation hold ended without delivery: the volunteers' delivery is off and the
-    renovation side hears that the device is not coming."""
-    assert reservation.request_ref
-    messages.visit_cancelled(uow, "device_delivery", str(reservation.id), reason,
-                             subject_id=str(reservation.id))
-    try:
-        request_id = uuid.UUID(reservation.request_ref)
-    except ValueError:
-        return
-    messages.device_unavailable(uow, request_id, reason)
 
 
 # -- free allocation (发放) --------------------------------------------------------------
@@ -231,9 +208,8 @@ class Allocate:
 
 def allocate(uow: InventoryUoW, principal: Principal, cmd: Allocate,
              *, now: datetime) -> Allocation:
-    actor = actor_of(principal)
     with uow:
-        unit = _unit(uow, actor, cmd.unit_id)
+        unit = _unit(uow, principal, "allocation.allocate", cmd.unit_id)
         borrower = _get(uow, Borrower, cmd.borrower_id, "borrower")
         device_type = _get(uow, DeviceType, unit.type_id, "device_type")
         station = _get(uow, Station, unit.current_station_id, "station")
@@ -252,12 +228,13 @@ def allocate(uow: InventoryUoW, principal: Principal, cmd: Allocate,
 
 
 def get_allocation(uow: InventoryUoW, principal: Principal, allocation_id: uuid.UUID) -> Allocation:
-    actor = actor_of(principal)
+    POLICY.require_role(principal, "allocation.read")
     with uow:
         allocation = uow.repo.get(Allocation, allocation_id)
         if allocation is None:
             raise NotFound("allocation", allocation_id)
-        ensure_visible(actor, allocation.station_id, "allocation", allocation_id)
+        require_visible(uow, principal, "allocation.read", "allocation", allocation_id,
+                        allocation.station_id)
         return allocation
 
 
@@ -265,10 +242,8 @@ def get_allocation(uow: InventoryUoW, principal: Principal, allocation_id: uuid.
 
 def dispatch(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID,
              to_station_id: uuid.UUID, note: str, *, now: datetime) -> Transfer:
-    actor = actor_of(principal)
     with uow:
-        unit = _unit(uow, actor, unit_id)
-        actor.ensure_can_act_at(unit.current_station_id)
+        unit = _unit(uow, principal, "transfer.dispatch", unit_id)
         origin = _get(uow, Station, unit.current_station_id, "station")
         target = _get(uow, Station, to_station_id, "station")
         assert isinstance(origin, Station) and isinstance(target, Station)
@@ -280,28 +255,30 @@ def dispatch(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID,
     return transfer
 
 
-def _transfer(uow: InventoryUoW, actor: Actor, transfer_id: uuid.UUID,
+def _transfer(uow: InventoryUoW, principal: Principal, action: str, transfer_id: uuid.UUID,
               lock: bool = True) -> Transfer:
+    """Seen by the stations at both ends."""
+    POLICY.require_role(principal, action)
     transfer = uow.repo.get(Transfer, transfer_id, lock=lock)
-    if transfer is None or not (actor.can_act_at(transfer.from_station_id)
-                                or actor.can_act_at(transfer.to_station_id)):
+    if transfer is None:
         raise NotFound("transfer", transfer_id)
+    require_visible(uow, principal, action, "transfer", transfer_id,
+                    transfer.from_station_id, transfer.to_station_id)
     return transfer
 
 
 def get_transfer(uow: InventoryUoW, principal: Principal, transfer_id: uuid.UUID) -> Transfer:
     with uow:
-        return _transfer(uow, actor_of(principal), transfer_id, lock=False)
+        return _transfer(uow, principal, "transfer.read", transfer_id, lock=False)
 
 
 def receive(uow: InventoryUoW, principal: Principal, transfer_id: uuid.UUID,
             at_station_id: uuid.UUID, *, now: datetime) -> Transfer:
     """Received by a clerk of ``at_station_id``; the domain refuses any station but the
     destination (409)."""
-    actor = actor_of(principal)
-    actor.ensure_can_act_at(at_station_id)
     with uow:
-        transfer = _transfer(uow, actor, transfer_id)
+        require_at(uow, principal, "transfer.receive", at_station_id)
+        transfer = _transfer(uow, principal, "transfer.receive", transfer_id)
         unit = uow.repo.get(Unit, transfer.unit_id, lock=True)
         assert unit is not None
         transfer.receive(unit=unit, at_station_id=at_station_id, now=now)
@@ -313,9 +290,8 @@ def receive(uow: InventoryUoW, principal: Principal, transfer_id: uuid.UUID,
 
 def open_ticket(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID, fault: str,
                 *, now: datetime) -> MaintenanceTicket:
-    actor = actor_of(principal)
     with uow:
-        unit = _unit(uow, actor, unit_id)
+        unit = _unit(uow, principal, "ticket.open", unit_id)
         if uow.repo.open_ticket_of(unit.id) is not None:
             raise Conflict("该设备已有未关闭的维修单 (unit already has an open ticket)",
                            current_state=unit.status)
@@ -326,12 +302,13 @@ def open_ticket(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID, fau
     return ticket
 
 
-def _ticket(uow: InventoryUoW, actor: Actor, ticket_id: uuid.UUID,
+def _ticket(uow: InventoryUoW, principal: Principal, action: str, ticket_id: uuid.UUID,
             lock: bool = True) -> tuple[MaintenanceTicket, Unit]:
+    POLICY.require_role(principal, action)
     ticket = uow.repo.get(MaintenanceTicket, ticket_id, lock=lock)
     if ticket is None:
         raise NotFound("maintenance_ticket", ticket_id)
-    ensure_visible(actor, ticket.station_id, "maintenance_ticket", ticket_id)
+    require_visible(uow, principal, action, "maintenance_ticket", ticket_id, ticket.station_id)
     unit = uow.repo.get(Unit, ticket.unit_id, lock=lock)
     assert unit is not None
     return ticket, unit
@@ -339,13 +316,13 @@ def _ticket(uow: InventoryUoW, actor: Actor, ticket_id: uuid.UUID,
 
 def get_ticket(uow: InventoryUoW, principal: Principal, ticket_id: uuid.UUID) -> MaintenanceTicket:
     with uow:
-        return _ticket(uow, actor_of(principal), ticket_id, lock=False)[0]
+        return _ticket(uow, principal, "ticket.read", ticket_id, lock=False)[0]
 
 
 def start_repair(uow: InventoryUoW, principal: Principal,
                  ticket_id: uuid.UUID) -> MaintenanceTicket:
     with uow:
-        ticket, _ = _ticket(uow, actor_of(principal), ticket_id)
+        ticket, _ = _ticket(uow, principal, "ticket.repair", ticket_id)
         ticket.start_repair()
         uow.commit()
     return ticket
@@ -355,7 +332,7 @@ def resolve_ticket(uow: InventoryUoW, principal: Principal, ticket_id: uuid.UUID
                    condition: str, repair_cost_fen: int, resolution: str,
                    *, now: datetime) -> MaintenanceTicket:
     with uow:
-        ticket, unit = _ticket(uow, actor_of(principal), ticket_id)
+        ticket, unit = _ticket(uow, principal, "ticket.repair", ticket_id)
         ticket.resolve(unit=unit, now=now, condition=_grade(condition),
                        repair_cost_fen=repair_cost_fen, resolution=resolution)
         uow.commit()
@@ -364,11 +341,8 @@ def resolve_ticket(uow: InventoryUoW, principal: Principal, ticket_id: uuid.UUID
 
 def write_off_ticket(uow: InventoryUoW, principal: Principal, ticket_id: uuid.UUID,
                      reason: str, repair_cost_fen: int, *, now: datetime) -> MaintenanceTicket:
-    actor = actor_of(principal)
     with uow:
-        ticket, unit = _ticket(uow, actor, ticket_id)
-        require_supervisor(actor)
+        ticket, unit = _ticket(uow, principal, "ticket.write_off", ticket_id)
         ticket.write_off(unit=unit, now=now, reason=reason, repair_cost_fen=repair_cost_fen)
-        messages.written_off(uow, unit, ticket.station_id, ticket.resolution)
         uow.commit()
     return ticket

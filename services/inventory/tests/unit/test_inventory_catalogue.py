@@ -1,13 +1,11 @@
-"""Stations, device types, station ranking and the station scope of actors."""
+"""Stations, device types and station ranking."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from inventory.domain.access import Actor, Role
 from inventory.domain.catalogue import SupplyMode, rank_stations
 from inventory_builders import (
     DONGCHANGFU,
@@ -18,7 +16,7 @@ from inventory_builders import (
     station,
     wheelchair,
 )
-from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
+from svckit.domain.errors import Conflict, ValidationFailed
 
 
 class TestStation:
@@ -44,19 +42,12 @@ class TestStation:
             station(name=" ", division_code="1", phone="12345", address="")
         assert set(exc.value.errors) == {"name", "division_code", "phone", "address"}
 
-    def test_is_open_on_uses_opening_days(self) -> None:
-        s = station(opening_days=[1, 2, 3, 4, 5])
-        assert s.is_open_on(date(2025, 3, 3))  # Monday
-        assert not s.is_open_on(date(2025, 3, 9))  # Sunday
-
     def test_inactive_station_refuses_business(self) -> None:
-        s = station()
-        s.deactivate()
+        s = station(active=False)
         with pytest.raises(Conflict) as exc:
             s.ensure_active()
         assert exc.value.current_state == "inactive"
-        s.activate()
-        s.ensure_active()
+        station().ensure_active()
 
 
 class TestDeviceType:
@@ -137,20 +128,3 @@ class TestRankStations:
         with pytest.raises(ValidationFailed) as exc:
             rank_stations("12", [])
         assert list(exc.value.errors) == ["division_code"]
-
-
-class TestActorScope:
-    def test_clerk_acts_only_at_own_stations(self) -> None:
-        a, b = uuid.uuid4(), uuid.uuid4()
-        clerk = Actor(uuid.uuid4(), Role.CLERK, frozenset({a}))
-        clerk.ensure_can_act_at(a)
-        with pytest.raises(Forbidden):
-            clerk.ensure_can_act_at(b)
-        assert not clerk.may_override
-
-    def test_staff_act_anywhere_and_supervisor_may_override(self) -> None:
-        assert Actor(uuid.uuid4(), Role.STAFF).can_act_at(uuid.uuid4())
-        assert Actor(uuid.uuid4(), Role.STAFF).may_override
-        supervisor = Actor(uuid.uuid4(), Role.SUPERVISOR, frozenset())
-        assert supervisor.may_override
-        assert not supervisor.can_act_at(uuid.uuid4())

@@ -3,28 +3,24 @@ return with deposit refund, loss, overdue detection, delivery and pickup."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from inventory.domain._rules import local_date
-from inventory.domain.access import Actor, Role
 from inventory.domain.borrowers import Borrower, WaiverReason
 from inventory.domain.catalogue import DeviceType
 from inventory.domain.events import (
     DeliveryRequested,
     PickupRequested,
     RentalCheckedOut,
-    RentalExtended,
-    RentalLost,
     RentalOverdue,
     RentalReturned,
     UnitWrittenOff,
 )
-from inventory.domain.rentals import Rental, SupervisorOverride, overdue_rentals, quote
+from inventory.domain.rentals import Rental, SupervisorOverride, quote
 from inventory.domain.units import ConditionGrade, Unit
 from inventory_builders import NOW, TODAY, UTC, borrower, prosthesis, station, unit, wheelchair
+from svckit.domain.clock import china_date
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
 
 HOME = station()
@@ -35,7 +31,7 @@ def check_out(u: Unit | None = None, b: Borrower | None = None, *, days: int = 3
               now: datetime = NOW, device_type: DeviceType = TYPE, **kw: Any) -> Rental:
     return Rental.check_out(
         unit=u or unit(device_type, HOME), device_type=device_type, station=HOME,
-        borrower=b or borrower(), due_on=local_date(now) + timedelta(days=days), now=now,
+        borrower=b or borrower(), due_on=china_date(now) + timedelta(days=days), now=now,
         borrower_rentals=kw.pop("borrower_rentals", []), **kw)
 
 
@@ -74,7 +70,7 @@ class TestMoney:
         assert r.events == [RentalCheckedOut(
             rental_id=r.id, unit_id=u.id, type_id=TYPE.id, station_id=HOME.id,
             borrower_id=b.id, due_on=r.due_on, fee_fen=6_000, deposit_fen=50_000, waiver=None,
-            overridden=False, occurred_at=NOW)]
+            overridden=False, home_delivery=False, occurred_at=NOW)]
 
     def test_days_count_in_china_time(self) -> None:
         evening_utc = datetime(2025, 3, 2, 20, 0, tzinfo=UTC)  # 04:00 on 3 March in China
@@ -133,7 +129,6 @@ class TestOverdueBlock:
     def setup_method(self) -> None:
         self.b = borrower()
         self.old = check_out(b=self.b, days=10, now=NOW - timedelta(days=20))  # due 10 days ago
-        self.supervisor = Actor(uuid.uuid4(), Role.SUPERVISOR, frozenset({HOME.id}))
 
     def test_borrower_with_overdue_rental_is_blocked(self) -> None:
         u = unit(TYPE, HOME, tag="LC-0002")
@@ -151,30 +146,24 @@ class TestOverdueBlock:
 
     def test_supervisor_override_with_reason_is_recorded(self) -> None:
         r = check_out(b=self.b, borrower_rentals=[self.old],
-                      override=SupervisorOverride(self.supervisor, "原设备已损坏待报损"))
-        assert (r.override_by, r.override_reason) == (self.supervisor.user_id, "原设备已损坏待报损")
+                      override=SupervisorOverride("supervisor-1", "原设备已损坏待报损", True))
+        assert (r.override_by, r.override_reason) == ("supervisor-1", "原设备已损坏待报损")
         assert r.events[0].overridden  # type: ignore[attr-defined]
 
     def test_override_unused_when_not_needed(self) -> None:
-        r = check_out(override=SupervisorOverride(self.supervisor, "无"))
+        r = check_out(override=SupervisorOverride("supervisor-1", "无", True))
         assert (r.override_by, r.override_reason) == (None, None)
 
-    def test_clerk_cannot_override(self) -> None:
-        clerk = Actor(uuid.uuid4(), Role.CLERK, frozenset({HOME.id}))
+    def test_an_override_the_policy_does_not_permit_is_refused(self) -> None:
+        # a clerk, or a supervisor of another station (service_layer/policy.py decides)
         with pytest.raises(Forbidden):
             check_out(b=self.b, borrower_rentals=[self.old],
-                      override=SupervisorOverride(clerk, "理由"))
-
-    def test_supervisor_of_another_station_cannot_override(self) -> None:
-        other = Actor(uuid.uuid4(), Role.SUPERVISOR, frozenset({uuid.uuid4()}))
-        with pytest.raises(Forbidden):
-            check_out(b=self.b, borrower_rentals=[self.old],
-                      override=SupervisorOverride(other, "理由"))
+                      override=SupervisorOverride("clerk-1", "理由", False))
 
     def test_override_needs_a_reason(self) -> None:
         with pytest.raises(ValidationFailed) as exc:
             check_out(b=self.b, borrower_rentals=[self.old],
-                      override=SupervisorOverride(self.supervisor, " "))
+                      override=SupervisorOverride("supervisor-1", " ", True))
         assert list(exc.value.errors) == ["override_reason"]
 
 
@@ -183,9 +172,6 @@ class TestExtend:
         r = check_out(days=30)
         r.extend(TODAY + timedelta(days=45), NOW + timedelta(days=5))
         assert (r.due_on, r.fee_fen) == (TODAY + timedelta(days=45), 45 * 200)
-        assert r.events[-1] == RentalExtended(rental_id=r.id, due_on=r.due_on,
-                                              added_fee_fen=15 * 200,
-                                              occurred_at=NOW + timedelta(days=5))
 
     def test_extend_exactly_to_the_maximum_but_not_a_day_over(self) -> None:
         r = check_out(days=30)
@@ -289,8 +275,6 @@ def test_lost_unit_is_written_off_and_deposit_kept() -> None:
     r.report_lost(unit=u, now=NOW, reason="借用人称已遗失")
     assert (r.status, r.damage_charge_fen, r.deposit_refund_fen) == ("lost", 50_000, 0)
     assert u.status == "written_off"
-    assert isinstance(r.events[-1], RentalLost)
-    assert r.events[-1].deposit_forfeited_fen == 50_000
     assert u.events == [UnitWrittenOff(unit_id=u.id, type_id=TYPE.id, station_id=HOME.id,
                                        reason="借用人称已遗失", reference=r.id, occurred_at=NOW)]
 
@@ -310,12 +294,6 @@ class TestOverdueDetection:
         r.return_(unit=u, device_type=TYPE, now=NOW + timedelta(days=5),
                   condition=ConditionGrade.A)
         assert not r.is_overdue(NOW + timedelta(days=10))
-
-    def test_overdue_list_longest_first(self) -> None:
-        a = check_out(days=5)
-        b = check_out(days=2)
-        c = check_out(days=60)
-        assert overdue_rentals([a, b, c], NOW + timedelta(days=10)) == [b, a]
 
     def test_overdue_event_raised_once(self) -> None:
         r = check_out(days=5)
@@ -343,10 +321,10 @@ class TestDeliveryAndPickup:
     def test_pickup_confirmation_may_arrive_after_the_return(self) -> None:
         u = unit(TYPE, HOME)
         r = check_out(u, delivery=True)
-        r.confirm_delivery(NOW)
+        r.confirm_delivery()
         r.request_pickup(NOW + timedelta(days=20))
         assert isinstance(r.events[-1], PickupRequested)
         r.return_(unit=u, device_type=TYPE, now=NOW + timedelta(days=21),
                   condition=ConditionGrade.A)
-        r.confirm_pickup(NOW + timedelta(days=21))
+        r.confirm_pickup()
         assert (r.status, r.logistics) == ("returned", "picked_up")

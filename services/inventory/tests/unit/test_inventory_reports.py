@@ -1,11 +1,11 @@
-"""Report figures: stock by station and type, utilisation per type."""
+"""Report figures: utilisation per type."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
 
-from inventory.domain.reports import Utilisation, stock_by_station_and_type, utilisation_by_type
+from inventory.domain.reports import Utilisation, utilisation_by_type
 from inventory.domain.units import ConditionGrade
 from inventory_builders import NOW, station, unit, wheelchair
 
@@ -13,21 +13,6 @@ HOME = station()
 OTHER = station("阳谷站", "371521")
 TYPE = wheelchair()
 BED = wheelchair(iso_code="18 12 10", name_zh="护理床")
-
-
-def test_stock_by_station_and_type_counts_statuses_of_units_in_stock() -> None:
-    a, b, c = unit(TYPE, HOME, "A-1"), unit(TYPE, HOME, "A-2"), unit(TYPE, HOME, "A-3")
-    b.check_out(NOW, uuid.uuid4())
-    c.write_off(NOW, "报废")
-    d = unit(TYPE, HOME, "A-4")
-    d.allocate(NOW, uuid.uuid4())
-    e = unit(BED, OTHER, "B-1")
-    stock = stock_by_station_and_type([a, b, c, d, e])
-    assert stock == {
-        (HOME.id, TYPE.id): {"available": 1, "rented": 1},
-        (OTHER.id, BED.id): {"available": 1},
-    }
-    assert stock[(HOME.id, TYPE.id)]["available"] == 1
 
 
 def test_utilisation_is_rented_time_over_time_in_stock() -> None:

@@ -7,16 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 from inventory.domain.borrowers import Borrower
-from inventory.domain.events import ReservationReleased, UnitReserved
+from inventory.domain.events import DeviceHeldForRequest, NoDeviceForRequest, ReservationReleased
 from inventory.domain.rentals import Rental
-from inventory.domain.reservations import Reservation, nearest_available, reserve_nearest
-from inventory.domain.units import ConditionGrade
+from inventory.domain.reservations import DeviceRequest, Reservation
 from inventory_builders import (
-    LIAOCHENG,
     NOW,
     TODAY,
-    WEIFANG_KUIWEN,
-    YANGGU,
     borrower,
     station,
     unit,
@@ -29,14 +25,12 @@ TYPE = wheelchair()
 UNTIL = NOW + timedelta(days=2)
 
 
-def test_place_holds_the_unit_and_raises_an_event() -> None:
+def test_place_holds_the_unit() -> None:
     u, b = unit(TYPE, HOME), borrower()
     r = Reservation.place(unit=u, station=HOME, now=NOW, expires_at=UNTIL, borrower=b)
     assert (r.status, u.status, r.borrower_id, r.type_id) == ("held", "reserved", b.id, TYPE.id)
     assert u.movements[-1].reference == r.id
-    assert r.events == [UnitReserved(
-        reservation_id=r.id, unit_id=u.id, type_id=TYPE.id, station_id=HOME.id,
-        borrower_id=b.id, request_ref=None, expires_at=UNTIL, occurred_at=NOW)]
+    assert (r.expires_at, r.created_at, r.events) == (UNTIL, NOW, [])
 
 
 @pytest.mark.parametrize(("with_borrower", "ref"), [(True, "plan-1"), (False, None),
@@ -82,7 +76,7 @@ def test_expired_hold_frees_the_unit() -> None:
     assert (r.status, r.closed_at, u.status) == ("expired", UNTIL, "available")
     assert r.events[-1] == ReservationReleased(reservation_id=r.id, unit_id=u.id,
                                                request_ref="plan-7", reason="expired",
-                                               occurred_at=UNTIL)
+                                               note="", occurred_at=UNTIL)
 
 
 def test_cancel_frees_the_unit() -> None:
@@ -147,42 +141,33 @@ class TestCheckOutOfReservedUnit:
         assert res.status == "fulfilled"
 
 
-class TestNearest:
-    def setup_method(self) -> None:
-        self.home = station("东昌府站")
-        self.centre = station("聊城市辅具中心", LIAOCHENG)
-        self.yanggu = station("阳谷站", YANGGU)
-        self.weifang = station("奎文站", WEIFANG_KUIWEN)
-        self.stations = [self.weifang, self.yanggu, self.centre, self.home]
+class TestDeviceRequest:
+    """A renovation household's request: a hold with its delivery, or "unavailable"."""
 
-    def test_nearest_station_with_a_unit_best_grade_first(self) -> None:
-        units = [
-            unit(TYPE, self.weifang, tag="WF-1"),  # other city
-            unit(TYPE, self.yanggu, tag="YG-2", condition=ConditionGrade.C),
-            unit(TYPE, self.yanggu, tag="YG-1", condition=ConditionGrade.B),
-            unit(TYPE, self.home, tag="DC-1", condition=ConditionGrade.D),  # not issuable
-            unit(wheelchair(), self.home, tag="DC-2"),  # another type
-        ]
-        found = nearest_available(TYPE.id, "371502", self.stations, units)
-        assert [(s.name, [u.asset_tag for u in us]) for s, us in found] == [
-            ("阳谷站", ["YG-1", "YG-2"])]
+    def request(self) -> DeviceRequest:
+        return DeviceRequest(request_id=uuid.UUID(int=7), item_name="洗浴椅",
+                             division_code="371502", address="聊城市东昌府区某街道1号",
+                             contact_name="杨某", contact_phone="138****1206")
 
-    def test_same_county_wins(self) -> None:
-        units = [unit(TYPE, self.yanggu, tag="YG-1"), unit(TYPE, self.home, tag="DC-1")]
-        found = nearest_available(TYPE.id, "371502", self.stations, units)
-        assert [s for s, _ in found] == [self.home, self.yanggu]
+    def test_hold_reserves_the_unit_and_asks_for_its_delivery(self) -> None:
+        req, u = self.request(), unit(TYPE, HOME)
+        r = req.hold(unit=u, station=HOME, now=NOW, expires_at=UNTIL)
+        assert (r.request_ref, r.borrower_id, u.status) == (str(req.request_id), None,
+                                                            "reserved")
+        assert req.events == [DeviceHeldForRequest(
+            request_id=req.request_id, reservation_id=r.id, unit_id=u.id, station_id=HOME.id,
+            item_name="洗浴椅", division_code="371502", address="聊城市东昌府区某街道1号",
+            contact_name="杨某", contact_phone="138****1206", occurred_at=NOW)]
 
-    def test_reserve_nearest_holds_for_the_request(self) -> None:
-        u = unit(TYPE, self.centre, tag="LC-1")
-        r = reserve_nearest(type_id=TYPE.id, home_division="371502", stations=self.stations,
-                            units=[u], now=NOW, expires_at=UNTIL, request_ref="plan-9")
-        assert r is not None
-        assert (r.station_id, r.request_ref, r.borrower_id, u.status) == (
-            self.centre.id, "plan-9", None, "reserved")
+    def test_unavailable_says_why(self) -> None:
+        req = self.request()
+        req.unavailable("本市暂无", NOW)
+        assert req.events == [NoDeviceForRequest(req.request_id, "本市暂无", NOW)]
 
-    def test_reserve_nearest_none_when_the_city_has_none(self) -> None:
-        u = unit(TYPE, self.weifang)
-        assert reserve_nearest(type_id=TYPE.id, home_division="371502", stations=self.stations,
-                               units=[u], now=NOW, expires_at=UNTIL,
-                               request_ref=str(uuid.uuid4())) is None
-        assert u.status == "available"
+    def test_a_failed_delivery_ends_the_hold_with_its_reason(self) -> None:
+        req, u = self.request(), unit(TYPE, HOME)
+        r = req.hold(unit=u, station=HOME, now=NOW, expires_at=UNTIL)
+        r.delivery_failed(u, NOW, "家中无人")
+        assert (r.status, u.status) == ("cancelled", "available")
+        assert r.events == [ReservationReleased(r.id, u.id, str(req.request_id),
+                                                "delivery_failed", "家中无人", NOW)]

@@ -35,8 +35,18 @@ def test_register_puts_the_unit_in_stock_with_a_first_movement() -> None:
         "register", None, "available", HOME.id)
 
 
+@pytest.mark.parametrize(("typed", "tag"), [
+    ("ＬＣ－０００１", "LC-0001"), (" lc-0001 ", "LC-0001"), ("lc\u20130001", "LC-0001"),
+    ("LC\u3000－0001", "LC-0001"),
+])
+def test_asset_tags_typed_with_a_chinese_input_method_are_normalised(typed: str,
+                                                                     tag: str) -> None:
+    # full-width letters, digits and dashes; stray and ideographic blanks; an en dash
+    assert register(asset_tag=typed).asset_tag == tag
+
+
 @pytest.mark.parametrize(("field", "value"), [
-    ("asset_tag", "ab"), ("asset_tag", "LC 0001"), ("asset_tag", "-LC1"), ("asset_tag", "A" * 33),
+    ("asset_tag", "ab"), ("asset_tag", "LC_0001"), ("asset_tag", "-LC1"), ("asset_tag", "A" * 33),
     ("serial", " "), ("cost_fen", 0), ("cost_fen", -5), ("cost_fen", 9.99),
     ("acquired_on", TODAY + timedelta(days=1)),
 ])

@@ -1,0 +1,105 @@
+"""Who may do what in the inventory service: its one policy (``svckit.auth.policy``).
+
+Clerks and supervisors act at the stations in their token, federation staff at every
+station (or, with districts in the token, at the stations of those districts: a
+station's division code); supervisors and staff may also override the overdue block and
+write units off. Every other role is refused (403). Borrowers are city-wide: any clerk
+may look a person up.
+
+A use case checks the action on the object it loaded. An object of a station outside
+the caller's scope is, to them, not there (404: its existence does not leak); an action
+at a station the caller does not serve is refused (403).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from svckit.auth.policy import Policy
+from svckit.auth.principal import Principal, Role
+from svckit.domain.errors import NotFound
+
+from inventory.domain.catalogue import Station
+from inventory.service_layer.uow import InventoryUoW
+
+AT_STATIONS = {Role.CLERK, Role.SUPERVISOR, Role.STAFF}
+OVERRIDE = {Role.SUPERVISOR, Role.STAFF}
+STAFF = {Role.STAFF}
+
+POLICY = Policy("inventory", {
+    # the catalogue: read by everyone of the service, kept by federation staff
+    "station.read": AT_STATIONS,
+    "station.create": STAFF,
+    "station.update": STAFF,
+    "device_type.read": AT_STATIONS,
+    "device_type.create": STAFF,
+    # borrowers (city-wide)
+    "borrower.read": AT_STATIONS,
+    "borrower.register": AT_STATIONS,
+    "borrower.update": AT_STATIONS,
+    "borrower.read_personal": AT_STATIONS,
+    # objects of a station
+    "unit.read": AT_STATIONS,
+    "unit.register": AT_STATIONS,
+    "unit.finish_cleaning": AT_STATIONS,
+    "unit.write_off": OVERRIDE,
+    "reservation.read": AT_STATIONS,
+    "reservation.place": AT_STATIONS,
+    "reservation.cancel": AT_STATIONS,
+    "rental.read": AT_STATIONS,
+    "rental.check_out": AT_STATIONS,
+    "rental.override_overdue": OVERRIDE,
+    "rental.extend": AT_STATIONS,
+    "rental.return": AT_STATIONS,
+    "rental.report_lost": AT_STATIONS,
+    "rental.visit": AT_STATIONS,  # ask for or call off a home delivery or pickup
+    "allocation.read": AT_STATIONS,
+    "allocation.allocate": AT_STATIONS,
+    "transfer.read": AT_STATIONS,
+    "transfer.dispatch": AT_STATIONS,
+    "transfer.receive": AT_STATIONS,
+    "ticket.read": AT_STATIONS,
+    "ticket.open": AT_STATIONS,
+    "ticket.repair": AT_STATIONS,
+    "ticket.write_off": OVERRIDE,
+    "report.read": AT_STATIONS,
+})
+
+
+def _divisions(uow: InventoryUoW, principal: Principal,
+               station_ids: Iterable[uuid.UUID]) -> list[str]:
+    """The division codes of the stations, loaded only for a caller limited to districts
+    (for the others a station's division decides nothing)."""
+    if principal.division_filter() is None:
+        return []
+    stations = (uow.repo.get(Station, station_id) for station_id in station_ids)
+    return [s.division_code for s in stations if s is not None]
+
+
+def require_at(uow: InventoryUoW, principal: Principal, action: str,
+               station: Station | uuid.UUID) -> None:
+    """403 unless the caller may do ``action`` at ``station``."""
+    if isinstance(station, Station):
+        POLICY.require(principal, action, station=station.id, division=station.division_code)
+    else:
+        POLICY.require(principal, action, station=station,
+                       division=_divisions(uow, principal, [station]))
+
+
+def require_visible(uow: InventoryUoW, principal: Principal, action: str, kind: str,
+                    key: object, *station_ids: uuid.UUID) -> None:
+    """403 unless the caller's role may do ``action``; 404 unless their scope covers one
+    of ``station_ids`` (the object's station; a transfer's origin or destination)."""
+    POLICY.require_role(principal, action)
+    if not principal.covers(station=station_ids,
+                            division=_divisions(uow, principal, station_ids)):
+        raise NotFound(kind, key)
+
+
+def stations_in_scope(uow: InventoryUoW, principal: Principal) -> list[uuid.UUID] | None:
+    """The stations a list or report is limited to (``None``: every station)."""
+    if principal.station_filter() is None and principal.division_filter() is None:
+        return None
+    return sorted(s.id for s in uow.repo.all_stations()
+                  if principal.covers(station=s.id, division=s.division_code))
