@@ -24,7 +24,7 @@ def _audit_rows(ctx: ServiceContext) -> list[sa.RowMapping]:
 
 def test_access_log_is_queryable_by_staff_only(client: FlaskClient, headers: H) -> None:
     b1 = str(BO["B1"])
-    read = client.get(f"/borrowers/{b1}/personal?purpose=核对送货地址",
+    read = client.get(f"/borrowers/{b1}/personal?purpose=上门配送&purpose_note=核对送货地址",
                       headers=headers("clerk", "DCF", sub="clerk-li"))
     assert read.status_code == 200
     page = client.get(f"/access-log?record_id={b1}", headers=headers("staff"))
@@ -32,7 +32,7 @@ def test_access_log_is_queryable_by_staff_only(client: FlaskClient, headers: H) 
     [entry] = page.json["items"]
     assert page.json["total"] == 1
     assert (entry["actor"], entry["actor_role"], entry["record_type"], entry["purpose"]) == (
-        "clerk-li", "clerk", "borrower", "核对送货地址")
+        "clerk-li", "clerk", "borrower", "上门配送（核对送货地址）")
     assert entry["fields"] == ["certificate_number", "name", "phone", "address"]
     for role in ("clerk", "supervisor"):
         denied = client.get(f"/access-log?record_id={b1}", headers=headers(role, "DCF"))

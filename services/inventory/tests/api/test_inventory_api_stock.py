@@ -73,13 +73,13 @@ class TestBorrowers:
     def test_personal_read_is_logged(self, client: FlaskClient, ctx: ServiceContext,
                                      headers: H) -> None:
         h = headers("clerk", "DCF", sub="clerk-wang")
-        resp = client.get(f"/borrowers/{BO['B1']}/personal?purpose=电话确认送货时间", headers=h)
+        resp = client.get(f"/borrowers/{BO['B1']}/personal?purpose=预约上门", headers=h)
         assert resp.status_code == 200 and resp.get_json()["name"] == "王秀英"
         with ctx.engine.connect() as conn:
             [read] = conn.execute(sa.select(orm.metadata.tables["personal_data_access_log"])
                                   ).mappings().all()
         assert (read["actor"], read["actor_role"], read["purpose"]) == (
-            "clerk-wang", "clerk", "电话确认送货时间")
+            "clerk-wang", "clerk", "预约上门")
         assert (read["record_type"], read["record_id"]) == ("borrower", str(BO["B1"]))
         assert read["fields"] == ["certificate_number", "name", "phone", "address"]
         assert read["request_id"] == resp.headers["X-Request-ID"]
