@@ -16,6 +16,7 @@ from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import composite, registry, relationship
 from svckit.audit import audit_table
 from svckit.db import UtcDateTime, records_events
+from svckit.http.idempotency import idempotency_table
 from svckit.messaging.tables import messaging_tables
 from svckit.pipl import access_log_table
 
@@ -37,6 +38,7 @@ messaging = messaging_tables(metadata)
 #: PIPL: who read personal data in full (svckit.pipl) and the audit trail (svckit.audit)
 access_log = access_log_table(metadata)
 audit_log = audit_table(metadata)
+idempotency_table(metadata)  # Idempotency-Key answers (svckit.http.idempotency)
 
 USER = 100  # length of a user id (the token's ``sub``)
 

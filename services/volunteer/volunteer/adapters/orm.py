@@ -20,6 +20,7 @@ from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import composite, registry, relationship
 from svckit.audit import audit_table
 from svckit.db import UtcDateTime, records_events
+from svckit.http.idempotency import idempotency_table
 from svckit.messaging.tables import messaging_tables
 from svckit.pipl import access_log_table
 
@@ -41,6 +42,7 @@ messaging_tables(metadata)
 #: PIPL: who read personal data in full (svckit.pipl) and the audit trail (svckit.audit)
 access_log_table(metadata)
 audit_table(metadata)
+idempotency_table(metadata)  # Idempotency-Key answers (svckit.http.idempotency)
 mapper_registry = registry(metadata=metadata)
 
 
