@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -49,7 +50,7 @@ class Procs:
     def start(self, command: str, name: str | None = None, **env: str) -> subprocess.Popen[bytes]:
         log = open(self.tmp / f"{name or command}-{len(self.procs)}.log", "wb")
         proc = subprocess.Popen([sys.executable, str(PROBE), command], env=self.env(**env),
-                                stdout=log, stderr=subprocess.STDOUT)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         proc.log_path = log.name  # type: ignore[attr-defined]
         self.procs.append(proc)
         return proc
@@ -70,12 +71,21 @@ class Procs:
                               capture_output=True, text=True, timeout=60)
 
     def stop_all(self) -> None:
+        """SIGTERM to each process group, SIGKILL to what is left after 10 s."""
         for proc in self.procs:
             if proc.poll() is None:
-                proc.terminate()
+                _signal_group(proc, signal.SIGTERM)
         for proc in self.procs:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                _signal_group(proc, signal.SIGKILL)
+                proc.wait(timeout=30)
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
 
