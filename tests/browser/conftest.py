@@ -15,23 +15,19 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from browser_kit import CHROMIUM_ARGS, chromium_path, track
-from e2e_kit import System, start_cluster
+from e2e_kit import System, running_cluster
 
 
 @pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    cluster = start_cluster(tmp_path_factory.mktemp("console-cluster"), console=True)
-    try:
+    with running_cluster(tmp_path_factory.mktemp("console-cluster"), apps=True) as cluster:
         yield System(cluster)
-    finally:
-        cluster.down()
-        cluster.drop_databases()
 
 
 @pytest.fixture(scope="package")
 def console(system: System) -> str:
     """The console's base URL."""
-    return system.cluster.console_url
+    return system.cluster.base_url("console")
 
 
 @pytest.fixture(scope="package")

@@ -11,6 +11,7 @@ from renovation.adapters import orm
 from renovation.entrypoints import api, handlers
 from renovation.service_layer import jobs
 from renovation.service_layer.uow import RenovationUoW
+from renovation.settings import RenovationSettings
 
 definition = ServiceDefinition(
     name="renovation",
@@ -28,5 +29,7 @@ definition = ServiceDefinition(
     uow_class=RenovationUoW,
     seed=seed.seed,
     jobs=(PeriodicJob("deadlines", jobs.deadlines, 900),),
+    slot=1,
+    settings=RenovationSettings,
     extra={"token_hints": seed.token_hints},
 )

@@ -15,9 +15,9 @@ class IdentityUoW(UnitOfWork):
     tokens: TokenRepository
     attempts: AttemptRepository
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, settings: IdentitySettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.settings = IdentitySettings()
+        self.settings = settings
 
     def __enter__(self) -> Self:
         super().__enter__()
