@@ -101,8 +101,10 @@ def running_cluster(tmp: Path, apps: bool = False) -> Iterator[Cluster]:
 
 
 
-def poll(fn: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
-    """Call ``fn`` until it returns something truthy; return it (no fixed sleeps)."""
+def poll(fn: Callable[[], Any], timeout: float = 120, what: str = "") -> Any:
+    """Call ``fn`` until it returns something truthy; return it (no fixed sleeps). The
+    timeout is a generous upper bound: events usually arrive within a second, but the
+    suite must pass on a loaded machine."""
     box: list[Any] = []
 
     def attempt() -> bool:
