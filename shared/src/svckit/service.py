@@ -179,12 +179,9 @@ class ServiceContext:
         *,
         catalogue: Catalogue | None = None,
         verifier: TokenVerifier | None = None,
-        settings: BaseSettings | None = None,
     ) -> None:
         self.definition = definition
         self.config = config or Config(definition.name)
-        if settings is not None:
-            self.__dict__["settings"] = settings
         self.catalogue = catalogue or definition.catalogue or load_all()
         self._verifier = verifier
         self.signal = OutboxSignal(f"outbox_{definition.name}")
