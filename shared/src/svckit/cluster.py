@@ -31,7 +31,7 @@ from pathlib import Path
 import psycopg
 
 from svckit.auth.tokens import ensure_dev_keypair
-from svckit.service import AppDefinition, ServiceDefinition, discover, discover_apps
+from svckit.service import ROLES, AppDefinition, ServiceDefinition, discover, discover_apps
 
 
 @dataclass
@@ -205,8 +205,7 @@ class Cluster:
         self.procs[proc.name] = proc
         return proc
 
-    def up(self, roles: tuple[str, ...] = ("api", "relay", "consumer", "scheduler"),
-           timeout: float = 60) -> None:
+    def up(self, roles: tuple[str, ...] = ROLES, timeout: float = 60) -> None:
         for d in self.definitions:  # consumers first: their queues must exist and be bound
             if "consumer" in roles and "consumer" in d.processes:
                 self.start(d.name, "consumer")
