@@ -4,11 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
-PKGS   := -e shared -e services/inventory -e services/renovation -e services/volunteer \
-          -e services/identity -e services/console
-SRC    := shared/src services/inventory/inventory services/renovation/renovation \
-          services/volunteer/volunteer services/identity/identity \
-          services/console/console
+# every services/<name>/ with a pyproject.toml is a package <name> (nothing to edit here
+# when a service is added)
+SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+PKGS   := -e shared $(addprefix -e ,$(SERVICE_DIRS))
+SRC    := shared/src $(foreach d,$(SERVICE_DIRS),$(d)/$(notdir $(d)))
+MYPYPATH := $(subst $(eval) ,:,shared/src $(SERVICE_DIRS))
 
 .PHONY: install run up down test lint typecheck check docs clean
 
@@ -52,7 +53,7 @@ lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
-	$(BIN)/mypy $(SRC)
+	MYPYPATH=$(MYPYPATH) $(BIN)/mypy $(SRC)
 
 check: lint typecheck test
 

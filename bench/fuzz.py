@@ -51,12 +51,14 @@ from schemathesis.checks import (
 )
 from svckit.auth.principal import Principal, Role
 from svckit.auth.tokens import mint
-from svckit.cluster import SERVICES, Cluster
+from svckit.cluster import Cluster
+from svckit.service import discover
 
 REPO = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672//"
 DONGCHANGFU = "371502"
+SERVICES = tuple(d.name for d in discover())
 
 CHECKS = {
     "not_a_server_error": not_a_server_error,

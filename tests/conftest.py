@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from e2e_kit import SUMMARY, System, start_cluster
+from e2e_kit import SUMMARY, System, running_cluster
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -24,9 +24,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    cluster = start_cluster(tmp_path_factory.mktemp("cluster"))
-    try:
+    with running_cluster(tmp_path_factory.mktemp("cluster")) as cluster:
         yield System(cluster)
-    finally:
-        cluster.down()
-        cluster.drop_databases()

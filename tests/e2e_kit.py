@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import random
-import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,29 +13,20 @@ import requests
 from svckit.auth.principal import Principal, Role
 from svckit.auth.tokens import mint
 from svckit.cluster import Cluster
-from svckit.testing import AMQP_URL, PG_ADMIN_URL, claim_prefix, wait_until
+from svckit.testing import (
+    AMQP_URL,
+    PG_ADMIN_URL,
+    RUN_ID,
+    claim_prefix,
+    delete_test_topology,
+    wait_until,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
 #: lines tests want printed at the end of the run (the authorization matrix's count):
 #: ``request.config.stash.setdefault(SUMMARY, []).append(line)``
 SUMMARY = pytest.StashKey[list[str]]()
-
-
-def free_port_base(n: int = 6) -> int:
-    for _ in range(50):
-        base = random.randint(20_000, 40_000)
-        ok = True
-        for port in range(base, base + n):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return base
-    raise RuntimeError("no free ports")
 
 
 class Client:
@@ -81,28 +71,40 @@ class System:
         return Client(self.cluster.base_url(service), self.token(role, **scope))
 
 
-def start_cluster(tmp: Path, console: bool = False) -> Cluster:
-    tag = uuid.uuid4().hex[:8]
+@contextmanager
+def running_cluster(tmp: Path, apps: bool = False) -> Iterator[Cluster]:
+    """Every installed service (and app) as separate processes on free ports, with this
+    run's databases and bus prefix; all of it stopped, dropped and deleted at the end,
+    also when the start fails half way."""
     cluster = Cluster(
         var_dir=tmp,
         pg_admin_url=PG_ADMIN_URL,
-        db_prefix=f"e2e_{tag}_",
+        db_prefix=f"e2e_{RUN_ID}_{uuid.uuid4().hex[:6]}_",
         bus_url=AMQP_URL,
         bus_prefix=claim_prefix(),
-        port_base=free_port_base(),
+        port_base=0,
+        apps=apps,
         gunicorn_config=REPO / "deploy" / "gunicorn.conf.py",
         extra_env={"GUNICORN_WORKERS": "1", "RELAY_IDLE_POLL": "0.5",
                    "RETRY_DELAYS_MS": "[200, 500, 1000]", "LOG_JSON": "true"},
-        console=console,
     )
-    cluster.prepare(seed=True)
-    cluster.up()
-    return cluster
+    try:
+        cluster.prepare(seed=True)
+        cluster.up(timeout=180)
+        yield cluster
+    finally:
+        try:
+            cluster.down()
+        finally:
+            cluster.drop_databases()
+            delete_test_topology(prefixes={cluster.bus_prefix})
 
 
 
-def poll(fn: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
-    """Call ``fn`` until it returns something truthy; return it (no fixed sleeps)."""
+def poll(fn: Callable[[], Any], timeout: float = 120, what: str = "") -> Any:
+    """Call ``fn`` until it returns something truthy; return it (no fixed sleeps). The
+    timeout is a generous upper bound: events usually arrive within a second, but the
+    suite must pass on a loaded machine."""
     box: list[Any] = []
 
     def attempt() -> bool:

@@ -12,7 +12,6 @@ The Flask test clients run on PostgreSQL with each service's seed.
 
 from __future__ import annotations
 
-import importlib
 import re
 import uuid
 from collections.abc import Iterator
@@ -25,7 +24,8 @@ from e2e_kit import SUMMARY
 from flask.testing import FlaskClient
 from svckit.auth.principal import Principal, Role
 from svckit.auth.tokens import mint
-from svckit.testing import create_database, drop_database, service_context
+from svckit.service import discover
+from svckit.testing import create_database, drop_database, service_context, unique_name
 
 # -- who ------------------------------------------------------------------------------------
 INV_NS = uuid.UUID("6f1c1d7e-5b1a-4c47-9a43-3d0f2a6b1500")
@@ -213,7 +213,8 @@ POLICY: dict[str, tuple[str, bool]] = {
     "identity GET /audit": ("staff inspector", False),
 }
 
-SERVICES = ("inventory", "renovation", "volunteer", "identity")
+DEFINITIONS = {d.name: d for d in discover()}
+SERVICES = tuple(DEFINITIONS)
 
 
 # -- the systems under test -----------------------------------------------------------------
@@ -241,9 +242,9 @@ def systems(keypair: tuple[str, str]) -> Iterator[dict[str, Svc]]:
     mp.setenv("IDENTITY_SIGNING_KEY", keypair[0])
     try:
         for name in SERVICES:
-            db = f"t_authz_{name}_{uuid.uuid4().hex[:8]}"
+            db = unique_name(f"t_authz_{name[:3]}")
             url = create_database(db)
-            definition = importlib.import_module(f"{name}.service").definition
+            definition = DEFINITIONS[name]
             ctx = service_context(definition, url, public_key=keypair[1])
             made.append((db, ctx))
             definition.seed(ctx)

@@ -24,15 +24,19 @@ import kubernetes_validate
 import pytest
 import yaml
 from svckit.config import PlatformSettings
+from svckit.service import ROLES, discover
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"
 K8S_VERSION = "1.31.0"
 NAMESPACE = "assistive-platform"
-SERVICES = ("inventory", "renovation", "volunteer", "identity")
+#: the installed services (svckit.service.discover)
+SERVICES = tuple(d.name for d in discover())
 WORKERS = ("relay", "consumer", "scheduler")
-#: identity neither publishes nor consumes events: its only worker is the scheduler
-WORKERS_OF = {"identity": ("scheduler",)}
+#: services with fewer workers (identity neither publishes nor consumes events: its only
+#: worker is the scheduler)
+WORKERS_OF = {d.name: tuple(r for r in d.processes if r != "api")
+              for d in discover() if d.processes != ROLES}
 EVENT_SERVICES = tuple(s for s in SERVICES if s not in WORKERS_OF)
 JWKS_PATH = "/.well-known/jwks.json"
 CRDS = {("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("postgresql.cnpg.io/v1", "Cluster"),

@@ -4,6 +4,7 @@ files, the in-process bus) comes up from nothing and flow 1 works through it ove
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,6 @@ from e2e_kit import (
     DONGCHANGFU,
     System,
     dispatch_and_complete,
-    free_port_base,
     poll,
     rent_with_delivery,
     task_for,
@@ -38,27 +38,36 @@ class Embedded:
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     var_dir = tmp_path_factory.mktemp("embedded")
-    port = free_port_base(1)
     env = {**os.environ, "VAR_DIR": str(var_dir), "BUS_URL": "memory://", "LOG_JSON": "true"}
     for key in [k for k in env if k.endswith("_DATABASE_URL")]:
         del env[key]
-    log = open(var_dir / "embedded.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "svckit.embedded", "--port", str(port)],
+    log_path = var_dir / "embedded.log"
+    log = open(log_path, "wb")
+    # --port 0: the system binds a free port itself and prints it (no port race)
+    proc = subprocess.Popen([sys.executable, "-m", "svckit.embedded", "--port", "0"],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
 
+    def port() -> int | None:
+        found = re.search(r"running at http://127\.0\.0\.1:(\d+)/", log_path.read_text())
+        return int(found.group(1)) if found else None
+
     def up() -> bool:
-        assert proc.poll() is None, (var_dir / "embedded.log").read_text()[-3000:]
+        assert proc.poll() is None, log_path.read_text()[-3000:]
         try:
-            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
+            return requests.get(f"http://127.0.0.1:{port()}/healthz", timeout=5).ok
         except requests.ConnectionError:
             return False
 
     try:
-        assert wait_until(up, timeout=90, interval=0.2)
-        yield System(Embedded(port, var_dir))  # type: ignore[arg-type]
+        assert wait_until(lambda: port() is not None and up(), timeout=180, interval=0.2)
+        yield System(Embedded(port() or 0, var_dir))  # type: ignore[arg-type]
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=20)
         log.close()
 
 

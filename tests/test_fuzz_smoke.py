@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import importlib
 import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from svckit.service import ServiceContext
-from svckit.testing import create_database, drop_database, service_context
+from svckit.testing import create_database, drop_database, service_context, unique_name
 
 from bench import fuzz
 
@@ -39,7 +38,7 @@ def apps(keypair: tuple[str, str]) -> Iterator[dict[str, Any]]:
     try:
         for service in OPERATIONS:
             definition = importlib.import_module(f"{service}.service").definition
-            name = f"t_fuzz_{service[:3]}_{uuid.uuid4().hex[:10]}"
+            name = unique_name(f"t_fuzz_{service[:3]}")
             names.append(name)
             ctx = service_context(definition, create_database(name), public_key=keypair[1])
             definition.seed(ctx)

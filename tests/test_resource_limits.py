@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from svckit.auth.tokens import TokenVerifier, generate_keypair
 from svckit.config import Config, PlatformSettings, ServiceSettings
-from svckit.embedded import discover
 from svckit.http.pagination import MAX_PAGE_SIZE
-from svckit.service import ServiceContext
+from svckit.service import ServiceContext, discover
 
 DEFINITIONS = {d.name: d for d in discover()}
 _, PUBLIC = generate_keypair()

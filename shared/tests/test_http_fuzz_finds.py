@@ -100,6 +100,7 @@ def test_gunicorn_own_errors_are_problem_json(tmp_path: Any) -> None:
     """A request line over gunicorn's limit never reaches the app: the worker class of
     deploy/gunicorn.conf.py answers it as problem+json too (gunicorn's page is HTML)."""
     import os
+    import signal
     import socket
     import subprocess
     import sys
@@ -107,16 +108,17 @@ def test_gunicorn_own_errors_are_problem_json(tmp_path: Any) -> None:
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[2]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "GUNICORN_WORKERS": "1"}
+    listener = socket.socket()  # bound here and handed over: no port race
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    env = {**os.environ, "GUNICORN_WORKERS": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(repo / "deploy" / "gunicorn.conf.py"),
-         "flask:Flask('probe')"], env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
+         "--bind", f"fd://{listener.fileno()}", "flask:Flask('probe')"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        pass_fds=(listener.fileno(),))
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while True:
             try:
                 conn = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -135,5 +137,6 @@ def test_gunicorn_own_errors_are_problem_json(tmp_path: Any) -> None:
         import json
         assert json.loads(body)["status"] == 414
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+        listener.close()

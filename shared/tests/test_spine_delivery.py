@@ -15,7 +15,7 @@ import uuid
 import pytest
 from kombu import Connection, Exchange, Queue
 from probe import attempt_log, ledger, switches
-from spine_kit import Procs
+from spine_kit import WAIT, Procs
 from sqlalchemy import func, insert, select
 from svckit.messaging.parked import ParkedQueue
 from svckit.messaging.relay import pending_count
@@ -94,7 +94,7 @@ def test_consumer_killed_after_commit_before_ack_applies_once(
     killer = ping(ctx, 1, mode="kill")
     assert relay.run_once() == 1
 
-    first.wait(timeout=30)
+    first.wait(timeout=WAIT)
     assert first.returncode == -signal.SIGKILL
     assert ledger_counts(ctx) == (1, 1)  # the effect committed before the kill
 
@@ -102,7 +102,7 @@ def test_consumer_killed_after_commit_before_ack_applies_once(
     procs.start_consumer(PROBE_KILL_AFTER_COMMIT="1")
     after = ping(ctx, 2)
     assert relay.run_once() == 1
-    assert wait_until(lambda: ledger_counts(ctx)[0] >= 2, timeout=30)
+    assert wait_until(lambda: ledger_counts(ctx)[0] >= 2, timeout=WAIT)
     time.sleep(0.5)
     with ctx.engine.connect() as conn:
         rows = conn.execute(select(ledger.c.event_id)).scalars().all()
@@ -167,9 +167,9 @@ def test_poison_message_retried_with_growing_delay_parked_and_replayed(
     normal = [ping(ctx, i) for i in range(1, 101)]
 
     # Messages behind the poison keep flowing.
-    assert wait_until(lambda: ledger_counts(ctx)[0] >= 100, timeout=30)
+    assert wait_until(lambda: ledger_counts(ctx)[0] >= 100, timeout=WAIT)
     parked = ParkedQueue(ctx.bus_url, ctx.topology)
-    assert wait_until(lambda: parked.show(poison) is not None, timeout=30, interval=0.3)
+    assert wait_until(lambda: parked.show(poison) is not None, timeout=WAIT, interval=0.3)
     item = parked.show(poison)
     assert item is not None
     assert item.attempts == 4  # first try + three retries
@@ -197,7 +197,7 @@ def test_poison_message_retried_with_growing_delay_parked_and_replayed(
     replay = procs.run("parked", "replay", poison)
     assert replay.returncode == 0, replay.stderr
     assert '"replay": 1' in replay.stdout
-    assert wait_until(lambda: ledger_counts(ctx)[0] >= 101, timeout=30)
+    assert wait_until(lambda: ledger_counts(ctx)[0] >= 101, timeout=WAIT)
     assert ledger_counts(ctx) == (101, 101)
     assert parked.show(poison) is None
     assert set(normal) < {r for r in _ledger_ids(ctx)}
@@ -239,9 +239,9 @@ def test_invalid_or_unknown_events_are_parked_at_once_and_others_flow(
     relay = ctx.relay()
     relay.run_once()
     relay.close()
-    assert wait_until(lambda: good in _ledger_ids(ctx), timeout=30)
+    assert wait_until(lambda: good in _ledger_ids(ctx), timeout=WAIT)
     parked = ParkedQueue(ctx.bus_url, ctx.topology)
-    assert wait_until(lambda: len(parked.list()) == 3, timeout=30, interval=0.3), [
+    assert wait_until(lambda: len(parked.list()) == 3, timeout=WAIT, interval=0.3), [
         (p.event_id, p.reason) for p in parked.list()]
     by_id = {p.event_id: p for p in parked.list()}
     assert by_id[bad_payload].reason == "invalid-payload"
@@ -263,7 +263,7 @@ def test_slow_handler_keeps_the_connection_alive(probe_ctx: ServiceContext, proc
     after = ping(ctx, 2)
     assert relay.run_once() == 2
     relay.close()
-    assert wait_until(lambda: _ledger_ids(ctx) == {slow, after}, timeout=30)
+    assert wait_until(lambda: _ledger_ids(ctx) == {slow, after}, timeout=WAIT)
     time.sleep(1.5)
     assert ledger_counts(ctx) == (2, 2)
     with open(consumer.log_path) as f:  # type: ignore[attr-defined]

@@ -90,7 +90,7 @@ def test_in_process_bus_delivers_each_event_once(tmp_path: Path) -> None:
             with ctx.engine.connect() as conn:
                 return int(conn.execute(select(func.count()).select_from(probe.ledger)).scalar_one())
 
-        assert wait_until(lambda: applied() == 200, timeout=20)
+        assert wait_until(lambda: applied() == 200, timeout=120)
         outcome = consumer.processor.process(body, {})
         assert outcome.action == "ack" and outcome.duplicates == 1 and outcome.applied == 0
         assert applied() == 200

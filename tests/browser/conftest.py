@@ -23,17 +23,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from browser_kit import CHROMIUM_ARGS, chromium_path, track
-from e2e_kit import System, start_cluster
+from e2e_kit import System, running_cluster
 
 
 @pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    cluster = start_cluster(tmp_path_factory.mktemp("console-cluster"))
-    try:
+    # the services as the native topology runs them; the console itself is mounted below
+    with running_cluster(tmp_path_factory.mktemp("console-cluster")) as cluster:
         yield System(cluster)
-    finally:
-        cluster.down()
-        cluster.drop_databases()
 
 
 #: where ``make run`` mounts the console (svckit.embedded)

@@ -79,5 +79,5 @@ def of(ctx: ServiceContext) -> SigningKey:
     """The context's signing key (loaded once per context)."""
     key = _KEYS.get(ctx)
     if key is None:
-        key = _KEYS[ctx] = load(IdentitySettings(), ctx.config.platform.var_dir)
+        key = _KEYS[ctx] = load(ctx.settings, ctx.config.platform.var_dir)
     return key

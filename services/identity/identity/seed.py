@@ -58,7 +58,8 @@ USERS: list[tuple[str, str, Role, Scope]] = [
 def seed(ctx: ServiceContext) -> None:
     uow = ctx.uow()
     assert isinstance(uow, IdentityUoW)
-    password = IdentitySettings().seed_password.get_secret_value()
+    settings: IdentitySettings = ctx.settings
+    password = settings.seed_password.get_secret_value()
     now = datetime.now(UTC)
     with uow:
         hashed: str | None = None

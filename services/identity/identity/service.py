@@ -8,6 +8,7 @@ from svckit.service import ServiceDefinition
 
 from identity import jobs, seed
 from identity.adapters import orm
+from identity.config import IdentitySettings
 from identity.entrypoints import api, handlers
 from identity.service_layer.uow import IdentityUoW
 
@@ -28,5 +29,10 @@ definition = ServiceDefinition(
     seed=seed.seed,
     jobs=jobs.JOBS,
     public_paths=api.PUBLIC_PATHS,
+    slot=3,
+    processes=("api", "scheduler"),  # it neither publishes nor consumes events
+    settings=IdentitySettings,
+    # the console runs on the same host: its X-Forwarded-For names the browser
+    local_env={"IDENTITY_TRUSTED_PROXIES": '["127.0.0.1/32"]'},
     extra={"token_hints": seed.token_hints},
 )

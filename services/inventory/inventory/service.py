@@ -34,5 +34,6 @@ definition = ServiceDefinition(
         PeriodicJob("reservation-expiry", jobs.expire_reservations, 60),
         PeriodicJob("cleaning-release", jobs.release_cleaned, 300),
     ),
+    slot=0,
     extra={"token_hints": seed.token_hints},
 )

@@ -10,7 +10,6 @@ dropped afterwards. ``test_inventory_migrations.py`` still migrates and seeds a 
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,38 +18,45 @@ import pytest
 from flask.testing import FlaskClient
 from inventory.service import definition
 from svckit.service import ServiceContext
-from svckit.testing import PG_ADMIN_URL, create_database, drop_database, service_context
+from svckit.testing import (
+    PG_ADMIN_URL,
+    create_database,
+    drop_database,
+    service_context,
+    unique_name,
+)
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(scope="session")
 def inventory_template(keypair: tuple[str, str]) -> Iterator[str]:
-    name = f"t_invtpl_{uuid.uuid4().hex[:10]}"
+    name = unique_name("t_invtpl")
     try:
         url = create_database(name)
     except psycopg.OperationalError as exc:
         pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}")
-    context = service_context(definition, url, public_key=keypair[1])
-    assert definition.seed is not None
-    definition.seed(context)
-    context.engine.dispose()
-    yield name
-    drop_database(name)
+    try:
+        context = service_context(definition, url, public_key=keypair[1])
+        assert definition.seed is not None
+        definition.seed(context)
+        context.engine.dispose()
+        yield name
+    finally:
+        drop_database(name)
 
 
 @pytest.fixture
 def ctx(inventory_template: str, keypair: tuple[str, str]) -> Iterator[ServiceContext]:
     """A fresh, migrated and seeded database of its own."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{inventory_template}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    context = service_context(definition, f"{base}/{name}", public_key=keypair[1],
-                              migrate=False)
-    yield context
-    context.engine.dispose()
-    drop_database(name)
+    name = unique_name()
+    url = create_database(name, template=inventory_template)
+    try:
+        context = service_context(definition, url, public_key=keypair[1], migrate=False)
+        yield context
+        context.engine.dispose()
+    finally:
+        drop_database(name)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from renovation.entrypoints import api, handlers
 from renovation.service_layer import jobs
 from renovation.service_layer.mapper import mapper
 from renovation.service_layer.uow import RenovationUoW
+from renovation.settings import RenovationSettings
 
 definition = ServiceDefinition(
     name="renovation",
@@ -30,5 +31,7 @@ definition = ServiceDefinition(
     event_mapper=mapper,
     seed=seed.seed,
     jobs=(PeriodicJob("deadlines", jobs.deadlines, 900),),
+    slot=1,
+    settings=RenovationSettings,
     extra={"token_hints": seed.token_hints},
 )

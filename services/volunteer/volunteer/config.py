@@ -7,7 +7,6 @@ rules a federation may tune.
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,7 +33,3 @@ class VolunteerSettings(BaseSettings):
         return CheckInPolicy(open_limit=timedelta(hours=self.checkin_limit_hours),
                              capped_duration=timedelta(hours=self.checkin_capped_hours))
 
-
-@lru_cache(maxsize=1)
-def settings() -> VolunteerSettings:
-    return VolunteerSettings()

@@ -8,6 +8,7 @@ from svckit.service import ServiceDefinition
 
 from volunteer import jobs, seed
 from volunteer.adapters import orm
+from volunteer.config import VolunteerSettings
 from volunteer.entrypoints import api, handlers
 from volunteer.service_layer.mapper import mapper
 from volunteer.service_layer.uow import VolunteerUoW
@@ -29,5 +30,7 @@ definition = ServiceDefinition(
     event_mapper=mapper,
     seed=seed.seed,
     jobs=jobs.JOBS,
+    slot=2,
+    settings=VolunteerSettings,
     extra={"token_hints": seed.token_hints},
 )

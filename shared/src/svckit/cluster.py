@@ -1,12 +1,17 @@
 """The distributed topology, natively: every service's API under gunicorn, its relay, its
-consumer and its scheduler as separate processes, against RabbitMQ and PostgreSQL.
+consumer and its scheduler as separate processes, against RabbitMQ and PostgreSQL; every
+web app (the console) under gunicorn too. Services and apps are the installed ones
+(:func:`svckit.service.discover`, :func:`svckit.service.discover_apps`).
 
     python -m svckit.cluster up      # databases, migrations, seed, start; state in var/
     python -m svckit.cluster status
     python -m svckit.cluster down    # SIGTERM, then SIGKILL after a grace period
 
-The end-to-end tests drive the same :class:`Cluster` with their own databases and bus
-prefix, and kill or restart single processes.
+Each API's listening socket is bound here and handed to gunicorn (``--bind fd://N``): a
+port is never chosen first and taken later, and ``port_base=0`` lets the system choose
+free ones. The end-to-end tests drive the same :class:`Cluster` with their own databases
+and bus prefix, and kill or restart single processes (a restarted API gets the same
+socket back).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,11 +31,7 @@ from pathlib import Path
 import psycopg
 
 from svckit.auth.tokens import ensure_dev_keypair
-
-SERVICES = ("inventory", "renovation", "volunteer", "identity")
-ROLES = ("api", "relay", "consumer", "scheduler")
-#: services that run fewer processes (identity neither publishes nor consumes events)
-ROLES_OF = {"identity": ("api", "scheduler")}
+from svckit.service import ROLES, AppDefinition, ServiceDefinition, discover, discover_apps
 
 
 @dataclass
@@ -69,40 +71,64 @@ class Cluster:
         bus_url: str = "amqp://guest:guest@127.0.0.1:5672//",
         bus_prefix: str = "",
         port_base: int = 8100,
-        services: tuple[str, ...] = SERVICES,
+        services: tuple[str, ...] | None = None,
+        apps: bool = False,
         gunicorn_config: Path | None = None,
         extra_env: dict[str, str] | None = None,
-        console: bool = False,
     ) -> None:
+        """``services``: names of installed services to run (default: all of them);
+        ``apps``: also run the installed web apps; ``port_base=0``: free ports."""
         self.var_dir = var_dir
         self.pg_admin_url = pg_admin_url
         self.db_prefix = db_prefix
         self.bus_url = bus_url
         self.bus_prefix = bus_prefix
         self.port_base = port_base
-        self.services = services
+        installed = {d.name: d for d in discover()}
+        unknown = set(services or ()) - set(installed)
+        if unknown:
+            raise ValueError(f"not installed: {sorted(unknown)}")
+        self.definitions = [d for d in installed.values()
+                            if services is None or d.name in services]
+        self.services = tuple(d.name for d in self.definitions)
+        self.apps: list[AppDefinition] = discover_apps() if apps else []
         self.gunicorn_config = gunicorn_config or Path("deploy/gunicorn.conf.py")
         self.extra_env = extra_env or {}
-        #: also run the web console (services/console) on the port after the services'
-        self.console = console
         self.logs = var_dir / "logs"
         self.procs: dict[str, Proc] = {}
+        self.sockets: dict[str, socket.socket] = {}
         self.private_key, self.public_key = ensure_dev_keypair(var_dir)
 
     # -- configuration -----------------------------------------------------------
+    def definition(self, service: str) -> ServiceDefinition:
+        return next(d for d in self.definitions if d.name == service)
+
     def database_url(self, service: str) -> str:
         base = self.pg_admin_url.rsplit("/", 1)[0]
         return f"{base}/{self.db_prefix}{service}"
 
+    def listener(self, name: str) -> socket.socket:
+        """The listening socket of a service's or app's API, bound on first use
+        (``port_base + slot``, or a free port when ``port_base`` is 0)."""
+        if name not in self.sockets:
+            slots = {d.name: d.slot for d in self.definitions} | {a.name: a.slot for a in self.apps}
+            slot = slots[name]
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", self.port_base + slot if self.port_base else 0))
+            except OSError:
+                sock.close()
+                raise
+            self.sockets[name] = sock
+        return self.sockets[name]
+
     def port(self, service: str) -> int:
-        return self.port_base + self.services.index(service)
+        return int(self.listener(service).getsockname()[1])
 
-    def base_url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.port(service)}"
-
-    @property
-    def console_url(self) -> str:
-        return f"http://127.0.0.1:{self.port_base + len(self.services)}"
+    def base_url(self, name: str) -> str:
+        """A service's or an app's base URL."""
+        return f"http://127.0.0.1:{self.port(name)}"
 
     def env(self, service: str) -> dict[str, str]:
         return {
@@ -112,11 +138,9 @@ class Cluster:
             "AUTH_PUBLIC_KEY": str(self.public_key),
             "VAR_DIR": str(self.var_dir),
             f"{service.upper()}_DATABASE_URL": self.database_url(service),
-            "IDENTITY_SIGNING_KEY": str(self.private_key),
-            # the console runs on this host: its X-Forwarded-For names the browser
-            "IDENTITY_TRUSTED_PROXIES": '["127.0.0.1/32"]',
             "LOG_JSON": "true",
             "RELAY_IDLE_POLL": "1.0",
+            **self.definition(service).local_env,
             **self.extra_env,
         }
 
@@ -146,50 +170,53 @@ class Cluster:
                 self.run_command(svc, "seed")
 
     # -- processes -----------------------------------------------------------------
-    def _console_proc(self) -> Proc:
-        port = self.port_base + len(self.services)
-        env = {**os.environ, "VAR_DIR": str(self.var_dir), "LOG_JSON": "true",
-               **{f"CONSOLE_{svc.upper()}_URL": self.base_url(svc) for svc in self.services},
-               **self.extra_env, "PORT": str(port), "HOST": "127.0.0.1"}
-        argv = [sys.executable, "-m", "gunicorn", "-c", str(self.gunicorn_config),
-                "console.wsgi:app"]
-        return Proc("console", "api", argv, env, self.logs / "console-api.log", port)
+    def _gunicorn(self, name: str, target: str) -> tuple[list[str], int]:
+        fd = self.listener(name).fileno()
+        return [sys.executable, "-m", "gunicorn", "-c", str(self.gunicorn_config),
+                "--bind", f"fd://{fd}", target], fd
 
-    def _proc(self, service: str, role: str) -> Proc:
-        if service == "console":
-            return self._console_proc()
-        env = self.env(service)
-        port = None
+    def _proc(self, name: str, role: str) -> tuple[Proc, tuple[int, ...]]:
+        app = next((a for a in self.apps if a.name == name), None)
+        if app is not None:
+            env = {**os.environ, "VAR_DIR": str(self.var_dir), "LOG_JSON": "true",
+                   **{f"{name.upper()}_{svc.upper()}_URL": self.base_url(svc)
+                      for svc in self.services},
+                   **self.extra_env}
+            argv, fd = self._gunicorn(name, app.wsgi)
+            return Proc(name, "api", argv, env, self.logs / f"{name}-api.log",
+                        self.port(name)), (fd,)
+        env = self.env(name)
         if role == "api":
-            port = self.port(service)
-            env = {**env, "PORT": str(port), "HOST": "127.0.0.1"}
-            argv = [sys.executable, "-m", "gunicorn", "-c", str(self.gunicorn_config),
-                    f"{service}.wsgi:app"]
-        else:
-            argv = [sys.executable, "-m", service, role]
-        return Proc(service, role, argv, env, self.logs / f"{service}-{role}.log", port)
+            argv, fd = self._gunicorn(name, self.definition(name).wsgi)
+            return Proc(name, role, argv, env, self.logs / f"{name}-{role}.log",
+                        self.port(name)), (fd,)
+        argv = [sys.executable, "-m", name, role]
+        return Proc(name, role, argv, env, self.logs / f"{name}-{role}.log"), ()
 
     def start(self, service: str, role: str) -> Proc:
+        """Start (or restart) one process of a service, or an app (``role="api"``)."""
         self.logs.mkdir(parents=True, exist_ok=True)
-        proc = self._proc(service, role)
+        proc, fds = self._proc(service, role)
         with open(proc.log, "ab") as log:
             proc.popen = subprocess.Popen(proc.argv, env=proc.env, stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True)
+                                          stderr=subprocess.STDOUT, start_new_session=True,
+                                          pass_fds=fds)
         proc.pid = proc.popen.pid
         self.procs[proc.name] = proc
         return proc
 
     def up(self, roles: tuple[str, ...] = ROLES, timeout: float = 60) -> None:
-        for svc in self.services:  # consumers first: their queues must exist and be bound
-            if "consumer" in roles and "consumer" in ROLES_OF.get(svc, ROLES):
-                self.start(svc, "consumer")
+        for d in self.definitions:  # consumers first: their queues must exist and be bound
+            if "consumer" in roles and "consumer" in d.processes:
+                self.start(d.name, "consumer")
         self.wait_consumers(timeout)
-        for svc in self.services:
+        for d in self.definitions:
             for role in roles:
-                if role != "consumer" and role in ROLES_OF.get(svc, ROLES):
-                    self.start(svc, role)
-        if self.console and "api" in roles:
-            self.start("console", "api")
+                if role != "consumer" and role in d.processes:
+                    self.start(d.name, role)
+        if "api" in roles:
+            for app in self.apps:
+                self.start(app.name, "api")
         self.wait_apis(timeout)
 
     def wait_consumers(self, timeout: float = 60) -> None:
@@ -237,7 +264,12 @@ class Cluster:
                     os.killpg(p.pid, signal.SIGKILL)  # type: ignore[arg-type]
                 except ProcessLookupError:
                     pass
+                if p.popen is not None:
+                    p.popen.wait(timeout=30)
         self.procs.clear()
+        for sock in self.sockets.values():
+            sock.close()
+        self.sockets.clear()
 
     # -- state file (for the CLI's up/down in separate invocations) ----------------
     @property
@@ -286,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "postgresql://postgres@127.0.0.1:5432/postgres"),
         bus_url=os.environ.get("BUS_URL", "amqp://guest:guest@127.0.0.1:5672//"),
         port_base=args.port_base,
-        console=True,
+        apps=True,
     )
     cluster.load()
     if args.action == "up":
@@ -299,7 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         cluster.save()
         for svc in cluster.services:
             print(f"{svc:<11} {cluster.base_url(svc)}/docs")
-        print(f"{'console':<11} {cluster.console_url}/  (seed users, password liaocheng-2025)")
+        for app in cluster.apps:
+            print(f"{app.name:<11} {cluster.base_url(app.name)}/")
         print(f"logs in {cluster.logs}; tokens: VAR_DIR={args.var_dir} .venv/bin/svckit-token")
     elif args.action == "down":
         cluster.down()

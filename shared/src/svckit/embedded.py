@@ -1,20 +1,23 @@
 """The embedded mode: the whole system in one process on one port.
 
 Every installed service (entry point group ``svckit.services``) runs under its own URL
-prefix (``/inventory``, ``/renovation``, ``/volunteer``) with its own SQLite file, the
-in-process bus (kombu's memory transport), and its relay, consumer and scheduler as
-background threads. Migrations run and demo data is seeded at start.
+prefix (``/<service>``) with its own SQLite file, the in-process bus (kombu's memory
+transport), and its relay, consumer and scheduler as background threads; every installed
+web app (``svckit.apps``: the console) under ``/<app>``, calling the services on the same
+port. Migrations run and demo data is seeded at start.
 
     python -m svckit.embedded [--host 127.0.0.1] [--port 8000] [--no-seed]
+
+``--port 0`` lets the system choose a free port (printed in the first line).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 import threading
-from importlib.metadata import entry_points
 from typing import Any
 
 from flask import Flask, redirect, request
@@ -24,24 +27,21 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from svckit import logs
 from svckit.auth.tokens import ensure_dev_keypair
 from svckit.config import Config, PlatformSettings
-from svckit.service import ServiceContext, ServiceDefinition
+from svckit.service import (
+    AppDefinition,
+    ServiceContext,
+    ServiceDefinition,
+    discover,
+    discover_apps,
+)
 
 log = logging.getLogger("svckit.embedded")
 
 
-def discover() -> list[ServiceDefinition]:
-    found = []
-    for ep in sorted(entry_points(group="svckit.services"), key=lambda e: e.name):
-        definition = ep.load()
-        if not isinstance(definition, ServiceDefinition):
-            raise TypeError(f"entry point {ep.name} is not a ServiceDefinition")
-        found.append(definition)
-    return found
-
-
 class EmbeddedSystem:
     def __init__(self, platform: PlatformSettings | None = None,
-                 definitions: list[ServiceDefinition] | None = None) -> None:
+                 definitions: list[ServiceDefinition] | None = None,
+                 apps: list[AppDefinition] | None = None) -> None:
         platform = platform or PlatformSettings()
         if not platform.auth_public_key and not platform.auth_jwks_url:
             _, public = ensure_dev_keypair(platform.var_dir)
@@ -51,6 +51,7 @@ class EmbeddedSystem:
         self.platform = platform
         self.contexts = [ServiceContext(d, Config(d.name, platform))
                          for d in (definitions if definitions is not None else discover())]
+        self.apps = apps if apps is not None else discover_apps()
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
 
@@ -80,22 +81,26 @@ class EmbeddedSystem:
         t.start()
         self.threads.append(t)
 
-    def wsgi(self, console_api_base: str | None = None) -> Any:
-        mounts: dict[str, Any] = {f"/{ctx.name}": ctx.create_app() for ctx in self.contexts}
-        console = _console(console_api_base, self.platform)
-        if console is not None:
-            mounts["/console"] = console
-        return DispatcherMiddleware(self._index(console is not None), mounts)
+    def wsgi(self, base_url: str) -> Any:
+        """Every service's API and every app under its prefix; the apps call the services
+        at ``base_url`` (this same port)."""
+        mounts: dict[str, Any] = {ctx.definition.mount: ctx.create_app()
+                                  for ctx in self.contexts}
+        urls = {ctx.name: base_url.rstrip("/") + ctx.definition.mount for ctx in self.contexts}
+        for app in self.apps:
+            mounts[app.mount] = app.create_app(self.platform, urls)
+        return DispatcherMiddleware(self._index(), mounts)
 
-    def _index(self, console: bool = False) -> Flask:
+    def _index(self) -> Flask:
         app = Flask("embedded")
         names = [ctx.name for ctx in self.contexts]
+        home = f"{self.apps[0].mount}/" if self.apps else None
 
         @app.get("/")
         def index() -> Any:
             # browsers ask for text/html by name; API clients (*/*) keep getting JSON
-            if console and "text/html" in request.headers.get("Accept", ""):
-                return redirect("/console/")
+            if home and "text/html" in request.headers.get("Accept", ""):
+                return redirect(home)
             return {
                 "system": "助残服务平台 (assistive devices, renovation, volunteers)",
                 "services": {n: {"api": f"/{n}/", "docs": f"/{n}/docs",
@@ -124,14 +129,18 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     platform = PlatformSettings()
     logs.configure("embedded", platform.log_level, platform.log_json)
+    # bound before anything else: a taken port fails at once, and --port 0 gets a free one
+    listener = socket.create_server((args.host, args.port))
+    port = listener.getsockname()[1]
     system = EmbeddedSystem(platform)
     system.prepare(seed=not args.no_seed)
     system.start_workers()
-    base = f"http://{args.host}:{args.port}"
-    app = system.wsgi(console_api_base=base)
-    lines = [f"助残服务平台 running at {base}/", f"  console     {base}/console/"]
+    base = f"http://{args.host}:{port}"
+    app = system.wsgi(base)
+    lines = [f"助残服务平台 running at {base}/"]
+    lines += [f"  {a.name:<11} {base}{a.mount}/" for a in system.apps]
     for ctx in system.contexts:
-        lines.append(f"  {ctx.name:<11} {base}/{ctx.name}/docs")
+        lines.append(f"  {ctx.name:<11} {base}{ctx.definition.mount}/docs")
     lines += [
         "Tokens for each role (development key in var/):",
         "  .venv/bin/svckit-token --role staff",
@@ -149,24 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     from waitress import serve
 
     try:
-        serve(app, host=args.host, port=args.port, threads=8, ident="zhucan")
+        serve(app, sockets=[listener], threads=8, ident="zhucan")
     finally:
         system.shutdown()
     return 0
-
-
-def _console(api_base: str | None, platform: PlatformSettings) -> Any:
-    """The web console (services/console) when it is installed, calling the services on
-    this same port."""
-    try:
-        from console.app import create_app
-        from console.config import ConsoleSettings
-    except ImportError:
-        return None
-    settings = ConsoleSettings(var_dir=platform.var_dir)
-    if api_base:
-        settings = settings.model_copy(update={"api_base": api_base})
-    return create_app(settings)
 
 
 def _seed_hints(system: EmbeddedSystem) -> list[str]:

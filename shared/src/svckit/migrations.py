@@ -1,7 +1,7 @@
 """Alembic, per service. A service's ``migrations/env.py`` is two lines::
 
     from svckit.migrations import run_env
-    from inventory.adapters.orm import metadata
+    from <svc>.adapters.orm import metadata
     run_env(metadata)
 """
 

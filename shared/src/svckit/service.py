@@ -1,9 +1,14 @@
 """A service's definition and its composition root.
 
-Every service exposes one :class:`ServiceDefinition` (``<svc>/service.py``) and gets the
-same processes from it: API, relay, consumer, scheduler, migrations, seed, parked-message
-tools (see :mod:`svckit.cli`). :class:`ServiceContext` wires config, database, unit of
-work, bus and auth together: the one place a service's dependencies are built.
+Every service exposes one :class:`ServiceDefinition` (``<svc>/service.py``, entry point
+group ``svckit.services``) and gets the same processes from it: API, relay, consumer,
+scheduler, migrations, seed, parked-message tools (see :mod:`svckit.cli`). A web app with
+no database and no events of its own (the console) is an :class:`AppDefinition` (entry
+point group ``svckit.apps``). The runners (:mod:`svckit.embedded`, :mod:`svckit.cluster`)
+find both through :func:`discover` and :func:`discover_apps`: they name no service.
+
+:class:`ServiceContext` wires config, settings, database, unit of work, bus and auth
+together: the one place a service's dependencies are built.
 """
 
 from __future__ import annotations
@@ -11,21 +16,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from flask_smorest import Blueprint
 from kombu import Connection
+from pydantic_settings import BaseSettings
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import Session, sessionmaker
 
 from svckit import context, db, migrations
 from svckit.auth.tokens import TokenVerifier
-from svckit.config import Config
+from svckit.config import Config, PlatformSettings
 from svckit.events.catalogue import Catalogue, load_all
 from svckit.events.mapper import EventMapper
 from svckit.http.app import create_app
@@ -42,6 +49,8 @@ from svckit.uow import OutboxSignal, UnitOfWork
 log = logging.getLogger(__name__)
 
 Job = Callable[["ServiceContext"], int]
+#: the processes a service can run (``python -m <svc> <role>``; ``api`` under gunicorn)
+ROLES = ("api", "relay", "consumer", "scheduler")
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,13 @@ class PeriodicJob:
 
 @dataclass(frozen=True)
 class ServiceDefinition:
+    """Everything the runners need to know about a service.
+
+    Conventions: the package is named like the service (``python -m <name> <command>``,
+    ``<name>.wsgi:app`` for gunicorn), its API is mounted at ``/<name>`` in the embedded
+    mode, and its database URL is read from ``<NAME>_DATABASE_URL``.
+    """
+
     name: str
     title: str
     metadata: MetaData
@@ -73,7 +89,76 @@ class ServiceDefinition:
     catalogue: Catalogue | None = None
     #: paths served without a bearer token (besides health and docs), e.g. a login
     public_paths: tuple[str, ...] = ()
+    #: its place among the installed services and apps: the runners start them in this
+    #: order and ``svckit.cluster`` serves its API on ``port_base + slot``
+    slot: int = 0
+    #: the processes it runs (a service that neither publishes nor consumes events runs
+    #: no relay and no consumer)
+    processes: tuple[str, ...] = ROLES
+    #: its own settings (``pydantic_settings.BaseSettings``, read from the environment):
+    #: built once per process as ``ctx.settings`` and passed to its unit of work as
+    #: ``uow_class(..., settings=ctx.settings)``
+    settings: type[BaseSettings] | None = None
+    #: environment ``svckit.cluster`` adds to its processes (everything on one host)
+    local_env: Mapping[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mount(self) -> str:
+        """Its URL prefix in the embedded mode."""
+        return f"/{self.name}"
+
+    @property
+    def wsgi(self) -> str:
+        """gunicorn's target for its API."""
+        return f"{self.name}.wsgi:app"
+
+
+@dataclass(frozen=True)
+class AppDefinition:
+    """A web app without a database or events of its own, acting through the services'
+    APIs (the console). Mounted at ``/<name>`` in the embedded mode; a gunicorn app of its
+    own in ``svckit.cluster``, which tells it each service's base URL as
+    ``<NAME>_<SERVICE>_URL``."""
+
+    name: str
+    #: the WSGI app of the embedded mode, given the platform settings and each service's
+    #: base URL by service name
+    create_app: Callable[[PlatformSettings, Mapping[str, str]], Any]
+    #: gunicorn's target (``"console.wsgi:app"``)
+    wsgi: str
+    slot: int = 0
+
+    @property
+    def mount(self) -> str:
+        return f"/{self.name}"
+
+
+_D = TypeVar("_D", ServiceDefinition, AppDefinition)
+
+
+def _load(group: str, kind: type[_D]) -> list[_D]:
+    found = []
+    for ep in entry_points(group=group):
+        definition = ep.load()
+        if not isinstance(definition, kind):
+            raise TypeError(f"entry point {ep.name} of {group} is not a {kind.__name__}")
+        found.append(definition)
+    return sorted(found, key=lambda d: (d.slot, d.name))
+
+
+def discover() -> list[ServiceDefinition]:
+    """The installed services (entry point group ``svckit.services``), in slot order."""
+    services = _load("svckit.services", ServiceDefinition)
+    slots = [d.slot for d in services] + [a.slot for a in discover_apps()]
+    if len(set(slots)) != len(slots):
+        raise ValueError(f"two installed services or apps share a slot: {slots}")
+    return services
+
+
+def discover_apps() -> list[AppDefinition]:
+    """The installed web apps (entry point group ``svckit.apps``), in slot order."""
+    return _load("svckit.apps", AppDefinition)
 
 
 class BrokerCheck:
@@ -128,7 +213,15 @@ class ServiceContext:
     def bus_url(self) -> str:
         return self.config.platform.bus_url.get_secret_value()
 
+    @cached_property
+    def settings(self) -> Any:
+        """The service's own settings (``definition.settings``), read once per context."""
+        if self.definition.settings is None:
+            raise AttributeError(f"{self.name} declares no settings")
+        return self.definition.settings()
+
     def uow(self) -> UnitOfWork:
+        own = {} if self.definition.settings is None else {"settings": self.settings}
         return self.definition.uow_class(
             self.session_factory,
             producer=self.name,
@@ -136,6 +229,7 @@ class ServiceContext:
             tables=self.tables,
             signal=self.signal,
             mapper=self.definition.event_mapper,
+            **own,
         )
 
     @cached_property

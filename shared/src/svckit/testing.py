@@ -5,6 +5,12 @@ database (dropped afterwards); ``amqp_url`` + ``bus_prefix`` give it RabbitMQ wi
 own exchange and queue names (deleted afterwards). When a server does not answer the
 test FAILS (it is never skipped): CI must not turn green without them.
 
+Every name a test run makes carries the run's id (:data:`RUN_ID`): databases
+(:func:`unique_name`), bus prefixes (:func:`claim_prefix`), and every process started
+from the run inherits ``SVCKIT_TEST_RUN=<run id>`` in its environment. At the end of the
+run :func:`find_leaks` looks for what is left of THIS run only (other runs may share the
+servers) and fails the run if anything is (then removes it).
+
 Servers: ``TEST_PG_ADMIN_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``)
 and ``TEST_AMQP_URL`` (default ``amqp://guest:guest@127.0.0.1:5672//``).
 """
@@ -12,9 +18,12 @@ and ``TEST_AMQP_URL`` (default ``amqp://guest:guest@127.0.0.1:5672//``).
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -41,9 +50,22 @@ def wait_until(pred: Callable[[], bool], timeout: float = 10.0, interval: float 
     return bool(pred())
 
 
-def create_database(name: str) -> str:
+#: this test run's id: in every database name and bus prefix it makes, and in the
+#: environment of every process it starts (``SVCKIT_TEST_RUN``)
+RUN_ID = uuid.uuid4().hex[:8]
+RUN_ENV = "SVCKIT_TEST_RUN"
+
+
+def unique_name(kind: str = "t") -> str:
+    """A database name of this run: ``<kind>_<run id>_<random>``."""
+    return f"{kind}_{RUN_ID}_{uuid.uuid4().hex[:10]}"
+
+
+def create_database(name: str, template: str | None = None) -> str:
+    """Create a database (name it with :func:`unique_name`) and return its URL."""
+    _databases.add(name)
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
 
@@ -51,17 +73,23 @@ def create_database(name: str) -> str:
 def drop_database(name: str) -> None:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _databases.discard(name)
+
+
+_databases: set[str] = set()
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name = f"t_{uuid.uuid4().hex[:16]}"
+    name = unique_name()
     try:
         url = create_database(name)
     except psycopg.OperationalError as exc:
         pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}")
-    yield url
-    drop_database(name)
+    try:
+        yield url
+    finally:
+        drop_database(name)
 
 
 @pytest.fixture
@@ -75,45 +103,43 @@ def amqp_url() -> str:
 
 
 @pytest.fixture
-def bus_prefix(amqp_url: str) -> str:
-    """A unique prefix for exchange and queue names (cleaned up at the session's end)."""
-    return claim_prefix()
+def bus_prefix(amqp_url: str) -> Iterator[str]:
+    """A unique prefix for exchange and queue names; what the test declared under it is
+    deleted afterwards."""
+    prefix = claim_prefix()
+    try:
+        yield prefix
+    finally:
+        delete_test_topology(prefixes={prefix})
+
+
+#: every bus prefix of this run starts with it
+TEST_PREFIX = f"t-{RUN_ID}-"
 
 
 def claim_prefix() -> str:
-    """A new ``t-<hex>.`` prefix, remembered so that this session deletes what it made."""
-    prefix = f"{TEST_PREFIX}{uuid.uuid4().hex[:10]}."
-    _claimed.add(prefix)
-    return prefix
+    """A new ``t-<run id>-<hex>.`` prefix for exchange and queue names."""
+    return f"{TEST_PREFIX}{uuid.uuid4().hex[:10]}."
 
 
-_claimed: set[str] = set()
-TEST_PREFIX = "t-"
+def topology_names(prefixes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``(kind, name)`` of the queues and exchanges whose names start with a prefix
+    (``rabbitmqctl``: the management API may be off)."""
+    found = []
+    for kind in ("queues", "exchanges"):
+        out = subprocess.run(["rabbitmqctl", "-q", f"list_{kind}", "name"],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+        found += [(kind[:-1], n.strip()) for n in out.splitlines()
+                  if n.strip().startswith(prefixes)]
+    return found
 
 
 def delete_test_topology(url: str = AMQP_URL, prefixes: set[str] | None = None) -> int:
-    """Delete the queues and exchanges this session's tests declared (their prefixes were
-    claimed with :func:`claim_prefix`); other sessions on the same broker keep theirs."""
-    wanted = tuple(prefixes if prefixes is not None else _claimed)
-    if not wanted:
-        return 0
-    import subprocess
-
-    def names(kind: str) -> list[str]:
-        try:
-            out = subprocess.run(
-                ["rabbitmqctl", "-q", f"list_{kind}", "name"],
-                capture_output=True, text=True, timeout=60, check=True,
-            ).stdout
-        except (OSError, subprocess.SubprocessError):
-            return []
-        return [n.strip() for n in out.splitlines() if n.strip().startswith(wanted)]
-
+    """Delete the queues and exchanges under ``prefixes`` (default: all of this run's)."""
+    wanted = tuple(prefixes if prefixes is not None else {TEST_PREFIX})
     deleted = 0
     with Connection(url, connect_timeout=5) as conn:
-        for kind, name in [("queue", n) for n in names("queues")] + [
-            ("exchange", n) for n in names("exchanges")
-        ]:
+        for kind, name in topology_names(wanted):
             ch = conn.channel()
             try:
                 ch.queue_delete(name) if kind == "queue" else ch.exchange_delete(name)
@@ -128,13 +154,119 @@ def delete_test_topology(url: str = AMQP_URL, prefixes: set[str] | None = None) 
     return deleted
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if os.environ.get("SVCKIT_KEEP_TEST_TOPOLOGY"):
-        return
+# -- what a run leaves behind ------------------------------------------------------------
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ[RUN_ENV] = RUN_ID  # inherited by every process the run starts
+
+
+def _proc_stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, state) of a process, from /proc."""
     try:
-        delete_test_topology()
-    except Exception:  # noqa: BLE001 - cleanup must never fail the run
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[1]), fields[0]
+
+
+def leaked_processes() -> dict[int, str]:
+    """Live processes of this run other than pytest itself: its descendants, and any
+    process whose environment has ``SVCKIT_TEST_RUN=<run id>`` (e.g. gunicorn workers
+    whose master was killed). ``{pid: command line}``."""
+    me = os.getpid()
+    marker = f"{RUN_ENV}={RUN_ID}".encode()
+    parents: dict[int, int] = {}
+    ours: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        pid = int(entry.name)
+        stat = _proc_stat(pid)
+        if stat is None or stat[1] in "ZX":
+            continue
+        parents[pid] = stat[0]
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                ours.add(pid)
+        except OSError:
+            pass
+    for pid in parents:
+        p, seen = pid, 0
+        while p in parents and seen < 64:
+            p, seen = parents[p], seen + 1
+            if p == me:
+                ours.add(pid)
+                break
+    out = {}
+    for pid in sorted(ours):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        out[pid] = cmd.strip()[:200]
+    return out
+
+
+def leaked_databases() -> list[str]:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database")]
+    return sorted(n for n in names if f"_{RUN_ID}_" in n or n in _databases)
+
+
+def find_leaks() -> list[str]:
+    """What this run left: processes, databases, queues and exchanges (one line each)."""
+    lines = [f"process {pid}: {cmd}" for pid, cmd in leaked_processes().items()]
+    try:
+        lines += [f"database {n}" for n in leaked_databases()]
+    except psycopg.Error as exc:
+        lines.append(f"(could not list databases: {exc})")
+    try:
+        lines += [f"{kind} {name}" for kind, name in topology_names((TEST_PREFIX,))]
+    except (OSError, subprocess.SubprocessError) as exc:
+        lines.append(f"(could not list queues and exchanges: {exc})")
+    return lines
+
+
+def remove_leaks() -> None:
+    for pid in leaked_processes():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    for name in leaked_databases():
+        drop_database(name)
+    delete_test_topology()
+
+
+_LEAKS = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if it left a process, a database, a queue or an exchange behind."""
+    found = find_leaks()
+    session.config.stash[_LEAKS] = found
+    leaks = [line for line in found if not line.startswith("(")]
+    if not leaks:
+        return
+    if session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    try:
+        remove_leaks()
+    except Exception:  # noqa: BLE001 - the run fails anyway; report what is left
         pass
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    found = terminalreporter.config.stash.get(_LEAKS, [])
+    notes = [line for line in found if line.startswith("(")]
+    leaks = [line for line in found if not line.startswith("(")]
+    if leaks:
+        terminalreporter.section("LEAKED by this test run (now removed)", red=True)
+        for line in leaks:
+            terminalreporter.write_line(line, red=True)
+    for line in notes:
+        terminalreporter.write_line(f"leak check incomplete {line}", yellow=True)
 
 
 @pytest.fixture(scope="session")

@@ -64,9 +64,7 @@ def _client() -> str:
 
 
 def _uow_settings() -> IdentitySettings:
-    settings: IdentitySettings | None = current_app.extensions.get("identity.settings")
-    if settings is None:
-        settings = current_app.extensions["identity.settings"] = IdentitySettings()
+    settings: IdentitySettings = _ctx().settings
     return settings
 
 

@@ -14,9 +14,9 @@ class IdentityUoW(UnitOfWork):
     users: UserRepository
     tokens: TokenRepository
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, settings: IdentitySettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.settings = IdentitySettings()
+        self.settings = settings
 
     def __enter__(self) -> Self:
         super().__enter__()

@@ -69,7 +69,7 @@ class PhotoSetup:
 def _photo_setup() -> PhotoSetup:
     found = current_app.extensions.get("renovation.photos")
     if found is None:
-        settings = RenovationSettings()
+        settings: RenovationSettings = _ctx().settings
         found = PhotoSetup(settings,
                            LocalPhotoStorage(settings.photo_root(_ctx().config.platform)))
         current_app.extensions["renovation.photos"] = found

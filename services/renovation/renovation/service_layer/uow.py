@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 from svckit.uow import UnitOfWork
 
 from renovation.adapters.repository import Repository
+from renovation.settings import RenovationSettings
 
 
 class RenovationUoW(UnitOfWork):
     repo: Repository
+
+    def __init__(self, *args: Any, settings: RenovationSettings, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings = settings
 
     def __enter__(self) -> Self:
         super().__enter__()

@@ -12,7 +12,7 @@ from volunteer.adapters.repository import (
     TeamRepository,
     VolunteerRepository,
 )
-from volunteer.config import VolunteerSettings, settings
+from volunteer.config import VolunteerSettings
 
 
 class VolunteerUoW(UnitOfWork):
@@ -21,9 +21,9 @@ class VolunteerUoW(UnitOfWork):
     tasks: TaskRepository
     hours: HoursRepository
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, settings: VolunteerSettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.settings: VolunteerSettings = settings()
+        self.settings = settings
 
     def __enter__(self) -> Self:
         super().__enter__()

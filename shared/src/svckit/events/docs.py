@@ -56,7 +56,7 @@ def _rows(schema: type[Schema]) -> Iterable[str]:
 
 
 def consumers_by_type() -> dict[str, list[str]]:
-    from svckit.embedded import discover
+    from svckit.service import discover
 
     found: dict[str, list[str]] = {}
     for definition in discover():
