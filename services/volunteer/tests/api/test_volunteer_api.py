@@ -303,7 +303,7 @@ def test_openapi_lists_every_operation_with_its_schemas(ctx, client) -> None:
     for (method, path), op in ops.items():
         ok = op["responses"].get("200") or op["responses"].get("201")
         assert ok and "schema" in ok["content"]["application/json"], (method, path)
-        if method in ("POST", "PATCH"):
+        if method in ("POST", "PATCH") and not path.endswith("/replay"):
             assert "requestBody" in op, (method, path)
         assert op.get("summary"), (method, path)
 
