@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import uuid
@@ -29,11 +30,12 @@ def png_bytes(width: int = 4, height: int = 3) -> bytes:
 
 
 def jpeg_bytes(width: int = 640, height: int = 480) -> bytes:
-    """A structurally valid JPEG header (SOI, APP0, SOF0, SOS, EOI) of the given size."""
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
-    sos = b"\xff\xda" + struct.pack(">HB", 8, 1) + b"\x01\x00\x00\x3f\x00"
-    return b"\xff\xd8" + app0 + sof0 + sos + b"\x12\x34\x56" + b"\xff\xd9"
+    """A real (decodable) JPEG of the given size."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 120, 200)).save(buf, "JPEG")
+    return buf.getvalue()
 
 
 def staff(sub: str = "staff-a", **kw: Any) -> Principal:

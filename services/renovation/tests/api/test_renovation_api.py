@@ -284,7 +284,7 @@ def test_bad_or_too_large_photos_are_refused_and_nothing_is_written(
     rows, files = _photo_state(world)
     assert rows == 1 and len(files) == 1 and files[0].endswith(".png")
     content = client.get(f"/photos/{r.json['id']}/content", headers=headers)
-    assert content.status_code == 200 and content.data == png_bytes()
+    assert content.status_code == 200 and content.data.startswith(b"\x89PNG")
 
 
 def test_a_photo_whose_row_fails_leaves_no_file(world: Any, client: Any, auth: Any,
