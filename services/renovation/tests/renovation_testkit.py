@@ -13,6 +13,7 @@ from typing import Any
 
 from svckit.auth.principal import Principal, Role
 from svckit.domain.certificate import make_certificate
+from svckit.domain.clock import china_date
 
 CAP = 300_000
 BUDGET = 1_000_000
@@ -142,8 +143,9 @@ class World:
         u, now = self.ctx.uow, self.now
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("accepted", lambda: wo.accept(u(), crew, order.id, now=now())),
-            ("scheduled", lambda: wo.schedule(u(), crew, order.id, now().date(),
-                                              now().date() + timedelta(days=5), now=now())),
+            ("scheduled", lambda: wo.schedule(u(), crew, order.id, china_date(now()),
+                                              china_date(now()) + timedelta(days=5),
+                                              now=now())),
             ("in_progress", lambda: wo.report_progress(u(), crew, order.id, {
                 "note": "完工", "percent": 100, "items_done": order.items}, now=now())),
             ("completion_requested", lambda: wo.request_completion(u(), crew, order.id,

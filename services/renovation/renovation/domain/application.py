@@ -352,6 +352,11 @@ class Application:
             raise ValidationFailed.field(
                 "scheduled_at", "评估时间不能早于当前时间 (must not be in the past)"
             )
+        if at > now + rules.HORIZON:
+            raise ValidationFailed.field(
+                "scheduled_at", f"评估时间须在{rules.HORIZON_DAYS}天之内 "
+                f"(at most {rules.HORIZON_DAYS} days ahead)"
+            )
         rescheduled = self.assessment is not None
         if self.assessment is None:
             self.assessment = Assessment(assessor_id=assessor_id, scheduled_at=at)

@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
+from svckit.domain.clock import MAX_YEAR, MIN_YEAR
 from svckit.domain.division import name_of
 from svckit.domain.masking import contact_name, mask_phone
 from svckit.http.pagination import PageArgs, paged
 
 from renovation.domain.catalogue import Area, Unit, format_quantity
+from renovation.domain.rules import HORIZON_DAYS
 
 MAX_FEN = 10**12  # 100亿元: far above any budget, far below PostgreSQL's bigint
 
@@ -58,7 +60,8 @@ class DeadlinesSchema(Schema):
 
 
 class ProgrammeIn(Schema):
-    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(strict=True, required=True,
+                          validate=validate.Range(min=MIN_YEAR, max=MAX_YEAR))
     name = Text(200, required=True)
     division_scope = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     household_cap_fen = Fen(required=True)
@@ -176,7 +179,8 @@ class ScheduleAssessmentIn(Schema):
     assessor = fields.String(load_default=None, allow_none=True,
                              validate=validate.Length(min=1, max=100),
                              metadata={"description": "the assessor's user id (default: you)"})
-    scheduled_at = fields.AwareDateTime(required=True)
+    scheduled_at = fields.AwareDateTime(required=True, metadata={
+        "description": f"with its UTC offset; from now to {HORIZON_DAYS} days ahead"})
 
 
 class CompleteAssessmentIn(Schema):
@@ -291,8 +295,10 @@ class AssignIn(Schema):
 
 
 class ScheduleIn(Schema):
-    start_on = fields.Date(required=True)
-    end_on = fields.Date(required=True)
+    start_on = fields.Date(required=True, metadata={
+        "description": "a China calendar date, from today (China time) on"})
+    end_on = fields.Date(required=True, metadata={
+        "description": f"not before start_on, at most {HORIZON_DAYS} days after today"})
 
 
 class ProgressIn(Schema):
