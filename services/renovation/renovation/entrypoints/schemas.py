@@ -257,6 +257,16 @@ class PlanOut(Schema):
     device_requests = fields.List(fields.Nested(DeviceRequestOut))
 
 
+class IntegrationProblemOut(Schema):
+    event_type = fields.String(metadata={"description": "the parked renovation event"})
+    event_id = fields.String()
+    consumer = fields.String(metadata={"description": "the service that parked it"})
+    reason = fields.String(metadata={
+        "description": "unknown-event, invalid-payload, rejected or retries-exhausted"})
+    message = fields.String(metadata={"description": "for staff, in Chinese and English"})
+    at = fields.String(metadata={"description": "when it was parked (UTC, ISO 8601)"})
+
+
 class ApplicationOut(Schema):
     id = fields.UUID()
     programme_id = fields.UUID()
@@ -280,6 +290,10 @@ class ApplicationOut(Schema):
         "description": "when the household consented to processing; null: it cannot be used"})
     assessment = fields.Nested(AssessmentOut, allow_none=True)
     plan = fields.Nested(PlanOut, allow_none=True)
+    integration_problem = fields.Nested(IntegrationProblemOut, allow_none=True, metadata={
+        "description": "the latest of this case's events another service could not apply "
+                       "(parked); null when none. Cleared when the step is requested again "
+                       "or the request is answered"})
 
 
 class ContactOut(Schema):
