@@ -37,11 +37,13 @@ def test_renovation_from_application_to_accepted_works_with_rework(system: Syste
                             {"contractor_id": r.contractor["id"]})
     c = r.contractor_client
     c.post(f"/work-orders/{order['id']}/accept")
-    from datetime import date, timedelta
+    from datetime import timedelta
+
+    from svckit.domain.clock import china_date, utcnow
 
     c.post(f"/work-orders/{order['id']}/schedule",
-           {"start_on": date.today().isoformat(),
-            "end_on": (date.today() + timedelta(days=5)).isoformat()})
+           {"start_on": china_date(utcnow()).isoformat(),  # a China calendar date
+            "end_on": (china_date(utcnow()) + timedelta(days=5)).isoformat()})
     c.post(f"/work-orders/{order['id']}/progress",
            {"note": "扶手、坡道完工", "percent": 100, "items_done": order["items"]})
     c.post(f"/work-orders/{order['id']}/complete")

@@ -33,6 +33,7 @@ from e2e_kit import (
 )
 from kombu import Connection, Queue
 from svckit.domain.certificate import make_certificate, mask, mask_phone
+from svckit.domain.clock import china_date, utcnow
 from svckit.messaging.topology import events_exchange
 from svckit.pii import Finding, find_pii, redact
 from svckit.testing import AMQP_URL
@@ -204,8 +205,8 @@ def renovation_flow(system: System, values: dict[str, str]) -> None:
     c = r.contractor_client
     c.post(f"/work-orders/{order['id']}/accept")
     c.post(f"/work-orders/{order['id']}/schedule",
-           {"start_on": date.today().isoformat(),
-            "end_on": (date.today() + timedelta(days=3)).isoformat()})
+           {"start_on": china_date(utcnow()).isoformat(),  # a China calendar date
+            "end_on": (china_date(utcnow()) + timedelta(days=3)).isoformat()})
     c.post(f"/work-orders/{order['id']}/progress",
            {"note": "扶手完工", "percent": 100, "items_done": order["items"]})
     c.post(f"/work-orders/{order['id']}/complete")

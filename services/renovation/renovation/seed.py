@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from svckit.domain.certificate import make_certificate
-from svckit.domain.clock import utcnow
+from svckit.domain.clock import china_date, utcnow
 
 from renovation.domain.application import Application
 from renovation.domain.catalogue import Area, CatalogueItem, Unit
@@ -134,8 +134,8 @@ def seed(ctx: ServiceContext) -> None:
                 crew = order.contractor_id
                 order.accept(crew, tick())
                 app.start_works()
-                order.schedule(crew, tick().date(), tick().date() + timedelta(days=10),
-                               tick(1))
+                on = tick()
+                order.schedule(crew, china_date(on), china_date(on) + timedelta(days=10), on)
                 done = order.items if target == "closed" else order.items[:2]
                 order.report_progress(f"crew-{key}", crew, tick(), note="拆除门槛，坡道浇筑完成",
                                       percent=100 if target == "closed" else 40,

@@ -1,8 +1,9 @@
 """The renovation service's own settings: the ONE place its environment is read.
 
-``RENOVATION_PHOTO_DIR`` (default: ``<VAR_DIR>/renovation-photos``) and
-``RENOVATION_PHOTO_MAX_BYTES`` (default 5 MiB). The database URL is read by svckit's
-``ServiceSettings`` (``RENOVATION_DATABASE_URL``).
+``RENOVATION_PHOTO_DIR`` (default: ``<VAR_DIR>/renovation-photos``),
+``RENOVATION_PHOTO_MAX_BYTES`` (default 5 MiB) and ``RENOVATION_PHOTO_MAX_MEGAPIXELS``
+(default 40). The database URL is read by svckit's ``ServiceSettings``
+(``RENOVATION_DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,13 @@ class RenovationSettings(BaseSettings):
     photo_dir: Path | None = None
     #: the largest photo accepted (bytes)
     photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
-    #: the largest width or height accepted (pixels): refuses decompression bombs
-    photo_max_pixels_side: int = Field(default=12_000, ge=16)
+    #: the most pixels a photo may have (millions), checked from its header before any
+    #: pixel is decoded: refuses decompression bombs (below Pillow's own guard, ~89 MP)
+    photo_max_megapixels: int = Field(default=40, ge=1, le=80)
+
+    @property
+    def photo_max_pixels(self) -> int:
+        return self.photo_max_megapixels * 1_000_000
 
     def photo_root(self, platform: PlatformSettings) -> Path:
         return (self.photo_dir or platform.var_dir / "renovation-photos").resolve()

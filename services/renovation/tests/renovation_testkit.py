@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import uuid
@@ -12,6 +13,7 @@ from typing import Any
 
 from svckit.auth.principal import Principal, Role
 from svckit.domain.certificate import make_certificate
+from svckit.domain.clock import china_date
 
 CAP = 300_000
 BUDGET = 1_000_000
@@ -29,11 +31,12 @@ def png_bytes(width: int = 4, height: int = 3) -> bytes:
 
 
 def jpeg_bytes(width: int = 640, height: int = 480) -> bytes:
-    """A structurally valid JPEG header (SOI, APP0, SOF0, SOS, EOI) of the given size."""
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
-    sos = b"\xff\xda" + struct.pack(">HB", 8, 1) + b"\x01\x00\x00\x3f\x00"
-    return b"\xff\xd8" + app0 + sof0 + sos + b"\x12\x34\x56" + b"\xff\xd9"
+    """A real (decodable) JPEG of the given size."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 120, 200)).save(buf, "JPEG")
+    return buf.getvalue()
 
 
 def staff(sub: str = "staff-a", **kw: Any) -> Principal:
@@ -140,8 +143,9 @@ class World:
         u, now = self.ctx.uow, self.now
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("accepted", lambda: wo.accept(u(), crew, order.id, now=now())),
-            ("scheduled", lambda: wo.schedule(u(), crew, order.id, now().date(),
-                                              now().date() + timedelta(days=5), now=now())),
+            ("scheduled", lambda: wo.schedule(u(), crew, order.id, china_date(now()),
+                                              china_date(now()) + timedelta(days=5),
+                                              now=now())),
             ("in_progress", lambda: wo.report_progress(u(), crew, order.id, {
                 "note": "完工", "percent": 100, "items_done": order.items}, now=now())),
             ("completion_requested", lambda: wo.request_completion(u(), crew, order.id,

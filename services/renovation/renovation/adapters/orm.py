@@ -135,6 +135,9 @@ applications = sa.Table(
     sa.Column("decided_at", UtcDateTime(), nullable=True),
     sa.Column("withdrawal_reason", sa.String(200), nullable=True),
     sa.Column("consent_at", UtcDateTime(), nullable=True),
+    # events of the case another service parked, by type (``Application.integration_failed``)
+    sa.Column("integration_problems", MutableDict.as_mutable(sa.JSON()), nullable=False,
+              server_default=sa.text("'{}'")),
     sa.Index("ix_applications_programme_division", "programme_id", "division"),
     sa.Index("ix_applications_status", "status"),
     sa.Index(

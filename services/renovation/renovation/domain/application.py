@@ -202,6 +202,9 @@ class Application:
     consent_at: datetime | None = None
     assessment: Assessment | None = None
     plan: Plan | None = None
+    #: this case's events another service could not apply (it parked them), by catalogue
+    #: event type: ``{"event_id", "consumer", "reason", "message", "at"}``
+    integration_problems: dict[str, dict[str, str]] = field(default_factory=dict)
     events: list[ev.Event] = field(default_factory=list, repr=False)
 
     # ---- submission and decision -------------------------------------------------
@@ -351,6 +354,11 @@ class Application:
         if at < now:
             raise ValidationFailed.field(
                 "scheduled_at", "评估时间不能早于当前时间 (must not be in the past)"
+            )
+        if at > now + rules.HORIZON:
+            raise ValidationFailed.field(
+                "scheduled_at", f"评估时间须在{rules.HORIZON_DAYS}天之内 "
+                f"(at most {rules.HORIZON_DAYS} days ahead)"
             )
         rescheduled = self.assessment is not None
         if self.assessment is None:
@@ -528,6 +536,32 @@ class Application:
 
     def device_unavailable(self, request_id: uuid.UUID, reason: str, now: datetime) -> None:
         self._answer(request_id, "mark_unavailable", now, note=require_text("reason", reason, 200))
+
+    # ---- events other services could not apply --------------------------------------
+
+    def integration_failed(self, event_type: str, *, event_id: str, consumer: str,
+                           reason: str, message: str, now: datetime,
+                           work_order_id: uuid.UUID | None = None) -> None:
+        """``consumer`` parked this case's ``event_type`` event: shown on the case (the
+        latest per type) until :meth:`integration_recovered`."""
+        self.integration_problems[event_type] = {
+            "event_id": event_id, "consumer": consumer, "reason": reason,
+            "message": message, "at": now.isoformat(),
+        }
+        self.events.append(ev.IntegrationFailed(now, self.id, event_type, event_id, consumer,
+                                                reason, message, work_order_id))
+
+    def integration_recovered(self, event_type: str, now: datetime) -> None:
+        """The step was requested again, or its request was answered."""
+        if self.integration_problems.pop(event_type, None) is not None:
+            self.events.append(ev.IntegrationProblemCleared(now, self.id, event_type))
+
+    @property
+    def integration_problem(self) -> dict[str, str] | None:
+        """The latest open problem (with its ``event_type``), None when there is none."""
+        latest = max(self.integration_problems.items(), key=lambda kv: kv[1]["at"],
+                     default=None)
+        return None if latest is None else {"event_type": latest[0], **latest[1]}
 
     # ---- works (driven by the work order, in the same unit of work) -----------------
 

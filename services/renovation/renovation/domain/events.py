@@ -225,3 +225,23 @@ class DeadlineBreached(Event):
     contractor_id: uuid.UUID
     kind: str
     due_at: datetime
+
+
+@dataclass(frozen=True)
+class IntegrationFailed(Event):
+    """Another service could not apply one of this case's events (it parked it): the case
+    shows it until the step is requested again or the request is answered."""
+
+    application_id: uuid.UUID
+    event_type: str  # the catalogue type of the parked event
+    event_id: str
+    consumer: str
+    reason: str  # unknown-event, invalid-payload, rejected, retries-exhausted
+    message: str  # what a staff member reads
+    work_order_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class IntegrationProblemCleared(Event):
+    application_id: uuid.UUID
+    event_type: str

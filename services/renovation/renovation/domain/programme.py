@@ -85,7 +85,7 @@ class Programme:
     def __post_init__(self) -> None:
         check = FieldErrors()
         with check.field("year"):
-            rules.count("year", self.year, 2000)
+            rules.year("year", self.year)
         with check.field("name"):
             self.name = require_text("name", self.name, 200)
         with check.field("division_scope"):

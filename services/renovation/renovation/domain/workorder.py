@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from svckit.domain.clock import china_date
 from svckit.domain.division import validate_division
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
 from svckit.domain.fields import FieldErrors, require_text
@@ -155,9 +156,19 @@ class WorkOrder:
 
     def schedule(self, company: uuid.UUID | None, start_on: date, end_on: date,
                  now: datetime) -> None:
+        """The works dates (China calendar dates): from today to ``HORIZON_DAYS`` ahead,
+        the end not before the start."""
         nxt = self._by_contractor(company, "schedule")
+        today = china_date(now)
+        check = FieldErrors()
+        if start_on < today:
+            check.add("start_on", "开工日期不能早于今天 (the works cannot start in the past)")
         if end_on < start_on:
-            raise ValidationFailed.field("end_on", "完工日期不能早于开工日期 (end before start)")
+            check.add("end_on", "完工日期不能早于开工日期 (end before start)")
+        elif end_on > today + rules.HORIZON:
+            check.add("end_on", f"完工日期须在{rules.HORIZON_DAYS}天之内 "
+                                f"(at most {rules.HORIZON_DAYS} days ahead)")
+        check.raise_if_any()
         self.start_on, self.end_on, self.status = start_on, end_on, nxt
         self.events.append(ev.WorkOrderScheduled(now, self.id, start_on, end_on))
 

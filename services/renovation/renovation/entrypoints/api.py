@@ -452,7 +452,7 @@ def _upload(files: dict[str, Any], form: dict[str, Any], **target: Any) -> dict[
     data = files["file"].read(cfg.settings.photo_max_bytes + 1)
     return photos.upload(_uow(), cfg.storage, current_principal(), purpose=form["purpose"],
                          data=data, max_bytes=cfg.settings.photo_max_bytes,
-                         max_side=cfg.settings.photo_max_pixels_side, now=_now(), **target)
+                         max_pixels=cfg.settings.photo_max_pixels, now=_now(), **target)
 
 
 @photos_blp.route("/applications/<uuid:application_id>/photos")
@@ -490,8 +490,15 @@ class PhotoContentView(MethodView):
     def get(self, photo_id: uuid.UUID) -> Response:
         """The photo itself (whoever may read its household or work order)."""
         row, data = photos.read(_uow(), _photo_setup().storage, current_principal(), photo_id)
-        return Response(data, mimetype=row["content_type"],
-                        headers={"Cache-Control": "private, max-age=3600"})
+        extension = row["storage_key"].rsplit(".", 1)[-1]
+        return Response(data, mimetype=row["content_type"], headers={
+            "Cache-Control": "private, max-age=3600",
+            # never sniffed into something runnable, never run if opened on its own
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            # a name of our own: the uploaded name is neither kept nor echoed
+            "Content-Disposition": f'inline; filename="photo-{photo_id}.{extension}"',
+        })
 
 
 # ---- reports -------------------------------------------------------------------------------------

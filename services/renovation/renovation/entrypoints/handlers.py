@@ -8,6 +8,10 @@
   plan's device item with that ``request_id``. A stale answer the state machine refuses
   (``reserved`` after ``delivered``) is acknowledged and logged, not retried.
 
+- ``platform.event_parked`` whose ``producer`` is ``renovation``: another service parked
+  one of renovation's events; the application it concerns shows it. Notices about other
+  producers' events are ignored.
+
 The runner drops a redelivered event by its id (inbox) before these run.
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from svckit.events.catalogue.platform import PARKED
 from svckit.events.envelope import Envelope
 from svckit.messaging.consumer import Handlers
 from svckit.uow import UnitOfWork
@@ -49,16 +54,27 @@ def visit_failed(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> Non
 def device_reserved(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
     ref = f"{payload['asset_tag']} @ {payload['station_name']}"[:64]
     answers.device_answer(cast(RenovationUoW, uow), payload["request_id"], lambda app: (
-        app.device_reserved(payload["request_id"], ref, env.occurred_at)))
+        app.device_reserved(payload["request_id"], ref, env.occurred_at)), at=env.occurred_at)
 
 
 @handlers.on("device.delivered")
 def device_delivered(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
     answers.device_answer(cast(RenovationUoW, uow), payload["request_id"], lambda app: (
-        app.device_delivered(payload["request_id"], payload["delivered_at"])))
+        app.device_delivered(payload["request_id"], payload["delivered_at"])),
+        at=env.occurred_at)
 
 
 @handlers.on("device.unavailable")
 def device_unavailable(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
     answers.device_answer(cast(RenovationUoW, uow), payload["request_id"], lambda app: (
-        app.device_unavailable(payload["request_id"], payload["reason"], env.occurred_at)))
+        app.device_unavailable(payload["request_id"], payload["reason"], env.occurred_at)),
+        at=env.occurred_at)
+
+
+@handlers.on(PARKED)
+def event_parked(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    if payload["producer"] == handlers.service:
+        answers.event_parked(
+            cast(RenovationUoW, uow), event_id=payload["event_id"],
+            event_type=payload["event_type"], consumer=payload["consumer"],
+            reason=payload["reason"], subject_id=env.subject_id, at=env.occurred_at)

@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
+from svckit.domain.clock import MAX_YEAR, MIN_YEAR
 from svckit.domain.division import name_of
 from svckit.domain.masking import contact_name, mask_phone
 from svckit.http.pagination import PageArgs, paged
 
 from renovation.domain.catalogue import Area, Unit, format_quantity
+from renovation.domain.rules import HORIZON_DAYS
 
 MAX_FEN = 10**12  # 100亿元: far above any budget, far below PostgreSQL's bigint
 
@@ -58,7 +60,8 @@ class DeadlinesSchema(Schema):
 
 
 class ProgrammeIn(Schema):
-    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(strict=True, required=True,
+                          validate=validate.Range(min=MIN_YEAR, max=MAX_YEAR))
     name = Text(200, required=True)
     division_scope = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     household_cap_fen = Fen(required=True)
@@ -176,7 +179,8 @@ class ScheduleAssessmentIn(Schema):
     assessor = fields.String(load_default=None, allow_none=True,
                              validate=validate.Length(min=1, max=100),
                              metadata={"description": "the assessor's user id (default: you)"})
-    scheduled_at = fields.AwareDateTime(required=True)
+    scheduled_at = fields.AwareDateTime(required=True, metadata={
+        "description": f"with its UTC offset; from now to {HORIZON_DAYS} days ahead"})
 
 
 class CompleteAssessmentIn(Schema):
@@ -253,6 +257,16 @@ class PlanOut(Schema):
     device_requests = fields.List(fields.Nested(DeviceRequestOut))
 
 
+class IntegrationProblemOut(Schema):
+    event_type = fields.String(metadata={"description": "the parked renovation event"})
+    event_id = fields.String()
+    consumer = fields.String(metadata={"description": "the service that parked it"})
+    reason = fields.String(metadata={
+        "description": "unknown-event, invalid-payload, rejected or retries-exhausted"})
+    message = fields.String(metadata={"description": "for staff, in Chinese and English"})
+    at = fields.String(metadata={"description": "when it was parked (UTC, ISO 8601)"})
+
+
 class ApplicationOut(Schema):
     id = fields.UUID()
     programme_id = fields.UUID()
@@ -276,6 +290,10 @@ class ApplicationOut(Schema):
         "description": "when the household consented to processing; null: it cannot be used"})
     assessment = fields.Nested(AssessmentOut, allow_none=True)
     plan = fields.Nested(PlanOut, allow_none=True)
+    integration_problem = fields.Nested(IntegrationProblemOut, allow_none=True, metadata={
+        "description": "the latest of this case's events another service could not apply "
+                       "(parked); null when none. Cleared when the step is requested again "
+                       "or the request is answered"})
 
 
 class ContactOut(Schema):
@@ -291,8 +309,10 @@ class AssignIn(Schema):
 
 
 class ScheduleIn(Schema):
-    start_on = fields.Date(required=True)
-    end_on = fields.Date(required=True)
+    start_on = fields.Date(required=True, metadata={
+        "description": "a China calendar date, from today (China time) on"})
+    end_on = fields.Date(required=True, metadata={
+        "description": f"not before start_on, at most {HORIZON_DAYS} days after today"})
 
 
 class ProgressIn(Schema):

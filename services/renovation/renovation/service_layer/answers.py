@@ -7,6 +7,9 @@ and commits the unit of work and drops a redelivered event by its id first).
 - The rental side answered a device request (reserved, delivered, unavailable): the plan's
   device item follows. A stale answer the state machine refuses (``reserved`` after
   ``delivered``) is logged and ignored, not retried.
+- Another service parked one of renovation's events (``platform.event_parked``): the
+  application it concerns shows it (``integration_problem`` and a timeline entry) until the
+  step is requested again (the mapper) or an answer to the request arrives (above).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from svckit.domain.errors import Conflict, ValidationFailed
 from svckit.messaging.consumer import Reject
 
 from renovation.domain.application import Application
-from renovation.service_layer.mapper import SERVICE, parse_source_id
+from renovation.service_layer.mapper import REQUEST_OF_VISIT, SERVICE, parse_source_id
 from renovation.service_layer.uow import RenovationUoW
 
 log = logging.getLogger(__name__)
@@ -52,10 +55,18 @@ def _visit_target(uow: RenovationUoW, kind: str,
     return order.application_id, order.id
 
 
+def _answered(uow: RenovationUoW, app_id: uuid.UUID, event_type: str, at: datetime) -> None:
+    """An answer to the case's ``event_type`` request arrived: it was applied after all."""
+    app = uow.repo.application(app_id, lock=True)
+    assert app is not None  # foreign key
+    app.integration_recovered(event_type, at)
+
+
 def visit_completed(uow: RenovationUoW, *, kind: str, source_id: str, task_id: uuid.UUID,
                     volunteer_id: uuid.UUID, outcome: str, result: dict[str, Any],
                     at: datetime) -> None:
     app_id, order_id = _visit_target(uow, kind, source_id)
+    _answered(uow, app_id, REQUEST_OF_VISIT[kind], at)
     uow.repo.add_visit(
         id=uuid.uuid4(), application_id=app_id, work_order_id=order_id, source_kind=kind,
         source_id=source_id, task_id=task_id, volunteer_id=volunteer_id, outcome=outcome,
@@ -86,6 +97,7 @@ def visit_completed(uow: RenovationUoW, *, kind: str, source_id: str, task_id: u
 def visit_failed(uow: RenovationUoW, *, kind: str, source_id: str, task_id: uuid.UUID,
                  reason: str, at: datetime) -> None:
     app_id, order_id = _visit_target(uow, kind, source_id)
+    _answered(uow, app_id, REQUEST_OF_VISIT[kind], at)
     uow.repo.add_visit(
         id=uuid.uuid4(), application_id=app_id, work_order_id=order_id, source_kind=kind,
         source_id=source_id, task_id=task_id, volunteer_id=None, outcome="failed",
@@ -97,12 +109,66 @@ def visit_failed(uow: RenovationUoW, *, kind: str, source_id: str, task_id: uuid
 
 
 def device_answer(uow: RenovationUoW, request_id: uuid.UUID,
-                  apply: Callable[[Application], None]) -> None:
+                  apply: Callable[[Application], None], *, at: datetime) -> None:
     """Apply the rental side's answer to the plan's device item ``request_id``."""
     app = uow.repo.application_of_device_request(request_id, lock=True)
     if app is None:
         raise Reject(f"unknown device request {request_id}")
+    app.integration_recovered("renovation.device_requested", at)
     try:
         apply(app)
     except Conflict as exc:  # a stale answer (e.g. reserved after delivered)
         log.warning("device request %s: answer ignored: %s", request_id, exc)
+
+
+#: what a staff member reads on the case when another service parked one of its events
+PARKED_MESSAGES = {
+    "renovation.assessment_requested":
+        "陪同评估的志愿者派单请求未能处理，已通知管理员 "
+        "(the request for a volunteer to accompany the assessment could not be processed; "
+        "the administrators have been notified)",
+    "renovation.visit_cancelled":
+        "取消志愿者上门的通知未能处理，已通知管理员 "
+        "(the cancellation of a volunteer visit could not be processed; "
+        "the administrators have been notified)",
+    "renovation.workorder_completed":
+        "完工验收回访的志愿者派单请求未能处理，已通知管理员 "
+        "(the request for a volunteer acceptance visit could not be processed; "
+        "the administrators have been notified)",
+    "renovation.inspection_passed":
+        "满意度回访的志愿者派单请求未能处理，已通知管理员 "
+        "(the request for a volunteer satisfaction visit could not be processed; "
+        "the administrators have been notified)",
+    "renovation.device_requested":
+        "辅具申领请求未能被辅具租赁服务处理，已通知管理员 "
+        "(the device request could not be processed by the rental service; "
+        "the administrators have been notified)",
+}
+
+
+def parked_message(event_type: str, consumer: str) -> str:
+    return PARKED_MESSAGES.get(event_type) or (
+        f"发给{consumer}服务的消息{event_type}未能处理，已通知管理员 "
+        f"({event_type} could not be processed by {consumer}; "
+        "the administrators have been notified)")
+
+
+def event_parked(uow: RenovationUoW, *, event_id: uuid.UUID, event_type: str, consumer: str,
+                 reason: str, subject_id: str, at: datetime) -> None:
+    """``consumer`` parked renovation's ``event_type`` event about ``subject_id`` (an
+    application or a work order): its application shows it. Reject when the subject is
+    not one of ours."""
+    try:
+        subject = uuid.UUID(subject_id)
+    except ValueError:
+        raise Reject(f"unreadable subject {subject_id!r} of parked {event_type}") from None
+    app, order_id = uow.repo.application(subject, lock=True), None
+    if app is None:
+        order = uow.repo.work_order(subject)
+        if order is None:
+            raise Reject(f"unknown subject {subject} of parked {event_type}")
+        app, order_id = uow.repo.application(order.application_id, lock=True), order.id
+        assert app is not None  # foreign key
+    app.integration_failed(event_type, event_id=str(event_id), consumer=consumer,
+                           reason=reason, message=parked_message(event_type, consumer),
+                           now=at, work_order_id=order_id)

@@ -1,78 +1,67 @@
-"""Photo content checks without Pillow: the bytes must be a JPEG or PNG whose header
-decodes to sane dimensions. The file name and the declared Content-Type are ignored."""
+"""Photo content: the bytes must be a JPEG or PNG (identified by content; the file name and
+the declared Content-Type are ignored). What is stored is the image re-encoded by Pillow:
+upright (the EXIF orientation applied) and without any metadata, so no EXIF block, GPS
+position or camera serial leaves the uploader's phone.
+
+The size is checked from the header, before a single pixel is decoded (Pillow's
+``Image.open`` reads only the header): an image over the megapixel cap (a setting, at
+most 80 MP) is refused at once. Pillow's own decompression-bomb guard (an error from
+twice its ~89 MP limit) stays on; its ancillary chunks are size-limited by Pillow too.
+"""
 
 from __future__ import annotations
 
-import struct
+import io
+import warnings
 from dataclasses import dataclass
 
+from PIL import Image, ImageOps, UnidentifiedImageError
 from svckit.domain.errors import ValidationFailed
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
-_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
-_NO_LENGTH = {0x01, 0xD8, *range(0xD0, 0xD8)}
+#: Pillow format -> (content type, file extension)
+FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
+JPEG_QUALITY = 90
 
 
 @dataclass(frozen=True)
-class ImageInfo:
+class CleanImage:
     content_type: str
     extension: str
     width: int
     height: int
+    data: bytes
 
 
 def _bad(message: str) -> ValidationFailed:
     return ValidationFailed.field("file", message)
 
 
-def sniff(data: bytes, *, max_side: int = 12_000) -> ImageInfo:
-    """Identify a JPEG or PNG by its content; raise ``ValidationFailed`` otherwise."""
-    if data.startswith(PNG_SIGNATURE):
-        info = _png(data)
-    elif data.startswith(b"\xff\xd8\xff"):
-        info = _jpeg(data)
-    else:
-        raise _bad("只接受JPEG或PNG图片 (only JPEG or PNG images are accepted)")
-    if not (0 < info.width <= max_side and 0 < info.height <= max_side):
-        raise _bad(
-            f"图片尺寸{info.width}x{info.height}无效或过大 (bad or too large dimensions)"
-        )
-    return info
-
-
-def _png(data: bytes) -> ImageInfo:
-    if len(data) < 33 or data[12:16] != b"IHDR" or struct.unpack(">I", data[8:12])[0] != 13:
-        raise _bad("PNG文件头损坏 (corrupt PNG header)")
-    width, height = struct.unpack(">II", data[16:24])
-    if not data.endswith(PNG_END):
-        raise _bad("PNG文件不完整 (truncated PNG)")
-    return ImageInfo("image/png", "png", width, height)
-
-
-def _jpeg(data: bytes) -> ImageInfo:
-    i, n = 2, len(data)
-    while i + 4 <= n:
-        if data[i] != 0xFF:
-            raise _bad("JPEG结构损坏 (corrupt JPEG segment)")
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in _NO_LENGTH:
-            i += 2
-            continue
-        if marker in (0xD9, 0xDA):  # end of image or start of scan before a frame header
-            break
-        (length,) = struct.unpack(">H", data[i + 2:i + 4])
-        if length < 2:
-            raise _bad("JPEG结构损坏 (corrupt JPEG segment)")
-        if marker in _SOF:
-            if i + 9 > n:
-                break
-            height, width = struct.unpack(">HH", data[i + 5:i + 9])
-            if data.find(b"\xff\xd9", i) == -1:
-                raise _bad("JPEG文件不完整 (truncated JPEG)")
-            return ImageInfo("image/jpeg", "jpg", width, height)
-        i += 2 + length
-    raise _bad("JPEG缺少帧头 (no JPEG frame header)")
+def reencode(data: bytes, *, max_pixels: int) -> CleanImage:
+    """The image re-encoded upright and without metadata; ``ValidationFailed`` when it is
+    not a readable JPEG or PNG, or has more than ``max_pixels`` pixels."""
+    with warnings.catch_warnings():
+        # Pillow warns from ~89 MP and refuses from twice that: the cap below is lower
+        # (the setting allows at most 80 MP) and names the size, so its warning adds nothing
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as img:
+                width, height = img.size
+                if width * height > max_pixels:
+                    raise _bad(f"图片尺寸{width}x{height}超过{max_pixels // 1_000_000}百万像素 "
+                               f"(more than {max_pixels} pixels)")
+                content_type, extension = FORMATS[str(img.format)]
+                upright = ImageOps.exif_transpose(img)  # decodes the pixels
+                upright.info.clear()  # nothing of the original's metadata is written
+                out = io.BytesIO()
+                if img.format == "JPEG":
+                    upright.save(out, "JPEG", quality=JPEG_QUALITY)
+                else:
+                    upright.save(out, "PNG", optimize=True)
+        except Image.DecompressionBombError:
+            raise _bad(f"图片超过{max_pixels // 1_000_000}百万像素 "
+                       f"(more than {max_pixels} pixels)") from None
+        except UnidentifiedImageError:
+            raise _bad("只接受JPEG或PNG图片 (only JPEG or PNG images are accepted)") from None
+        except (OSError, SyntaxError, ValueError):
+            raise _bad("图片已损坏，无法读取 (the image cannot be decoded)") from None
+    return CleanImage(content_type, extension, upright.width, upright.height, out.getvalue())

@@ -13,6 +13,10 @@ Source references for volunteer visits:
   task per source).
 - ``acceptance_visit``: ``<work order id>:<round>`` (round 1, then 2 after a rework...).
 - ``satisfaction_visit``: the work order id.
+
+An event another service parked flags its application (``Application.integration_failed``);
+staging an event of the same type for that application again (the step re-requested)
+clears the flag, as does the answer to the request (``service_layer.answers``).
 """
 
 from __future__ import annotations
@@ -43,6 +47,14 @@ mapper = EventMapper(SERVICE)
 
 E = TypeVar("E", bound=ev.Event)
 Aggregate = Application | WorkOrder
+
+
+#: the event that asked for each kind of volunteer visit (its answer shows it was applied)
+REQUEST_OF_VISIT = {
+    "assessment": "renovation.assessment_requested",
+    "acceptance_visit": "renovation.workorder_completed",
+    "satisfaction_visit": "renovation.inspection_passed",
+}
 
 
 def assessment_source_id(assessment_id: uuid.UUID, round_: int) -> str:
@@ -104,7 +116,14 @@ def on(*classes: type[E]) -> Callable[[Callable[[RenovationUoW, Any, Any], None]
         def mapped(uow: UnitOfWork, aggregate: Any, event: Any) -> None:
             ruow = cast(RenovationUoW, uow)
             _timeline(ruow, aggregate, event)
+            before = len(ruow.staged_events)
             fn(ruow, aggregate, event)
+            staged = ruow.staged_events[before:]
+            if staged:  # the step is requested again: a problem it had is over
+                app = (aggregate if isinstance(aggregate, Application)
+                       else _application(ruow, aggregate.application_id))
+                for event_type in staged:
+                    app.integration_recovered(event_type, event.occurred_at)
 
         mapper.on(*classes)(mapped)
         return fn
@@ -116,7 +135,8 @@ def on(*classes: type[E]) -> Callable[[Callable[[RenovationUoW, Any, Any], None]
     ev.AssessmentCompleted, ev.PlanDrafted, ev.PlanConfirmed, ev.PlanRevised,
     ev.DeviceRequestUpdated, ev.ApplicationCompleted, ev.ApplicationClosed,
     ev.WorkOrderAccepted, ev.WorkOrderDeclined, ev.WorkOrderCancelled, ev.WorkOrderScheduled,
-    ev.ProgressReported, ev.SatisfactionRecorded)
+    ev.ProgressReported, ev.SatisfactionRecorded, ev.IntegrationFailed,
+    ev.IntegrationProblemCleared)
 def _timeline_only(uow: RenovationUoW, aggregate: Aggregate, event: ev.Event) -> None:
     """The household file's timeline is all these change."""
 

@@ -1,5 +1,6 @@
-"""Photo upload: content checked before anything is written; the file and its row are
-written together (the file is removed again if the row does not commit)."""
+"""Photo upload: content checked and re-encoded without metadata before anything is
+written (``images.reencode``); the file and its row are written together (the file is
+removed again if the row does not commit)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from svckit.domain.errors import NotFound, ValidationFailed
 
 from renovation.adapters.storage import PhotoStorage
 from renovation.service_layer.applications import PHOTO_PREFIX, load
-from renovation.service_layer.images import sniff
+from renovation.service_layer.images import CleanImage, reencode
 from renovation.service_layer.policy import POLICY
 from renovation.service_layer.uow import RenovationUoW
 from renovation.service_layer.workorders import load_order
@@ -27,7 +28,7 @@ class PhotoTooLarge(ValidationFailed):
     title = "图片过大"
 
 
-def check_photo(data: bytes, *, max_bytes: int, max_side: int) -> Any:
+def check_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> CleanImage:
     if not data:
         raise ValidationFailed.field("file", "文件为空 (empty file)")
     if len(data) > max_bytes:
@@ -35,7 +36,7 @@ def check_photo(data: bytes, *, max_bytes: int, max_side: int) -> Any:
             {"file": [f"图片不能超过{max_bytes // 1024} KB (at most {max_bytes} bytes)"]},
             max_bytes=max_bytes, size_bytes=len(data),
         )
-    return sniff(data, max_side=max_side)
+    return reencode(data, max_pixels=max_pixels)
 
 
 def upload(
@@ -48,10 +49,10 @@ def upload(
     purpose: str,
     data: bytes,
     max_bytes: int,
-    max_side: int,
+    max_pixels: int,
     now: datetime,
 ) -> dict[str, Any]:
-    info = check_photo(data, max_bytes=max_bytes, max_side=max_side)
+    image = check_photo(data, max_bytes=max_bytes, max_pixels=max_pixels)
     with uow:
         allowed: tuple[str, ...]
         if work_order_id is not None:
@@ -65,12 +66,12 @@ def upload(
             raise ValidationFailed.field(
                 "purpose", f"用途应为 {', '.join(allowed)} (purpose must be one of these)")
         photo_id = uuid.uuid4()
-        key = f"{app_id}/{photo_id}.{info.extension}"
+        key = f"{app_id}/{photo_id}.{image.extension}"
         row = {
             "id": photo_id, "application_id": app_id, "work_order_id": work_order_id,
-            "purpose": purpose, "storage_key": key, "content_type": info.content_type,
-            "size_bytes": len(data), "width": info.width, "height": info.height,
-            "sha256": hashlib.sha256(data).hexdigest(), "uploaded_by": principal.sub,
+            "purpose": purpose, "storage_key": key, "content_type": image.content_type,
+            "size_bytes": len(image.data), "width": image.width, "height": image.height,
+            "sha256": hashlib.sha256(image.data).hexdigest(), "uploaded_by": principal.sub,
             "uploaded_at": now,
         }
         uow.repo.add_photo(**row)
@@ -78,7 +79,7 @@ def upload(
                              {"photo_id": str(photo_id), "purpose": purpose},
                              actor=principal.sub, work_order_id=work_order_id)
         uow.session.flush()
-        storage.put(key, data, info.content_type)
+        storage.put(key, image.data, image.content_type)
         try:
             uow.commit()
         except BaseException:
