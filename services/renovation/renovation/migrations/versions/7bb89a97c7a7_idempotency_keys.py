@@ -1,7 +1,7 @@
 """idempotency keys
 
 Revision ID: 7bb89a97c7a7
-Revises: 80ef8c0dba4d
+Revises: ee154f32e7e1
 Create Date: 2026-12-07 03:53:52.608027
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import svckit.db  # noqa: F401 - custom column types (UtcDateTime)
 
 
 revision: str = '7bb89a97c7a7'
-down_revision: str | None = '80ef8c0dba4d'
+down_revision: str | None = 'ee154f32e7e1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
