@@ -141,6 +141,39 @@ class CheckInPolicy:
             raise ValueError("capped_duration must be positive and at most open_limit")
 
 
+@dataclass(frozen=True)
+class WindowRules:
+    """What a task's window may be: it ends in the future, starts at most ``horizon`` from
+    now and lasts at most ``max_length``."""
+
+    horizon: timedelta = timedelta(days=90)
+    max_length: timedelta = timedelta(days=90)
+
+    def check(self, start: datetime, end: datetime, *, now: datetime) -> tuple[datetime, datetime]:
+        """The window in UTC, or 422 naming the field at fault."""
+        errors = FieldErrors()
+        with errors.field("window_start"):
+            start = require_utc(start, "window_start")
+        with errors.field("window_end"):
+            end = require_utc(end, "window_end")
+        errors.raise_if_any()
+        now = require_utc(now, "now")
+        days = self.horizon.days, self.max_length.days
+        if end <= start:
+            errors.add("window_end", "结束时间应晚于开始时间 (end must be after start)")
+        elif end - start > self.max_length:
+            errors.add("window_end", f"任务时段最长{days[1]}天 "
+                                     f"(a window lasts at most {days[1]} days)")
+        if end <= now:
+            errors.add("window_end", "任务时段已经结束，须在将来结束 "
+                                     "(the window must end in the future)")
+        if start > now + self.horizon:
+            errors.add("window_start", f"任务时段须在{days[0]}天内开始 "
+                                       f"(the window must start within {days[0]} days)")
+        errors.raise_if_any()
+        return start, end
+
+
 @dataclass(eq=False)
 class Offer:
     """One offer of a task to one volunteer (a hand assignment is an offer accepted at once)."""
@@ -255,8 +288,10 @@ class Task:
         note: str = "",
         duration: timedelta | None = None,
         id: UUID | None = None,
+        rules: WindowRules = WindowRules(),
     ) -> Task:
-        """``duration``: how long the visit takes; ``None``: ``TASK_DURATIONS[type]``."""
+        """``duration``: how long the visit takes; ``None``: ``TASK_DURATIONS[type]``;
+        ``rules``: what the window may be (the service's settings)."""
         errors = FieldErrors()
         code = errors.parse("division", validate_division, division)
         if not address.strip() or len(address) > 200:
@@ -271,7 +306,7 @@ class Task:
             ))
         errors.raise_if_any()
         assert code is not None
-        start, end = _window(window_start, window_end)
+        start, end = rules.check(window_start, window_end, now=now)
         task = cls(
             type=type,
             division=code,
@@ -555,10 +590,10 @@ class Task:
         volunteer.record_no_show()
         self.state = nxt
 
-    def reschedule(self, window_start: datetime, window_end: datetime, *, now: datetime) -> None:
+    def reschedule(self, window_start: datetime, window_end: datetime, *, now: datetime,
+                   rules: WindowRules = WindowRules()) -> None:
         nxt = self._next("reschedule")
-        now = require_utc(now, "now")
-        self.window_start, self.window_end = _window(window_start, window_end)
+        self.window_start, self.window_end = rules.check(window_start, window_end, now=now)
         self.state = nxt
 
     # ---- on site --------------------------------------------------------------------
@@ -728,11 +763,3 @@ class Task:
             self.id, volunteer.id, outcome, self.checked_out_at, self.result, now
         ))
 
-
-def _window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    start, end = require_utc(start, "window_start"), require_utc(end, "window_end")
-    if end <= start:
-        raise ValidationFailed.field(
-            "window_end", "结束时间应晚于开始时间 (end must be after start)"
-        )
-    return start, end

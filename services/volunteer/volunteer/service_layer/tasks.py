@@ -63,6 +63,7 @@ def create_from_request(uow: VolunteerUoW, req: VisitRequest, *, now: datetime) 
         type=req.type, division=req.division, address=req.address,
         window_start=req.window_start, window_end=req.window_end, now=now,
         priority=req.priority, source=req.source, note=req.summary,
+        rules=uow.settings.windows,
     )
     task.contact_name, task.contact_phone = req.contact_name, req.contact_phone
     uow.tasks.add(task)
@@ -139,6 +140,7 @@ def create_manual(uow: VolunteerUoW, principal: Principal, cmd: CreateTask, *,
             window_start=cmd.window_start, window_end=cmd.window_end, now=now,
             priority=cmd.priority, source=SourceRef("volunteer", "manual", str(task_id)),
             extra_skills=cmd.extra_skills, note=cmd.note, duration=cmd.duration, id=task_id,
+            rules=uow.settings.windows,
         )
         uow.tasks.add(task)
         uow.commit()
@@ -149,7 +151,7 @@ def reschedule(uow: VolunteerUoW, principal: Principal, task_id: UUID, start: da
                end: datetime, *, now: datetime) -> Task:
     with uow:
         task = coordinated_task(uow, principal, task_id)
-        task.reschedule(start, end, now=now)
+        task.reschedule(start, end, now=now, rules=uow.settings.windows)
         uow.commit()
     return task
 
