@@ -141,6 +141,35 @@ class CheckInPolicy:
             raise ValueError("capped_duration must be positive and at most open_limit")
 
 
+_SERVICE_ZH = {"inventory": "辅具租赁", "renovation": "无障碍改造", "identity": "统一身份",
+               "console": "管理台", "volunteer": "志愿服务"}
+_EVENT_ZH = {"volunteer.task_offered": "任务已派单", "volunteer.task_assigned": "任务已指派",
+             "volunteer.task_completed": "任务完成", "volunteer.task_failed": "任务失败"}
+_REASON_ZH = {"unknown-event": "对方不认识该通知", "invalid-payload": "通知内容不符合约定",
+              "rejected": "对方拒绝处理", "retries-exhausted": "多次重试仍失败"}
+
+
+@dataclass(frozen=True)
+class IntegrationProblem:
+    """One of the task's events that another service parked instead of applying."""
+
+    event_type: str
+    consumer: str
+    reason: str  # unknown-event | invalid-payload | rejected | retries-exhausted
+    at: datetime
+
+    @property
+    def text(self) -> str:
+        """For the coordinator: who could not take in what, and what to do."""
+        return (
+            f"{_SERVICE_ZH.get(self.consumer, self.consumer)}服务未能处理本任务的"
+            f"「{_EVENT_ZH.get(self.event_type, self.event_type)}」通知"
+            f"（{_REASON_ZH.get(self.reason, self.reason)}），对方的记录可能未更新，"
+            f"请联系对方核实 (the {self.consumer} service could not apply {self.event_type}: "
+            f"{self.reason}; its record may be out of date)"
+        )
+
+
 @dataclass(frozen=True)
 class WindowRules:
     """What a task's window may be: it ends in the future, starts at most ``horizon`` from
@@ -267,6 +296,11 @@ class Task:
     #: already finished): recorded for the coordinator to follow up
     source_cancelled_at: datetime | None = None
     source_cancel_reason: str | None = None
+    #: another service parked one of this task's events (``platform.event_parked``)
+    problem_event_type: str | None = None
+    problem_consumer: str | None = None
+    problem_reason: str | None = None
+    problem_at: datetime | None = None
     id: UUID = field(default_factory=uuid4)
     events: list[Event] = field(default_factory=list, repr=False)
 
@@ -676,6 +710,23 @@ class Task:
             return True
         self.source_cancelled_at, self.source_cancel_reason = now, reason
         return False
+
+    # ---- integration ----------------------------------------------------------------
+
+    @property
+    def integration_problem(self) -> IntegrationProblem | None:
+        """The latest of this task's events another service could not apply."""
+        if self.problem_event_type is None or self.problem_at is None:
+            return None
+        return IntegrationProblem(self.problem_event_type, self.problem_consumer or "",
+                                  self.problem_reason or "", self.problem_at)
+
+    def record_integration_problem(self, event_type: str, consumer: str, reason: str, *,
+                                   at: datetime) -> None:
+        """Another service parked ``event_type`` about this task: shown until a later one
+        replaces it (a replay that succeeds sends no notice)."""
+        self.problem_event_type, self.problem_consumer = event_type, consumer
+        self.problem_reason, self.problem_at = reason, require_utc(at, "at")
 
     # ---- internals ------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from svckit import pipl
 from svckit.auth.principal import Principal, Role
-from svckit.domain.errors import Conflict, Forbidden
+from svckit.domain.errors import Conflict, Forbidden, NotFound
 from svckit.domain.identifiers import normalise
 
 from volunteer.domain.events import SourceRef
@@ -81,6 +81,20 @@ def cancel_from_source(uow: VolunteerUoW, source: SourceRef, reason: str, *,
     if task.source_cancelled(now=now, reason=reason):
         return "cancelled"
     return "flagged" if task.source_cancelled_at is not None else "unchanged"
+
+
+def record_parked_event(uow: VolunteerUoW, subject_id: str, *, event_type: str,
+                        consumer: str, reason: str, at: datetime) -> bool:
+    """Inside an open unit of work (the ``platform.event_parked`` handler): another service
+    parked one of volunteer's events; its task (the event's subject) shows it. A subject
+    that names no task changes nothing. True when a task recorded it."""
+    try:
+        task = uow.tasks.lock(UUID(subject_id))
+    except (ValueError, NotFound):
+        log.warning("parked %s names no task (%s)", event_type, subject_id)
+        return False
+    task.record_integration_problem(event_type, consumer, reason, at=at)
+    return True
 
 
 def get_task(uow: VolunteerUoW, principal: Principal, task_id: UUID) -> Task:
