@@ -11,7 +11,7 @@ from datetime import timedelta
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from volunteer.domain.tasks import CheckInPolicy
+from volunteer.domain.tasks import CheckInPolicy, WindowRules
 
 
 class VolunteerSettings(BaseSettings):
@@ -24,6 +24,11 @@ class VolunteerSettings(BaseSettings):
     #: the hours credited to a forgotten check-out (flagged, waits for approval)
     checkin_capped_hours: float = Field(default=2.0, gt=0, le=48)
 
+    #: a task's window must start within this many days from now (events and coordinators)
+    task_horizon_days: int = Field(default=90, ge=1, le=366)
+    #: and last at most this many days
+    task_max_window_days: int = Field(default=90, ge=1, le=366)
+
     @property
     def offer_ttl(self) -> timedelta:
         return timedelta(minutes=self.offer_ttl_minutes)
@@ -33,3 +38,7 @@ class VolunteerSettings(BaseSettings):
         return CheckInPolicy(open_limit=timedelta(hours=self.checkin_limit_hours),
                              capped_duration=timedelta(hours=self.checkin_capped_hours))
 
+    @property
+    def windows(self) -> WindowRules:
+        return WindowRules(horizon=timedelta(days=self.task_horizon_days),
+                           max_length=timedelta(days=self.task_max_window_days))

@@ -273,9 +273,10 @@ def test_manual_hours_and_who_records_certifies(ctx, client, add_volunteer, auth
         "started_at": _iso(now - timedelta(hours=12)), "ended_at": _iso(now - timedelta(hours=1))})
     assert r.status_code == 201, r.json
     assert (r.json["status"], r.json["flagged"]) == ("pending", True)  # longer than 8 h
-    other = auth("coordinator", sub="coord-a2", districts=[A])
-    assert client.post(f"/hours/{r.json['id']}/approve", headers=other,
-                       json={}).status_code == 403
+    assert r.json["flags"] == ["over_checkin_limit"] and "签到时限" in r.json["flag_text"]
+    # flagged: four eyes, the recorder may not approve it (but may reject it)
+    assert client.post(f"/hours/{r.json['id']}/approve", headers=coord_a,
+                       json={}).status_code == 409
     r = client.post(f"/hours/{r.json['id']}/reject", headers=coord_a,
                     json={"reason": "时长有误，请重新登记"})
     assert r.json["status"] == "rejected"

@@ -169,7 +169,7 @@ def test_a_forgotten_check_in_is_closed_flagged_and_its_hours_wait(ctx, add_volu
     v = add_volunteer()
     c = coordinator()
     past = NOW() - timedelta(hours=11)
-    tid = _task(ctx, start=past - timedelta(minutes=30), hours=2)
+    tid = _task(ctx, start=past - timedelta(minutes=30), hours=12)  # still open: a task
     dispatch.assign(uow_of(ctx), c, tid, v.id, now=past - timedelta(hours=1))
     onsite.check_in(uow_of(ctx), as_volunteer(v), tid, now=past)
     assert jobs.lapse_offers(ctx) == 0
@@ -188,10 +188,11 @@ def test_a_forgotten_check_in_is_closed_flagged_and_its_hours_wait(ctx, add_volu
                                    flagged=True, page=1, size=10)
     assert [(e.minutes, e.flagged, e.status) for e in ledger] == [
         (120, True, HourStatus.PENDING)]
-    # only the coordinator who recorded it certifies it
-    with pytest.raises(Forbidden):
-        hours.approve(uow_of(ctx), coordinator("coord-a2", A), ledger[0].id, now=NOW())
-    approved = hours.approve(uow_of(ctx), c, ledger[0].id, now=NOW())
+    assert ledger[0].flags == ["check_out_capped"]
+    # flagged: a second coordinator certifies it, not the one who recorded it
+    with pytest.raises(Conflict):
+        hours.approve(uow_of(ctx), c, ledger[0].id, now=NOW())
+    approved = hours.approve(uow_of(ctx), coordinator("coord-a2", A), ledger[0].id, now=NOW())
     assert approved.status is HourStatus.APPROVED
     totals = hours.totals(uow_of(ctx), c, group="volunteer", statuses=[HourStatus.APPROVED],
                           start=None, end=None)

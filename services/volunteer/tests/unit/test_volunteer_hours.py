@@ -203,3 +203,51 @@ def test_china_month_rolls_over_the_year() -> None:
                                                (200, "3小时20分")])
 def test_format_minutes(minutes: int, text: str) -> None:
     assert format_minutes(minutes) == text
+
+
+# ---- unusual entries ---------------------------------------------------------------------
+
+def test_a_task_entry_longer_than_its_window_or_overlapping_another_is_flagged(
+    make_task, make_volunteer, coordinator_id, policy
+) -> None:
+    task, v = make_task(), make_volunteer()  # a two-hour window
+    task.assign(v, by=coordinator_id, now=T0, busy=[])
+    task.check_in(v.id, now=T0 + 2 * H)
+    task.complete(v, now=T0 + 5 * H, policy=policy)  # three hours on site
+    earlier = manual(v, coordinator_id, policy, 2 * H, started_at=T0 + H,
+                     ended_at=T0 + 3 * H, now=T0 + 6 * H)
+    entry = ServiceHourEntry.from_task(task, v, now=T0 + 6 * H, others=[earlier])
+    assert entry.flagged and entry.flags == ["longer_than_window", "overlap"]
+    with pytest.raises(Conflict) as exc:
+        entry.approve(coordinator_id, now=T0 + 7 * H)  # the dispatcher recorded it
+    assert "长于任务时段" in str(exc.value) and "重叠" in str(exc.value)
+    entry.approve(uuid4(), now=T0 + 7 * H)  # a second coordinator
+    assert entry.status is HourStatus.APPROVED
+
+
+def test_a_check_out_over_24_hours_a_day_is_flagged_and_cannot_be_approved(
+    make_task, make_volunteer, coordinator_id, policy
+) -> None:
+    task, v = make_task(), make_volunteer()
+    task.assign(v, by=coordinator_id, now=T0, busy=[])
+    task.check_in(v.id, now=T0 + 2 * H)
+    task.complete(v, now=T0 + 4 * H, policy=policy)
+    # the same China day (2025-06-02) already holds 23 h recorded by hand
+    day = datetime(2025, 6, 1, 16, tzinfo=UTC)  # 00:00 local
+    others = [manual(v, coordinator_id, policy, 8 * H, started_at=day + k * 8 * H,
+                     ended_at=day + k * 8 * H + (7 if k == 2 else 8) * H, now=T0 + 30 * H)
+              for k in range(3)]
+    entry = ServiceHourEntry.from_task(task, v, now=T0 + 4 * H, others=others)
+    assert "over_day_limit" in entry.flags
+    approved = [o for o in others if o.status is HourStatus.APPROVED]
+    with pytest.raises(Conflict) as exc:
+        entry.approve(uuid4(), now=T0 + 5 * H, approved=approved)
+    assert "24小时" in str(exc.value)
+
+
+def test_an_entry_longer_than_a_day_is_refused(make_volunteer, coordinator_id, policy) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        manual(make_volunteer(), coordinator_id, policy, 24 * H + M)
+    assert "24" in str(exc.value.errors["ended_at"])
+    with pytest.raises(ValidationFailed):
+        manual(make_volunteer(), coordinator_id, policy, 1000 * 24 * H)

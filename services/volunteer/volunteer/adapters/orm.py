@@ -187,6 +187,11 @@ tasks = sa.Table(
     sa.Column("result", ResultType, nullable=True),
     sa.Column("source_cancelled_at", UtcDateTime, nullable=True),
     sa.Column("source_cancel_reason", sa.String(200), nullable=True),
+    # another service parked one of this task's events (platform.event_parked)
+    sa.Column("problem_event_type", sa.String(100), nullable=True),
+    sa.Column("problem_consumer", sa.String(64), nullable=True),
+    sa.Column("problem_reason", sa.String(32), nullable=True),
+    sa.Column("problem_at", UtcDateTime, nullable=True),
     sa.UniqueConstraint("source_service", "source_kind", "source_id", name="uq_tasks_source"),
     sa.Index("ix_tasks_division_state", "division", "state"),
     sa.Index("ix_tasks_assignee_state", "assignee_id", "state"),
@@ -233,6 +238,7 @@ service_hours = sa.Table(
     sa.Column("decided_by", sa.Uuid, nullable=True),
     sa.Column("decided_at", UtcDateTime, nullable=True),
     sa.Column("rejection_reason", sa.String(500), nullable=True),
+    sa.Column("flag_reasons", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
     sa.CheckConstraint("minutes >= 0", name="ck_hours_minutes"),
     sa.Index("uq_hours_task", "task_id", unique=True,
              postgresql_where=sa.text("task_id IS NOT NULL"),
@@ -273,5 +279,7 @@ def start_mappers() -> None:
                                collection_class=ordering_list("position"),
                                cascade="all, delete-orphan", lazy="selectin"),
     })
-    mapper_registry.map_imperatively(ServiceHourEntry, service_hours)
+    mapper_registry.map_imperatively(ServiceHourEntry, service_hours, properties={
+        "flags": service_hours.c.flag_reasons,
+    })
     records_events(Task)

@@ -16,7 +16,7 @@ from svckit.domain.errors import NotFound
 
 from volunteer.adapters import orm
 from volunteer.domain.events import SourceRef
-from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_month
+from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_days, china_month
 from volunteer.domain.matching import VolunteerLoad
 from volunteer.domain.tasks import COMMITTED, OfferOutcome, Task, TaskState
 from volunteer.domain.volunteers import Team, Volunteer
@@ -276,6 +276,17 @@ class HoursRepository:
 
     def add(self, entry: ServiceHourEntry) -> None:
         self.session.add(entry)
+
+    def on_days_of(self, volunteer_id: UUID, start: datetime, end: datetime, *,
+                   statuses: Sequence[HourStatus] = (HourStatus.PENDING, HourStatus.APPROVED),
+                   ) -> list[ServiceHourEntry]:
+        """The volunteer's entries (of ``statuses``) that touch the China calendar days
+        ``[start, end)`` touches. The caller holds the volunteer's row lock."""
+        days = china_days(start, end)
+        h = orm.service_hours.c
+        return list(self.session.scalars(sa.select(ServiceHourEntry).where(
+            h.volunteer_id == volunteer_id, h.status.in_([str(s) for s in statuses]),
+            h.started_at < days[-1][2], h.ended_at > days[0][1])))
 
     def loads(self, volunteer_ids: Iterable[UUID], now: datetime) -> dict[UUID, VolunteerLoad]:
         """Minutes started this local month and the end of the latest service (pending and

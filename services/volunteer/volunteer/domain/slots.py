@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from svckit.domain.clock import require_aware
+from svckit.domain.clock import YEAR_MESSAGE, in_system_years, is_aware, require_aware
 from svckit.domain.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -28,7 +28,10 @@ SLOT_GRANULARITY = timedelta(minutes=15)
 
 
 def require_utc(value: datetime, field: str) -> datetime:
-    """``value`` in UTC; a naive one is refused as an error of ``field`` (422)."""
+    """``value`` in UTC; a naive one, or one outside the system's years (which might not
+    even convert to UTC), is refused as an error of ``field`` (422)."""
+    if isinstance(value, datetime) and is_aware(value) and not in_system_years(value):
+        raise ValidationFailed.field(field, YEAR_MESSAGE)
     try:
         return require_aware(value)
     except ValueError as exc:

@@ -141,6 +141,68 @@ class CheckInPolicy:
             raise ValueError("capped_duration must be positive and at most open_limit")
 
 
+_SERVICE_ZH = {"inventory": "辅具租赁", "renovation": "无障碍改造", "identity": "统一身份",
+               "console": "管理台", "volunteer": "志愿服务"}
+_EVENT_ZH = {"volunteer.task_offered": "任务已派单", "volunteer.task_assigned": "任务已指派",
+             "volunteer.task_completed": "任务完成", "volunteer.task_failed": "任务失败"}
+_REASON_ZH = {"unknown-event": "对方不认识该通知", "invalid-payload": "通知内容不符合约定",
+              "rejected": "对方拒绝处理", "retries-exhausted": "多次重试仍失败"}
+
+
+@dataclass(frozen=True)
+class IntegrationProblem:
+    """One of the task's events that another service parked instead of applying."""
+
+    event_type: str
+    consumer: str
+    reason: str  # unknown-event | invalid-payload | rejected | retries-exhausted
+    at: datetime
+
+    @property
+    def text(self) -> str:
+        """For the coordinator: who could not take in what, and what to do."""
+        return (
+            f"{_SERVICE_ZH.get(self.consumer, self.consumer)}服务未能处理本任务的"
+            f"「{_EVENT_ZH.get(self.event_type, self.event_type)}」通知"
+            f"（{_REASON_ZH.get(self.reason, self.reason)}），对方的记录可能未更新，"
+            f"请联系对方核实 (the {self.consumer} service could not apply {self.event_type}: "
+            f"{self.reason}; its record may be out of date)"
+        )
+
+
+@dataclass(frozen=True)
+class WindowRules:
+    """What a task's window may be: it ends in the future, starts at most ``horizon`` from
+    now and lasts at most ``max_length``."""
+
+    horizon: timedelta = timedelta(days=90)
+    max_length: timedelta = timedelta(days=90)
+
+    def check(self, start: datetime, end: datetime, *, now: datetime) -> tuple[datetime, datetime]:
+        """The window in UTC, or 422 naming the field at fault."""
+        errors = FieldErrors()
+        with errors.field("window_start"):
+            start = require_utc(start, "window_start")
+        with errors.field("window_end"):
+            end = require_utc(end, "window_end")
+        errors.raise_if_any()
+        now = require_utc(now, "now")
+        days = self.horizon.days, self.max_length.days
+        if end <= start:
+            errors.add("window_end", "结束时间应晚于开始时间 (end must be after start)")
+        elif end - start > self.max_length:
+            errors.add("window_end", f"任务时段最长{days[1]}天 "
+                                     f"(a window lasts at most {days[1]} days)")
+        if end <= now:
+            errors.add("window_end", "任务时段已经结束，须在将来结束 "
+                                     "(the window must end in the future)")
+        if start > now + self.horizon:
+            errors.add("window_start", f"任务时段须在{days[0]}天内开始 "
+                                       f"(the window must start within {days[0]} days)")
+        errors.raise_if_any()
+        return start, end
+
+
 @dataclass(eq=False)
 class Offer:
     """One offer of a task to one volunteer (a hand assignment is an offer accepted at once)."""
@@ -234,6 +296,11 @@ class Task:
     #: already finished): recorded for the coordinator to follow up
     source_cancelled_at: datetime | None = None
     source_cancel_reason: str | None = None
+    #: another service parked one of this task's events (``platform.event_parked``)
+    problem_event_type: str | None = None
+    problem_consumer: str | None = None
+    problem_reason: str | None = None
+    problem_at: datetime | None = None
     id: UUID = field(default_factory=uuid4)
     events: list[Event] = field(default_factory=list, repr=False)
 
@@ -255,8 +322,10 @@ class Task:
         note: str = "",
         duration: timedelta | None = None,
         id: UUID | None = None,
+        rules: WindowRules = WindowRules(),
     ) -> Task:
-        """``duration``: how long the visit takes; ``None``: ``TASK_DURATIONS[type]``."""
+        """``duration``: how long the visit takes; ``None``: ``TASK_DURATIONS[type]``;
+        ``rules``: what the window may be (the service's settings)."""
         errors = FieldErrors()
         code = errors.parse("division", validate_division, division)
         if not address.strip() or len(address) > 200:
@@ -271,7 +340,7 @@ class Task:
             ))
         errors.raise_if_any()
         assert code is not None
-        start, end = _window(window_start, window_end)
+        start, end = rules.check(window_start, window_end, now=now)
         task = cls(
             type=type,
             division=code,
@@ -555,10 +624,10 @@ class Task:
         volunteer.record_no_show()
         self.state = nxt
 
-    def reschedule(self, window_start: datetime, window_end: datetime, *, now: datetime) -> None:
+    def reschedule(self, window_start: datetime, window_end: datetime, *, now: datetime,
+                   rules: WindowRules = WindowRules()) -> None:
         nxt = self._next("reschedule")
-        now = require_utc(now, "now")
-        self.window_start, self.window_end = _window(window_start, window_end)
+        self.window_start, self.window_end = rules.check(window_start, window_end, now=now)
         self.state = nxt
 
     # ---- on site --------------------------------------------------------------------
@@ -641,6 +710,23 @@ class Task:
             return True
         self.source_cancelled_at, self.source_cancel_reason = now, reason
         return False
+
+    # ---- integration ----------------------------------------------------------------
+
+    @property
+    def integration_problem(self) -> IntegrationProblem | None:
+        """The latest of this task's events another service could not apply."""
+        if self.problem_event_type is None or self.problem_at is None:
+            return None
+        return IntegrationProblem(self.problem_event_type, self.problem_consumer or "",
+                                  self.problem_reason or "", self.problem_at)
+
+    def record_integration_problem(self, event_type: str, consumer: str, reason: str, *,
+                                   at: datetime) -> None:
+        """Another service parked ``event_type`` about this task: shown until a later one
+        replaces it (a replay that succeeds sends no notice)."""
+        self.problem_event_type, self.problem_consumer = event_type, consumer
+        self.problem_reason, self.problem_at = reason, require_utc(at, "at")
 
     # ---- internals ------------------------------------------------------------------
 
@@ -728,11 +814,3 @@ class Task:
             self.id, volunteer.id, outcome, self.checked_out_at, self.result, now
         ))
 
-
-def _window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    start, end = require_utc(start, "window_start"), require_utc(end, "window_end")
-    if end <= start:
-        raise ValidationFailed.field(
-            "window_end", "结束时间应晚于开始时间 (end must be after start)"
-        )
-    return start, end

@@ -25,7 +25,7 @@ from svckit.http.records import records_blueprint
 from svckit.pipl import PurposeArgs
 from svckit.service import ServiceContext
 
-from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_month
+from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_month, flag_text
 from volunteer.domain.slots import format_minutes
 from volunteer.domain.tasks import OVERRIDABLE, Priority, Task, TaskResult, TaskType
 from volunteer.domain.volunteers import AvailabilityWindow, Skill, Volunteer, skill_labels
@@ -131,10 +131,17 @@ def task_out(principal: Principal, t: Task) -> dict[str, Any]:
         "result": t.result.as_dict() if t.result else None,
         "source_cancelled_at": t.source_cancelled_at,
         "source_cancel_reason": t.source_cancel_reason,
+        "integration_problem": _problem_out(t),
         "allowed_actions": t.allowed_actions() if volunteer
         or POLICY.allows(principal, "task.dispatch", division=t.division) else [],
         "created_at": t.created_at,
     }
+
+
+def _problem_out(t: Task) -> dict[str, Any] | None:
+    p = t.integration_problem
+    return None if p is None else {"event_type": p.event_type, "consumer": p.consumer,
+                                   "reason": p.reason, "at": p.at, "text": p.text}
 
 
 def hours_out(e: ServiceHourEntry) -> dict[str, Any]:
@@ -142,7 +149,9 @@ def hours_out(e: ServiceHourEntry) -> dict[str, Any]:
         "id": e.id, "volunteer_id": e.volunteer_id, "team_id": e.team_id,
         "division": e.division, "task_id": e.task_id, "started_at": e.started_at,
         "ended_at": e.ended_at, "minutes": e.minutes, "duration": format_minutes(e.minutes),
-        "flagged": e.flagged, "status": e.status.value, "recorded_by": e.recorded_by,
+        "flagged": e.flagged, "flags": list(e.flags),
+        "flag_text": flag_text(e.flags) if e.flagged else None, "status": e.status.value,
+        "recorded_by": e.recorded_by,
         "decided_by": e.decided_by, "decided_at": e.decided_at,
         "rejection_reason": e.rejection_reason, "note": e.note, "created_at": e.created_at,
     }
@@ -501,7 +510,8 @@ class HoursView(MethodView):
     @hours_blp.response(201, s.HoursOut)
     @problems(hours_blp, 403, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Record service done outside a task (coordinator; certified at once unless long)"""
+        """Record service done outside a task (coordinator; certified at once unless flagged;
+        at most 24 h, and 24 h a day per volunteer)"""
         e = hours.record_manual(_uow(), current_principal(), data["volunteer_id"],
                                 division=data["division"], started_at=data["started_at"],
                                 ended_at=data["ended_at"], note=data["note"], now=_now())
@@ -514,7 +524,8 @@ class ApproveView(MethodView):
     @hours_blp.response(200, s.HoursOut)
     @problems(hours_blp, 403, 404, 409, 422)
     def post(self, _data: dict[str, Any], entry_id: UUID) -> dict[str, Any]:
-        """Approve an entry you recorded (who records certifies)"""
+        """Approve an entry you recorded (who records certifies); a flagged one: a second
+        coordinator of the division or staff, never its recorder (409)"""
         return hours_out(hours.approve(_uow(), current_principal(), entry_id, now=_now()))
 
 
@@ -524,7 +535,8 @@ class RejectView(MethodView):
     @hours_blp.response(200, s.HoursOut)
     @problems(hours_blp, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], entry_id: UUID) -> dict[str, Any]:
-        """Reject an entry you recorded, with a reason"""
+        """Reject an entry you recorded (a flagged one: also a second reviewer), with a
+        reason"""
         return hours_out(hours.reject(_uow(), current_principal(), entry_id, data["reason"],
                                       now=_now()))
 

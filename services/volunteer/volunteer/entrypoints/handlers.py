@@ -1,5 +1,6 @@
 """Events consumed: every request for a visit, delivery, pickup or follow-up from the
-rental and renovation services, and their cancellations.
+rental and renovation services, and their cancellations; and the platform's notice that
+another service parked one of volunteer's own events (shown on its task).
 
 The runner records the event id in the inbox in the same transaction; on top of that a
 source names one task at most (``uq_tasks_source``), so a second event for the same
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from svckit.domain.errors import DomainError
+from svckit.events.catalogue.platform import PARKED
 from svckit.events.envelope import Envelope
 from svckit.messaging.consumer import Handlers, Reject
 from svckit.uow import UnitOfWork
@@ -68,3 +70,15 @@ for _type in _KINDS:
     handlers.on(_type, name=f"volunteer.create_task:{_type}")(_create)
 for _type in ("rental.visit_cancelled", "renovation.visit_cancelled"):
     handlers.on(_type, name=f"volunteer.cancel_task:{_type}")(_cancel)
+
+
+@handlers.on(PARKED, name="volunteer.event_parked")
+def _parked(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    """Another service parked one of volunteer's events: its task shows it. Notices about
+    other producers' events are not volunteer's business."""
+    assert isinstance(uow, VolunteerUoW)
+    if payload["producer"] != "volunteer":
+        return
+    tasks.record_parked_event(uow, env.subject_id, event_type=payload["event_type"],
+                              consumer=payload["consumer"], reason=payload["reason"],
+                              at=env.occurred_at)

@@ -183,6 +183,15 @@ class OfferOut(Schema):
     answered_at = When(allow_none=True)
 
 
+class IntegrationProblemOut(Schema):
+    event_type = fields.String()
+    consumer = fields.String(metadata={"description": "the service that parked it"})
+    reason = fields.String(metadata={
+        "description": "unknown-event | invalid-payload | rejected | retries-exhausted"})
+    at = When()
+    text = fields.String(metadata={"description": "for the coordinator, in Chinese"})
+
+
 class TaskOut(Schema):
     id = fields.UUID()
     type = fields.String()
@@ -217,6 +226,8 @@ class TaskOut(Schema):
     result = fields.Nested(ResultIO, allow_none=True)
     source_cancelled_at = When(allow_none=True)
     source_cancel_reason = fields.String(allow_none=True)
+    integration_problem = fields.Nested(IntegrationProblemOut, allow_none=True, metadata={
+        "description": "another service parked one of this task's events (the latest)"})
     allowed_actions = fields.List(fields.String())
     created_at = When()
 
@@ -290,6 +301,10 @@ class HoursOut(Schema):
     minutes = fields.Integer()
     duration = fields.String()
     flagged = fields.Boolean()
+    flags = fields.List(fields.String(), metadata={
+        "description": "why it is flagged: over_checkin_limit, check_out_capped, long_day, "
+                       "longer_than_window, overlap, over_day_limit"})
+    flag_text = fields.String(allow_none=True)
     status = fields.String()
     recorded_by = fields.UUID()
     decided_by = fields.UUID(allow_none=True)

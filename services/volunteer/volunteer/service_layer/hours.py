@@ -1,5 +1,7 @@
-"""The service-hours ledger (志愿服务记录): manual records, approval by the recorder,
-totals per volunteer and per team."""
+"""The service-hours ledger (志愿服务记录): manual records, approval by the recorder (a
+flagged entry: by a second coordinator of the division or staff), totals per volunteer and
+per team. Each use case that adds or approves an entry locks the volunteer's row first, so
+their entries of a day are checked against each other one writer at a time."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from uuid import UUID
 from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import NotFound
 
-from volunteer.domain.hours import HourStatus, ServiceHourEntry
+from volunteer.domain.hours import HourStatus, ServiceHourEntry, check_span
 from volunteer.service_layer.common import division_arg, me
 from volunteer.service_layer.policy import POLICY, hours_scope
 from volunteer.service_layer.uow import VolunteerUoW
@@ -20,11 +22,13 @@ def record_manual(uow: VolunteerUoW, principal: Principal, volunteer_id: UUID, *
                   now: datetime) -> ServiceHourEntry:
     division = division_arg("division", division)
     POLICY.require(principal, "hours.record", division=division)
+    start, end = check_span(started_at, ended_at, now=now)
     with uow:
-        v = uow.volunteers.get(volunteer_id)
+        v = uow.volunteers.lock(volunteer_id)
         entry = ServiceHourEntry.record_manual(
-            v, coordinator_id=me(principal), division=division, started_at=started_at,
-            ended_at=ended_at, note=note, now=now, policy=uow.settings.policy,
+            v, coordinator_id=me(principal), division=division, started_at=start,
+            ended_at=end, note=note, now=now, policy=uow.settings.policy,
+            others=uow.hours.on_days_of(v.id, start, end),
         )
         uow.hours.add(entry)
         uow.commit()
@@ -32,18 +36,22 @@ def record_manual(uow: VolunteerUoW, principal: Principal, volunteer_id: UUID, *
 
 
 def _decided(uow: VolunteerUoW, principal: Principal, entry_id: UUID) -> ServiceHourEntry:
+    """The entry, locked after its volunteer (the lock order of every hours writer)."""
     POLICY.require_role(principal, "hours.decide")
-    entry = uow.hours.lock(entry_id)
+    entry = uow.hours.get(entry_id)
     if not principal.covers(**hours_scope(entry)):
         raise NotFound("service_hours", entry_id)
-    return entry
+    uow.volunteers.lock(entry.volunteer_id)
+    return uow.hours.lock(entry_id)
 
 
 def approve(uow: VolunteerUoW, principal: Principal, entry_id: UUID, *,
             now: datetime) -> ServiceHourEntry:
     with uow:
         entry = _decided(uow, principal, entry_id)
-        entry.approve(me(principal), now=now)
+        entry.approve(me(principal), now=now, approved=uow.hours.on_days_of(
+            entry.volunteer_id, entry.started_at, entry.ended_at,
+            statuses=(HourStatus.APPROVED,)))
         uow.commit()
     return entry
 

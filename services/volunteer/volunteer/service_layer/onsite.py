@@ -31,7 +31,10 @@ def _assigned(uow: VolunteerUoW, principal: Principal, task_id: UUID) -> Task:
 
 def _record_hours(uow: VolunteerUoW, task: Task, volunteer: Volunteer,
                   now: datetime) -> ServiceHourEntry:
-    entry = ServiceHourEntry.from_task(task, volunteer, now=now)
+    """The volunteer's row is locked: their entries of those days cannot change meanwhile."""
+    assert task.checked_in_at is not None and task.checked_out_at is not None
+    others = uow.hours.on_days_of(volunteer.id, task.checked_in_at, task.checked_out_at)
+    entry = ServiceHourEntry.from_task(task, volunteer, now=now, others=others)
     uow.hours.add(entry)
     return entry
 

@@ -41,7 +41,8 @@ POLICY = Policy("volunteer", {
     "hours.totals": {C, S, V},  # per volunteer (a volunteer: their own)
     "hours.team_totals": {C, S},
     "hours.record": {C},
-    "hours.decide": {C},  # approve, reject (only the recorder: the domain's rule)
+    "hours.decide": {C, S},  # approve, reject: the recorder; a flagged entry: a second
+    #                          coordinator of the division or staff (the domain's rule)
 })
 
 

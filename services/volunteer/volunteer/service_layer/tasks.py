@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from svckit import pipl
 from svckit.auth.principal import Principal, Role
-from svckit.domain.errors import Conflict, Forbidden
+from svckit.domain.errors import Conflict, Forbidden, NotFound
 from svckit.domain.identifiers import normalise
 
 from volunteer.domain.events import SourceRef
@@ -63,6 +63,7 @@ def create_from_request(uow: VolunteerUoW, req: VisitRequest, *, now: datetime) 
         type=req.type, division=req.division, address=req.address,
         window_start=req.window_start, window_end=req.window_end, now=now,
         priority=req.priority, source=req.source, note=req.summary,
+        rules=uow.settings.windows,
     )
     task.contact_name, task.contact_phone = req.contact_name, req.contact_phone
     uow.tasks.add(task)
@@ -80,6 +81,20 @@ def cancel_from_source(uow: VolunteerUoW, source: SourceRef, reason: str, *,
     if task.source_cancelled(now=now, reason=reason):
         return "cancelled"
     return "flagged" if task.source_cancelled_at is not None else "unchanged"
+
+
+def record_parked_event(uow: VolunteerUoW, subject_id: str, *, event_type: str,
+                        consumer: str, reason: str, at: datetime) -> bool:
+    """Inside an open unit of work (the ``platform.event_parked`` handler): another service
+    parked one of volunteer's events; its task (the event's subject) shows it. A subject
+    that names no task changes nothing. True when a task recorded it."""
+    try:
+        task = uow.tasks.lock(UUID(subject_id))
+    except (ValueError, NotFound):
+        log.warning("parked %s names no task (%s)", event_type, subject_id)
+        return False
+    task.record_integration_problem(event_type, consumer, reason, at=at)
+    return True
 
 
 def get_task(uow: VolunteerUoW, principal: Principal, task_id: UUID) -> Task:
@@ -139,6 +154,7 @@ def create_manual(uow: VolunteerUoW, principal: Principal, cmd: CreateTask, *,
             window_start=cmd.window_start, window_end=cmd.window_end, now=now,
             priority=cmd.priority, source=SourceRef("volunteer", "manual", str(task_id)),
             extra_skills=cmd.extra_skills, note=cmd.note, duration=cmd.duration, id=task_id,
+            rules=uow.settings.windows,
         )
         uow.tasks.add(task)
         uow.commit()
@@ -149,7 +165,7 @@ def reschedule(uow: VolunteerUoW, principal: Principal, task_id: UUID, start: da
                end: datetime, *, now: datetime) -> Task:
     with uow:
         task = coordinated_task(uow, principal, task_id)
-        task.reschedule(start, end, now=now)
+        task.reschedule(start, end, now=now, rules=uow.settings.windows)
         uow.commit()
     return task
 

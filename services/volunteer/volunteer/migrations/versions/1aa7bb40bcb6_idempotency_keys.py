@@ -1,7 +1,7 @@
 """idempotency keys
 
 Revision ID: 1aa7bb40bcb6
-Revises: af5aca31a0e5
+Revises: f34f1d655a6e
 Create Date: 2026-12-07 03:54:21.745408
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import svckit.db  # noqa: F401 - custom column types (UtcDateTime)
 
 
 revision: str = '1aa7bb40bcb6'
-down_revision: str | None = 'af5aca31a0e5'
+down_revision: str | None = 'f34f1d655a6e'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
