@@ -13,9 +13,9 @@ import enum
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from svckit.domain.clock import china_date
+from svckit.domain.clock import AWARE_MESSAGE, china_date, is_aware
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
 from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
@@ -33,6 +33,23 @@ from .events import (
 )
 from .reservations import Reservation
 from .units import ConditionGrade, Unit, UnitStatus
+
+#: how far ahead a home delivery or pickup may be booked (the volunteers dispatch within it)
+VISIT_HORIZON = timedelta(days=90)
+
+
+def check_visit_window(field_name: str, window_end: datetime | None, now: datetime) -> None:
+    """A visit's latest time must be aware, after ``now`` and within :data:`VISIT_HORIZON`
+    (422 naming ``field_name``); ``None`` is the default window."""
+    if window_end is None:
+        return
+    if not is_aware(window_end):
+        raise ValidationFailed.field(field_name, AWARE_MESSAGE)
+    # compared as aware moments: no conversion, so no overflow at the ends of the calendar
+    if not now < window_end <= now + VISIT_HORIZON:
+        days = VISIT_HORIZON.days
+        raise ValidationFailed.field(field_name, f"上门时间须在今后{days}天内 "
+                                     f"(must lie within the next {days} days)")
 
 
 class RentalStatus(enum.StrEnum):
@@ -154,6 +171,8 @@ class Rental:
         """
         station.ensure_active()
         device_type.ensure_rentable()
+        if delivery:
+            check_visit_window("delivery_by", delivery_by, now)
         if unit.type_id != device_type.id:
             raise ValidationFailed.field("unit_id", "设备与类型不符 (unit is not of this type)")
         unit.ensure_at(station.id)
@@ -307,6 +326,7 @@ class Rental:
     def request_delivery(self, now: datetime, window_end: datetime | None = None) -> None:
         """Ask volunteers to bring the unit home (by ``window_end``, else the default)."""
         self._ensure_active("送货")
+        check_visit_window("window_end", window_end, now)
         self._logistics("request_delivery")
         self.events.append(DeliveryRequested(
             rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
@@ -329,6 +349,7 @@ class Rental:
 
     def request_pickup(self, now: datetime, window_end: datetime | None = None) -> None:
         self._ensure_active("上门取回")
+        check_visit_window("window_end", window_end, now)
         self._logistics("request_pickup")
         self.events.append(PickupRequested(
             rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
