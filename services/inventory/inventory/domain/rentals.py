@@ -73,6 +73,21 @@ class Logistics(enum.StrEnum):
     DELIVERED = "delivered"
     PICKUP_REQUESTED = "pickup_requested"
     PICKED_UP = "picked_up"
+    #: a consumer parked the request (volunteers never got it): the clerk must act
+    DELIVERY_FAILED = "delivery_failed"
+    PICKUP_FAILED = "pickup_failed"
+
+    @property
+    def problem_zh(self) -> str | None:
+        """What a clerk is told when a request never reached the volunteers."""
+        return {
+            "delivery_failed": "配送请求未能派单，请联系志愿服务协调员或重新发起 "
+                               "(the delivery request could not be dispatched; contact the "
+                               "volunteer coordinator or request it again)",
+            "pickup_failed": "取回请求未能派单，请联系志愿服务协调员或重新发起 "
+                             "(the pickup request could not be dispatched; contact the "
+                             "volunteer coordinator or request it again)",
+        }.get(self.value)
 
 
 L = Logistics
@@ -83,6 +98,15 @@ LOGISTICS_MACHINE = StateMachine("rental logistics", {
     (L.NONE, "request_pickup"): L.PICKUP_REQUESTED,
     (L.DELIVERED, "request_pickup"): L.PICKUP_REQUESTED,
     (L.PICKUP_REQUESTED, "confirm_pickup"): L.PICKED_UP,
+    # the request was parked by its consumer; asking again clears it, and a replayed
+    # request may still be carried out
+    (L.DELIVERY_REQUESTED, "not_dispatched"): L.DELIVERY_FAILED,
+    (L.DELIVERY_FAILED, "request_delivery"): L.DELIVERY_REQUESTED,
+    (L.DELIVERY_FAILED, "cancel_delivery"): L.NONE,
+    (L.DELIVERY_FAILED, "confirm_delivery"): L.DELIVERED,
+    (L.PICKUP_REQUESTED, "not_dispatched"): L.PICKUP_FAILED,
+    (L.PICKUP_FAILED, "request_pickup"): L.PICKUP_REQUESTED,
+    (L.PICKUP_FAILED, "confirm_pickup"): L.PICKED_UP,
 })
 
 
@@ -342,6 +366,15 @@ class Rental:
         """The volunteers could not deliver: back to no delivery, so that the clerk can ask
         again or hand the unit over (the volunteers know already; nothing to tell)."""
         self._logistics("cancel_delivery")
+
+    @property
+    def logistics_problem(self) -> str | None:
+        return self.logistics.problem_zh
+
+    def not_dispatched(self) -> None:
+        """A consumer parked the pending delivery or pickup request: it shows as failed
+        until the clerk asks again (the volunteers never got it; nothing to tell)."""
+        self._logistics("not_dispatched")
 
     def confirm_delivery(self) -> None:
         """A volunteer delivery task completed."""

@@ -285,6 +285,8 @@ class RentalOut(Schema):
     waiver = fields.String(allow_none=True)
     status = fields.String()
     logistics = fields.String()
+    logistics_problem = fields.String(allow_none=True, metadata={
+        "description": "set when a delivery or pickup request could not be dispatched"})
     override_by = fields.String(allow_none=True)
     override_reason = fields.String(allow_none=True)
     overdue_noticed_at = fields.AwareDateTime(allow_none=True)

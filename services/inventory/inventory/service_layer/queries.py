@@ -219,7 +219,7 @@ def rental_detail(uow: InventoryUoW, principal: Principal,
         visits = (uow.repo.visits_for("rental_delivery", str(rental_id))
                   + uow.repo.visits_for("rental_pickup", str(rental_id)))
         return {**{c.key: getattr(rental, c.key) for c in orm.rentals.columns},
-                "visits": visits}
+                "logistics_problem": rental.logistics_problem, "visits": visits}
 
 
 # -- availability -----------------------------------------------------------------------
