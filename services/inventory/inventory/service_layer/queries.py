@@ -25,7 +25,12 @@ from inventory.domain.reports import utilisation_by_type
 from inventory.domain.reservations import Reservation
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import Movement, Unit
-from inventory.service_layer.policy import POLICY, require_visible, stations_in_scope
+from inventory.service_layer.policy import (
+    POLICY,
+    borrower_scope,
+    require_visible,
+    stations_in_scope,
+)
 from inventory.service_layer.uow import InventoryUoW
 
 #: the longest period a utilisation report covers
@@ -133,7 +138,8 @@ def list_borrowers(uow: InventoryUoW, principal: Principal, page: Page,
         stmt = stmt.where(t.c.certificate_number.endswith(normalise(certificate_tail),
                                                           autoescape=True))
     with uow:
-        return _paged(uow, stmt, page)
+        scope = borrower_scope(uow, principal)
+        return _paged(uow, stmt if scope is None else stmt.where(scope), page)
 
 
 def list_rentals(uow: InventoryUoW, principal: Principal, page: Page, *,
