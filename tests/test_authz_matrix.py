@@ -78,9 +78,9 @@ POLICY: dict[str, tuple[str, bool]] = {
     "inventory GET /borrowers": (INV, False),
     "inventory POST /borrowers": (INV, False),
     "inventory POST /borrowers/lookup": (INV, False),
-    "inventory GET /borrowers/{borrower_id}": (INV, False),
-    "inventory PATCH /borrowers/{borrower_id}": (INV, False),
-    "inventory GET /borrowers/{borrower_id}/personal": (INV, False),
+    "inventory GET /borrowers/{borrower_id}": (INV, True),
+    "inventory PATCH /borrowers/{borrower_id}": (INV, True),
+    "inventory GET /borrowers/{borrower_id}/personal": (INV, True),
     "inventory GET /reservations": (INV, False),
     "inventory POST /reservations": (INV, True),
     "inventory GET /reservations/{reservation_id}": (INV, True),
@@ -327,7 +327,14 @@ def objects(s: dict[str, Svc]) -> dict[str, dict[str, dict[str, str | None]]]:
     users = idn.items("/users?page_size=100")
     user_of = {u["username"]: u["id"] for u in users}
     any_app = _pick(ren.items("/applications?page_size=5"), lambda _i: True)
-    any_borrower = _pick(inv.items("/borrowers?page_size=5"), lambda _i: True)
+    borrowers = inv.items("/borrowers?page_size=100")
+    # a borrower of DCF (registered or served there) and one with no tie to it nor its county
+    at_dcf = ({r["borrower_id"] for r in rentals + held["reservation_id"]
+               if r["station_id"] == DCF}
+              | {b["id"] for b in borrowers if b["registered_station_id"] == DCF})
+    own_borrower = _pick(borrowers, lambda b: b["id"] in at_dcf)
+    foreign_borrower = _pick(borrowers, lambda b: b["id"] not in at_dcf
+                             and b["division_code"] != "371502")
     types = inv.client.get("/device-types", headers={
         "Authorization": f"Bearer {inv.tokens['staff']}"}).json
     type_id = str((types["items"] if isinstance(types, dict) else types)[0]["id"])
@@ -346,7 +353,7 @@ def objects(s: dict[str, Svc]) -> dict[str, dict[str, dict[str, str | None]]]:
     for role, p in PRINCIPALS.items():
         objs: dict[str, dict[str, str | None]] = dict(station_objs)
         objs["type_id"] = same(type_id)
-        objs["borrower_id"] = same(any_borrower)
+        objs["borrower_id"] = same(own_borrower, foreign_borrower)
         objs["programme_id"] = same(str(uuid.uuid5(REN_NS, "programme-2025")))
         objs["code"] = same("RAMP")
         objs["application_id"] = same(any_app)
@@ -527,9 +534,35 @@ def test_foreign_objects_exist_for_the_scoped_kinds(systems: dict[str, Svc]) -> 
     """The matrix is only as good as its foreign objects: the seed must provide them."""
     objs = objects(systems)
     for role, kinds in (("clerk", ("unit_id", "asset_tag", "station_id", "rental_id",
-                                   "reservation_id", "ticket_id", "transfer_id")),
+                                   "reservation_id", "ticket_id", "transfer_id",
+                                   "borrower_id")),
                         ("contractor", ("order_id",)),
                         ("coordinator", ("task_id", "volunteer_id", "entry_id")),
                         ("volunteer", ("volunteer_id", "task_id"))):
         for kind in kinds:
             assert objs[role][kind]["own"] and objs[role][kind]["foreign"], (role, kind)
+
+
+def test_borrowers_of_another_station_or_district_are_not_listed(
+        systems: dict[str, Svc]) -> None:
+    """The lists too: a clerk of 阳谷县 and staff limited to 371521 see no borrower of
+    东昌府区 only (the matrix above covers the reads and edits by id)."""
+    inv = systems["inventory"]
+    rentals = inv.items("/rentals?page_size=100")
+    dcf_only = {r["borrower_id"] for r in rentals if r["station_id"] == DCF} - {
+        r["borrower_id"] for r in rentals if r["station_id"] != DCF}
+    dcf_only = {b["id"] for b in inv.items("/borrowers?page_size=100")
+                if b["id"] in dcf_only and b["division_code"] == "371502"}
+    assert dcf_only
+    for who in (Principal(sub="clerk-yg", role=Role.CLERK, stations=(YG,)),
+                Principal(sub="staff-yg", role=Role.STAFF, districts=("371521",))):
+        headers = {"Authorization": f"Bearer {mint(who, inv.key)}"}
+        listed = inv.client.get("/borrowers?page_size=100", headers=headers)
+        assert listed.status_code == 200
+        assert not dcf_only & {b["id"] for b in listed.json["items"]}, who.sub
+        for borrower_id in dcf_only:
+            personal = inv.client.get(f"/borrowers/{borrower_id}/personal?purpose=资格核验",
+                                      headers=headers)
+            edited = inv.client.patch(f"/borrowers/{borrower_id}", json={"phone": "13900001111"},
+                                      headers=headers)
+            assert (personal.status_code, edited.status_code) == (404, 404), who.sub

@@ -144,7 +144,9 @@ def seed(ctx: ServiceContext) -> None:
                 borrower = Borrower(
                     certificate_number=make_certificate(first17, cat, grade), name=name,
                     phone=phone, address=address, division_code=division, dibao=dibao,
-                    tekun=tekun, consent_at=since, id=borrower_id)
+                    tekun=tekun, consent_at=since, id=borrower_id,
+                    registered_station_id=next((seed_id("station", key) for key, _, code, *_
+                                                in STATIONS if code == division), None))
                 session.add(borrower)
             borrowers[key] = borrower
         session.flush()

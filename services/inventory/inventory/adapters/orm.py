@@ -136,6 +136,8 @@ borrowers = sa.Table(
     sa.Column("dibao", sa.Boolean, nullable=False),
     sa.Column("tekun", sa.Boolean, nullable=False),
     sa.Column("consent_at", UtcDateTime(), nullable=True),
+    sa.Column("registered_station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=True,
+              index=True),
 )
 
 reservations = sa.Table(

@@ -77,6 +77,9 @@ class Repository:
         return list(rows), int(total)
 
     # -- stations and catalogue -----------------------------------------------------
+    def get_station(self, station_id: uuid.UUID) -> Station | None:
+        return self.get(Station, station_id)
+
     def all_stations(self) -> list[Station]:
         return list(self.session.execute(sa.select(Station)).scalars())
 
@@ -191,6 +194,30 @@ class Repository:
     def borrower_by_certificate(self, number: str) -> Borrower | None:
         stmt = sa.select(Borrower).where(orm.borrowers.c.certificate_number == number)
         return self.session.execute(stmt).scalars().first()
+
+    @staticmethod
+    def borrowers_at(station_ids: Sequence[uuid.UUID]) -> sa.CompoundSelect[Any]:
+        """The ids of the borrowers tied to the stations: registered there, or with a
+        rental, reservation or allocation there (now or before)."""
+        tied = [sa.select(t.c.borrower_id).where(t.c.station_id.in_(station_ids))
+                for t in (orm.rentals, orm.reservations, orm.allocations)]
+        b = orm.borrowers.c
+        return sa.union(sa.select(b.id).where(b.registered_station_id.in_(station_ids)), *tied)
+
+    @staticmethod
+    def borrowers_in_divisions(divisions: Sequence[str]) -> sa.ColumnElement[bool]:
+        """Borrowers living within any of ``divisions`` (``is_within`` in SQL: a city
+        covers its counties)."""
+        column = orm.borrowers.c.division_code
+
+        def within(scope: str) -> sa.ColumnElement[bool]:
+            if scope.endswith("0000"):
+                return column.startswith(scope[:2])
+            if scope.endswith("00"):
+                return column.startswith(scope[:4])
+            return column == scope
+
+        return sa.or_(sa.false(), *(within(d) for d in divisions))
 
     # -- rentals and reservations ---------------------------------------------------
     def open_rentals_of(self, borrower_id: uuid.UUID) -> list[Rental]:

@@ -52,6 +52,8 @@ class Borrower:
     dibao: bool = False
     tekun: bool = False
     consent_at: datetime | None = None
+    #: where the holder was registered (their station until a loan ties them elsewhere)
+    registered_station_id: uuid.UUID | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     def __post_init__(self) -> None:

@@ -13,9 +13,9 @@ import enum
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from svckit.domain.clock import china_date
+from svckit.domain.clock import AWARE_MESSAGE, china_date, is_aware
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
 from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
@@ -33,6 +33,23 @@ from .events import (
 )
 from .reservations import Reservation
 from .units import ConditionGrade, Unit, UnitStatus
+
+#: how far ahead a home delivery or pickup may be booked (the volunteers dispatch within it)
+VISIT_HORIZON = timedelta(days=90)
+
+
+def check_visit_window(field_name: str, window_end: datetime | None, now: datetime) -> None:
+    """A visit's latest time must be aware, after ``now`` and within :data:`VISIT_HORIZON`
+    (422 naming ``field_name``); ``None`` is the default window."""
+    if window_end is None:
+        return
+    if not is_aware(window_end):
+        raise ValidationFailed.field(field_name, AWARE_MESSAGE)
+    # compared as aware moments: no conversion, so no overflow at the ends of the calendar
+    if not now < window_end <= now + VISIT_HORIZON:
+        days = VISIT_HORIZON.days
+        raise ValidationFailed.field(field_name, f"上门时间须在今后{days}天内 "
+                                     f"(must lie within the next {days} days)")
 
 
 class RentalStatus(enum.StrEnum):
@@ -56,6 +73,21 @@ class Logistics(enum.StrEnum):
     DELIVERED = "delivered"
     PICKUP_REQUESTED = "pickup_requested"
     PICKED_UP = "picked_up"
+    #: a consumer parked the request (volunteers never got it): the clerk must act
+    DELIVERY_FAILED = "delivery_failed"
+    PICKUP_FAILED = "pickup_failed"
+
+    @property
+    def problem_zh(self) -> str | None:
+        """What a clerk is told when a request never reached the volunteers."""
+        return {
+            "delivery_failed": "配送请求未能派单，请联系志愿服务协调员或重新发起 "
+                               "(the delivery request could not be dispatched; contact the "
+                               "volunteer coordinator or request it again)",
+            "pickup_failed": "取回请求未能派单，请联系志愿服务协调员或重新发起 "
+                             "(the pickup request could not be dispatched; contact the "
+                             "volunteer coordinator or request it again)",
+        }.get(self.value)
 
 
 L = Logistics
@@ -66,6 +98,15 @@ LOGISTICS_MACHINE = StateMachine("rental logistics", {
     (L.NONE, "request_pickup"): L.PICKUP_REQUESTED,
     (L.DELIVERED, "request_pickup"): L.PICKUP_REQUESTED,
     (L.PICKUP_REQUESTED, "confirm_pickup"): L.PICKED_UP,
+    # the request was parked by its consumer; asking again clears it, and a replayed
+    # request may still be carried out
+    (L.DELIVERY_REQUESTED, "not_dispatched"): L.DELIVERY_FAILED,
+    (L.DELIVERY_FAILED, "request_delivery"): L.DELIVERY_REQUESTED,
+    (L.DELIVERY_FAILED, "cancel_delivery"): L.NONE,
+    (L.DELIVERY_FAILED, "confirm_delivery"): L.DELIVERED,
+    (L.PICKUP_REQUESTED, "not_dispatched"): L.PICKUP_FAILED,
+    (L.PICKUP_FAILED, "request_pickup"): L.PICKUP_REQUESTED,
+    (L.PICKUP_FAILED, "confirm_pickup"): L.PICKED_UP,
 })
 
 
@@ -154,6 +195,8 @@ class Rental:
         """
         station.ensure_active()
         device_type.ensure_rentable()
+        if delivery:
+            check_visit_window("delivery_by", delivery_by, now)
         if unit.type_id != device_type.id:
             raise ValidationFailed.field("unit_id", "设备与类型不符 (unit is not of this type)")
         unit.ensure_at(station.id)
@@ -307,6 +350,7 @@ class Rental:
     def request_delivery(self, now: datetime, window_end: datetime | None = None) -> None:
         """Ask volunteers to bring the unit home (by ``window_end``, else the default)."""
         self._ensure_active("送货")
+        check_visit_window("window_end", window_end, now)
         self._logistics("request_delivery")
         self.events.append(DeliveryRequested(
             rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
@@ -323,12 +367,22 @@ class Rental:
         again or hand the unit over (the volunteers know already; nothing to tell)."""
         self._logistics("cancel_delivery")
 
+    @property
+    def logistics_problem(self) -> str | None:
+        return self.logistics.problem_zh
+
+    def not_dispatched(self) -> None:
+        """A consumer parked the pending delivery or pickup request: it shows as failed
+        until the clerk asks again (the volunteers never got it; nothing to tell)."""
+        self._logistics("not_dispatched")
+
     def confirm_delivery(self) -> None:
         """A volunteer delivery task completed."""
         self._logistics("confirm_delivery")
 
     def request_pickup(self, now: datetime, window_end: datetime | None = None) -> None:
         self._ensure_active("上门取回")
+        check_visit_window("window_end", window_end, now)
         self._logistics("request_pickup")
         self.events.append(PickupRequested(
             rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,

@@ -47,6 +47,15 @@ def task_failed(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None
     log.info("volunteer task %s failed: %s", payload["task_id"], outcome)
 
 
+@handlers.on("platform.event_parked")
+def event_parked(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    """A consumer parked an event: a parked visit request of ours shows on its rental."""
+    if payload["producer"] != "inventory":
+        return
+    outcome = requests.event_parked(_uow(uow), env.subject_id, payload)
+    log.info("parked %s %s: %s", payload["event_type"], payload["event_id"], outcome)
+
+
 @handlers.on("renovation.device_requested")
 def device_requested(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
     outcome = requests.device_requested(_uow(uow), payload, now=utcnow())

@@ -171,6 +171,8 @@ class BorrowerIn(Schema):
     tekun = fields.Boolean(load_default=False, metadata={"description": "特困"})
     consent = fields.Boolean(load_default=False,
                              metadata={"description": "signed the PIPL consent now"})
+    station_id = fields.UUID(load_default=None, metadata={
+        "description": "the station registering (default: the caller's only station)"})
 
 
 class BorrowerPatch(Schema):
@@ -203,6 +205,7 @@ class BorrowerOut(Schema):
     dibao = fields.Boolean()
     tekun = fields.Boolean()
     consent_at = fields.AwareDateTime(allow_none=True)
+    registered_station_id = fields.UUID(allow_none=True)
     waiver = fields.Function(lambda b: b.waiver.value if b.waiver else None)
 
 
@@ -285,6 +288,8 @@ class RentalOut(Schema):
     waiver = fields.String(allow_none=True)
     status = fields.String()
     logistics = fields.String()
+    logistics_problem = fields.String(allow_none=True, metadata={
+        "description": "set when a delivery or pickup request could not be dispatched"})
     override_by = fields.String(allow_none=True)
     override_reason = fields.String(allow_none=True)
     overdue_noticed_at = fields.AwareDateTime(allow_none=True)

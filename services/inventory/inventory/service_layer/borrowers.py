@@ -1,5 +1,6 @@
-"""Use cases: borrowers (certificate holders). Any clerk may look a person up: borrowers
-are city-wide, not a station's. Unmasked personal data is read only through
+"""Use cases: borrowers (certificate holders). Any clerk may find a person by the exact
+certificate number (masked); every other read or edit reaches only the caller's borrowers
+(``policy.require_borrower``). Unmasked personal data is read only through
 :func:`read_personal`, and every such read is logged (PIPL)."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from svckit.domain.certificate import DisabilityCertificate
 from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 
 from inventory.domain.borrowers import Borrower
-from inventory.service_layer.policy import POLICY
+from inventory.service_layer.policy import POLICY, require_at, require_borrower
 from inventory.service_layer.uow import InventoryUoW
 
 #: what ``GET /borrowers/<id>/personal`` shows in full
@@ -32,18 +33,37 @@ class NewBorrower:
     dibao: bool = False
     tekun: bool = False
     consent: bool = False
+    station_id: uuid.UUID | None = None
+
+
+def _registering_station(principal: Principal, station_id: uuid.UUID | None) -> uuid.UUID | None:
+    """Where a borrower is registered: the station named, else the caller's only one
+    (staff: none). A clerk of several stations must name one (422)."""
+    if station_id is not None or not principal.stations:
+        return station_id
+    if len(principal.stations) > 1:
+        raise ValidationFailed.field("station_id", "请指定登记的服务站 "
+                                     "(name the station registering the borrower)")
+    try:
+        return uuid.UUID(principal.stations[0])
+    except ValueError:
+        return None
 
 
 def register_borrower(uow: InventoryUoW, principal: Principal, cmd: NewBorrower,
                       *, now: datetime) -> Borrower:
     POLICY.require_role(principal, "borrower.register")
+    station_id = _registering_station(principal, cmd.station_id)
     # validated before anything touches the database: a bad number writes nothing
     borrower = Borrower(
         certificate_number=cmd.certificate_number, name=cmd.name, phone=cmd.phone,
         address=cmd.address, division_code=cmd.division_code, dibao=cmd.dibao,
         tekun=cmd.tekun, consent_at=now if cmd.consent else None,
+        registered_station_id=station_id,
     )
     with uow:
+        if station_id is not None:
+            require_at(uow, principal, "borrower.register", station_id)
         if uow.repo.borrower_by_certificate(borrower.certificate_number) is not None:
             raise Conflict("该残疾人证号已登记 (certificate number already registered)",
                            current_state="exists")
@@ -59,6 +79,7 @@ def update_borrower(uow: InventoryUoW, principal: Principal, borrower_id: uuid.U
         borrower = uow.repo.get(Borrower, borrower_id, lock=True)
         if borrower is None:
             raise NotFound("borrower", borrower_id)
+        require_borrower(uow, principal, "borrower.update", borrower)
         consent = changes.pop("consent", None)
         merged = {k: getattr(borrower, k) for k in
                   ("certificate_number", "name", "phone", "address", "division_code",
@@ -83,7 +104,8 @@ def parse_certificate(raw: str) -> str:
 
 
 def lookup(uow: InventoryUoW, principal: Principal, certificate_number: str) -> Borrower:
-    """Find a person by the number on the card (the clerk's first step)."""
+    """Find a person by the exact number on the card (the clerk's first step, the walk-in
+    of any station): the masked record, whoever's borrower it is."""
     POLICY.require_role(principal, "borrower.read")
     number = parse_certificate(certificate_number)
     with uow:
@@ -99,6 +121,7 @@ def get_borrower(uow: InventoryUoW, principal: Principal, borrower_id: uuid.UUID
         borrower = uow.repo.get(Borrower, borrower_id)
         if borrower is None:
             raise NotFound("borrower", borrower_id)
+        require_borrower(uow, principal, "borrower.read", borrower)
         return borrower
 
 
@@ -112,6 +135,7 @@ def read_personal(uow: InventoryUoW, principal: Principal, borrower_id: uuid.UUI
         borrower = uow.repo.get(Borrower, borrower_id)
         if borrower is None:
             raise NotFound("borrower", borrower_id)
+        require_borrower(uow, principal, "borrower.read_personal", borrower)
         pipl.record_read(uow, principal, record_type="borrower", record_id=borrower.id,
                          fields=PERSONAL_FIELDS, purpose=purpose, at=now)
         uow.commit()

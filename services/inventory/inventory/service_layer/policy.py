@@ -3,8 +3,14 @@
 Clerks and supervisors act at the stations in their token, federation staff at every
 station (or, with districts in the token, at the stations of those districts: a
 station's division code); supervisors and staff may also override the overdue block and
-write units off. Every other role is refused (403). Borrowers are city-wide: any clerk
-may look a person up.
+write units off. Every other role is refused (403).
+
+Borrowers (PIPL: personal data only where it is needed): any clerk may find a person by
+the exact certificate number (the walk-in; a masked record). Lists, reads (masked or in
+full) and edits of a borrower reach only the borrowers tied to the caller's stations
+(registered there, or with a rental, reservation or allocation there, now or before);
+supervisors also those living in their stations' counties; staff those in their
+districts (no districts: the whole city). Anyone else is, to them, not there (404).
 
 A use case checks the action on the object it loaded. An object of a station outside
 the caller's scope is, to them, not there (404: its existence does not leak); an action
@@ -16,10 +22,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+import sqlalchemy as sa
 from svckit.auth.policy import Policy
 from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import NotFound
 
+from inventory.adapters import orm
+from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import Station
 from inventory.service_layer.uow import InventoryUoW
 
@@ -34,7 +43,7 @@ POLICY = Policy("inventory", {
     "station.update": STAFF,
     "device_type.read": AT_STATIONS,
     "device_type.create": STAFF,
-    # borrowers (city-wide)
+    # borrowers (see the module docstring for their scope)
     "borrower.read": AT_STATIONS,
     "borrower.register": AT_STATIONS,
     "borrower.update": AT_STATIONS,
@@ -103,3 +112,44 @@ def stations_in_scope(uow: InventoryUoW, principal: Principal) -> list[uuid.UUID
         return None
     return sorted(s.id for s in uow.repo.all_stations()
                   if principal.covers(station=s.id, division=s.division_code))
+
+
+def _own_stations(principal: Principal) -> list[uuid.UUID]:
+    ids = []
+    for value in principal.stations:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            continue  # not a station of this service: reaches nothing
+    return ids
+
+
+def borrower_scope(uow: InventoryUoW, principal: Principal) -> sa.ColumnElement[bool] | None:
+    """The condition on ``borrowers`` that limits a list to the caller's borrowers
+    (``None``: every borrower). The rule is in the module docstring."""
+    if principal.role in (Role.CLERK, Role.SUPERVISOR):
+        stations = _own_stations(principal)
+        tied: sa.ColumnElement[bool] = orm.borrowers.c.id.in_(uow.repo.borrowers_at(stations))
+        if principal.role == Role.SUPERVISOR:
+            divisions = [s.division_code for s in map(uow.repo.get_station, stations)
+                         if s is not None]
+            tied = sa.or_(tied, uow.repo.borrowers_in_divisions(divisions))
+        return tied
+    districts = principal.division_filter()
+    return None if districts is None else uow.repo.borrowers_in_divisions(districts)
+
+
+def borrower_in_scope(uow: InventoryUoW, principal: Principal, borrower: Borrower) -> bool:
+    scope = borrower_scope(uow, principal)
+    if scope is None:
+        return True
+    stmt = sa.select(orm.borrowers.c.id).where(orm.borrowers.c.id == borrower.id, scope)
+    return uow.session.execute(stmt).first() is not None
+
+
+def require_borrower(uow: InventoryUoW, principal: Principal, action: str,
+                     borrower: Borrower) -> None:
+    """403 unless the caller's role may do ``action``; 404 unless the borrower is theirs."""
+    POLICY.require_role(principal, action)
+    if not borrower_in_scope(uow, principal, borrower):
+        raise NotFound("borrower", borrower.id)

@@ -9,9 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from svckit.auth.principal import Principal
-from svckit.domain.clock import china_date, china_midnight
+from svckit.domain.clock import YEAR_MESSAGE, china_date, china_midnight, in_system_years
 from svckit.domain.division import city_of, validate_division
 from svckit.domain.errors import NotFound, ValidationFailed
+from svckit.domain.fields import FieldErrors
 from svckit.domain.identifiers import normalise
 
 from inventory.adapters import orm
@@ -24,8 +25,16 @@ from inventory.domain.reports import utilisation_by_type
 from inventory.domain.reservations import Reservation
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import Movement, Unit
-from inventory.service_layer.policy import POLICY, require_visible, stations_in_scope
+from inventory.service_layer.policy import (
+    POLICY,
+    borrower_scope,
+    require_visible,
+    stations_in_scope,
+)
 from inventory.service_layer.uow import InventoryUoW
+
+#: the longest period a utilisation report covers
+MAX_REPORT_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -129,7 +138,8 @@ def list_borrowers(uow: InventoryUoW, principal: Principal, page: Page,
         stmt = stmt.where(t.c.certificate_number.endswith(normalise(certificate_tail),
                                                           autoescape=True))
     with uow:
-        return _paged(uow, stmt, page)
+        scope = borrower_scope(uow, principal)
+        return _paged(uow, stmt if scope is None else stmt.where(scope), page)
 
 
 def list_rentals(uow: InventoryUoW, principal: Principal, page: Page, *,
@@ -215,7 +225,7 @@ def rental_detail(uow: InventoryUoW, principal: Principal,
         visits = (uow.repo.visits_for("rental_delivery", str(rental_id))
                   + uow.repo.visits_for("rental_pickup", str(rental_id)))
         return {**{c.key: getattr(rental, c.key) for c in orm.rentals.columns},
-                "visits": visits}
+                "logistics_problem": rental.logistics_problem, "visits": visits}
 
 
 # -- availability -----------------------------------------------------------------------
@@ -273,10 +283,16 @@ def utilisation_report(uow: InventoryUoW, principal: Principal, start: date | No
                        end: date | None, *, now: datetime) -> dict[str, Any]:
     """Per type over ``[start, end)`` (China dates; default the last 30 days)."""
     POLICY.require_role(principal, "report.read")
+    errors = FieldErrors()
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not in_system_years(day):
+            errors.add(name, YEAR_MESSAGE)
+    errors.raise_if_any()  # before any arithmetic or time-zone conversion on them
     end = end or china_date(now) + timedelta(days=1)
     start = start or end - timedelta(days=30)
-    if start >= end or (end - start).days > 366:
-        raise ValidationFailed.field("start", "统计区间应为1-366天 (period of 1-366 days)")
+    if start >= end or (end - start).days > MAX_REPORT_DAYS:
+        raise ValidationFailed.field("start", f"统计区间应为1-{MAX_REPORT_DAYS}天，且开始早于结束 "
+                                     f"(period of 1-{MAX_REPORT_DAYS} days, start before end)")
     lo, hi = china_midnight(start), min(china_midnight(end), now)
     with uow:
         types = {t.id: t for t in uow.session.execute(sa.select(DeviceType)).scalars()}

@@ -112,13 +112,13 @@ def task_completed(uow: InventoryUoW, event_id: str, payload: dict[str, Any]) ->
     _record(uow, event_id, payload, payload["outcome"], result.get("note") or "", at)
     if kind == "rental_delivery":
         rental = _rental(uow, src["id"])
-        if rental.logistics == Logistics.DELIVERY_REQUESTED:
+        if rental.logistics in (Logistics.DELIVERY_REQUESTED, Logistics.DELIVERY_FAILED):
             rental.confirm_delivery()
             return "delivered"
         return f"ignored ({rental.logistics})"
     if kind == "rental_pickup":
         rental = _rental(uow, src["id"])
-        if rental.logistics == Logistics.PICKUP_REQUESTED:
+        if rental.logistics in (Logistics.PICKUP_REQUESTED, Logistics.PICKUP_FAILED):
             rental.confirm_pickup()
             return "picked_up"
         return f"ignored ({rental.logistics})"
@@ -157,6 +157,27 @@ def task_failed(uow: InventoryUoW, event_id: str, payload: dict[str, Any]) -> st
         reservation.delivery_failed(unit, at, reason)
         return "released"
     return "recorded"
+
+
+def event_parked(uow: InventoryUoW, subject_id: str, payload: dict[str, Any]) -> str:
+    """A consumer parked one of this service's events (``platform.event_parked``; the
+    caller ignores other producers'). A parked delivery or pickup request shows on its
+    rental; anything else is only logged."""
+    event_type = payload["event_type"]
+    try:
+        rental = uow.repo.get(Rental, uuid.UUID(subject_id), lock=True)
+    except ValueError:
+        rental = None
+    waiting = {"rental.delivery_requested": Logistics.DELIVERY_REQUESTED,
+               "rental.pickup_requested": Logistics.PICKUP_REQUESTED}.get(event_type)
+    if rental is None or rental.logistics != waiting:
+        log.warning("%s parked %s of %s (%s): nothing to show", payload["consumer"],
+                    event_type, subject_id, payload["reason"])
+        return "logged"
+    rental.not_dispatched()
+    log.warning("%s parked %s of rental %s (%s): shown as %s", payload["consumer"],
+                event_type, rental.id, payload["reason"], rental.logistics)
+    return str(rental.logistics)
 
 
 def expire_hold(uow: InventoryUoW, reservation: Reservation, now: datetime) -> None:

@@ -17,7 +17,7 @@ from inventory.domain.events import (
     RentalReturned,
     UnitWrittenOff,
 )
-from inventory.domain.rentals import Rental, SupervisorOverride, quote
+from inventory.domain.rentals import Rental, SupervisorOverride, check_visit_window, quote
 from inventory.domain.units import ConditionGrade, Unit
 from inventory_builders import NOW, TODAY, UTC, borrower, prosthesis, station, unit, wheelchair
 from svckit.domain.clock import china_date
@@ -328,3 +328,15 @@ class TestDeliveryAndPickup:
                   condition=ConditionGrade.A)
         r.confirm_pickup()
         assert (r.status, r.logistics) == ("returned", "picked_up")
+
+
+@pytest.mark.parametrize("window_end", [
+    "0001-01-01T00:00+14:00", "9999-12-31T23:59:59-12:00", "2000-01-01T00:00+00:00",
+])
+def test_a_visit_window_at_the_ends_of_the_calendar_is_refused_not_overflowed(
+        window_end: str) -> None:
+    now = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
+    with pytest.raises(ValidationFailed) as exc:
+        check_visit_window("window_end", datetime.fromisoformat(window_end), now)
+    assert "window_end" in exc.value.errors
+    check_visit_window("window_end", now + timedelta(days=90), now)  # the horizon's edge

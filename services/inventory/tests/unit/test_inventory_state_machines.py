@@ -192,6 +192,8 @@ def rental_with_logistics(state: str) -> Rental:
         "delivered": ["request_delivery", "confirm_delivery"],
         "pickup_requested": ["request_pickup"],
         "picked_up": ["request_pickup", "confirm_pickup"],
+        "delivery_failed": ["request_delivery", "not_dispatched"],
+        "pickup_failed": ["request_pickup", "not_dispatched"],
     }[state]
     for step in path:
         LOGISTICS_ACTIONS[step](r)
@@ -205,10 +207,11 @@ LOGISTICS_ACTIONS: dict[str, Callable[[Rental], None]] = {
     "confirm_delivery": lambda r: r.confirm_delivery(),
     "request_pickup": lambda r: r.request_pickup(LATER),
     "confirm_pickup": lambda r: r.confirm_pickup(),
+    "not_dispatched": lambda r: r.not_dispatched(),
 }
 #: what each logistics step tells the volunteers (a confirmation comes from them)
 LOGISTICS_EVENTS = {"request_delivery": 1, "cancel_delivery": 1, "confirm_delivery": 0,
-                    "request_pickup": 1, "confirm_pickup": 0}
+                    "request_pickup": 1, "confirm_pickup": 0, "not_dispatched": 0}
 
 
 @pytest.mark.parametrize(("state", "action", "new"), legal(LOGISTICS_MACHINE))

@@ -1,7 +1,7 @@
 """idempotency keys
 
 Revision ID: 9612d913882e
-Revises: e7c41a9d3f20
+Revises: f5f33fb387d5
 Create Date: 2026-12-07 03:53:15.619079
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import svckit.db  # noqa: F401 - custom column types (UtcDateTime)
 
 
 revision: str = '9612d913882e'
-down_revision: str | None = 'e7c41a9d3f20'
+down_revision: str | None = 'f5f33fb387d5'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
