@@ -61,7 +61,7 @@ class Procs:
         proc = self.start("consumer", **env)
         path = Path(proc.log_path)  # type: ignore[attr-defined]
         ok = wait_until(lambda: "consuming" in path.read_text(errors="replace")
-                        or proc.poll() is not None, timeout=30, interval=0.05)
+                        or proc.poll() is not None, timeout=90, interval=0.05)
         assert ok and proc.poll() is None, path.read_text(errors="replace")
         return proc
 
