@@ -28,7 +28,9 @@ import json
 import logging
 import random
 import threading
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,6 +67,7 @@ class Relay:
         signal: OutboxSignal | None = None,
         name: str = "relay",
         max_backoff: float = 5.0,
+        pipeline_depth: int = 2,
     ) -> None:
         self.engine = engine
         self.outbox = tables.outbox
@@ -74,10 +77,15 @@ class Relay:
         self.signal = signal
         self.name = name
         self.max_backoff = max_backoff
+        #: batches in flight at once in the pipelined loop (each on its own connection)
+        self.pipeline_depth = max(2, pipeline_depth)
         self._publisher: Publisher | None = None
         self._claim_pg = text(_claim_sql(self.outbox.name, ":limit"))
         self._listener: Any = None
         self._free_pg: list[Any] = []
+        #: marks sent and not yet collected: (the marker thread's future, its connection)
+        self._marking: deque[tuple[Future[Any], Any]] = deque()
+        self._marker: ThreadPoolExecutor | None = None
         self.published = 0
 
     # -- one cycle ----------------------------------------------------------------
@@ -189,6 +197,7 @@ class Relay:
                 for batch in inflight:
                     batch.abort()
                 inflight.clear()
+                self._reap(wait=True, quiet=True)
                 log.warning(
                     "relay cycle failed; retrying in %.1fs: %s", backoff, exc,
                     extra={"relay": self.name},
@@ -229,7 +238,7 @@ class Relay:
         if not batch:
             self._free_pg.append(pg)
             if inflight:
-                self._complete(inflight.pop())
+                self._complete(inflight.pop(0))
                 return  # claim again: rows held back behind that batch are free now
             self._wait(stop)
             return
@@ -240,17 +249,15 @@ class Relay:
         except Exception:
             pg.close()
             raise
-        current = _InFlight(pg, batch, handle)
-        previous = inflight.pop() if inflight else None
-        inflight.append(current)
-        if previous is not None:
-            self._complete(previous)
+        inflight.append(_InFlight(pg, batch, handle))
+        while len(inflight) >= self.pipeline_depth:
+            self._complete(inflight.pop(0))
         if len(batch) < self.batch_size:
-            # The backlog is drained: nothing to claim while this batch's confirms come
-            # back, so complete it now (an empty claim and its rollback would only delay
-            # the marking: the latency path is claim, publish, confirm, mark).
-            inflight.remove(current)
-            self._complete(current)
+            # The backlog is drained: nothing to claim while these confirms come back, so
+            # complete them now (an empty claim and its rollback would only delay the
+            # marking: the latency path is claim, publish, confirm, mark).
+            while inflight:
+                self._complete(inflight.pop(0))
 
     def _complete(self, batch: _InFlight) -> int:
         publisher = self._publisher
@@ -264,7 +271,9 @@ class Relay:
                 raise
             sent, failed = _split(batch.batch, confirmed)
             # Marking and COMMIT in one simple query (the sequence numbers are integers).
-            statements = []
+            # The commit need not wait for its WAL flush: a mark lost in a database crash
+            # only republishes the rows, which the consumers' inboxes absorb (ADR 0014).
+            statements = ["SET LOCAL synchronous_commit TO off"]
             if sent:
                 statements.append(
                     f"UPDATE {self.outbox.name} SET published_at = clock_timestamp(), "
@@ -275,21 +284,57 @@ class Relay:
                     "last_error = 'not confirmed by broker' "
                     f"WHERE seq = ANY('{_int_array(failed)}'::bigint[])")
             statements.append("COMMIT")
-            batch.conn.execute("; ".join(statements))
         except Exception:
             batch.abort()
             raise
-        self._free_pg.append(batch.conn)
+        self._mark_async(batch.conn, "; ".join(statements))
         n = self._count(sent, failed)
         log.debug("relay cycle published %d", n)
         return n
+
+    def _mark_async(self, conn: Any, sql: str) -> None:
+        """Mark and commit on the marker thread, so that the next claim (on another
+        connection) overlaps it: the two statements touch different rows. The batch's
+        rows stay locked until the commit, which SKIP LOCKED and the blocked-subject
+        check respect as they do for a batch in flight."""
+        if self._marker is None:
+            self._marker = ThreadPoolExecutor(max_workers=1,
+                                              thread_name_prefix=f"{self.name}-mark")
+        self._marking.append((self._marker.submit(conn.execute, sql), conn))
+
+    def _reap(self, *, wait: bool = False, quiet: bool = False) -> None:
+        """Collect finished marks (every one when ``wait``): their connections are free
+        again; a failed one closes its connection (rolling back) and raises, unless
+        ``quiet``."""
+        error: BaseException | None = None
+        while self._marking:
+            future, conn = self._marking[0]
+            if not wait and not future.done():
+                break
+            self._marking.popleft()
+            exc = future.exception()
+            if exc is None:
+                self._free_pg.append(conn)
+                continue
+            error = error or exc
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001
+                pass
+        if error is not None and not quiet:
+            raise error
 
     @property
     def _claim_simple(self) -> str:
         return "BEGIN; " + _claim_sql(self.outbox.name, str(int(self.batch_size)))
 
     def _take_pg(self) -> Any:
-        """A connection of the pipelined loop's own (at most two are in use)."""
+        """A connection of the pipelined loop's own (one per batch in flight, plus one
+        while a mark is committing)."""
+        self._reap()
+        if not self._free_pg and len(self._marking) > 1:
+            self._marking[0][0].exception()  # wait for the oldest mark, not a new connection
+            self._reap()
         while self._free_pg:
             pg = self._free_pg.pop()
             if not pg.closed:
@@ -301,6 +346,10 @@ class Relay:
                                connect_timeout=10)
 
     def _close_pg(self) -> None:
+        self._reap(wait=True, quiet=True)
+        if self._marker is not None:
+            self._marker.shutdown(wait=True)
+            self._marker = None
         for pg in self._free_pg:
             try:
                 pg.close()
