@@ -269,3 +269,42 @@ def test_slow_handler_keeps_the_connection_alive(probe_ctx: ServiceContext, proc
     with open(consumer.log_path) as f:  # type: ignore[attr-defined]
         log_text = f.read()
     assert "reconnecting" not in log_text, log_text
+
+
+@pytest.mark.slow
+def test_one_subject_interleaved_with_fifty_others_is_applied_in_order_by_eight_workers(
+    probe_ctx: ServiceContext, procs: Procs
+) -> None:
+    """The consumer applies subjects in parallel (8 workers keyed by subject) and each
+    subject's events in the order they were committed."""
+    ctx = probe_ctx
+    order: dict[str, list[int]] = {}
+    with ctx.uow() as uow:
+        for i in range(1200):
+            subject = "target" if i % 6 == 0 else f"other-{i % 50}"
+            order.setdefault(subject, []).append(i)
+            # the target's first event takes 2 s: the other workers go on meanwhile
+            uow.add_event("probe.pinged", {"n": i, "mode": "slow" if i == 0 else "ok"},
+                          subject_id=subject)
+        uow.commit()
+    assert len(order) == 51 and len(order["target"]) == 200
+
+    consumer = procs.start_consumer(CONSUMER_WORKERS="8", PROBE_SLOW_SECONDS="2")
+    procs.start("relay")
+    assert wait_until(lambda: ledger_counts(ctx)[0] >= 1200, timeout=120, interval=0.2), (
+        ledger_counts(ctx))
+    time.sleep(0.5)
+    assert ledger_counts(ctx) == (1200, 1200)
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(select(ledger.c.subject_id, ledger.c.n, ledger.c.applied_at)
+                            .order_by(ledger.c.id)).all()
+    applied: dict[str, list[int]] = {}
+    for subject, n, _ in rows:
+        applied.setdefault(subject, []).append(n)
+    assert applied == order  # every subject, the target first of all, in commit order
+    with open(consumer.log_path) as f:  # type: ignore[attr-defined]
+        assert "8 workers" in f.read()
+    # The workers really ran in parallel: while the target's slow first event was being
+    # applied, events committed after it (of subjects on other workers) were applied.
+    first = next(i for i, (subject, n, _) in enumerate(rows) if n == 0)
+    assert first >= 100, f"only {first} events overtook the slow one"

@@ -47,8 +47,11 @@ class PlatformSettings(BaseSettings):
     relay_idle_poll: float = Field(default=1.0, gt=0)
     #: how long to wait for the broker's publisher confirms (seconds)
     relay_confirm_timeout: float = Field(default=10.0, gt=0)
-    #: unacknowledged messages a consumer holds at once
+    #: unacknowledged messages a consumer holds at once (at least 8 per worker)
     consumer_prefetch: int = Field(default=32, ge=1, le=1000)
+    #: handler threads of a consumer: different subjects are applied in parallel, one
+    #: subject's events in order (the in-process bus runs one)
+    consumer_workers: int = Field(default=4, ge=1, le=64)
     #: delays (ms) of the retry levels; one more failure than levels parks the message
     retry_delays_ms: tuple[int, ...] = (1_000, 5_000, 30_000)
     #: AMQP heartbeat of the consumers (seconds)

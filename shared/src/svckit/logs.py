@@ -74,5 +74,5 @@ def configure(service: str, level: str = "INFO", json: bool = True) -> None:
     handler.setFormatter(RedactingFormatter(inner))
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("aiormq", "aio_pika", "amqp", "kombu", "werkzeug"):
+    for noisy in ("pika", "amqp", "kombu", "werkzeug"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -276,6 +276,7 @@ class ServiceContext:
             processor=self.processor(),
             prefetch=self.config.platform.consumer_prefetch,
             heartbeat=self.config.platform.consumer_heartbeat,
+            workers=self.config.platform.consumer_workers,
         )
 
     @property

@@ -13,16 +13,21 @@ For every message on the service's queue:
   the error and the attempt count. The move is confirmed by the broker before the
   original is acknowledged, so no failure loses the message.
 
-Slow handlers run in a worker thread while the connection thread keeps heartbeats going.
+Handlers run on a small pool of worker threads keyed by subject (messages of different
+subjects are applied in parallel, those of one subject in order) while the connection
+thread keeps reading, acknowledging and sending heartbeats (ADR 0014).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import queue
 import threading
+import time
+import zlib
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -100,6 +105,13 @@ class Processor:
     max_retries: int = 3
     stats: dict[str, int] = field(default_factory=lambda: {"applied": 0, "duplicates": 0,
                                                             "retried": 0, "parked": 0})
+    #: the workers of a consumer update ``stats`` concurrently
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def _count(self, **counts: int) -> None:
+        with self._lock:
+            for key, n in counts.items():
+                self.stats[key] += n
 
     def process(self, body: bytes | str, headers: dict[str, Any]) -> Outcome:
         attempts = int(headers.get("attempts") or 0)
@@ -143,15 +155,14 @@ class Processor:
                 if attempts > self.max_retries:
                     return self._park(attempts, "retries-exhausted",
                                       f"{spec.name}: {exc!r}", env)
-                self.stats["retried"] += 1
+                self._count(retried=1)
                 return Outcome("retry", attempts, error=redact(f"{spec.name}: {exc!r}"),
                                event_id=str(env.id))
-        self.stats["applied"] += out.applied
-        self.stats["duplicates"] += out.duplicates
+        self._count(applied=out.applied, duplicates=out.duplicates)
         return out
 
     def _park(self, attempts: int, reason: str, error: str, env: Envelope | None = None) -> Outcome:
-        self.stats["parked"] += 1
+        self._count(parked=1)
         log.error("parking message: %s: %s", reason, error,
                   extra={"event_id": str(env.id) if env else None})
         # the error travels in the parked message's headers: masked like a log line
@@ -176,7 +187,18 @@ class Processor:
 
 
 class ConsumerRunner:
-    """Runs a :class:`Processor` against the broker (RabbitMQ or the in-process bus)."""
+    """Runs a :class:`Processor` against the broker (RabbitMQ or the in-process bus).
+
+    The connection thread only reads and writes the socket: it drains deliveries, hands
+    each to one of ``workers`` handler threads chosen by its subject (a hash of the
+    ``subject_id`` header, so the messages of one subject go to one worker, which applies
+    them in delivery order), and sends what the workers decided: the retry or park
+    republish (confirmed) and then the ack, per message (acks follow commits, so they
+    may leave delivery order). It keeps draining while handlers run, so heartbeats are
+    kept however slow a handler is. The prefetch is sized to the pool.
+
+    The in-process bus (embedded mode, SQLite: one writer) runs one worker.
+    """
 
     def __init__(
         self,
@@ -186,17 +208,20 @@ class ConsumerRunner:
         processor: Processor,
         prefetch: int = 32,
         heartbeat: int = 30,
+        workers: int = 4,
         on_outcome: Callable[[Outcome], None] | None = None,
     ) -> None:
         self.url = url
         self.topology = topology
         self.processor = processor
-        self.prefetch = prefetch
         self.heartbeat = heartbeat
         self.on_outcome = on_outcome
         self.memory = url.startswith("memory://")
+        self.workers = 1 if self.memory else max(1, workers)
+        #: deliveries unacknowledged at once: at least a few per worker, so that every
+        #: worker has its next message at hand while it applies one
+        self.prefetch = max(prefetch, PREFETCH_PER_WORKER * self.workers)
         self._pending: deque[Message] = deque()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handler")
         self.ready = threading.Event()
 
     def _connection(self) -> Connection:
@@ -221,63 +246,65 @@ class ConsumerRunner:
                             self.topology.service, exc, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
-        self._executor.shutdown(wait=False)
 
     def _run_connected(self, stop: threading.Event) -> None:
         self._pending.clear()
-        with self._connection() as conn:
-            conn.ensure_connection(max_retries=1)
-            channel = conn.channel()
-            self.topology.declare(channel)
-            producer = Producer(conn.channel())
-            consumer = Consumer(
-                channel,
-                queues=[self.topology.queue],
-                on_message=self._pending.append,
-                prefetch_count=self.prefetch,
-                no_ack=False,
-            )
-            with consumer:
-                self.ready.set()
-                log.info("consumer %s consuming %s", self.topology.service,
-                         self.topology.queue_name)
-                while not stop.is_set():
-                    try:
-                        conn.drain_events(timeout=0.5)
-                    except TimeoutError:
-                        if not self.memory:
-                            conn.heartbeat_check()
-                    while self._pending and not stop.is_set():
-                        self._handle(conn, producer, self._pending.popleft())
+        pool = _WorkerPool(self.processor, self.workers, self.topology.service)
+        try:
+            with self._connection() as conn:
+                conn.ensure_connection(max_retries=1)
+                channel = conn.channel()
+                self.topology.declare(channel)
+                producer = Producer(conn.channel())
+                consumer = Consumer(
+                    channel,
+                    queues=[self.topology.queue],
+                    on_message=self._pending.append,
+                    prefetch_count=self.prefetch,
+                    no_ack=False,
+                )
+                with consumer:
+                    self.ready.set()
+                    log.info("consumer %s consuming %s (%d workers, prefetch %d)",
+                             self.topology.service, self.topology.queue_name,
+                             self.workers, self.prefetch)
+                    self._loop(stop, conn, producer, pool)
+                    # Stopping: what the workers are applying is finished and acked;
+                    # what they have not started is left unacked (redelivered).
+                    pool.stop(timeout=30)
+                    self._settle(producer, pool)
+        finally:
+            pool.stop(timeout=0)
 
-    def _handle(self, conn: Connection, producer: Producer, message: Message) -> None:
-        headers = dict(message.headers or {})
-        if self.memory:
-            outcome = self.processor.process(message.body, headers)
-        else:
-            fut: Future[Outcome] = self._executor.submit(
-                self.processor.process, message.body, headers
-            )
-            # Wait for the handler first (most finish in milliseconds). A slow one must not
-            # starve the heartbeats: meanwhile read the socket (the broker's heartbeats;
-            # further deliveries just queue up in _pending) and send ours.
-            while True:
-                try:
-                    outcome = fut.result(timeout=0.5)
-                    break
-                except TimeoutError:
-                    try:
-                        conn.drain_events(timeout=0.1)
-                    except TimeoutError:
-                        pass
-                    conn.heartbeat_check()
-        if outcome.action == "retry":
-            self._retry(producer, message, outcome)
-        elif outcome.action == "park":
-            self._park(producer, message, outcome)
-        message.ack()
-        if self.on_outcome is not None:
-            self.on_outcome(outcome)
+    def _loop(self, stop: threading.Event, conn: Connection, producer: Producer,
+              pool: _WorkerPool) -> None:
+        next_beat = 0.0
+        while not stop.is_set():
+            # Short reads while workers hold messages: their results are sent promptly.
+            try:
+                conn.drain_events(timeout=0.01 if pool.outstanding else 0.5)
+            except TimeoutError:
+                pass
+            while self._pending:
+                message = self._pending.popleft()
+                headers = dict(message.headers or {})
+                pool.submit(_subject(message, headers), message, headers)
+            self._settle(producer, pool)
+            now = time.monotonic()
+            if not self.memory and now >= next_beat:
+                conn.heartbeat_check()
+                next_beat = now + 0.5
+
+    def _settle(self, producer: Producer, pool: _WorkerPool) -> None:
+        """Send the workers' decisions: republish (retry/park), then ack, per message."""
+        for message, outcome in pool.results():
+            if outcome.action == "retry":
+                self._retry(producer, message, outcome)
+            elif outcome.action == "park":
+                self._park(producer, message, outcome)
+            message.ack()
+            if self.on_outcome is not None:
+                self.on_outcome(outcome)
 
     def _republish_args(self, message: Message, outcome: Outcome) -> dict[str, Any]:
         headers = dict(message.headers or {})
@@ -333,3 +360,83 @@ class ConsumerRunner:
                              correlation_id=env.correlation_id,
                              headers={"subject_id": env.subject_id})
 
+
+
+#: unacknowledged deliveries per worker (the prefetch is at least this times the workers)
+PREFETCH_PER_WORKER = 8
+
+
+def _subject(message: Message, headers: dict[str, Any]) -> str:
+    """The message's subject: the relay's ``subject_id`` header, else the envelope's."""
+    subject = headers.get("subject_id")
+    if isinstance(subject, str):
+        return subject
+    try:
+        value = json.loads(message.body).get("subject_id")
+    except (ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+class _WorkerPool:
+    """Handler threads keyed by subject: ``crc32(subject) % n`` picks the worker, so one
+    subject's messages are applied one after the other, in delivery order, while other
+    subjects' run on the other workers. Results come back through one queue for the
+    connection thread (the only one that touches the channel)."""
+
+    def __init__(self, processor: Processor, n: int, service: str) -> None:
+        self.processor = processor
+        self.outstanding = 0
+        self._done: queue.SimpleQueue[tuple[Message, Outcome | BaseException]] = (
+            queue.SimpleQueue())
+        self._inboxes: list[queue.SimpleQueue[tuple[Message, dict[str, Any]] | None]] = [
+            queue.SimpleQueue() for _ in range(n)]
+        self._stopping = False
+        self._threads = [
+            threading.Thread(target=self._work, args=(q,), name=f"{service}-handler-{i}",
+                             daemon=True)
+            for i, q in enumerate(self._inboxes)
+        ]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, subject: str, message: Message, headers: dict[str, Any]) -> None:
+        self.outstanding += 1
+        index = zlib.crc32(subject.encode()) % len(self._inboxes)
+        self._inboxes[index].put((message, headers))
+
+    def results(self) -> list[tuple[Message, Outcome]]:
+        out: list[tuple[Message, Outcome]] = []
+        while True:
+            try:
+                message, result = self._done.get_nowait()
+            except queue.Empty:
+                return out
+            self.outstanding -= 1
+            if isinstance(result, BaseException):
+                # Not a handler failure (those are outcomes): the consumer reconnects and
+                # the unacknowledged messages come back.
+                raise result
+            out.append((message, result))
+
+    def _work(self, inbox: queue.SimpleQueue[tuple[Message, dict[str, Any]] | None]) -> None:
+        while (item := inbox.get()) is not None:
+            if self._stopping:
+                continue  # not started: left unacknowledged, the broker redelivers it
+            message, headers = item
+            try:
+                result: Outcome | BaseException = self.processor.process(message.body,
+                                                                         headers)
+            except BaseException as exc:  # noqa: BLE001 - reported to the connection thread
+                result = exc
+            self._done.put((message, result))
+
+    def stop(self, timeout: float) -> None:
+        """Let each worker finish the message it is applying; drop the rest."""
+        if not self._stopping:
+            self._stopping = True
+            for q in self._inboxes:
+                q.put(None)
+        deadline = time.monotonic() + timeout
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))

@@ -13,6 +13,11 @@ sent while the confirms of batch n arrive; batch n is then marked and committed.
 stay locked and unmarked until then, so SKIP LOCKED and step 2 keep batch n+1 off them
 and off later rows of their subjects, as they do between two relays.
 
+On PostgreSQL that loop runs on two connections of its own (autocommit, transactions by
+hand, ADR 0014): steps 1 and 2 are one statement sent with its ``BEGIN`` as one simple
+query, so waking up to publishing is one round trip, and marking is sent with its
+``COMMIT``, a second one.
+
 While the broker is down the relay backs off (exponentially, with jitter, capped) and
 tries again; the API never waits for it: it only writes rows.
 """
@@ -23,7 +28,9 @@ import json
 import logging
 import random
 import threading
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +67,7 @@ class Relay:
         signal: OutboxSignal | None = None,
         name: str = "relay",
         max_backoff: float = 5.0,
+        pipeline_depth: int = 2,
     ) -> None:
         self.engine = engine
         self.outbox = tables.outbox
@@ -69,17 +77,22 @@ class Relay:
         self.signal = signal
         self.name = name
         self.max_backoff = max_backoff
+        #: batches in flight at once in the pipelined loop (each on its own connection)
+        self.pipeline_depth = max(2, pipeline_depth)
         self._publisher: Publisher | None = None
-        self._blocked_pg = text(
-            f"SELECT subject_id, min(seq) FROM {self.outbox.name} WHERE published_at IS NULL "
-            "AND subject_id = ANY(:subjects) AND NOT (seq = ANY(:claimed)) AND seq < :max_seq "
-            "GROUP BY subject_id"
-        )
+        self._claim_pg = text(_claim_sql(self.outbox.name, ":limit"))
         self._listener: Any = None
+        self._free_pg: list[Any] = []
+        #: marks sent and not yet collected: (the marker thread's future, its connection)
+        self._marking: deque[tuple[Future[Any], Any]] = deque()
+        self._marker: ThreadPoolExecutor | None = None
         self.published = 0
 
     # -- one cycle ----------------------------------------------------------------
     def _claim(self, conn: Connection) -> list[OutgoingMessage]:
+        if conn.dialect.name == "postgresql":
+            rows = conn.execute(self._claim_pg, {"limit": self.batch_size}).all()
+            return [_outgoing(*r) for r in rows]
         o = self.outbox
         q = (
             select(o.c.seq, o.c.event_id, o.c.event_type, o.c.subject_id, o.c.body)
@@ -87,50 +100,33 @@ class Relay:
             .order_by(o.c.seq)
             .limit(self.batch_size)
         )
-        if conn.dialect.name == "postgresql":
-            q = q.with_for_update(skip_locked=True)
         rows = conn.execute(q).all()
         if not rows:
             return []
         claimed = [r.seq for r in rows]
         subjects = sorted({r.subject_id for r in rows})
-        # Earliest pending row per subject that is NOT in our batch (another relay holds
-        # it, or it lies beyond our batch, which cannot be earlier than our rows).
-        if conn.dialect.name == "postgresql":
-            # Two array parameters instead of an IN and a NOT IN of up to batch_size bound
-            # values each: one statement text, compiled once, prepared by the server.
-            blocked = dict(conn.execute(self._blocked_pg, {
-                "subjects": subjects, "claimed": claimed, "max_seq": max(claimed)}).all())
-        else:
-            blocked = dict(
-                conn.execute(
-                    select(o.c.subject_id, func.min(o.c.seq))
-                    .where(
-                        and_(
-                            o.c.published_at.is_(None),
-                            o.c.subject_id.in_(subjects),
-                            o.c.seq.not_in(claimed),
-                            o.c.seq < max(claimed),
-                        )
+        # Earliest pending row per subject that is NOT in our batch (it lies beyond our
+        # batch, which cannot be earlier than our rows; SQLite has one writer anyway).
+        blocked = dict(
+            conn.execute(
+                select(o.c.subject_id, func.min(o.c.seq))
+                .where(
+                    and_(
+                        o.c.published_at.is_(None),
+                        o.c.subject_id.in_(subjects),
+                        o.c.seq.not_in(claimed),
+                        o.c.seq < max(claimed),
                     )
-                    .group_by(o.c.subject_id)
-                ).all()
-            )
+                )
+                .group_by(o.c.subject_id)
+            ).all()
+        )
         out = []
         for r in rows:
             first_foreign = blocked.get(r.subject_id)
             if first_foreign is not None and first_foreign < r.seq:
                 continue
-            out.append(
-                OutgoingMessage(
-                    seq=r.seq,
-                    event_id=r.event_id,
-                    event_type=r.event_type,
-                    subject_id=r.subject_id,
-                    body=r.body,
-                    correlation_id=_correlation(r.body),
-                )
-            )
+            out.append(_outgoing(r.seq, r.event_id, r.event_type, r.subject_id, r.body))
         return out
 
     def run_once(self) -> int:
@@ -157,15 +153,7 @@ class Relay:
               confirmed: list[bool]) -> tuple[list[int], list[int]]:
         """Mark the confirmed rows sent (per subject only up to its first unconfirmed
         row) and count an attempt on the others."""
-        sent: list[int] = []
-        failed: list[int] = []
-        broken: set[str] = set()
-        for msg, ok in zip(batch, confirmed, strict=True):
-            if ok and msg.subject_id not in broken:
-                sent.append(msg.seq)
-            else:
-                broken.add(msg.subject_id)
-                failed.append(msg.seq)
+        sent, failed = _split(batch, confirmed)
         now = datetime.now(UTC)
         o = self.outbox
         if sent:
@@ -209,6 +197,7 @@ class Relay:
                 for batch in inflight:
                     batch.abort()
                 inflight.clear()
+                self._reap(wait=True, quiet=True)
                 log.warning(
                     "relay cycle failed; retrying in %.1fs: %s", backoff, exc,
                     extra={"relay": self.name},
@@ -222,8 +211,10 @@ class Relay:
 
     def _pipelined(self) -> bool:
         """Two batches in flight when the publisher can start one without waiting for it
-        (RabbitMQ): confirms of batch n arrive while batch n+1 is claimed and sent."""
-        return isinstance(self._ensure_publisher(), PipelinedPublisher)
+        (RabbitMQ) and the database is PostgreSQL: confirms of batch n arrive while batch
+        n+1 is claimed and sent."""
+        return (self.engine.dialect.name == "postgresql"
+                and isinstance(self._ensure_publisher(), PipelinedPublisher))
 
     def _cycle_pipelined(self, stop: threading.Event, inflight: list[_InFlight]) -> None:
         """Claim batch n+1 and start publishing it, then wait for the confirms of batch n,
@@ -233,29 +224,40 @@ class Relay:
         order and exactly-once marking are those of the sequential loop."""
         if self.signal is not None:
             self.signal.event.clear()
-        conn = self.engine.connect()
-        txn = conn.begin()
+        pg = self._take_pg()
         try:
-            batch = self._claim(conn)
+            # BEGIN and the claim in one simple query: one round trip from wake-up to rows.
+            cur = pg.execute(self._claim_simple)
+            cur.nextset()
+            batch = [_outgoing(*r) for r in cur.fetchall()]
+            if not batch:
+                pg.execute("ROLLBACK")
         except Exception:
-            txn.rollback()
-            conn.close()
+            pg.close()
             raise
         if not batch:
-            txn.rollback()
-            conn.close()
+            self._free_pg.append(pg)
             if inflight:
-                self._complete(inflight.pop())
+                self._complete(inflight.pop(0))
                 return  # claim again: rows held back behind that batch are free now
             self._wait(stop)
             return
         publisher = self._ensure_publisher()
         assert isinstance(publisher, PipelinedPublisher)
-        current = _InFlight(conn, txn, batch, publisher.start(batch))
-        previous = inflight.pop() if inflight else None
-        inflight.append(current)
-        if previous is not None:
-            self._complete(previous)
+        try:
+            handle = publisher.start(batch)
+        except Exception:
+            pg.close()
+            raise
+        inflight.append(_InFlight(pg, batch, handle))
+        while len(inflight) >= self.pipeline_depth:
+            self._complete(inflight.pop(0))
+        if len(batch) < self.batch_size:
+            # The backlog is drained: nothing to claim while these confirms come back, so
+            # complete them now (an empty claim and its rollback would only delay the
+            # marking: the latency path is claim, publish, confirm, mark).
+            while inflight:
+                self._complete(inflight.pop(0))
 
     def _complete(self, batch: _InFlight) -> int:
         publisher = self._publisher
@@ -267,17 +269,98 @@ class Relay:
             except Exception:
                 self._drop_publisher()
                 raise
-            sent, failed = self._mark(batch.conn, batch.batch, confirmed)
-            batch.txn.commit()
-        finally:
-            batch.abort()  # closes the connection (rolls back if not committed)
+            sent, failed = _split(batch.batch, confirmed)
+            # Marking and COMMIT in one simple query (the sequence numbers are integers).
+            # The commit need not wait for its WAL flush: a mark lost in a database crash
+            # only republishes the rows, which the consumers' inboxes absorb (ADR 0014).
+            statements = ["SET LOCAL synchronous_commit TO off"]
+            if sent:
+                statements.append(
+                    f"UPDATE {self.outbox.name} SET published_at = clock_timestamp(), "
+                    f"attempts = attempts + 1 WHERE seq = ANY('{_int_array(sent)}'::bigint[])")
+            if failed:
+                statements.append(
+                    f"UPDATE {self.outbox.name} SET attempts = attempts + 1, "
+                    "last_error = 'not confirmed by broker' "
+                    f"WHERE seq = ANY('{_int_array(failed)}'::bigint[])")
+            statements.append("COMMIT")
+        except Exception:
+            batch.abort()
+            raise
+        self._mark_async(batch.conn, "; ".join(statements))
         n = self._count(sent, failed)
         log.debug("relay cycle published %d", n)
         return n
 
+    def _mark_async(self, conn: Any, sql: str) -> None:
+        """Mark and commit on the marker thread, so that the next claim (on another
+        connection) overlaps it: the two statements touch different rows. The batch's
+        rows stay locked until the commit, which SKIP LOCKED and the blocked-subject
+        check respect as they do for a batch in flight."""
+        if self._marker is None:
+            self._marker = ThreadPoolExecutor(max_workers=1,
+                                              thread_name_prefix=f"{self.name}-mark")
+        self._marking.append((self._marker.submit(conn.execute, sql), conn))
+
+    def _reap(self, *, wait: bool = False, quiet: bool = False) -> None:
+        """Collect finished marks (every one when ``wait``): their connections are free
+        again; a failed one closes its connection (rolling back) and raises, unless
+        ``quiet``."""
+        error: BaseException | None = None
+        while self._marking:
+            future, conn = self._marking[0]
+            if not wait and not future.done():
+                break
+            self._marking.popleft()
+            exc = future.exception()
+            if exc is None:
+                self._free_pg.append(conn)
+                continue
+            error = error or exc
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001
+                pass
+        if error is not None and not quiet:
+            raise error
+
+    @property
+    def _claim_simple(self) -> str:
+        return "BEGIN; " + _claim_sql(self.outbox.name, str(int(self.batch_size)))
+
+    def _take_pg(self) -> Any:
+        """A connection of the pipelined loop's own (one per batch in flight, plus one
+        while a mark is committing)."""
+        self._reap()
+        if not self._free_pg and len(self._marking) > 1:
+            self._marking[0][0].exception()  # wait for the oldest mark, not a new connection
+            self._reap()
+        while self._free_pg:
+            pg = self._free_pg.pop()
+            if not pg.closed:
+                return pg
+        import psycopg
+
+        url = self.engine.url.set(drivername="postgresql")
+        return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True,
+                               connect_timeout=10)
+
+    def _close_pg(self) -> None:
+        self._reap(wait=True, quiet=True)
+        if self._marker is not None:
+            self._marker.shutdown(wait=True)
+            self._marker = None
+        for pg in self._free_pg:
+            try:
+                pg.close()
+            except Exception:  # noqa: BLE001
+                pass
+        self._free_pg.clear()
+
     def close(self) -> None:
         self._drop_publisher()
         self._close_listener()
+        self._close_pg()
 
     def _wait(self, stop: threading.Event) -> None:
         """Sleep until new rows are committed (NOTIFY or in-process signal) or idle_poll."""
@@ -326,18 +409,61 @@ class Relay:
 class _InFlight:
     """A claimed batch whose publishing has started: its transaction holds the rows."""
 
-    def __init__(self, conn: Connection, txn: Any, batch: list[OutgoingMessage],
-                 handle: Any) -> None:
-        self.conn, self.txn, self.batch, self.handle = conn, txn, batch, handle
+    def __init__(self, conn: Any, batch: list[OutgoingMessage], handle: Any) -> None:
+        self.conn, self.batch, self.handle = conn, batch, handle
 
     def abort(self) -> None:
+        """Closing the connection rolls the transaction back (whatever state it is in)."""
         try:
-            if self.txn.is_active:
-                self.txn.rollback()
+            self.conn.close()
         except Exception:  # noqa: BLE001 - the connection may be gone already
             pass
-        finally:
-            self.conn.close()
+
+
+def _claim_sql(table: str, limit: str) -> str:
+    """Steps 1 and 2 of a cycle in one statement: claim pending rows in ``seq`` order
+    (``FOR UPDATE SKIP LOCKED``) and drop those of a subject with an earlier pending row
+    outside the claim (held by another relay)."""
+    return (
+        f"WITH claimed AS MATERIALIZED ("
+        f"SELECT seq, event_id, event_type, subject_id, body FROM {table} "
+        f"WHERE published_at IS NULL ORDER BY seq LIMIT {limit} FOR UPDATE SKIP LOCKED), "
+        f"blocked AS (SELECT o.subject_id, min(o.seq) AS first_seq FROM {table} o "
+        "WHERE o.published_at IS NULL "
+        "AND o.subject_id IN (SELECT subject_id FROM claimed) "
+        "AND o.seq < (SELECT max(seq) FROM claimed) "
+        "AND o.seq NOT IN (SELECT seq FROM claimed) GROUP BY o.subject_id) "
+        "SELECT c.seq, c.event_id, c.event_type, c.subject_id, c.body "
+        "FROM claimed c LEFT JOIN blocked b ON b.subject_id = c.subject_id "
+        "WHERE b.first_seq IS NULL OR b.first_seq > c.seq ORDER BY c.seq"
+    )
+
+
+def _outgoing(seq: int, event_id: str, event_type: str, subject_id: str,
+              body: str) -> OutgoingMessage:
+    # The correlation id is parsed here, not by the claim (``body::json`` would make one
+    # unreadable row stop the relay).
+    return OutgoingMessage(seq=seq, event_id=event_id, event_type=event_type,
+                           subject_id=subject_id, body=body, correlation_id=_correlation(body))
+
+
+def _split(batch: list[OutgoingMessage], confirmed: list[bool]) -> tuple[list[int], list[int]]:
+    """The rows to mark sent (per subject only up to its first unconfirmed row) and the
+    others."""
+    sent: list[int] = []
+    failed: list[int] = []
+    broken: set[str] = set()
+    for msg, ok in zip(batch, confirmed, strict=True):
+        if ok and msg.subject_id not in broken:
+            sent.append(msg.seq)
+        else:
+            broken.add(msg.subject_id)
+            failed.append(msg.seq)
+    return sent, failed
+
+
+def _int_array(values: list[int]) -> str:
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
 
 
 def _seq_in(conn: Connection, column: Any, seqs: list[int]) -> Any:
