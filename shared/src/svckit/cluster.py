@@ -150,6 +150,8 @@ class Cluster:
         port = self.port_base + len(self.services)
         env = {**os.environ, "VAR_DIR": str(self.var_dir), "LOG_JSON": "true",
                **{f"CONSOLE_{svc.upper()}_URL": self.base_url(svc) for svc in self.services},
+               # identity trusts 127.0.0.1 (env()): the console names the browser
+               "CONSOLE_FORWARD_CLIENT_ADDRESS": "true",
                **self.extra_env, "PORT": str(port), "HOST": "127.0.0.1"}
         argv = [sys.executable, "-m", "gunicorn", "-c", str(self.gunicorn_config),
                 "console.wsgi:app"]
