@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from browser_kit import audit, login, screenshot
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 ROLE_HOMES = [
     ("clerk-dcf", "/clerk/"),
@@ -70,3 +70,32 @@ def test_a_page_of_another_role_is_refused(page: Page, console: str) -> None:
     resp = page.goto(f"{console}/staff/")
     audit(page)
     assert resp is not None and resp.status == 403
+
+
+def test_the_session_cookie_is_an_id_and_a_copy_dies_at_sign_out(
+        page: Page, browser: Browser, console: str) -> None:
+    login(page, console, "staff-zhao")
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "console_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/console"
+    assert len(cookie["value"]) < 60 and "eyJ" not in cookie["value"]  # no token in it
+    resp = page.reload()
+    audit(page)
+    assert resp is not None and resp.headers["cache-control"] == "no-store"
+    # the cookie copied into another browser works there ...
+    other = browser.new_context(locale="zh-CN")
+    try:
+        other.add_cookies([cookie])
+        thief = other.new_page()
+        thief.goto(f"{console}/staff/")
+        audit(thief)
+        assert thief.url.endswith("/staff/")
+        # ... until its owner signs out
+        with page.expect_navigation():
+            page.get_by_role("button", name="退出").click()
+        audit(page)
+        thief.goto(f"{console}/staff/")
+        audit(thief)
+        assert "/login" in thief.url
+    finally:
+        other.close()
+

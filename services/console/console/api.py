@@ -3,13 +3,18 @@ refresh on 401, problem+json turned into :class:`ApiError`."""
 
 from __future__ import annotations
 
+import hashlib
+import json as jsonlib
 import logging
+import re
+import secrets
 from typing import Any
 
 import jwt
 import requests
 from flask import current_app, g, request, session
 
+from console import sessions
 from console.config import ConsoleSettings
 
 log = logging.getLogger("console.api")
@@ -56,6 +61,34 @@ class ApiError(Exception):
         return self.problem.get("current_state")
 
 
+#: the hidden input of every form (macros.html ``csrf()``)
+IDEMPOTENCY_FIELD = "idempotency_key"
+_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for a form being rendered (one per form, per rendering)."""
+    return secrets.token_urlsafe(18)
+
+
+def idempotency_key(method: str, url: str, json: Any = None, data: Any = None) -> str | None:
+    """The ``Idempotency-Key`` of a write made while handling a form POST: derived from
+    the form's key and the write itself (method, address, body), so that the same submission
+    sent twice repeats the same keys, while the different writes of one submission (a
+    photo upload then the report, or the chunks of an import, which post the same form
+    again) each have their own; None outside a form POST or without a well-formed key."""
+    if request.method != "POST" or method == "GET":
+        return None
+    form_key = request.form.get(IDEMPOTENCY_FIELD, "")
+    if not _KEY.fullmatch(form_key):
+        return None
+    body = jsonlib.dumps([json, data], sort_keys=True, default=str)
+    seen: dict[str, int] = g.setdefault("idempotency_seen", {})
+    digest = hashlib.sha256(f"{method}\n{url}\n{body}".encode()).hexdigest()[:32]
+    seen[digest] = n = seen.get(digest, 0) + 1  # the same write twice in one submission
+    return f"{form_key}-{digest}-{n}"
+
+
 class NotSignedIn(Exception):
     """No session, or the refresh token no longer works: sign in again."""
 
@@ -92,20 +125,23 @@ def _raise_for(resp: requests.Response) -> None:
 def login(username: str, password: str) -> None:
     """Exchange credentials for tokens and keep them in the session."""
     s = _settings()
-    # identity throttles failed logins per client address: name the browser's address
-    # (identity trusts it only from IDENTITY_TRUSTED_PROXIES)
+    headers = {"Accept-Language": _language()}
+    if s.forward_client_address and request.remote_addr:
+        # identity throttles failed logins per client address: name the browser's address
+        # (identity believes it only from IDENTITY_TRUSTED_PROXIES)
+        headers["X-Forwarded-For"] = request.remote_addr
     resp = _http().post(f"{s.url('identity')}/login", timeout=s.api_timeout,
-                        json={"username": username, "password": password},
-                        headers={"Accept-Language": _language(),
-                                 "X-Forwarded-For": request.remote_addr or "unknown"})
+                        json={"username": username, "password": password}, headers=headers)
     _raise_for(resp)
     _keep(resp.json())
+    sessions.rotate()  # a new session id at sign-in
 
 
 def logout() -> None:
     s = _settings()
     refresh = session.get("refresh_token")
-    session.clear()
+    session.clear()  # the stored session is deleted: a copied cookie stops working
+    sessions.rotate()
     if refresh:
         try:
             _http().post(f"{s.url('identity')}/logout", json={"refresh_token": refresh},
@@ -117,7 +153,6 @@ def logout() -> None:
 def _keep(tokens: dict[str, Any]) -> None:
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     session.clear()
-    session.permanent = True
     session["access_token"] = tokens["access_token"]
     session["refresh_token"] = tokens["refresh_token"]
     session["user"] = {k: claims.get(k) for k in
@@ -146,12 +181,15 @@ def call(service: str, method: str, path: str, *, json: Any = None,
     if "access_token" not in session:
         raise NotSignedIn()
     url = f"{s.url(service)}{path}"
+    key = idempotency_key(method.upper(), url, json, data)
     for attempt in (1, 2):
         headers = {"Authorization": f"Bearer {session['access_token']}",
                    "Accept-Language": _language()}
         rid = g.get("request_id")
         if rid:
             headers["X-Request-ID"] = rid
+        if key:
+            headers["Idempotency-Key"] = key
         resp = _http().request(method, url, json=json, params=params, files=files, data=data,
                                headers=headers, timeout=s.api_timeout)
         if resp.status_code == 401 and attempt == 1 and _refresh():

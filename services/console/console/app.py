@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import requests
@@ -13,7 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from console import api, formatting, problems
+from console import api, formatting, problems, sessions
 from console.auth import user
 from console.config import ConsoleSettings
 from console.i18n import LANGS
@@ -29,18 +28,19 @@ def create_app(settings: ConsoleSettings | None = None) -> Flask:
     app.config.update(
         CONSOLE=settings,
         SECRET_KEY=settings.secret(),
-        SESSION_COOKIE_NAME="console_session",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.cookie_secure,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=12 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    app.session_interface = sessions.ServerSessionInterface(
+        sessions.store_for(redis_url, settings.redis_prefix, settings.var_dir),
+        idle=settings.session_idle_minutes * 60, absolute=settings.session_max_hours * 3600,
+        secure=settings.cookie_secure)
     CSRFProtect(app)
     app.jinja_env.globals.update(
         _=_, user=user, langs=LANGS, here=here, field_errors=problems.field_errors,
-        kept=problems.kept, unplaced_errors=problems.unplaced_errors)
+        kept=problems.kept, unplaced_errors=problems.unplaced_errors,
+        idempotency_key=api.new_idempotency_key)
     app.jinja_env.filters.update(yuan=formatting.yuan, amount=formatting.amount,
                                  local_time=formatting.local_time)
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -53,6 +53,9 @@ def create_app(settings: ConsoleSettings | None = None) -> Flask:
 
     @app.after_request
     def _headers(resp: Response) -> Response:
+        if request.endpoint != "static":
+            # pages show personal data and carry CSRF tokens: never kept by a browser or proxy
+            resp.headers["Cache-Control"] = "no-store"
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Referrer-Policy", "same-origin")

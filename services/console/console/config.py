@@ -2,8 +2,8 @@
 
 ``CONSOLE_API_BASE`` is where the services answer under ``/<service>`` (the embedded
 mode); ``CONSOLE_<SERVICE>_URL`` overrides one service's base URL (the distributed
-topology). ``CONSOLE_SECRET_KEY`` signs the session cookie; without it a random key is
-kept in ``VAR_DIR/console-secret`` (development only).
+topology). ``CONSOLE_SECRET_KEY`` signs the CSRF tokens; without it a random key is
+kept in ``VAR_DIR/console-secret`` (development only). Sessions: :mod:`console.sessions`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import secrets
 import time
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("identity", "inventory", "renovation", "volunteer")
@@ -33,6 +33,23 @@ class ConsoleSettings(BaseSettings):
     #: seconds the console waits for a service
     api_timeout: float = 15.0
     var_dir: Path = Field(default=Path("var"), validation_alias="VAR_DIR")
+    #: where sessions are kept (``redis://host/0``; ``CONSOLE_REDIS_URL`` or the platform's
+    #: ``REDIS_URL``); without it, a SQLite file in ``VAR_DIR`` (one machine)
+    redis_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("CONSOLE_REDIS_URL", "REDIS_URL", "redis_url"))
+    #: prefix of the session keys in Redis (deployments sharing one Redis; tests)
+    redis_prefix: str = Field(
+        default="", validation_alias=AliasChoices("CONSOLE_REDIS_PREFIX", "REDIS_PREFIX",
+                                                  "redis_prefix"))
+    #: a session ends after this many minutes without a request ...
+    session_idle_minutes: float = 60.0
+    #: ... and this many hours after sign-in
+    session_max_hours: float = 12.0
+    #: send identity ``X-Forwarded-For: <the browser's address>`` with each sign-in, so
+    #: that it throttles per browser; only useful (and only believed) when identity lists
+    #: the console's address in ``IDENTITY_TRUSTED_PROXIES``. Off: identity sees the
+    #: console's own address for every sign-in.
+    forward_client_address: bool = False
 
     def url(self, service: str) -> str:
         explicit: str | None = getattr(self, f"{service}_url")

@@ -20,5 +20,8 @@ def create_app(platform: PlatformSettings, urls: Mapping[str, str]) -> Flask:
     return create_app(ConsoleSettings(var_dir=platform.var_dir, **own))
 
 
-definition = AppDefinition(name="console", create_app=create_app, wsgi="console.wsgi:app",
-                           slot=4)
+definition = AppDefinition(
+    name="console", create_app=create_app, wsgi="console.wsgi:app", slot=4,
+    # on one host identity trusts 127.0.0.1 (its local_env): the console names the browser
+    local_env={"CONSOLE_FORWARD_CLIENT_ADDRESS": "true"},
+)

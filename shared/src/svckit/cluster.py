@@ -181,7 +181,7 @@ class Cluster:
             env = {**os.environ, "VAR_DIR": str(self.var_dir), "LOG_JSON": "true",
                    **{f"{name.upper()}_{svc.upper()}_URL": self.base_url(svc)
                       for svc in self.services},
-                   **self.extra_env}
+                   **app.local_env, **self.extra_env}
             argv, fd = self._gunicorn(name, app.wsgi)
             return Proc(name, "api", argv, env, self.logs / f"{name}-api.log",
                         self.port(name)), (fd,)

@@ -128,6 +128,8 @@ class AppDefinition:
     #: gunicorn's target (``"console.wsgi:app"``)
     wsgi: str
     slot: int = 0
+    #: extra environment for ``make up`` (everything on one host)
+    local_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def mount(self) -> str:

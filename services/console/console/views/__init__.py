@@ -1,5 +1,6 @@
 """One blueprint per area: sign-in (``/login``), ``/clerk``, ``/contractor``,
-``/coordinator``, ``/staff`` (cases) and ``/staff/data`` (reports, export, import)."""
+``/coordinator``, ``/staff`` (cases), ``/staff/data`` (reports, export, import) and
+``/staff/parked`` (parked messages)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,15 @@ from flask import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from console.views import clerk, contractor, coordinator, login, staff, staff_data
+    from console.views import (
+        clerk,
+        contractor,
+        coordinator,
+        login,
+        staff,
+        staff_data,
+        staff_parked,
+    )
 
-    return [login.bp, clerk.bp, contractor.bp, coordinator.bp, staff.bp, staff_data.bp]
+    return [login.bp, clerk.bp, contractor.bp, coordinator.bp, staff.bp, staff_data.bp,
+            staff_parked.bp]

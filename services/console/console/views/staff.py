@@ -20,6 +20,7 @@ from console.formatting import TZ, yuan
 from console.i18n import gettext as _
 from console.i18n import register
 from console.problems import REFUSALS, describe, explain, flash_problem, refused
+from console.views import staff_parked
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 ROLES = ("staff", "inspector",)
@@ -179,6 +180,10 @@ def home() -> Any:
                    "url": url_for("staff.work_orders", status="completion_requested")})
     queues.append({"label": "返工中的工单", "count": _count("/work-orders", status="rework"),
                    "url": url_for("staff.work_orders", status="rework")})
+    if staff_parked.city_wide():
+        counts = [n for n in staff_parked.parked_counts().values() if n is not None]
+        queues.append({"label": "搁置的消息", "count": sum(counts),
+                       "url": url_for("staff_parked.home")})
     overdue = api.get(SVC, "/work-orders/overdue").get("items", [])
     return render_template("staff/home.html", queues=queues, overdue=overdue,
                            order_status=ORDER_STATUS, is_staff=_is_staff())
