@@ -78,9 +78,12 @@ class IllegalTransition(Conflict):
     code = "illegal-transition"
     title = "状态不允许此操作"
 
-    def __init__(self, entity: str, current_state: str, action: str) -> None:
+    def __init__(self, entity: str, current_state: object, action: object) -> None:
+        # an enum's value, never its repr (``<UnitStatus.RENTED: 'rented'>``) in a message
+        state = str(getattr(current_state, "value", current_state))
+        act = str(getattr(action, "value", action))
         super().__init__(
-            f"{entity} in state {current_state!r} cannot {action}",
-            current_state=current_state,
-            action=action,
+            f"当前状态'{state}'不允许此操作 ({entity} in state '{state}' cannot {act})",
+            current_state=state,
+            action=act,
         )

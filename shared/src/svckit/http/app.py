@@ -58,6 +58,7 @@ class ProblemSchema(Schema):
         metadata={"description": "field name -> messages (validation errors)"},
     )
     current_state = fields.String(metadata={"description": "the object's state (409)"})
+    action = fields.String(metadata={"description": "the refused action (409)"})
 
 
 F = TypeVar("F", bound=Callable[..., Any])
