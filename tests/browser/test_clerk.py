@@ -53,11 +53,12 @@ def new_unit(desk: dict[str, Any], station: dict[str, Any] | None = None,
 
 
 def new_borrower(desk: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A borrower registered at the desk's station (so its clerks find them in lists)."""
     number = new_certificate(uuid.uuid4().int % 10_000)
     r = desk["staff"].session.post(desk["staff"].base + "/borrowers", timeout=30, json={
         "certificate_number": number, "name": "周建华", "phone": "13963500000",
         "address": "聊城市东昌府区古楼街道光岳路1号", "division_code": DONGCHANGFU,
-        "consent": True})
+        "consent": True, "station_id": desk["station"]["id"]})
     if r.status_code == 409:  # the same number drawn by another test: find it
         found = desk["staff"].post("/borrowers/lookup", {"certificate_number": number})
         return number, found
