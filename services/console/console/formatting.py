@@ -4,10 +4,11 @@ Registered once as the template filters ``yuan`` and ``local_time`` (console.app
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-#: the federation's wall clock (services send UTC)
-TZ = ZoneInfo("Asia/Shanghai")
+from svckit.domain.clock import CHINA_TZ
+
+#: the federation's wall clock (services send UTC): svckit's one rule
+TZ = CHINA_TZ
 
 
 def _parts(fen: int) -> tuple[str, int, int]:
