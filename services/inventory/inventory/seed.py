@@ -14,11 +14,13 @@ from datetime import date, timedelta
 
 from svckit.domain.certificate import make_certificate
 from svckit.domain.clock import china_date, utcnow
+from svckit.numbering import next_number
 from svckit.service import ServiceContext
 
+from inventory.adapters import orm
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station, SupplyMode
-from inventory.domain.rentals import Rental
+from inventory.domain.rentals import NUMBER_PREFIX, Rental
 from inventory.domain.units import AcquisitionKind, ConditionGrade, Unit
 
 NS = uuid.UUID("6f1c1d7e-5b1a-4c47-9a43-3d0f2a6b1500")
@@ -167,6 +169,8 @@ def seed(ctx: ServiceContext) -> None:
                 unit=units[tag], device_type=types[tag.split("-")[2]], station=station,
                 borrower=borrowers[borrower_key], due_on=china_date(at) + timedelta(days=days),
                 now=at, borrower_rentals=[], rental_id=rental_id)
+            rental.number = next_number(session, orm.document_counters, NUMBER_PREFIX,
+                                        station.division_code, at)
             session.add(rental)
         uow.commit(publish=False)  # demo history: nobody is to act on it
 

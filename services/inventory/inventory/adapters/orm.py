@@ -22,6 +22,7 @@ from svckit.audit import audit_table, not_personal, person_names
 from svckit.db import UtcDateTime, records_events
 from svckit.http.idempotency import idempotency_table
 from svckit.messaging.tables import messaging_tables
+from svckit.numbering import document_counters_table
 from svckit.pipl import access_log_table
 
 from inventory.domain.allocations import Allocation
@@ -45,6 +46,8 @@ messaging_tables(metadata)
 access_log_table(metadata)
 audit_table(metadata)
 idempotency_table(metadata)  # Idempotency-Key answers (svckit.http.idempotency)
+#: one counter per (prefix, division, year) for the document numbers (svckit.numbering)
+document_counters = document_counters_table(metadata)
 mapper_registry = registry(metadata=metadata)
 
 
@@ -182,6 +185,7 @@ rentals = sa.Table(
     sa.Column("return_notes", sa.String(500), nullable=False),
     sa.Column("damage_charge_fen", sa.BigInteger, nullable=False),
     sa.Column("deposit_refund_fen", sa.BigInteger, nullable=False),
+    sa.Column("number", sa.String(24), nullable=False, unique=True),
 )
 # THE rule of the issue: a unit is never rented twice, whatever races.
 _partial_unique("uq_rentals_active_unit", rentals, "unit_id", rentals.c.status == "active")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from svckit.domain.identifiers import normalise
 from svckit.http.pagination import MAX_PAGE_SIZE
+from svckit.numbering import next_number
 
 from inventory.adapters import orm
 from inventory.domain.borrowers import Borrower
@@ -64,6 +65,12 @@ class Repository:
         if lock:
             return self.session.get(cls, obj_id, with_for_update=True)
         return self.session.get(cls, obj_id)
+
+    def next_number(self, prefix: str, division: str, at: datetime) -> str:
+        """The next document number of ``prefix`` for ``division`` in the China year of
+        ``at`` (svckit.numbering: the counter row stays locked until this transaction ends,
+        so concurrent documents never share a number)."""
+        return next_number(self.session, orm.document_counters, prefix, division, at)
 
     def page(self, stmt: sa.Select[Any], page: int, page_size: int) -> tuple[list[Any], int]:
         """A page of ``stmt`` (ordered by the caller) and the total count."""

@@ -52,6 +52,10 @@ def check_visit_window(field_name: str, window_end: datetime | None, now: dateti
                                      f"(must lie within the next {days} days)")
 
 
+#: the document-number prefix of a rental (租赁)
+NUMBER_PREFIX = "ZL"
+
+
 class RentalStatus(enum.StrEnum):
     ACTIVE = "active"
     RETURNED = "returned"
@@ -168,6 +172,9 @@ class Rental:
     return_notes: str = ""
     damage_charge_fen: int = 0
     deposit_refund_fen: int = 0
+    #: the number people see (``ZL-371502-2026-000123``; svckit.domain.docnumbers), given by
+    #: the service layer in the check-out's transaction
+    number: str = ""
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
 

@@ -275,6 +275,8 @@ class CheckOutIn(Schema):
 
 class RentalOut(Schema):
     id = fields.UUID()
+    number = fields.String(metadata={
+        "description": "the rental number people see, e.g. ZL-371502-2026-000123"})
     unit_id = fields.UUID()
     type_id = fields.UUID()
     station_id = fields.UUID()
@@ -317,6 +319,8 @@ class RentalListArgs(PageArgs):
     borrower_id = fields.UUID()
     unit_id = fields.UUID()
     status = fields.String(validate=validate.OneOf(["active", "returned", "lost"]))
+    number = fields.String(validate=validate.Length(max=40), metadata={
+        "description": "the rental number as typed, e.g. ZL-371502-2026-000123"})
 
 
 class ExtendIn(Schema):
@@ -469,6 +473,7 @@ class UtilisationOut(Schema):
 
 class OverdueRowOut(Schema):
     rental_id = fields.UUID()
+    rental_number = fields.String()
     station_id = fields.UUID()
     unit_id = fields.UUID()
     asset_tag = fields.String()

@@ -75,6 +75,11 @@ def _request_id(ref: str | None) -> uuid.UUID | None:
         return None
 
 
+def _numbered(rental: Rental) -> str:
+    """The rental's number for a volunteer's summary (``，租赁单号ZL-…``)."""
+    return f"，租赁单号{rental.number}" if rental.number else ""
+
+
 @mapper.on(ev.RentalCheckedOut)
 def _checked_out(uow: UnitOfWork, rental: Rental, e: ev.RentalCheckedOut) -> None:
     unit, device_type = _get(uow, Unit, e.unit_id), _get(uow, DeviceType, e.type_id)
@@ -85,7 +90,7 @@ def _checked_out(uow: UnitOfWork, rental: Rental, e: ev.RentalCheckedOut) -> Non
         "station_id": e.station_id, "division_code": station.division_code,
         "borrower_certificate": borrower.masked_certificate, "due_on": e.due_on,
         "fee_fen": e.fee_fen, "deposit_fen": e.deposit_fen, "waiver": e.waiver,
-        "home_delivery": e.home_delivery,
+        "home_delivery": e.home_delivery, "rental_number": rental.number or None,
     }, subject_id=str(e.rental_id))
 
 
@@ -96,8 +101,10 @@ def _delivery_requested(uow: UnitOfWork, rental: Rental, e: ev.DeliveryRequested
     uow.add_event("rental.delivery_requested", {
         "source": source("rental_delivery", str(e.rental_id)),
         **_visit(borrower, e.occurred_at, e.window_end),
-        "summary": f"将租用的{device_type.name_zh}（{unit.asset_tag}）送到借用人家中",
-        "rental_id": e.rental_id, "reservation_id": None, "station_id": e.station_id,
+        "summary": f"将租用的{device_type.name_zh}（{unit.asset_tag}）送到借用人家中"
+                   f"{_numbered(rental)}",
+        "rental_id": e.rental_id, "rental_number": rental.number or None,
+        "reservation_id": None, "station_id": e.station_id,
         "asset_tag": unit.asset_tag,
     }, subject_id=str(e.rental_id))
 
@@ -109,8 +116,9 @@ def _pickup_requested(uow: UnitOfWork, rental: Rental, e: ev.PickupRequested) ->
     uow.add_event("rental.pickup_requested", {
         "source": source("rental_pickup", str(e.rental_id)),
         **_visit(borrower, e.occurred_at, e.window_end),
-        "summary": f"上门取回租用的{device_type.name_zh}（{unit.asset_tag}）",
-        "rental_id": e.rental_id, "station_id": e.station_id, "asset_tag": unit.asset_tag,
+        "summary": f"上门取回租用的{device_type.name_zh}（{unit.asset_tag}）{_numbered(rental)}",
+        "rental_id": e.rental_id, "rental_number": rental.number or None,
+        "station_id": e.station_id, "asset_tag": unit.asset_tag,
     }, subject_id=str(e.rental_id))
 
 
@@ -138,8 +146,9 @@ def _overdue(uow: UnitOfWork, rental: Rental, e: ev.RentalOverdue) -> None:
         "source": source("overdue_call", overdue_source_id(e.rental_id, e.due_on)),
         **_visit(borrower, e.occurred_at, e.occurred_at + OVERDUE_CALL_WINDOW),
         "summary": f"电话回访：租用的{device_type.name_zh}已逾期{e.days_overdue}天未还，"
-                   "提醒归还或续借",
-        "rental_id": e.rental_id, "station_id": e.station_id, "due_on": e.due_on,
+                   f"提醒归还或续借{_numbered(rental)}",
+        "rental_id": e.rental_id, "rental_number": rental.number or None,
+        "station_id": e.station_id, "due_on": e.due_on,
         "days_overdue": e.days_overdue, "borrower_certificate": borrower.masked_certificate,
     }, subject_id=str(e.rental_id))
 
@@ -150,6 +159,7 @@ def _returned(uow: UnitOfWork, rental: Rental, e: ev.RentalReturned) -> None:
         "rental_id": e.rental_id, "unit_id": e.unit_id, "station_id": e.station_id,
         "condition": str(e.condition), "returned_at": e.occurred_at,
         "refund_fen": e.deposit_refund_fen, "damage_charge_fen": e.damage_charge_fen,
+        "rental_number": rental.number or None,
     }, subject_id=str(e.rental_id))
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from svckit.auth.principal import Principal
 from svckit.domain.clock import YEAR_MESSAGE, china_date, china_midnight, in_system_years
 from svckit.domain.division import city_of, validate_division
+from svckit.domain.docnumbers import normalise_number
 from svckit.domain.errors import NotFound, ValidationFailed
 from svckit.domain.fields import FieldErrors
 from svckit.domain.identifiers import normalise
@@ -144,7 +145,8 @@ def list_borrowers(uow: InventoryUoW, principal: Principal, page: Page,
 
 def list_rentals(uow: InventoryUoW, principal: Principal, page: Page, *,
                  station_id: uuid.UUID | None = None, borrower_id: uuid.UUID | None = None,
-                 unit_id: uuid.UUID | None = None, status: str | None = None) -> dict[str, Any]:
+                 unit_id: uuid.UUID | None = None, status: str | None = None,
+                 number: str | None = None) -> dict[str, Any]:
     t = orm.rentals
     POLICY.require_role(principal, "rental.read")
     with uow:
@@ -152,6 +154,8 @@ def list_rentals(uow: InventoryUoW, principal: Principal, page: Page, *,
                        principal, t.c.station_id)
         stmt = _filters(stmt, t, station_id=station_id, borrower_id=borrower_id, unit_id=unit_id,
                         status=status)
+        if number is not None:  # as typed (full-width, lower case); a non-number finds none
+            stmt = stmt.where(t.c.number == (normalise_number(number) or ""))
         return _paged(uow, stmt, page)
 
 
@@ -324,7 +328,8 @@ def overdue_report(uow: InventoryUoW, principal: Principal, page: Page,
             sa.select(orm.units.c.id, orm.units.c.asset_tag).where(
                 orm.units.c.id.in_([r.unit_id for r in result["items"]]))).all())
     result["items"] = [{
-        "rental_id": r.id, "station_id": r.station_id, "unit_id": r.unit_id,
+        "rental_id": r.id, "rental_number": r.number, "station_id": r.station_id,
+        "unit_id": r.unit_id,
         "asset_tag": tags.get(r.unit_id, ""), "due_on": r.due_on,
         "days_overdue": r.days_overdue(now),
         "borrower_id": r.borrower_id,

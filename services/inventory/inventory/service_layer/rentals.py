@@ -17,7 +17,7 @@ from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
-from inventory.domain.rentals import Logistics, Rental, SupervisorOverride
+from inventory.domain.rentals import NUMBER_PREFIX, Logistics, Rental, SupervisorOverride
 from inventory.domain.reservations import Reservation
 from inventory.domain.units import ConditionGrade, Unit
 from inventory.service_layer.policy import POLICY, require_at, require_visible
@@ -130,6 +130,8 @@ def check_out(uow: InventoryUoW, principal: Principal, cmd: CheckOut, *, now: da
             reservation=reservation, override=override, delivery=cmd.home_delivery,
             delivery_by=cmd.delivery_by,
         )
+        # numbered once the loan is allowed; the station's district and the China year
+        rental.number = uow.repo.next_number(NUMBER_PREFIX, station.division_code, now)
         uow.repo.add(rental)
         uow.session.flush()  # the unique index speaks here, inside the transaction
         uow.commit()

@@ -21,6 +21,7 @@ P = "inventory"
 @CATALOGUE.register("rental.checked_out", 1, P, "A unit was lent to a borrower.")
 class RentalCheckedOut(Schema):
     rental_id = fields.UUID(required=True)
+    rental_number = Text(24, load_default=None, allow_none=True)  # ZL-371502-2026-000123
     unit_id = fields.UUID(required=True)
     asset_tag = Text(40, required=True)
     device_type_id = fields.UUID(required=True)
@@ -38,6 +39,7 @@ class RentalCheckedOut(Schema):
 @CATALOGUE.register("rental.returned", 1, P, "A rented unit came back, graded.")
 class RentalReturned(Schema):
     rental_id = fields.UUID(required=True)
+    rental_number = Text(24, load_default=None, allow_none=True)  # ZL-371502-2026-000123
     unit_id = fields.UUID(required=True)
     station_id = fields.UUID(required=True)
     condition = fields.String(required=True, validate=validate.OneOf(["A", "B", "C", "D"]))
@@ -53,6 +55,7 @@ class RentalReturned(Schema):
 )
 class DeliveryRequested(VisitRequest):
     rental_id = fields.UUID(load_default=None, allow_none=True)
+    rental_number = Text(24, load_default=None, allow_none=True)  # ZL-371502-2026-000123
     reservation_id = fields.UUID(load_default=None, allow_none=True)
     station_id = fields.UUID(required=True)
     asset_tag = Text(40, required=True)
@@ -62,6 +65,7 @@ class DeliveryRequested(VisitRequest):
                     "Pick a rented unit up from a home (source kind rental_pickup).")
 class PickupRequested(VisitRequest):
     rental_id = fields.UUID(required=True)
+    rental_number = Text(24, load_default=None, allow_none=True)  # ZL-371502-2026-000123
     station_id = fields.UUID(required=True)
     asset_tag = Text(40, required=True)
 
@@ -80,6 +84,7 @@ class VisitCancelled(Schema):
 )
 class RentalOverdue(VisitRequest):
     rental_id = fields.UUID(required=True)
+    rental_number = Text(24, load_default=None, allow_none=True)  # ZL-371502-2026-000123
     station_id = fields.UUID(required=True)
     due_on = fields.Date(required=True)
     days_overdue = fields.Integer(required=True, validate=validate.Range(min=1))
