@@ -34,6 +34,16 @@ up: install
 down: install
 	$(BIN)/python -m svckit.cluster down
 
+## The first staff administrator (a real user, not the demo seed): `make create-admin
+## ADMIN=liu.wei NAME=刘伟`; the password is asked twice (or IDENTITY_ADMIN_PASSWORD).
+## Against var/identity.db, or IDENTITY_DATABASE_URL when set.
+ADMIN ?= admin
+NAME  ?=
+.PHONY: create-admin
+create-admin: install
+	$(BIN)/python -m identity migrate
+	$(BIN)/python -m identity create-admin --username '$(ADMIN)' --name '$(NAME)'
+
 ## Debian's Chromium and CJK fonts for the console's browser tests (tests/browser), from
 ## Debian's packages (Playwright's own browser download is not used).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

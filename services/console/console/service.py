@@ -22,6 +22,7 @@ def create_app(platform: PlatformSettings, urls: Mapping[str, str]) -> Flask:
 
 definition = AppDefinition(
     name="console", create_app=create_app, wsgi="console.wsgi:app", slot=4,
+    title="业务工作台 Web console",
     # on one host identity trusts 127.0.0.1 (its local_env): the console names the browser
     local_env={"CONSOLE_FORWARD_CLIENT_ADDRESS": "true"},
 )

@@ -9,7 +9,7 @@ from svckit.service import ServiceDefinition
 from identity import jobs, seed
 from identity.adapters import orm
 from identity.config import IdentitySettings
-from identity.entrypoints import api, handlers
+from identity.entrypoints import api, commands, handlers
 from identity.service_layer.uow import IdentityUoW
 
 definition = ServiceDefinition(
@@ -34,5 +34,6 @@ definition = ServiceDefinition(
     settings=IdentitySettings,
     # the console runs on the same host: its X-Forwarded-For names the browser
     local_env={"IDENTITY_TRUSTED_PROXIES": '["127.0.0.1/32"]'},
+    commands=commands.COMMANDS,
     extra={"token_hints": seed.token_hints},
 )

@@ -10,6 +10,9 @@
     outbox status|prune     pending rows; delete rows sent more than --days ago
     parked list|show|replay|purge [EVENT_ID ...]
     makemigration MESSAGE   autogenerate a migration (developers)
+
+and the service's own commands (``ServiceDefinition.commands``), e.g. identity's
+``create-admin``.
 """
 
 from __future__ import annotations
@@ -82,12 +85,17 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
     pk.add_argument("--all", action="store_true", help="replay/purge every parked message")
     mk = sub.add_parser("makemigration")
     mk.add_argument("message")
+    for name, command in definition.commands.items():
+        command.arguments(sub.add_parser(name, help=command.help, description=command.help))
     args = p.parse_args(argv)
 
     ctx = ServiceContext(definition)
     plat = ctx.config.platform
     logs.configure(definition.name, plat.log_level, plat.log_json)
 
+    if args.cmd in definition.commands:
+        with context.acting(f"system:{args.cmd}"):
+            return definition.commands[args.cmd].run(ctx, args)
     if args.cmd == "migrate":
         ctx.migrate()
     elif args.cmd == "seed":

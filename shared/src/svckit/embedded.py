@@ -20,7 +20,7 @@ import sys
 import threading
 from typing import Any
 
-from flask import Flask, redirect, request
+from flask import Flask, render_template_string, request
 from pydantic import SecretStr
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
@@ -36,6 +36,30 @@ from svckit.service import (
 )
 
 log = logging.getLogger("svckit.embedded")
+
+#: the root page for a browser: the apps (the console) and every service's API docs
+INDEX_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>助残服务平台</title>
+<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:46rem;margin:2rem auto;
+padding:0 1rem;line-height:1.6;color:#1a1a1a}a{color:#0b4f9c}li{margin:.3rem 0}
+.lead a{font-size:1.25rem;font-weight:600}code{background:#f2f2f2;padding:0 .25rem}</style>
+</head>
+<body><main>
+<h1>助残服务平台 <small lang="en">Assistive services platform</small></h1>
+<h2>应用 <span lang="en">(apps)</span></h2>
+<ul class="lead">{% for name, title, href in apps %}
+<li><a href="{{ href }}">{{ title }}</a></li>{% endfor %}
+</ul>
+<h2>接口文档 <span lang="en">(API docs)</span></h2>
+<ul>{% for name, title in services %}
+<li><a href="/{{ name }}/docs">{{ title }}</a>
+(<a href="/{{ name }}/openapi.json" aria-label="{{ name }} OpenAPI JSON">OpenAPI JSON</a>)</li>
+{% endfor %}</ul>
+<p>接口令牌 <span lang="en">(API token)</span>: <code>.venv/bin/svckit-token --role staff</code></p>
+</main></body></html>
+"""
 
 
 class EmbeddedSystem:
@@ -93,20 +117,23 @@ class EmbeddedSystem:
 
     def _index(self) -> Flask:
         app = Flask("embedded")
-        names = [ctx.name for ctx in self.contexts]
-        home = f"{self.apps[0].mount}/" if self.apps else None
+        services = [(ctx.name, ctx.definition.title) for ctx in self.contexts]
+        apps = [(a.name, a.title or a.name, f"{a.mount}/") for a in self.apps]
 
         @app.get("/")
         def index() -> Any:
-            # browsers ask for text/html by name; API clients (*/*) keep getting JSON
-            if home and "text/html" in request.headers.get("Accept", ""):
-                return redirect(home)
-            return {
+            index = {
                 "system": "助残服务平台 (assistive devices, renovation, volunteers)",
+                "apps": {name: href for name, _title, href in apps},
                 "services": {n: {"api": f"/{n}/", "docs": f"/{n}/docs",
-                                 "openapi": f"/{n}/openapi.json"} for n in names},
+                                 "openapi": f"/{n}/openapi.json"} for n, _ in services},
                 "token": ".venv/bin/svckit-token --role staff",
             }
+            # browsers ask for text/html by name; API clients (*/*, JSON) keep the JSON index
+            best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+            if best != "text/html":
+                return index
+            return render_template_string(INDEX_PAGE, apps=apps, services=services)
 
         @app.get("/healthz")
         def healthz() -> dict[str, str]:

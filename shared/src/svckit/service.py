@@ -13,6 +13,7 @@ together: the one place a service's dependencies are built.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import threading
 import time
@@ -63,6 +64,17 @@ class PeriodicJob:
 
 
 @dataclass(frozen=True)
+class Command:
+    """A command of a service's own (``python -m <svc> <name>``, next to svckit's ``migrate``,
+    ``seed`` ...): ``arguments`` adds its options to its sub-parser, ``run`` does the work and
+    returns the exit status."""
+
+    help: str
+    run: Callable[[ServiceContext, argparse.Namespace], int]
+    arguments: Callable[[argparse.ArgumentParser], None] = lambda _parser: None
+
+
+@dataclass(frozen=True)
 class ServiceDefinition:
     """Everything the runners need to know about a service.
 
@@ -101,6 +113,8 @@ class ServiceDefinition:
     settings: type[BaseSettings] | None = None
     #: environment ``svckit.cluster`` adds to its processes (everything on one host)
     local_env: Mapping[str, str] = field(default_factory=dict)
+    #: its own commands (name -> :class:`Command`), run by ``python -m <svc> <name>``
+    commands: Mapping[str, Command] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -130,6 +144,8 @@ class AppDefinition:
     slot: int = 0
     #: extra environment for ``make up`` (everything on one host)
     local_env: Mapping[str, str] = field(default_factory=dict)
+    #: its name for people (the embedded mode's root page links to it by this name)
+    title: str = ""
 
     @property
     def mount(self) -> str:

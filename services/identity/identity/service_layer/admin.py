@@ -39,6 +39,24 @@ def create_user(uow: IdentityUoW, actor: Principal, cmd: NewUser, *, now: dateti
         return user
 
 
+def create_first_admin(uow: IdentityUoW, *, username: str, display_name: str, password: str,
+                       now: datetime) -> User:
+    """A staff administrator made by the operator on the host (``python -m identity
+    create-admin``): the first real user, before anyone can sign in to make others. Same
+    rules as :func:`create_user` (username, password strength); no principal, since access to
+    the service's database is the authority here."""
+    check_password_strength(password, username)
+    with uow:
+        if uow.users.by_username(username.lower()) is not None:
+            raise ValidationFailed.field("username", "用户名已存在 (username taken)")
+        user = User.create(username=username.lower(), display_name=display_name,
+                           role=Role.STAFF, scope=Scope(),
+                           password_hash=passwords.hash_password(password), now=now)
+        uow.users.add(user)
+        uow.commit()
+        return user
+
+
 def _get(uow: IdentityUoW, user_id: uuid.UUID, *, lock: bool = False) -> User:
     user = uow.users.get(user_id, lock=lock)
     if user is None:

@@ -447,36 +447,32 @@ def _photo_body_limit() -> None:
         request.max_content_length = _photo_setup().settings.photo_max_bytes + 256 * 1024
 
 
-def _upload(files: dict[str, Any], form: dict[str, Any], **target: Any) -> dict[str, Any]:
+def _upload(body: dict[str, Any], **target: Any) -> dict[str, Any]:
     cfg = _photo_setup()
-    data = files["file"].read(cfg.settings.photo_max_bytes + 1)
-    return photos.upload(_uow(), cfg.storage, current_principal(), purpose=form["purpose"],
+    data = body["file"].read(cfg.settings.photo_max_bytes + 1)
+    return photos.upload(_uow(), cfg.storage, current_principal(), purpose=body["purpose"],
                          data=data, max_bytes=cfg.settings.photo_max_bytes,
                          max_pixels=cfg.settings.photo_max_pixels, now=_now(), **target)
 
 
 @photos_blp.route("/applications/<uuid:application_id>/photos")
 class ApplicationPhotosView(MethodView):
-    @photos_blp.arguments(s.PhotoFormIn, location="form")
-    @photos_blp.arguments(s.PhotoFileIn, location="files")
+    @photos_blp.arguments(s.PhotoUploadIn, location="files")
     @photos_blp.response(201, s.PhotoOut)
     @problems(photos_blp, 401, 403, 404, 413, 422)
-    def post(self, form: dict[str, Any], files: dict[str, Any],
-             application_id: uuid.UUID) -> dict[str, Any]:
+    def post(self, body: dict[str, Any], application_id: uuid.UUID) -> dict[str, Any]:
         """Upload an assessment or confirmation photo (staff). JPEG/PNG by content."""
-        return _upload(files, form, application_id=application_id)
+        return _upload(body, application_id=application_id)
 
 
 @photos_blp.route("/work-orders/<uuid:order_id>/photos")
 class OrderPhotosView(MethodView):
-    @photos_blp.arguments(s.PhotoFormIn, location="form")
-    @photos_blp.arguments(s.PhotoFileIn, location="files")
+    @photos_blp.arguments(s.PhotoUploadIn, location="files")
     @photos_blp.response(201, s.PhotoOut)
     @problems(photos_blp, 401, 403, 404, 413, 422)
-    def post(self, form: dict[str, Any], files: dict[str, Any],
-             order_id: uuid.UUID) -> dict[str, Any]:
+    def post(self, body: dict[str, Any], order_id: uuid.UUID) -> dict[str, Any]:
         """Upload a before/after photo (its contractor) or an inspection photo (inspector)."""
-        return _upload(files, form, work_order_id=order_id)
+        return _upload(body, work_order_id=order_id)
 
 
 @photos_blp.route("/photos/<uuid:photo_id>/content")

@@ -431,14 +431,16 @@ WorkOrderPage = paged(WorkOrderSummaryOut, "WorkOrderSummaryPage")
 
 
 # ---- photos -------------------------------------------------------------------------------
-class PhotoFileIn(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+class PhotoUploadIn(Schema):
+    """The multipart body of a photo upload: the image and what it shows."""
 
-
-class PhotoFormIn(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
+                                               "description": "JPEG or PNG"})
     purpose = fields.String(required=True, validate=validate.Length(max=20),
                             metadata={"description": "assessment|confirmation (household); "
-                                                     "before|after|inspection (work order)"})
+                                                     "before|after|inspection (work order)",
+                                      "enum": ["assessment", "confirmation", "before",
+                                               "after", "inspection"]})
 
 
 class PhotoRecordOut(Schema):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from apispec import BasePlugin
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, send_from_directory
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 #: JSON types, the system's years: svckit.http.parser)
 Blueprint.ARGUMENTS_PARSER = StrictParser()
 
+#: where Swagger UI's files are served (public, like /docs: the prefix covers both)
+SWAGGER_ASSETS = "/docs-assets/"
 PUBLIC_PATHS = ("/healthz", "/readyz", "/openapi.json", "/docs")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -306,7 +308,10 @@ def create_app(
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Swagger UI's files from the installed swagger-ui-bundle, relative to /docs so the
+        # page works under any mount (/inventory/docs -> /inventory/docs-assets/...) and
+        # without internet
+        OPENAPI_SWAGGER_UI_URL=f"{SWAGGER_ASSETS.strip('/')}/",
         API_SPEC_OPTIONS={
             "info": {"description": description},
             "security": [{"bearerAuth": []}],
@@ -326,6 +331,7 @@ def create_app(
     for bp in blueprints:
         api.register_blueprint(bp)
     app.extensions["svckit.api"] = api
+    _install_swagger_assets(app)
     _install_request_context(app)
     _install_auth(app, verifier, PUBLIC_PATHS + tuple(public_paths))
     if idempotency is not None:  # after authentication: keys are per caller
@@ -334,6 +340,15 @@ def create_app(
         idem.install(app, idempotency)
     _install_health(app, ready_checks or {}, ready_details or {})
     return app
+
+
+def _install_swagger_assets(app: Flask) -> None:
+    from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
+
+    def asset(filename: str) -> Response:
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+    app.add_url_rule(f"{SWAGGER_ASSETS}<path:filename>", "swagger_ui_asset", asset)
 
 
 def _install_request_context(app: Flask) -> None:
