@@ -105,7 +105,8 @@ def test_nested_values_are_checked_field_by_field(
 ) -> None:
     r = client.post("/orders", json={"lines": [{"qty": 1}, {"qty": "2"}]}, headers=auth)
     assert r.status_code == 422
-    assert r.get_json()["errors"] == {"lines.1.qty": ["必须是整数 (must be a JSON integer)"]}
+    assert r.get_json()["errors"] == {"lines.1.qty": ["必须是整数"]}
+    assert r.get_json()["error_codes"] == {"lines.1.qty": ["not-integer"]}
 
 
 @pytest.mark.parametrize("due", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00",

@@ -91,7 +91,8 @@ def test_invalid_event_fails_the_use_case_and_writes_nothing(
     r = client.post(f"/things/{tid}/close", headers=staff)
     # the caller's input (the API let it through, the catalogue refused it): 422, not 500
     assert r.status_code == 422 and r.mimetype == "application/problem+json"
-    assert r.get_json()["errors"] == {"name": ["Length must be between 1 and 50."]}
+    assert r.get_json()["errors"] == {"name": ["长度应为1至50个字符"]}
+    assert r.get_json()["error_codes"] == {"name": ["length"]}
     assert "Traceback" not in r.get_data(as_text=True)
     with ctx.engine.connect() as conn:
         state = conn.execute(select(probe.things.c.state).where(probe.things.c.id == tid)).scalar()

@@ -57,7 +57,14 @@ class ProblemSchema(Schema):
     instance = fields.String()
     errors = fields.Dict(
         keys=fields.String(), values=fields.List(fields.String()),
-        metadata={"description": "field name -> messages (validation errors)"},
+        metadata={"description": "field name -> messages (validation errors), in the "
+                                 "caller's language (Chinese; English with "
+                                 "Accept-Language: en)"},
+    )
+    error_codes = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "field name -> a stable code per message (required, "
+                                 "length, one-of, not-integer, ...; invalid otherwise)"},
     )
     current_state = fields.String(metadata={"description": "the object's state (409)"})
     action = fields.String(metadata={"description": "the refused action (409)"})

@@ -3,7 +3,8 @@
 ``type`` is a stable URI per kind of problem (``/problems/<code>``), ``title`` a short
 human title in Simplified Chinese (English with ``Accept-Language: en``), ``status``,
 ``detail``, ``instance`` (the path) and, for validation errors, ``errors``: field name →
-messages. Conflicts carry ``current_state``.
+messages in the caller's language, with ``error_codes``: field name → a stable code per
+message (:mod:`svckit.http.messages`). Conflicts carry ``current_state``.
 """
 
 from __future__ import annotations
@@ -78,6 +79,17 @@ def problem(
         body["instance"] = request.path
     except RuntimeError:
         pass
+    errors = extra.pop("errors", None)
+    if isinstance(errors, dict) and errors:
+        # field messages in the caller's language, each with a stable code (one place for
+        # every service: svckit.http.messages)
+        from svckit.http.messages import localize_errors
+
+        body["errors"], body["error_codes"] = localize_errors(
+            {k: v if isinstance(v, list | tuple) else [str(v)] for k, v in errors.items()},
+            english=_english())
+    elif errors is not None:
+        body["errors"] = errors
     body.update({k: v for k, v in extra.items() if v is not None})
     resp = Response(
         json.dumps(body, ensure_ascii=False, default=str),
