@@ -80,6 +80,24 @@ bench: install
 chaos: install
 	$(BIN)/python -m bench.run_chaos $(CHAOS_ARGS)
 
+## The distributed-mode lab (lab/, docs/reliability.md): a three-node RabbitMQ cluster and a
+## PostgreSQL primary + streaming standby on their own ports, names and folders, from the
+## installed binaries; never the default broker (5672) or PostgreSQL (5432).
+.PHONY: cluster-lab-up cluster-lab-down cluster-lab-status chaos-cluster
+cluster-lab-up: install
+	$(BIN)/python -m lab up
+
+cluster-lab-down: install
+	$(BIN)/python -m lab down
+
+cluster-lab-status: install
+	$(BIN)/python -m lab status
+
+## faults on the lab under load: broker-node kills and a graceful stop, a database
+## failover, relay/consumer kills; a ledger per fault (bench/run_chaos_cluster.py)
+chaos-cluster: install
+	$(BIN)/python -m bench.run_chaos_cluster $(CHAOS_ARGS)
+
 ## schemathesis over every service's OpenAPI, with tokens of every role, against the
 ## distributed topology on PostgreSQL + RabbitMQ (bench/fuzz.py; docs/reliability.md).
 .PHONY: fuzz

@@ -104,8 +104,8 @@ class Cluster:
         return next(d for d in self.definitions if d.name == service)
 
     def database_url(self, service: str) -> str:
-        base = self.pg_admin_url.rsplit("/", 1)[0]
-        return f"{base}/{self.db_prefix}{service}"
+        head, q, query = self.pg_admin_url.partition("?")  # multi-host: target_session_attrs
+        return f"{head.rsplit('/', 1)[0]}/{self.db_prefix}{service}{q}{query}"
 
     def listener(self, name: str) -> socket.socket:
         """The listening socket of a service's or app's API, bound on first use

@@ -6,20 +6,53 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import DateTime, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+PSYCOPG = "postgresql+psycopg://"
+
 
 def normalise_url(url: str) -> str:
-    """``postgresql://`` and ``postgres://`` use psycopg 3."""
+    """``postgresql://`` and ``postgres://`` use psycopg 3. A multi-host URL in libpq's
+    form (``postgresql://u@h1:5433,h2:5434/db?target_session_attrs=read-write``: a
+    primary and its standbys) is rewritten into SQLAlchemy's (``?host=h1:5433&host=...``),
+    which the psycopg dialect hands to libpq as its host and port lists."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
+            url = PSYCOPG + url[len(prefix):]
+            break
+    if not url.startswith(PSYCOPG):
+        return url
+    netloc, _, tail = url[len(PSYCOPG):].partition("/")
+    userinfo, at, hosts = netloc.rpartition("@")
+    if "," not in hosts:
+        return url
+    path, _, query = tail.partition("?")
+    params = [f"host={h}" for h in hosts.split(",") if h]
+    return f"{PSYCOPG}{userinfo}{at}/{path}?" + "&".join(params + ([query] if query else []))
+
+
+def libpq_url(url: URL) -> str:
+    """A libpq connection URI for an engine's URL (connections psycopg opens itself, such
+    as the relay's), with every host of a multi-host URL kept."""
+    hosts = url.query.get("host")
+    if not hosts or (isinstance(hosts, str) and ":" not in hosts):
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    host_list = (hosts,) if isinstance(hosts, str) else tuple(hosts)
+    query = {k: v for k, v in url.query.items() if k != "host"}
+    auth = ""
+    if url.username:
+        auth = quote(url.username, safe="")
+        if url.password is not None:
+            auth += ":" + quote(str(url.password), safe="")
+        auth += "@"
+    rest = f"?{urlencode(query, doseq=True)}" if query else ""
+    return f"postgresql://{auth}{','.join(host_list)}/{quote(url.database or '')}{rest}"
 
 
 def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:

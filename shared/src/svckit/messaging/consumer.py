@@ -39,7 +39,7 @@ from svckit import context
 from svckit.events.catalogue import CATALOGUE, Catalogue, InvalidEvent, UnknownEvent
 from svckit.events.catalogue.platform import PARKED
 from svckit.events.envelope import Envelope, EnvelopeError
-from svckit.messaging.topology import Topology
+from svckit.messaging.topology import Topology, broker_urls
 from svckit.pii import redact
 from svckit.uow import UnitOfWork
 
@@ -212,6 +212,9 @@ class ConsumerRunner:
         on_outcome: Callable[[Outcome], None] | None = None,
     ) -> None:
         self.url = url
+        #: the cluster's nodes: each reconnection tries the next one
+        self.urls = broker_urls(url)
+        self._node = 0
         self.topology = topology
         self.processor = processor
         self.heartbeat = heartbeat
@@ -228,7 +231,7 @@ class ConsumerRunner:
         if self.memory:
             return Connection(self.url, transport_options={"polling_interval": 0.002})
         return Connection(
-            self.url,
+            self.urls[self._node % len(self.urls)],
             heartbeat=self.heartbeat,
             transport_options={"confirm_publish": True},
             connect_timeout=5,
@@ -242,10 +245,13 @@ class ConsumerRunner:
                 backoff = 0.2
             except Exception as exc:  # noqa: BLE001 - reconnect on anything
                 self.ready.clear()
+                self._node += 1  # the next node of a cluster; back off after a full round
+                wait = backoff if self._node % len(self.urls) == 0 else 0.1
                 log.warning("consumer %s disconnected (%r); reconnecting in %.1fs",
-                            self.topology.service, exc, backoff)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+                            self.topology.service, exc, wait)
+                stop.wait(wait)
+                if self._node % len(self.urls) == 0:
+                    backoff = min(backoff * 2, 10.0)
 
     def _run_connected(self, stop: threading.Event) -> None:
         self._pending.clear()

@@ -14,7 +14,7 @@ import pika
 import pika.spec
 from kombu import Connection
 
-from svckit.messaging.topology import events_exchange, unrouted_bound
+from svckit.messaging.topology import broker_urls, events_exchange, unrouted_bound
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,10 @@ class PikaPublisher:
     def __init__(self, url: str, *, prefix: str = "", confirm_timeout: float = 10.0,
                  connect_timeout: float = 5.0, heartbeat: int = 30) -> None:
         self.url = url
+        #: the cluster's nodes (``BUS_URL`` lists several, ``;``-separated): a link that
+        #: fails to open or breaks moves on to the next one
+        self.urls = broker_urls(url)
+        self._node = 0
         self.prefix = prefix
         self.confirm_timeout = confirm_timeout
         self.connect_timeout = connect_timeout
@@ -81,10 +85,12 @@ class PikaPublisher:
         if link is not None:
             link.abandon()
         self._link = None
-        link = _PikaLink(self.url, self.prefix, self.heartbeat, self.connect_timeout)
+        url = self.urls[self._node % len(self.urls)]
+        link = _PikaLink(url, self.prefix, self.heartbeat, self.connect_timeout)
         if not link.ready.wait(self.connect_timeout + 1) or link.error is not None:
             error = link.error
             link.abandon()
+            self._node += 1
             raise ConnectionError(f"cannot open the publishing channel: {error!r}")
         self._link = link
         return link
@@ -119,6 +125,7 @@ class PikaPublisher:
         link, self._link = self._link, None
         if link is not None:
             link.abandon()
+            self._node += 1  # the node may be gone: the next link tries another
 
     def close(self) -> None:
         self._reset()

@@ -48,6 +48,7 @@ from sqlalchemy import (
     update,
 )
 
+from svckit.db import libpq_url
 from svckit.messaging.publishers import OutgoingMessage, PipelinedPublisher, Publisher
 from svckit.messaging.tables import MessagingTables
 from svckit.uow import OutboxSignal
@@ -341,9 +342,7 @@ class Relay:
                 return pg
         import psycopg
 
-        url = self.engine.url.set(drivername="postgresql")
-        return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True,
-                               connect_timeout=10)
+        return psycopg.connect(libpq_url(self.engine.url), autocommit=True, connect_timeout=10)
 
     def _close_pg(self) -> None:
         self._reap(wait=True, quiet=True)
@@ -382,9 +381,8 @@ class Relay:
         if self._listener is None or self._listener.closed:
             import psycopg
 
-            url = self.engine.url.set(drivername="postgresql")
-            dsn = url.render_as_string(hide_password=False)
-            self._listener = psycopg.connect(dsn, autocommit=True)
+            self._listener = psycopg.connect(libpq_url(self.engine.url), autocommit=True,
+                                             connect_timeout=10)
             assert self.signal is not None
             self._listener.execute(f'LISTEN "{self.signal.channel}"')
         return self._listener

@@ -172,6 +172,13 @@ def unrouted_bound(max_length: int = UNROUTED_MAX_LENGTH,
     return {"x-max-length": max_length, "x-message-ttl": ttl_ms, "x-overflow": "drop-head"}
 
 
+def broker_urls(url: str) -> list[str]:
+    """The nodes of a ``BUS_URL``: one URL, or several separated by ``;`` (kombu's
+    failover notation, e.g. the three nodes of a RabbitMQ cluster)."""
+    urls = [u.strip() for u in url.split(";") if u.strip()]
+    return urls or [url]
+
+
 def queue_depth(bus_url: str, name: str) -> int:
     """Messages ready in the queue ``name`` (a passive declare: no permission needed)."""
     from kombu import Connection

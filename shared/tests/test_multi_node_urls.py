@@ -1,0 +1,43 @@
+"""Several broker nodes and several database hosts in one setting (the lab, issue 19)."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+from svckit.db import libpq_url, normalise_url
+from svckit.messaging.publishers import PikaPublisher
+from svckit.messaging.topology import broker_urls
+
+
+def test_bus_url_lists_nodes_separated_by_semicolons() -> None:
+    url = "amqp://g:g@127.0.0.1:1//;amqp://g:g@127.0.0.1:2//; amqp://g:g@127.0.0.1:3//"
+    assert broker_urls(url) == ["amqp://g:g@127.0.0.1:1//", "amqp://g:g@127.0.0.1:2//",
+                                "amqp://g:g@127.0.0.1:3//"]
+    assert broker_urls("amqp://h//") == ["amqp://h//"]
+
+
+def test_publisher_moves_to_the_next_node_when_one_is_refused() -> None:
+    # two closed ports: each failed open moves the publisher on to the next node
+    pub = PikaPublisher("amqp://g:g@127.0.0.1:9//;amqp://g:g@127.0.0.1:7//",
+                        connect_timeout=1)
+    tried = []
+    for _ in range(3):
+        tried.append(pub.urls[pub._node % len(pub.urls)])
+        try:
+            pub.publish([])
+        except ConnectionError:
+            pass
+    assert tried == ["amqp://g:g@127.0.0.1:9//", "amqp://g:g@127.0.0.1:7//",
+                     "amqp://g:g@127.0.0.1:9//"]
+
+
+def test_multi_host_database_url_reaches_sqlalchemy_and_libpq() -> None:
+    url = "postgresql://app:p%40ss@10.0.0.1:5433,10.0.0.2:5434/inv?target_session_attrs=read-write"
+    normal = normalise_url(url)
+    assert normal == ("postgresql+psycopg://app:p%40ss@/inv?host=10.0.0.1:5433"
+                      "&host=10.0.0.2:5434&target_session_attrs=read-write")
+    parsed = make_url(normal)
+    assert parsed.query["host"] == ("10.0.0.1:5433", "10.0.0.2:5434")
+    assert libpq_url(parsed) == url
+    single = "postgresql://app@db:5432/inv"
+    assert normalise_url(single) == "postgresql+psycopg://app@db:5432/inv"
+    assert libpq_url(make_url(normalise_url(single))) == single
