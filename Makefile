@@ -98,6 +98,16 @@ cluster-lab-status: install
 chaos-cluster: install
 	$(BIN)/python -m bench.run_chaos_cluster $(CHAOS_ARGS)
 
+## every service's database at one consistent cut, outbox and inbox included (svckit.backup;
+## docs/reliability.md): into BACKUP_DIR (var/backup), from PG_ADMIN_URL's server
+.PHONY: backup restore
+backup: install
+	$(BIN)/python -m svckit.backup dump
+
+## into empty databases; the outbox events of the day before the cut are published again
+restore: install
+	$(BIN)/python -m svckit.backup restore
+
 ## schemathesis over every service's OpenAPI, with tokens of every role, against the
 ## distributed topology on PostgreSQL + RabbitMQ (bench/fuzz.py; docs/reliability.md).
 .PHONY: fuzz

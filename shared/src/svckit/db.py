@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -121,6 +121,22 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or went away (restart, failover, a standby
+    promoted): nothing about the message or request itself. A statement the server
+    refused for what it said (a constraint, bad data, a timeout) is not one."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    import psycopg
+
+    orig = exc.orig
+    return type(orig) is psycopg.OperationalError or isinstance(
+        orig, psycopg.errors.AdminShutdown | psycopg.errors.CannotConnectNow
+        | psycopg.errors.CrashShutdown | psycopg.errors.ReadOnlySqlTransaction)
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -36,6 +36,7 @@ from kombu import Connection, Consumer, Producer
 from kombu.message import Message
 
 from svckit import context
+from svckit.db import database_unavailable
 from svckit.events.catalogue import CATALOGUE, Catalogue, InvalidEvent, UnknownEvent
 from svckit.events.catalogue.platform import PARKED
 from svckit.events.envelope import Envelope, EnvelopeError
@@ -146,6 +147,14 @@ class Processor:
             except Reject as exc:
                 return self._park(attempts, "rejected", f"{spec.name}: {exc}", env)
             except Exception as exc:  # noqa: BLE001 - any failure is retried
+                if database_unavailable(exc):
+                    # an outage (restart, failover) is no fault of the message: retried
+                    # without using up its attempts, so that it is never parked for it
+                    log.warning("handler %s: database unavailable on %s; retrying: %r",
+                                spec.name, env.type, exc, extra={"event_id": str(env.id)})
+                    self._count(retried=1)
+                    return Outcome("retry", attempts, error=redact(f"{spec.name}: {exc!r}"),
+                                   event_id=str(env.id))
                 log.warning(
                     "handler %s failed on %s (attempt %d): %r",
                     spec.name, env.type, attempts + 1, exc,
@@ -335,7 +344,7 @@ class ConsumerRunner:
 
     def _retry(self, producer: Producer, message: Message, outcome: Outcome) -> None:
         delays = self.topology.retry_delays_ms
-        level = min(outcome.attempts - 1, len(delays) - 1)
+        level = min(max(outcome.attempts, 1) - 1, len(delays) - 1)
         args = self._republish_args(message, outcome)
         if self.memory:
             # The in-process bus has no TTL queues: a timer puts it back.
