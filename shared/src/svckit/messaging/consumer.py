@@ -40,7 +40,7 @@ from svckit.db import database_unavailable
 from svckit.events.catalogue import CATALOGUE, Catalogue, InvalidEvent, UnknownEvent
 from svckit.events.catalogue.platform import PARKED
 from svckit.events.envelope import Envelope, EnvelopeError
-from svckit.messaging.topology import Topology, broker_urls
+from svckit.messaging.topology import NodeRotation, Topology
 from svckit.pii import redact
 from svckit.uow import UnitOfWork
 
@@ -222,8 +222,7 @@ class ConsumerRunner:
     ) -> None:
         self.url = url
         #: the cluster's nodes: each reconnection tries the next one
-        self.urls = broker_urls(url)
-        self._node = 0
+        self.nodes = NodeRotation(url)
         self.topology = topology
         self.processor = processor
         self.heartbeat = heartbeat
@@ -240,7 +239,7 @@ class ConsumerRunner:
         if self.memory:
             return Connection(self.url, transport_options={"polling_interval": 0.002})
         return Connection(
-            self.urls[self._node % len(self.urls)],
+            self.nodes.current,
             heartbeat=self.heartbeat,
             transport_options={"confirm_publish": True},
             connect_timeout=5,
@@ -254,12 +253,12 @@ class ConsumerRunner:
                 backoff = 0.2
             except Exception as exc:  # noqa: BLE001 - reconnect on anything
                 self.ready.clear()
-                self._node += 1  # the next node of a cluster; back off after a full round
-                wait = backoff if self._node % len(self.urls) == 0 else 0.1
+                round_done = self.nodes.failed()  # the next node; back off after a round
+                wait = backoff if round_done else 0.1
                 log.warning("consumer %s disconnected (%r); reconnecting in %.1fs",
                             self.topology.service, exc, wait)
                 stop.wait(wait)
-                if self._node % len(self.urls) == 0:
+                if round_done:
                     backoff = min(backoff * 2, 10.0)
 
     def _run_connected(self, stop: threading.Event) -> None:

@@ -14,7 +14,7 @@ import pika
 import pika.spec
 from kombu import Connection
 
-from svckit.messaging.topology import broker_urls, events_exchange, unrouted_bound
+from svckit.messaging.topology import NodeRotation, events_exchange, unrouted_bound
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,7 @@ class PikaPublisher:
         self.url = url
         #: the cluster's nodes (``BUS_URL`` lists several, ``;``-separated): a link that
         #: fails to open or breaks moves on to the next one
-        self.urls = broker_urls(url)
-        self._node = 0
+        self.nodes = NodeRotation(url)
         self.prefix = prefix
         self.confirm_timeout = confirm_timeout
         self.connect_timeout = connect_timeout
@@ -85,12 +84,11 @@ class PikaPublisher:
         if link is not None:
             link.abandon()
         self._link = None
-        url = self.urls[self._node % len(self.urls)]
-        link = _PikaLink(url, self.prefix, self.heartbeat, self.connect_timeout)
+        link = _PikaLink(self.nodes.current, self.prefix, self.heartbeat, self.connect_timeout)
         if not link.ready.wait(self.connect_timeout + 1) or link.error is not None:
             error = link.error
             link.abandon()
-            self._node += 1
+            self.nodes.failed()
             raise ConnectionError(f"cannot open the publishing channel: {error!r}")
         self._link = link
         return link
@@ -125,7 +123,7 @@ class PikaPublisher:
         link, self._link = self._link, None
         if link is not None:
             link.abandon()
-            self._node += 1  # the node may be gone: the next link tries another
+            self.nodes.failed()  # the node may be gone: the next link tries another
 
     def close(self) -> None:
         self._reset()

@@ -24,6 +24,8 @@ Per consuming service ``svc``:
 
 from __future__ import annotations
 
+import random
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,6 +179,32 @@ def broker_urls(url: str) -> list[str]:
     failover notation, e.g. the three nodes of a RabbitMQ cluster)."""
     urls = [u.strip() for u in url.split(";") if u.strip()]
     return urls or [url]
+
+
+class NodeRotation:
+    """Which node of a cluster to connect to next, shared by every connection of the
+    process to the same nodes (a relay re-creates its publisher after a failure: it must
+    not start over at a dead first node). It starts at a random node, which also spreads
+    the processes over the cluster, and moves on with ``failed()``."""
+
+    _positions: dict[tuple[str, ...], int] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, url: str) -> None:
+        self.urls = broker_urls(url)
+        self._key = tuple(self.urls)
+        with self._lock:
+            self._positions.setdefault(self._key, random.randrange(len(self.urls)))
+
+    @property
+    def current(self) -> str:
+        return self.urls[self._positions[self._key] % len(self.urls)]
+
+    def failed(self) -> bool:
+        """Move to the next node; True when a whole round has been tried."""
+        with self._lock:
+            self._positions[self._key] += 1
+            return self._positions[self._key] % len(self.urls) == 0
 
 
 def queue_depth(bus_url: str, name: str) -> int:
