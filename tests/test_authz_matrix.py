@@ -91,6 +91,8 @@ POLICY: dict[str, tuple[str, bool]] = {
     "inventory POST /rentals/{rental_id}/extend": (INV, True),
     "inventory POST /rentals/{rental_id}/return": (INV, True),
     "inventory POST /rentals/{rental_id}/lost": (INV, True),
+    "inventory POST /rentals/{rental_id}/swap": (INV, True),
+    "inventory POST /rentals/{rental_id}/repair": (INV, True),
     "inventory POST /rentals/{rental_id}/delivery": (INV, True),
     "inventory POST /rentals/{rental_id}/delivery/cancel": (INV, True),
     "inventory POST /rentals/{rental_id}/pickup": (INV, True),

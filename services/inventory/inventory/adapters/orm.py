@@ -233,6 +233,7 @@ maintenance_tickets = sa.Table(
     sa.Column("repair_cost_fen", sa.BigInteger, nullable=False),
     sa.Column("resolution", sa.String(500), nullable=False),
     sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("rental_id", sa.Uuid, sa.ForeignKey("rentals.id"), nullable=True, index=True),
 )
 _partial_unique("uq_maintenance_tickets_open_unit", maintenance_tickets, "unit_id",
                 maintenance_tickets.c.status.in_(["open", "in_repair"]))

@@ -27,6 +27,7 @@ from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.maintenance import MaintenanceTicket
 from inventory.domain.rentals import Rental, RentalStatus
 from inventory.domain.reservations import Reservation, ReservationStatus
+from inventory.domain.transfers import Transfer
 from inventory.domain.units import ConditionGrade, Movement, Unit, UnitStatus
 
 T = TypeVar("T")
@@ -190,6 +191,11 @@ class Repository:
             .limit(limit).with_for_update(skip_locked=True)
         )
         return list(self.session.execute(stmt).scalars())
+
+    def transfer_in_transit_of(self, unit_id: uuid.UUID) -> Transfer | None:
+        t = orm.transfers.c
+        stmt = sa.select(Transfer).where(t.unit_id == unit_id, t.status == "in_transit")
+        return self.session.execute(stmt.with_for_update()).scalars().first()
 
     def open_ticket_of(self, unit_id: uuid.UUID) -> MaintenanceTicket | None:
         t = orm.maintenance_tickets.c

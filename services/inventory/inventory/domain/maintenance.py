@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from svckit.domain.errors import ValidationFailed
+from svckit.domain.errors import Conflict, ValidationFailed
 from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
 
@@ -28,7 +28,11 @@ TICKET_MACHINE = StateMachine("maintenance ticket", {
     (T.IN_REPAIR, "resolve"): T.RESOLVED,
     (T.IN_REPAIR, "write_off"): T.WRITTEN_OFF,
     (T.OPEN, "write_off"): T.WRITTEN_OFF,
-})
+}, label=("维修单", "the repair ticket"), state_labels={
+    T.OPEN: ("待维修", "open"), T.IN_REPAIR: ("维修中", "in repair"),
+    T.RESOLVED: ("已修好", "resolved"), T.WRITTEN_OFF: ("已报废", "written off"),
+}, action_labels={"start_repair": ("开始维修", "start the repair"),
+                  "resolve": ("完成维修", "resolve it"), "write_off": ("报废", "write it off")})
 
 
 @dataclass(eq=False)
@@ -41,6 +45,9 @@ class MaintenanceTicket:
     repair_cost_fen: int = 0
     resolution: str = ""
     closed_at: datetime | None = None
+    #: set when the unit was taken in from a running rental: repaired, it goes back to
+    #: that borrower (not to the shelf)
+    rental_id: uuid.UUID | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @classmethod
@@ -55,6 +62,22 @@ class MaintenanceTicket:
         if unit.status != UnitStatus.MAINTENANCE:
             unit.send_to_maintenance(now, ticket.id, fault)
         return ticket
+
+    @classmethod
+    def open_on_loan(
+        cls, *, unit: Unit, rental_id: uuid.UUID, now: datetime, fault: str,
+    ) -> MaintenanceTicket:
+        """A rented unit reported for repair: it comes in, the rental goes on, and the
+        repaired unit goes back to the borrower."""
+        fault = require_text("fault", fault)
+        ticket = cls(unit_id=unit.id, station_id=unit.current_station_id, fault=fault,
+                     opened_at=now, rental_id=rental_id)
+        unit.repair_on_loan(now, ticket.id, fault)
+        return ticket
+
+    def detach_from_rental(self) -> None:
+        """The rental got another unit meanwhile: once repaired, this one is shelf stock."""
+        self.rental_id = None
 
     def _transition(self, action: str) -> None:
         self.status = TicketStatus(TICKET_MACHINE.next(self.status, action))
@@ -81,7 +104,10 @@ class MaintenanceTicket:
         errors.fen("repair_cost_fen", repair_cost_fen)
         errors.raise_if_any()
         TICKET_MACHINE.next(self.status, "resolve")
-        unit.finish_repair(now, self.id, condition)
+        if self.rental_id is not None:
+            unit.back_on_loan(now, self.id, condition)
+        else:
+            unit.finish_repair(now, self.id, condition)
         self._transition("resolve")
         self._close(now, repair_cost_fen, resolution)
 
@@ -93,6 +119,10 @@ class MaintenanceTicket:
         errors.fen("repair_cost_fen", repair_cost_fen)
         errors.raise_if_any()
         TICKET_MACHINE.next(self.status, "write_off")
+        if self.rental_id is not None:
+            raise Conflict("该设备是出借期间送修的，报废前请先为借用人更换设备 "
+                           "(the unit belongs to a running rental: swap it first)",
+                           current_state="on_loan_repair")
         unit.write_off(now, reason, reference=self.id)
         self._transition("write_off")
         self._close(now, repair_cost_fen, reason)

@@ -66,6 +66,16 @@ RENTAL_MACHINE = StateMachine("rental", {
     (RentalStatus.ACTIVE, "extend"): RentalStatus.ACTIVE,
     (RentalStatus.ACTIVE, "return"): RentalStatus.RETURNED,
     (RentalStatus.ACTIVE, "report_lost"): RentalStatus.LOST,
+    (RentalStatus.ACTIVE, "swap"): RentalStatus.ACTIVE,
+    (RentalStatus.ACTIVE, "report_repair"): RentalStatus.ACTIVE,
+}, label=("租赁", "the rental"), state_labels={
+    RentalStatus.ACTIVE: ("出借中", "active"),
+    RentalStatus.RETURNED: ("已归还", "returned"),
+    RentalStatus.LOST: ("已报失", "lost"),
+}, action_labels={
+    "extend": ("续借", "extend it"), "return": ("归还", "return it"),
+    "report_lost": ("报失", "report it lost"), "swap": ("更换设备", "swap the unit"),
+    "report_repair": ("报修", "report it for repair"),
 })
 
 
@@ -95,6 +105,15 @@ class Logistics(enum.StrEnum):
 
 
 L = Logistics
+LOGISTICS_LABELS: dict[str, tuple[str, str]] = {
+    L.NONE: ("无送取", "no delivery or pickup"),
+    L.DELIVERY_REQUESTED: ("已申请送货上门", "delivery requested"),
+    L.DELIVERED: ("已送达", "delivered"),
+    L.PICKUP_REQUESTED: ("已申请上门取回", "pickup requested"),
+    L.PICKED_UP: ("已取回", "picked up"),
+    L.DELIVERY_FAILED: ("送货未能派单", "delivery not dispatched"),
+    L.PICKUP_FAILED: ("取回未能派单", "pickup not dispatched"),
+}
 LOGISTICS_MACHINE = StateMachine("rental logistics", {
     (L.NONE, "request_delivery"): L.DELIVERY_REQUESTED,
     (L.DELIVERY_REQUESTED, "cancel_delivery"): L.NONE,
@@ -111,6 +130,13 @@ LOGISTICS_MACHINE = StateMachine("rental logistics", {
     (L.PICKUP_REQUESTED, "not_dispatched"): L.PICKUP_FAILED,
     (L.PICKUP_FAILED, "request_pickup"): L.PICKUP_REQUESTED,
     (L.PICKUP_FAILED, "confirm_pickup"): L.PICKED_UP,
+}, label=("送取", "delivery and pickup"), state_labels=LOGISTICS_LABELS, action_labels={
+    "request_delivery": ("申请送货上门", "request a delivery"),
+    "cancel_delivery": ("取消送货", "cancel the delivery"),
+    "confirm_delivery": ("确认送达", "confirm the delivery"),
+    "request_pickup": ("申请上门取回", "request a pickup"),
+    "confirm_pickup": ("确认取回", "confirm the pickup"),
+    "not_dispatched": ("标记未派单", "mark it not dispatched"),
 })
 
 
@@ -343,6 +369,32 @@ class Rental:
         self.return_notes = reason
         self.damage_charge_fen = self.deposit_fen
         self.deposit_refund_fen = 0
+
+    # -- a broken unit during the loan --------------------------------------------------
+
+    def swap(self, *, old: Unit | None, new: Unit, device_type: DeviceType, now: datetime,
+             fault: str) -> None:
+        """Replace a broken unit with ``new`` (same type, same station, issuable): the
+        rental goes on unchanged (number, dates, money); the broken unit comes in for
+        repair (``old``; ``None`` when it is in repair already). Its ticket is the caller's."""
+        fault = require_text("fault", fault)
+        RENTAL_MACHINE.next(self.status, "swap")
+        if new.id == self.unit_id:
+            raise ValidationFailed.field("unit_id", "请选择另一台设备 (choose another unit)")
+        if new.type_id != self.type_id or device_type.id != self.type_id:
+            raise ValidationFailed.field("unit_id", "替换设备须为同一类型 "
+                                         "(the replacement must be of the same type)")
+        new.ensure_at(self.station_id)
+        if old is not None:
+            self._check_unit(old)
+            old.swap_out(now, self.id, fault)
+        new.swap_in(now, self.id)
+        self.unit_id = new.id
+
+    def report_repair(self, *, unit: Unit) -> None:
+        """The unit is to be repaired while the loan goes on (the ticket does the rest)."""
+        self._check_unit(unit)
+        RENTAL_MACHINE.next(self.status, "report_repair")
 
     # -- delivery and pickup ------------------------------------------------------------
 

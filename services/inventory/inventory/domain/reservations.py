@@ -30,7 +30,11 @@ RESERVATION_MACHINE = StateMachine("reservation", {
     (R.HELD, "fulfil"): R.FULFILLED,
     (R.HELD, "cancel"): R.CANCELLED,
     (R.HELD, "expire"): R.EXPIRED,
-})
+}, label=("预留", "the hold"), state_labels={
+    R.HELD: ("预留中", "held"), R.FULFILLED: ("已出借", "fulfilled"),
+    R.CANCELLED: ("已取消", "cancelled"), R.EXPIRED: ("已过期", "expired"),
+}, action_labels={"fulfil": ("出借", "lend against it"), "cancel": ("取消", "cancel it"),
+                  "expire": ("到期释放", "expire it")})
 
 
 @dataclass(eq=False)

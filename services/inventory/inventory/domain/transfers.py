@@ -17,11 +17,17 @@ from .units import Unit
 class TransferStatus(enum.StrEnum):
     IN_TRANSIT = "in_transit"
     RECEIVED = "received"
+    LOST = "lost"  # lost on the way; the unit is written off
 
 
 TRANSFER_MACHINE = StateMachine("transfer", {
     (TransferStatus.IN_TRANSIT, "receive"): TransferStatus.RECEIVED,
-})
+    (TransferStatus.IN_TRANSIT, "lose"): TransferStatus.LOST,
+}, label=("调拨单", "the transfer"), state_labels={
+    TransferStatus.IN_TRANSIT: ("运输中", "in transit"),
+    TransferStatus.RECEIVED: ("已接收", "received"),
+    TransferStatus.LOST: ("运输中丢失", "lost in transit"),
+}, action_labels={"receive": ("接收", "receive it"), "lose": ("报失", "report it lost")})
 
 
 @dataclass(eq=False)
@@ -69,3 +75,13 @@ class Transfer:
         unit.receive(now, self.id, self.to_station_id)
         self.status = TransferStatus.RECEIVED
         self.received_at = now
+
+    def lose(self, *, unit: Unit, now: datetime, reason: str) -> None:
+        """Lost on the way (物流丢失): the transfer closes as lost and the unit is written
+        off with the reason."""
+        if unit.id != self.unit_id:
+            raise ValidationFailed.field("unit_id", "设备与调拨单不符 (unit does not match)")
+        TRANSFER_MACHINE.next(self.status, "lose")
+        unit.write_off(now, reason, reference=self.id)
+        self.status = TransferStatus.LOST
+        self.received_at = None

@@ -60,6 +60,36 @@ UNIT_MACHINE = StateMachine("unit", {
     (S.AVAILABLE, "write_off"): S.WRITTEN_OFF,
     (S.CLEANING, "write_off"): S.WRITTEN_OFF,
     (S.MAINTENANCE, "write_off"): S.WRITTEN_OFF,
+    # lost on the way between stations (its transfer is closed as lost)
+    (S.IN_TRANSIT, "write_off"): S.WRITTEN_OFF,
+    # a rented unit that broke: swapped for another (the rental goes on with that one),
+    # or repaired while the loan goes on and then handed back to the same borrower
+    (S.RENTED, "swap_out"): S.MAINTENANCE,
+    (S.AVAILABLE, "swap_in"): S.RENTED,
+    (S.RENTED, "repair_on_loan"): S.MAINTENANCE,
+    (S.MAINTENANCE, "back_on_loan"): S.RENTED,
+}, label=("设备", "the unit"), state_labels={
+    S.AVAILABLE: ("在库可用", "available"),
+    S.RESERVED: ("已预留", "reserved"),
+    S.RENTED: ("出借中", "on loan"),
+    S.IN_TRANSIT: ("调拨运输中", "in transit"),
+    S.CLEANING: ("清洁消毒中", "being cleaned"),
+    S.MAINTENANCE: ("维修中", "in repair"),
+    S.ALLOCATED: ("已发放", "given away"),
+    S.WRITTEN_OFF: ("已报废", "written off"),
+}, action_labels={
+    "reserve": ("预留", "reserve it"), "release": ("释放预留", "release it"),
+    "check_out": ("出借", "lend it"), "check_in": ("归还入库", "take it back"),
+    "check_in_damaged": ("归还入库", "take it back"), "lose": ("报失", "report it lost"),
+    "finish_cleaning": ("完成清洁", "finish cleaning"),
+    "send_to_maintenance": ("送修", "send it to repair"),
+    "finish_repair": ("完成维修", "finish the repair"),
+    "dispatch": ("调拨发出", "send it to another station"),
+    "receive": ("调拨接收", "receive it"), "allocate": ("发放", "give it away"),
+    "write_off": ("报废", "write it off"), "swap_out": ("换下", "swap it out"),
+    "swap_in": ("换上出借", "lend it as a replacement"),
+    "repair_on_loan": ("出借期间送修", "take it to repair during the loan"),
+    "back_on_loan": ("修好交还借用人", "hand it back to the borrower"),
 })
 
 #: statuses in which a unit is still the service's stock (not given away, not gone)
@@ -234,6 +264,26 @@ class Unit:
         if condition == ConditionGrade.D:
             raise ValidationFailed.field("condition", "修复后成色不能为D (a repaired unit is A-C)")
         self._move("finish_repair", now, reference=ticket_id)
+        self.condition = condition
+
+    def swap_out(self, now: datetime, rental_id: uuid.UUID, fault: str) -> None:
+        """A broken rented unit comes back for repair; another unit replaces it."""
+        self._move("swap_out", now, reference=rental_id, note=fault)
+
+    def swap_in(self, now: datetime, rental_id: uuid.UUID) -> None:
+        """This unit replaces a broken one in a running rental."""
+        self._ensure_issuable()
+        self._move("swap_in", now, reference=rental_id)
+
+    def repair_on_loan(self, now: datetime, ticket_id: uuid.UUID, fault: str) -> None:
+        """A rented unit taken in for repair; the rental goes on."""
+        self._move("repair_on_loan", now, reference=ticket_id, note=fault)
+
+    def back_on_loan(self, now: datetime, ticket_id: uuid.UUID, condition: ConditionGrade) -> None:
+        """Repaired and handed back to the borrower whose rental went on."""
+        if condition == ConditionGrade.D:
+            raise ValidationFailed.field("condition", "修复后成色不能为D (a repaired unit is A-C)")
+        self._move("back_on_loan", now, reference=ticket_id)
         self.condition = condition
 
     def dispatch(self, now: datetime, transfer_id: uuid.UUID) -> None:

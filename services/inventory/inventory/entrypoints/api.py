@@ -377,6 +377,29 @@ class LostView(MethodView):
                                      now=_now())
 
 
+@rentals.route("/<uuid:rental_id>/swap")
+class SwapView(MethodView):
+    @rentals.arguments(s.SwapIn)
+    @rentals.response(200, s.RentalOut)
+    @problems(rentals, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
+        """Swap a broken rented unit for another of its type; the rental goes on."""
+        return rental_uc.swap_unit(_uow(), current_principal(), rental_id,
+                                   rental_uc.Swap(**data), now=_now())
+
+
+@rentals.route("/<uuid:rental_id>/repair")
+class RepairView(MethodView):
+    @rentals.arguments(s.RepairIn)
+    @rentals.response(201, s.TicketOut)
+    @problems(rentals, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
+        """Take the rented unit in for repair; the rental goes on and the repaired unit
+        goes back to the borrower."""
+        return rental_uc.report_repair(_uow(), current_principal(), rental_id, data["fault"],
+                                       now=_now())
+
+
 @rentals.route("/<uuid:rental_id>/delivery")
 class DeliveryView(MethodView):
     @rentals.arguments(s.VisitIn)

@@ -337,6 +337,17 @@ class LostIn(Schema):
     reason = Reason(required=True)
 
 
+class SwapIn(Schema):
+    fault = Reason(required=True, metadata={"description": "what is wrong with the unit"})
+    unit_id = fields.UUID(load_default=None, metadata={
+        "description": "the replacement; without it and asset_tag, any free unit of the type"})
+    asset_tag = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
+class RepairIn(Schema):
+    fault = Reason(required=True)
+
+
 class VisitIn(Schema):
     window_end = fields.AwareDateTime(load_default=None,
                                       metadata={"description": "default: 48 hours"})
@@ -393,7 +404,7 @@ class TransferOut(Schema):
 
 
 class TransferListArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf(["in_transit", "received"]))
+    status = fields.String(validate=validate.OneOf(["in_transit", "received", "lost"]))
 
 
 class TicketIn(Schema):
@@ -415,6 +426,9 @@ class TicketWriteOffIn(Schema):
 class TicketOut(Schema):
     id = fields.UUID()
     unit_id = fields.UUID()
+    rental_id = fields.UUID(allow_none=True, metadata={
+        "description": "set when the unit came in from a running rental: repaired, it goes "
+                       "back to that borrower"})
     station_id = fields.UUID()
     fault = fields.String()
     opened_at = fields.AwareDateTime()

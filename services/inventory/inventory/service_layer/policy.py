@@ -63,6 +63,8 @@ POLICY = Policy("inventory", {
     "rental.return": AT_STATIONS,
     "rental.report_lost": AT_STATIONS,
     "rental.visit": AT_STATIONS,  # ask for or call off a home delivery or pickup
+    "rental.swap": AT_STATIONS,  # another unit for a broken one, the rental goes on
+    "rental.repair": AT_STATIONS,  # the rented unit to repair, the rental goes on
     "allocation.read": AT_STATIONS,
     "allocation.allocate": AT_STATIONS,
     "transfer.read": AT_STATIONS,

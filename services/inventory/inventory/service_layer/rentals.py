@@ -17,6 +17,7 @@ from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
+from inventory.domain.maintenance import MaintenanceTicket
 from inventory.domain.rentals import NUMBER_PREFIX, Logistics, Rental, SupervisorOverride
 from inventory.domain.reservations import Reservation
 from inventory.domain.units import ConditionGrade, Unit
@@ -221,3 +222,66 @@ def request_pickup(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID
         rental.request_pickup(now, window_end)
         uow.commit()
     return rental
+
+
+@dataclass(frozen=True)
+class Swap:
+    fault: str
+    unit_id: uuid.UUID | None = None
+    asset_tag: str | None = None
+
+
+def swap_unit(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, cmd: Swap,
+              *, now: datetime) -> Rental:
+    """A broken rented unit for another of its type at the station (named, or any free
+    one): the rental goes on with the new unit; the broken one gets a repair ticket. A unit
+    already in repair for this rental is detached from it (it goes to the shelf when
+    repaired)."""
+    with uow:
+        rental, old, device_type, _ = _load(uow, principal, "rental.swap", rental_id)
+        if cmd.unit_id is not None and cmd.asset_tag is not None:
+            raise ValidationFailed.field("unit_id", "设备与资产标签只能给一个 "
+                                         "(give unit_id or asset_tag, not both)")
+        if cmd.unit_id is not None or cmd.asset_tag is not None:
+            new = (uow.repo.get(Unit, cmd.unit_id, lock=True) if cmd.unit_id is not None
+                   else uow.repo.unit_by_tag(cmd.asset_tag or "", lock=True))
+            if new is None:
+                raise NotFound("unit", cmd.unit_id or cmd.asset_tag)
+        else:
+            new = uow.repo.pick_free_unit(rental.type_id, rental.station_id)
+            if new is None:
+                raise Conflict("本站暂无可替换的同类设备 (no unit of this type is free at this "
+                               "station)", current_state="none_available")
+        ticket = uow.repo.open_ticket_of(old.id)
+        on_loan_repair = ticket is not None and ticket.rental_id == rental.id
+        rental.swap(old=None if on_loan_repair else old, new=new, device_type=device_type,
+                    now=now, fault=cmd.fault)
+        if ticket is not None and on_loan_repair:
+            ticket.detach_from_rental()
+        else:
+            if ticket is not None:  # cannot be: a rented unit has no open ticket
+                raise Conflict("该设备已有未关闭的维修单 (unit already has an open ticket)",
+                               current_state=old.status)
+            uow.repo.add(MaintenanceTicket(unit_id=old.id, station_id=old.current_station_id,
+                                           fault=cmd.fault.strip(), opened_at=now))
+        uow.session.flush()
+        uow.commit()
+    return rental
+
+
+def report_repair(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, fault: str,
+                  *, now: datetime) -> MaintenanceTicket:
+    """The rented unit goes to repair and the rental goes on; once repaired, the unit goes
+    back to the borrower (or the clerk swaps it meanwhile)."""
+    with uow:
+        rental, unit, _, _ = _load(uow, principal, "rental.repair", rental_id)
+        rental.report_repair(unit=unit)
+        if uow.repo.open_ticket_of(unit.id) is not None:
+            raise Conflict("该设备已有未关闭的维修单 (unit already has an open ticket)",
+                           current_state=unit.status)
+        ticket = MaintenanceTicket.open_on_loan(unit=unit, rental_id=rental.id, now=now,
+                                                fault=fault)
+        uow.repo.add(ticket)
+        uow.session.flush()
+        uow.commit()
+    return ticket

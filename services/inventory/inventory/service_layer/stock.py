@@ -109,8 +109,12 @@ def write_off_unit(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID, 
     with uow:
         unit = _unit(uow, principal, "unit.write_off", unit_id)
         ticket = uow.repo.open_ticket_of(unit.id)
+        transfer = (uow.repo.transfer_in_transit_of(unit.id)
+                    if unit.status == UnitStatus.IN_TRANSIT else None)
         if ticket is not None:
             ticket.write_off(unit=unit, now=now, reason=reason)
+        elif transfer is not None:  # lost on the way: the transfer closes as lost
+            transfer.lose(unit=unit, now=now, reason=reason)
         else:
             unit.write_off(now, reason)
         uow.commit()

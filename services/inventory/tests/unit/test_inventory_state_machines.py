@@ -69,6 +69,10 @@ UNIT_ACTIONS: dict[str, Callable[[Unit], None]] = {
     "receive": lambda u: u.receive(LATER, uuid.uuid4(), OTHER.id),
     "allocate": lambda u: u.allocate(LATER, uuid.uuid4()),
     "write_off": lambda u: u.write_off(LATER, "无法修复"),
+    "swap_out": lambda u: u.swap_out(LATER, uuid.uuid4(), "气囊漏气"),
+    "swap_in": lambda u: u.swap_in(LATER, uuid.uuid4()),
+    "repair_on_loan": lambda u: u.repair_on_loan(LATER, uuid.uuid4(), "阀门松动"),
+    "back_on_loan": lambda u: u.back_on_loan(LATER, uuid.uuid4(), ConditionGrade.B),
 }
 
 
@@ -164,6 +168,9 @@ RENTAL_ACTIONS: dict[str, Callable[[Rental, Unit], None]] = {
     "return": lambda r, u: r.return_(unit=u, device_type=TYPE, now=LATER,
                                      condition=ConditionGrade.A),
     "report_lost": lambda r, u: r.report_lost(unit=u, now=LATER, reason="丢失"),
+    "swap": lambda r, u: r.swap(old=u, new=unit(TYPE, HOME), device_type=TYPE, now=LATER,
+                                fault="气囊漏气"),
+    "report_repair": lambda r, u: r.report_repair(unit=u),
 }
 
 
@@ -234,7 +241,8 @@ def test_logistics_illegal_transition(state: str, action: str) -> None:
 # -- transfer --------------------------------------------------------------------------
 
 def test_transfer_table_is_dispatch_then_receive_once() -> None:
-    assert TRANSFER_MACHINE.table == {("in_transit", "receive"): "received"}
+    assert TRANSFER_MACHINE.table == {("in_transit", "receive"): "received",
+                                      ("in_transit", "lose"): "lost"}
     u = unit(TYPE, HOME)
     t = Transfer.dispatch(unit=u, from_station=HOME, to_station=OTHER, now=NOW)
     t.receive(unit=u, at_station_id=OTHER.id, now=LATER)
@@ -242,6 +250,13 @@ def test_transfer_table_is_dispatch_then_receive_once() -> None:
     with pytest.raises(IllegalTransition) as exc:
         t.receive(unit=u, at_station_id=OTHER.id, now=LATER)
     assert exc.value.current_state == "received"
+    lost = Transfer.dispatch(unit=(u2 := unit(TYPE, HOME)), from_station=HOME,
+                             to_station=OTHER, now=NOW)
+    lost.lose(unit=u2, now=LATER, reason="物流丢件")
+    assert (lost.status, u2.status) == ("lost", "written_off")
+    with pytest.raises(IllegalTransition) as exc:
+        lost.receive(unit=u2, at_station_id=OTHER.id, now=LATER)
+    assert "运输中丢失" in exc.value.detail and "lost in transit" in exc.value.detail
 
 
 # -- maintenance ticket ----------------------------------------------------------------

@@ -74,16 +74,42 @@ class Conflict(DomainError):
         self.current_state = current_state
 
 
+#: words for people: (Simplified Chinese, English)
+Label = tuple[str, str]
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")
+
+
 class IllegalTransition(Conflict):
+    """A refused state change, said in words: "设备当前为“运输中”，不能报废 (unit is in
+    transit; cannot write off)". ``current_state`` stays the machine-readable value and
+    ``current_state_label`` carries the words (both languages)."""
+
     code = "illegal-transition"
     title = "状态不允许此操作"
 
-    def __init__(self, entity: str, current_state: object, action: object) -> None:
+    def __init__(
+        self,
+        entity: str,
+        current_state: object,
+        action: object,
+        *,
+        label: Label | None = None,
+        state_label: Label | None = None,
+        action_label: Label | None = None,
+    ) -> None:
         # an enum's value, never its repr (``<UnitStatus.RENTED: 'rented'>``) in a message
         state = str(getattr(current_state, "value", current_state))
         act = str(getattr(action, "value", action))
+        entity_zh, entity_en = label or ("", entity)
+        state_zh, state_en = state_label or (_words(state), _words(state))
+        act_zh, act_en = action_label or ("此操作", _words(act))
         super().__init__(
-            f"当前状态'{state}'不允许此操作 ({entity} in state '{state}' cannot {act})",
+            f"{entity_zh}当前为“{state_zh}”，不能{act_zh} "
+            f"({entity_en} is {state_en}; cannot {act_en})",
             current_state=state,
             action=act,
+            current_state_label=f"{state_zh} ({state_en})",
         )
