@@ -206,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kills", type=int, default=3, help="kill -9 of the queue's leader node")
     p.add_argument("--rate", type=float, default=5.0, help="check-outs with delivery per s")
     p.add_argument("--down", type=float, default=10.0, help="seconds a node stays down")
+    p.add_argument("--min-up", type=float, default=20.0,
+                   help="seconds a relay/consumer runs before it may be killed again")
     args = p.parse_args(argv)
     kit.interruptible()
     t_start = time.time()
@@ -251,12 +253,20 @@ def main(argv: list[str] | None = None) -> int:
         kills: dict[str, int] = dict.fromkeys(names, 0)
 
         def random_kills() -> None:
+            # a process is killed only once it has been up for a while: a restart takes
+            # 5-30 s on this loaded machine, and a relay killed again before it ever runs
+            # would measure the kills' rate, not the faults' effect
             rnd = random.Random()
+            started = dict.fromkeys(names, time.monotonic())
             while not stop.is_set():
                 stop.wait(rnd.uniform(2, 6))
-                name = rnd.choice(names)
+                ready = [n for n in names if time.monotonic() - started[n] > args.min_up]
+                if not ready:
+                    continue
+                name = rnd.choice(ready)
                 try:
                     sup.kill_and_restart(name)  # type: ignore[union-attr]
+                    started[name] = time.monotonic()
                     kills[name] += 1
                 except Exception as exc:  # noqa: BLE001 - reported, the run goes on
                     print(f"  kill of {name} failed: {exc!r}")
