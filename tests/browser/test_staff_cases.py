@@ -32,7 +32,7 @@ def test_application_assessment_plan_within_cap_and_approval(page: Page, console
     with page.expect_navigation():
         page.get_by_role("link", name="登记申请").first.click()
     audit(page)
-    page.get_by_label("残疾证号").fill(certificate(1))
+    page.get_by_label("残疾人证号").fill(certificate(1))
     page.get_by_label("户主姓名").fill("张桂兰")
     page.get_by_label("住址").fill("聊城市东昌府区古楼街道光岳路88号")
     page.get_by_label("区县").select_option("371502")
@@ -91,7 +91,7 @@ def test_application_assessment_plan_within_cap_and_approval(page: Page, console
     expect(page.locator("#plan-summary")).not_to_have_class(re.compile(r"\bover\b"))
     screenshot(page, "staff-plan")
     submit(page, "保存方案")
-    assert "改造方案已保存，合计 ¥2,385.00。" in flashes(page)
+    assert "一户一策方案已保存，合计 ¥2,385.00。" in flashes(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("方案待确认")
 
     # --- the household confirms; the drafter may not approve -----------------------

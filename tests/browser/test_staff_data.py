@@ -82,7 +82,7 @@ def _units_file(page: Page, path: Path, tag: str) -> Path:
         page.get_by_role("link", name="下载导入模板 · 设备").click()
     wb = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
     ws = wb.worksheets[0]
-    assert [c.value for c in ws[1]][:3] == ["资产标签", "序列号", "辅具类型"]
+    assert [c.value for c in ws[1]][:3] == ["资产编号", "序列号", "辅具类型"]
     station = "东昌府区辅具租赁服务站"
     ws.append([f"{tag}-1", "SN-X1", "12 22 03", station, "A", "采购", "2025-03-01", 1280])
     ws.append([f"{tag}-2", "SN-X2", "助行架", station, "B", "捐赠", "2025-03-02", "350.50"])
@@ -124,7 +124,7 @@ def test_import_units_validates_each_row_and_a_rerun_creates_nothing_twice(
     expect(row5).to_contain_text("辅具类型：未知的辅具类型“飞行器”")
     row6 = results.get_by_role("row", name="第 6 行")
     expect(row6).to_contain_text("重复")
-    expect(row6).to_contain_text("资产标签已存在（重复）")
+    expect(row6).to_contain_text("资产编号已存在（重复）")
     audit(page)
     screenshot(page, "staff-import")
 

@@ -122,8 +122,11 @@ GRADES = ("A", "B", "C", "D")
 ACQUISITION = {"采购": "purchase", "购置": "purchase", "purchase": "purchase",
                "捐赠": "donation", "donation": "donation"}
 
+#: column headers of earlier templates, still read (docs/glossary.md renamed them)
+OLD_HEADERS = {"资产标签": "asset_tag"}
+
 UNIT_COLUMNS = (
-    Column("asset_tag", "资产标签", True, "唯一，例如 LC-DCF-WC-10"),
+    Column("asset_tag", "资产编号", True, "唯一，例如 LC-DCF-WC-10"),
     Column("serial", "序列号", True, "厂家序列号"),
     Column("type_id", "辅具类型", True, "目录中的 ISO 代码（如 12 22 03）或名称（如 手动轮椅车）"),
     Column("station_id", "租赁站", True, "租赁站全称"),
@@ -303,7 +306,9 @@ def read_rows(kind: Kind, data: bytes) -> list[tuple[int, dict[str, Value]]]:
         if header is None:
             raise ImportRefused("工作表为空：第 1 行应为表头")
         names = [text(h) for h in header]
-        by_header = {c.header: c.key for c in kind.columns}
+        by_header = {**{old: key for old, key in OLD_HEADERS.items()
+                        if key in {c.key for c in kind.columns}},
+                     **{c.header: c.key for c in kind.columns}}
         position = {by_header[n]: i for i, n in enumerate(names) if n in by_header}
         missing = [c.header for c in kind.columns if c.required and c.key not in position]
         if missing:

@@ -81,6 +81,7 @@ PURPOSES: dict[str, str] = {
     "record_correction": "信息更正",
     "volunteer_contact": "志愿者联络",
     "household_contact": "联系住户",
+    "rental_agreement": "签订借用协议",
 }
 PURPOSES_EN: dict[str, str] = {
     "return_reminder": "return reminder", "home_delivery": "home delivery",
@@ -90,6 +91,7 @@ PURPOSES_EN: dict[str, str] = {
     "complaint_handling": "complaint handling", "record_correction": "correcting the record",
     "volunteer_contact": "contacting the volunteer",
     "household_contact": "contacting the household",
+    "rental_agreement": "signing the rental agreement",
 }
 NOTE_MAX = 100
 _BY_LABEL = {label: code for code, label in PURPOSES.items()}

@@ -21,8 +21,11 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from svckit.domain.division import KNOWN as DIVISIONS
+from svckit.domain.division import city_of
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from console import api
@@ -32,7 +35,16 @@ from console.formatting import amount as yuan
 from console.i18n import gettext as _
 from console.i18n import register
 from console.problems import REFUSALS, describe, refused
-from console.views.clerk_docs import HandOver, default_due, handover_pdf, parse_yuan, qr_svg
+from console.reporting import Report, to_csv, to_xlsx
+from console.views.clerk_docs import (
+    AGREEMENT_PURPOSE,
+    HandOver,
+    agreement_pdf,
+    default_due,
+    handover_pdf,
+    parse_yuan,
+    qr_svg,
+)
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
 ROLES = ("clerk", "supervisor")
@@ -198,6 +210,31 @@ register("clerk", {
         "With a tag this unit is held; otherwise any unit of the type.",
     "请输入资产编号。": "Type an asset tag.",
     "退还押金 {amount} 元。": "Deposit refunded: {amount} yuan.",
+    "当前服务站": "Current station",
+    "切换": "Switch",
+    "当前服务站：{name}。": "Current station: {name}.",
+    "请选择您所属的服务站。": "Choose one of your stations.",
+    "借用协议（PDF）": "Rental agreement (PDF)",
+    "租赁单号": "Rental number",
+    "导出": "Export",
+    "国标编码": "ISO code",
+    "登记借用人": "Register a borrower",
+    "修改借用人信息": "Edit the borrower",
+    "修改信息": "Edit details",
+    "已登记借用人。": "Borrower registered.",
+    "已保存借用人信息。": "Borrower saved.",
+    "登记": "Register",
+    "保存": "Save",
+    "住址": "Address",
+    "所属区县": "County",
+    "低保": "Minimum living allowance",
+    "特困": "Extreme hardship",
+    "已签署个人信息授权书": "Signed the personal data consent",
+    "输入或扫描残疾人证上的20位证号；类别与等级由证号得出。":
+        "Type or scan the 20-character number on the certificate; category and grade come "
+        "from it.",
+    "证号登记后不能修改。": "The certificate number cannot be changed once registered.",
+    "导出 {what}": "Export {what}",
     "二维码：{tag}": "QR code: {tag}",
     "无": "None",
     "可借": "Available", "已预约": "Reserved", "借出中": "On loan", "调拨在途": "In transit",
@@ -227,12 +264,22 @@ def today() -> date:
     return datetime.now(TZ).date()
 
 
+#: the session key of the clerk's current station (one of the user's stations)
+STATION_KEY = "clerk_station"
+
+
+def my_stations() -> list[str]:
+    return [str(s) for s in (user() or {}).get("stations") or []]
+
+
 def station_id() -> str:
-    u = user() or {}
-    stations = u.get("stations") or []
-    if not stations:
+    """The station the clerk works at now: the one chosen with the station picker (held in
+    the session), else the first of the user's stations."""
+    mine = my_stations()
+    if not mine:
         abort(403)
-    return str(stations[0])
+    chosen = session.get(STATION_KEY)
+    return chosen if chosen in mine else mine[0]
 
 
 def _cache() -> dict[str, Any]:
@@ -332,9 +379,26 @@ def incoming_transfers() -> list[dict[str, Any]]:
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
+    mine = my_stations()
+    # the picker only for a clerk with several stations (no extra call otherwise)
+    choices = [(sid, station_name(sid)) for sid in mine] if len(mine) > 1 else []
     return {"UNIT_STATUS": UNIT_STATUS, "UNIT_BADGE": UNIT_BADGE, "RENTAL_STATUS": RENTAL_STATUS,
             "LOGISTICS": LOGISTICS, "RESERVATION_STATUS": RESERVATION_STATUS,
-            "TRANSFER_STATUS": TRANSFER_STATUS, "WAIVER": WAIVER, "MOVEMENT": MOVEMENT}
+            "TRANSFER_STATUS": TRANSFER_STATUS, "WAIVER": WAIVER, "MOVEMENT": MOVEMENT,
+            "station_choices": choices, "current_station": station_id() if mine else ""}
+
+
+@bp.post("/station")
+@roles_required(*ROLES)
+def choose_station() -> BaseResponse:
+    """The station picker: the clerk's current station for the rest of the session."""
+    chosen = request.form.get("station_id", "")
+    if chosen not in my_stations():
+        flash(_("请选择您所属的服务站。"), "error")
+    else:
+        session[STATION_KEY] = chosen
+        flash(_("当前服务站：{name}。", name=station_name(chosen)), "success")
+    return redirect(url_for("clerk.home"))
 
 
 # -- home and scan ------------------------------------------------------------------------
@@ -540,28 +604,107 @@ def visit(rental_id: Any, visit: str) -> BaseResponse:
     return redirect(url_for("clerk.rental_page", rental_id=rental_id))
 
 
-@bp.get("/rentals/<uuid:rental_id>/handover.pdf")
-@roles_required(*ROLES)
-def handover(rental_id: Any) -> Response:
+def _paper(rental_id: Any) -> HandOver:
+    """What the hand-over sheet and the agreement show: the rental's number and the
+    borrower's full name, read for signing (a purpose-logged read, svckit.pipl)."""
     r = _rental(rental_id)
     u = unit(r["unit_id"]) or {}
     dtype = types().get(r["type_id"], {})
-    who = borrower(r["borrower_id"]) or {}
+    who: dict[str, Any] = api.get(INV, f"/borrowers/{r['borrower_id']}/personal",
+                                  purpose=AGREEMENT_PURPOSE)
     st = next((s for s in stations() if s["id"] == r["station_id"]), {})
-    pdf = handover_pdf(HandOver(
+    return HandOver(
         station=str(st.get("name", "")), station_phone=str(st.get("phone", "")),
-        rental_id=str(r["id"]), asset_tag=str(u.get("asset_tag", "")),
+        rental_number=str(r.get("number") or r["id"]), asset_tag=str(u.get("asset_tag", "")),
         serial=str(u.get("serial", "")), type_name=str(dtype.get("name_zh", "")),
         iso_code=str(dtype.get("iso_code", "")),
-        borrower_name_masked=str(who.get("name_masked", "")),
+        borrower_name=str(who.get("name", "")),
         borrower_certificate_masked=str(who.get("certificate_masked", "")),
         checked_out_on=local_time(r["checked_out_at"])[:10], due_on=str(r["due_on"]),
         daily_fee_fen=int(r["daily_fee_fen"]), fee_fen=int(r["fee_fen"]),
         deposit_fen=int(r["deposit_fen"]), waiver=r.get("waiver"),
-        home_delivery=r["logistics"] != "none", condition=str(u.get("condition", ""))))
-    name = f"handover-{u.get('asset_tag', r['id'])}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={
+        home_delivery=r["logistics"] != "none", condition=str(u.get("condition", "")))
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@bp.get("/rentals/<uuid:rental_id>/handover.pdf")
+@roles_required(*ROLES)
+def handover(rental_id: Any) -> Response:
+    h = _paper(rental_id)
+    return _pdf(handover_pdf(h), f"handover-{h.rental_number}.pdf")
+
+
+@bp.get("/rentals/<uuid:rental_id>/agreement.pdf")
+@roles_required(*ROLES)
+def agreement(rental_id: Any) -> Response:
+    """The rental agreement (借用协议) the borrower signs, with their full name."""
+    h = _paper(rental_id)
+    return _pdf(agreement_pdf(h), f"agreement-{h.rental_number}.pdf")
+
+
+# -- exports ------------------------------------------------------------------------------
+
+EXPORTS = ("stock", "overdue", "rentals")
+
+
+def _export_report(kind: str) -> Report:
+    """One export as a table (personal data masked, as on the pages)."""
+    sid = station_id()
+    name = station().get("name", "")
+    if kind == "stock":
+        rows = api.get(INV, "/reports/stock", station_id=sid)["items"]
+        statuses = list(UNIT_STATUS)
+        return Report(
+            key="stock", title=_("库存") + f" {name}",
+            headers=[_("设备类型"), _("国标编码")] + [_(UNIT_STATUS[k]) for k in statuses]
+            + [_("合计")],
+            rows=[[row["type_name"], row["iso_code"]]
+                  + [int(row["counts"].get(k, 0)) for k in statuses] + [int(row["total"])]
+                  for row in rows])
+    if kind == "overdue":
+        rows = api.get_all(INV, "/reports/overdue")
+        return Report(
+            key="overdue", title=_("逾期名单"),
+            headers=[_("租赁单号"), _("资产编号"), _("借用人"), _("残疾人证号"), _("电话"),
+                     _("应还日期"), _("逾期天数")],
+            rows=[[r.get("rental_number") or "", r["asset_tag"],
+                   (borrower(r["borrower_id"]) or {}).get("name_masked", ""),
+                   r["borrower_certificate"], r["borrower_phone"], r["due_on"],
+                   int(r["days_overdue"])] for r in rows])
+    items = api.get_all(INV, "/rentals", station_id=sid)
+    out = []
+    for r in items:
+        u = unit(r["unit_id"]) or {}
+        who = borrower(r["borrower_id"]) or {}
+        out.append([r.get("number", ""), u.get("asset_tag", ""),
+                    types().get(r["type_id"], {}).get("name_zh", ""),
+                    who.get("name_masked", ""), who.get("certificate_masked", ""),
+                    local_time(r["checked_out_at"]), r["due_on"],
+                    _(RENTAL_STATUS.get(r["status"], r["status"])),
+                    round(int(r["fee_fen"]) / 100, 2), round(int(r["deposit_fen"]) / 100, 2)])
+    return Report(key="rentals", title=_("租赁") + f" {name}",
+                  headers=[_("租赁单号"), _("资产编号"), _("设备类型"), _("借用人"),
+                           _("残疾人证号"), _("借出日期"), _("应还日期"), _("状态"),
+                           _("租金（元）"), _("押金（元）")], rows=out)
+
+
+@bp.get("/export/<any(stock, overdue, rentals):kind>.<any(csv, xlsx):ext>")
+@roles_required(*ROLES)
+def export(kind: str, ext: str) -> Response:
+    """Stock, overdue and rentals as CSV (UTF-8 with BOM) or XLSX; names and numbers masked."""
+    report = _export_report(kind)
+    stamp = today().isoformat()
+    if ext == "csv":
+        return Response(to_csv(report), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"'})
+    return Response(
+        to_xlsx(report),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{kind}-{stamp}.xlsx"'})
 
 
 # -- borrowers ----------------------------------------------------------------------------
@@ -603,6 +746,80 @@ def borrower_page(borrower_id: Any) -> Any:
     history = api.get(INV, "/rentals", borrower_id=str(borrower_id), page_size=50)["items"]
     return render_template("clerk/borrower.html", who=who, history=history, unit=unit,
                            types=types())
+
+
+def _divisions() -> list[tuple[str, str]]:
+    """The counties of the current station's city (the borrower's 所属区县)."""
+    city = city_of(str(station().get("division_code", "")))
+    return [(code, name) for code, name in DIVISIONS.items()
+            if city_of(code) == city and code != city]
+
+
+BORROWER_INPUTS = ("certificate_number", "name", "phone", "address", "division_code")
+BORROWER_FLAGS = ("dibao", "tekun", "consent")
+
+
+def _borrower_form(values: dict[str, Any], errors: dict[str, list[str]] | None = None,
+                   who: dict[str, Any] | None = None, status: int = 200) -> Any:
+    return render_template("clerk/borrower_form.html", values=values, errors=errors or {},
+                           who=who, divisions=_divisions()), status
+
+
+def _typed() -> dict[str, Any]:
+    f = request.form
+    values: dict[str, Any] = {k: f.get(k, "").strip() for k in BORROWER_INPUTS}
+    values.update({k: bool(f.get(k)) for k in BORROWER_FLAGS})
+    return values
+
+
+@bp.route("/borrowers/new", methods=["GET", "POST"])
+@roles_required(*ROLES)
+def borrower_new() -> Any:
+    """Register a borrower at the current station: the certificate number typed or scanned
+    (category and grade come from it), the contact details, hardship flags, consent."""
+    if request.method == "GET":
+        return _borrower_form({"division_code": station().get("division_code", ""),
+                               "certificate_number": request.args.get("certificate", "")})
+    values = _typed()
+    body = {**values, "station_id": station_id()}
+    body["certificate_number"] = body["certificate_number"].replace(" ", "").upper()
+    try:
+        made = api.post(INV, "/borrowers", body)
+    except api.ApiError as exc:
+        if exc.status not in REFUSALS:
+            raise
+        return _borrower_form(values, refused(exc), status=exc.status)
+    flash(_("已登记借用人。"), "success")
+    return redirect(url_for("clerk.borrower_page", borrower_id=made["id"]))
+
+
+@bp.route("/borrowers/<uuid:borrower_id>/edit", methods=["GET", "POST"])
+@roles_required(*ROLES)
+def borrower_edit(borrower_id: Any) -> Any:
+    """Correct a borrower's contact details, flags or consent. The form shows the current
+    full values: a read logged with the purpose 信息更正 (record correction)."""
+    if request.method == "GET":
+        who = api.get(INV, f"/borrowers/{borrower_id}/personal", purpose="record_correction")
+        values = {k: who.get(k, "") for k in ("name", "phone", "address", "division_code")}
+        values.update({"dibao": who.get("dibao"), "tekun": who.get("tekun"),
+                       "consent": bool(who.get("consent_at"))})
+        return _borrower_form(values, who=who)
+    who = borrower(str(borrower_id))
+    if who is None:
+        abort(404)
+    values = _typed()
+    patch = {k: values[k] for k in ("name", "phone", "address", "division_code")}
+    patch.update({k: values[k] for k in ("dibao", "tekun")})
+    if values["consent"]:
+        patch["consent"] = True
+    try:
+        api.patch(INV, f"/borrowers/{borrower_id}", patch)
+    except api.ApiError as exc:
+        if exc.status not in REFUSALS:
+            raise
+        return _borrower_form(values, refused(exc), who=who, status=exc.status)
+    flash(_("已保存借用人信息。"), "success")
+    return redirect(url_for("clerk.borrower_page", borrower_id=borrower_id))
 
 
 # -- reservations -------------------------------------------------------------------------
@@ -788,6 +1005,8 @@ describe(
             "override_reason": "超期借用理由（站长）", "asset_tag": "资产编号", "tag": "资产编号",
             "unit_id": "设备", "type_id": "设备类型", "station_id": "服务站",
             "to_station_id": "调往服务站", "condition": "归还成色", "notes": "备注",
-            "note": "备注", "damage_charge": "损坏赔偿（元）", "reservation_id": "预约"},
+            "note": "备注", "damage_charge": "损坏赔偿（元）", "reservation_id": "预约",
+            "name": "姓名", "phone": "电话", "address": "住址", "division_code": "所属区县",
+            "dibao": "低保", "tekun": "特困", "consent": "已签署个人信息授权书"},
     inputs={"damage_charge_fen": "damage_charge"},
 )

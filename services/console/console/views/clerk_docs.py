@@ -1,5 +1,11 @@
-"""Pure helpers of the clerk's pages: money in yuan, due dates, QR labels (inline SVG) and
-the hand-over sheet (PDF). No Flask here, so they are unit-tested directly."""
+"""Pure helpers of the clerk's pages: money in yuan, due dates, QR labels (inline SVG), the
+hand-over sheet and the rental agreement (PDF). No Flask here, so they are unit-tested
+directly.
+
+Both papers carry the rental's number (``ZL-371502-2026-000123``) and the borrower's full
+name, which they sign under: the view reads it with the purpose :data:`AGREEMENT_PURPOSE`,
+so the read is in the access log (svckit.pipl). The certificate number stays masked.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,8 @@ from console.formatting import amount as yuan
 CJK_FONT = "STSong-Light"
 LATIN_FONT = "Helvetica"
 DEFAULT_LOAN_DAYS = 30
+#: the purpose of reading the borrower's full name for the papers (svckit.pipl.PURPOSES)
+AGREEMENT_PURPOSE = "rental_agreement"
 
 
 def parse_yuan(text: str | None) -> int:
@@ -60,16 +68,17 @@ def qr_svg(text: str, title: str = "") -> str:
 
 @dataclass(frozen=True)
 class HandOver:
-    """What the hand-over sheet shows (the borrower masked)."""
+    """What the hand-over sheet and the agreement show (the borrower's full name, the
+    certificate masked)."""
 
     station: str
     station_phone: str
-    rental_id: str
+    rental_number: str
     asset_tag: str
     serial: str
     type_name: str
     iso_code: str
-    borrower_name_masked: str
+    borrower_name: str
     borrower_certificate_masked: str
     checked_out_on: str
     due_on: str
@@ -108,12 +117,12 @@ def handover_pdf(h: HandOver) -> bytes:
     y -= 14 * mm
 
     rows: list[tuple[str, str, bool]] = [
-        ("租赁单号", h.rental_id, True),
+        ("租赁单号", h.rental_number, True),
         ("资产编号", h.asset_tag, True),
         ("设备名称", f"{h.type_name}（{h.iso_code}）", False),
         ("序列号", h.serial, True),
         ("交付时成色", h.condition, True),
-        ("借用人", h.borrower_name_masked, False),
+        ("借用人", h.borrower_name, False),
         ("残疾人证号", h.borrower_certificate_masked, True),
         ("借出日期", h.checked_out_on, True),
         ("应还日期", h.due_on, True),
@@ -140,17 +149,88 @@ def handover_pdf(h: HandOver) -> bytes:
         c.drawString(left, y, line)
         y -= 7 * mm
 
-    y -= 16 * mm
+    _signatures(c, h, y - 16 * mm)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _signatures(c: canvas.Canvas, h: HandOver, y: float) -> None:
+    """The borrower's and the clerk's signature lines; the borrower's full name printed
+    under theirs."""
+    width, _height = A4
+    left = 20 * mm
     c.setFont(CJK_FONT, 12)
     c.drawString(left, y, "借用人（或代理人）签字：")
     c.line(left + 52 * mm, y - 1 * mm, left + 95 * mm, y - 1 * mm)
     c.drawString(left + 100 * mm, y, "日期：")
     c.line(left + 113 * mm, y - 1 * mm, width - left, y - 1 * mm)
-    y -= 16 * mm
+    c.setFont(CJK_FONT, 10)
+    c.drawString(left + 52 * mm, y - 6 * mm, f"借用人：{h.borrower_name}")
+    y -= 18 * mm
+    c.setFont(CJK_FONT, 12)
     c.drawString(left, y, "经办人签字：")
     c.line(left + 52 * mm, y - 1 * mm, left + 95 * mm, y - 1 * mm)
     c.drawString(left + 100 * mm, y, "日期：")
     c.line(left + 113 * mm, y - 1 * mm, width - left, y - 1 * mm)
+
+
+#: the agreement's clauses (the station lends, the borrower keeps and returns)
+CLAUSES = (
+    "第一条　出借方将下列辅助器具借给借用方使用，借用方确认设备成色与交接单一致。",
+    "第二条　借用期限自借出日期起至应还日期止；需延长的，应在到期前到站办理续借。",
+    "第三条　借用方按日租金支付租金（符合减免条件的免收），并交纳押金；归还验收后退还押金，",
+    "　　　　损坏按成色（A/B/C/D）评定赔偿，从押金中扣除。",
+    "第四条　借用方应妥善保管、按说明使用，不得转借、出售或抵押；设备丢失的，按残值赔偿。",
+    "第五条　逾期未还的，出借方将电话催还或上门取回；逾期期间不再办理新的借用。",
+    "第六条　借用方的个人信息仅用于本次借用及回访，按《个人信息保护法》处理。",
+    "第七条　本协议一式两份，双方签字后生效，各执一份。",
+)
+
+
+def agreement_pdf(h: HandOver) -> bytes:
+    """The rental agreement (辅助器具借用协议): the parties, the unit, the term and the
+    money, the clauses, the signatures with the borrower's full name."""
+    _ensure_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=0)
+    c.setTitle(f"辅助器具借用协议 {h.rental_number}")
+    c.setAuthor(h.station)
+    c.setSubject(h.rental_number)
+    width, height = A4
+    left = 20 * mm
+    y = height - 25 * mm
+    c.setFont(CJK_FONT, 18)
+    c.drawCentredString(width / 2, y, "辅助器具借用协议")
+    y -= 9 * mm
+    c.setFont(CJK_FONT, 11)
+    c.drawCentredString(width / 2, y, f"协议编号 {h.rental_number}")
+    y -= 14 * mm
+    rows: list[tuple[str, str]] = [
+        ("出借方", f"{h.station}（电话 {h.station_phone}）"),
+        ("借用方", h.borrower_name),
+        ("残疾人证号", h.borrower_certificate_masked),
+        ("设备", f"{h.type_name}（{h.iso_code}）"),
+        ("资产编号", h.asset_tag),
+        ("序列号", h.serial),
+        ("借用期限", f"{h.checked_out_on} 至 {h.due_on}"),
+        ("日租金（元）", yuan(h.daily_fee_fen)),
+        ("押金（元）", yuan(h.deposit_fen)),
+        ("减免", _waiver_label(h.waiver)),
+    ]
+    for label, value in rows:
+        c.setFont(CJK_FONT, 12)
+        c.drawString(left, y, label)
+        c.drawString(left + 35 * mm, y, value)
+        c.setLineWidth(0.3)
+        c.line(left, y - 2.5 * mm, width - left, y - 2.5 * mm)
+        y -= 9 * mm
+    y -= 4 * mm
+    c.setFont(CJK_FONT, 10.5)
+    for line in CLAUSES:
+        c.drawString(left, y, line)
+        y -= 7 * mm
+    _signatures(c, h, y - 14 * mm)
     c.showPage()
     c.save()
     return buf.getvalue()

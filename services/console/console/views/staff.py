@@ -169,7 +169,7 @@ def home() -> Any:
         for status, label in [("submitted", "待受理的申请"),
                               ("accepted", "待安排入户评估"),
                               ("assessment_scheduled", "待完成入户评估"),
-                              ("assessed", "待编制改造方案"),
+                              ("assessed", "待编制一户一策方案"),
                               ("plan_drafted", "方案待户主确认"),
                               ("plan_confirmed", "方案待审批"),
                               ("plan_approved", "已批准待派单")]:
@@ -376,7 +376,7 @@ def plan(application_id: Any) -> Any:
                     problem = explain(exc)
                     errors = line_errors(problem.fields, lines) or {"lines": problem.top}
             else:
-                flash(_("改造方案已保存，合计 {total}。", total=yuan(total)), "success")
+                flash(_("一户一策方案已保存，合计 {total}。", total=yuan(total)), "success")
                 return redirect(url_for("staff.application", application_id=application_id))
         status = 422
     cap = int(programme["programme"]["household_cap_fen"])
@@ -483,8 +483,8 @@ register("staff", {
     "待办队列": "Queues",
     "登记申请": "New application",
     "申请详情": "Application",
-    "改造方案": "Renovation plan",
-    "编制改造方案": "Build the plan",
+    "一户一策方案": "Household plan",
+    "编制一户一策方案": "Build the plan",
     "工单详情": "Work order",
     "验收": "Inspection",
     "逾期工单": "Overdue work orders",
@@ -492,7 +492,7 @@ register("staff", {
     "待受理的申请": "Applications to accept",
     "待安排入户评估": "Assessments to schedule",
     "待完成入户评估": "Assessments to complete",
-    "待编制改造方案": "Plans to draft",
+    "待编制一户一策方案": "Plans to draft",
     "方案待户主确认": "Plans awaiting the household",
     "方案待审批": "Plans awaiting approval",
     "已批准待派单": "Approved, to assign",
@@ -509,7 +509,7 @@ register("staff", {
     # fields
     "年度项目": "Programme", "改造项目": "Item", "全部": "All", "区县": "District",
     "筛选": "Filter",
-    "残疾证号": "Disability certificate no.", "户主姓名": "Holder's name", "住址": "Address",
+    "残疾人证号": "Disability certificate number", "户主姓名": "Holder's name", "住址": "Address",
     "联系电话": "Phone", "困难类型": "Hardship", "低保": "Minimum living allowance",
     "特困": "Extreme hardship", "无": "None", "提交时间": "Submitted at",
     "残疾类别": "Category", "残疾等级": "Grade", "户主": "Holder",
@@ -535,7 +535,7 @@ register("staff", {
     "合计": "Total", "每户补助上限": "Per-household cap", "剩余额度": "Left under the cap",
     "超出上限": "Over the cap by", "保存方案": "Save plan",
     "请至少为一个项目填写数量。": "Enter a quantity for at least one item.",
-    "改造方案已保存，合计 {total}。": "Plan saved, total {total}.",
+    "一户一策方案已保存，合计 {total}。": "Plan saved, total {total}.",
     OVER_CAP:
         "The plan total {total} is over the per-household cap {cap} by {over}. "
         "Reduce items or quantities, then save.",
@@ -586,7 +586,7 @@ register("staff", {
 describe(
     "staff",
     states={**ORDER_STATUS, **APP_STATUS},
-    labels={"programme_id": "年度项目", "certificate": "残疾证号", "holder_name": "户主姓名",
+    labels={"programme_id": "年度项目", "certificate": "残疾人证号", "holder_name": "户主姓名",
             "address": "住址", "division": "区县", "phone": "联系电话", "hardship": "困难类型",
             "override_reason": "例外受理理由（不符合条件时必填）", "scheduled_at": "评估时间",
             "assessor": "评估员（用户名）", "needs": "改造需求（每行一项）",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -51,13 +52,59 @@ def test_qr_svg_is_an_inline_image_with_a_name() -> None:
     assert "<?xml" not in svg and "style=" not in svg  # CSP: no inline styles
 
 
-def test_handover_pdf_names_the_unit_and_masks_the_borrower() -> None:
-    pdf = handover_pdf(HandOver(
-        station="东昌府区辅具租赁服务站", station_phone="0635-8432102", rental_id="r-1",
-        asset_tag="LC-DCF-WC-02", serial="SN123", type_name="手动轮椅车", iso_code="12 22 03",
-        borrower_name_masked="王**", borrower_certificate_masked="3715************0142",
-        checked_out_on="2025-03-01", due_on="2025-03-31", daily_fee_fen=200, fee_fen=6000,
-        deposit_fen=30_000, waiver=None, home_delivery=True, condition="A"))
+def _text(pdf: bytes) -> list[str]:
+    """The PDF's text, line by line (pypdf)."""
+    from pypdf import PdfReader
+
+    return [line.strip() for page in PdfReader(io.BytesIO(pdf)).pages
+            for line in page.extract_text().splitlines() if line.strip()]
+
+
+PAPER = HandOver(
+    station="东昌府区辅具租赁服务站", station_phone="0635-8432102",
+    rental_number="ZL-371502-2026-000123", asset_tag="LC-DCF-WC-02", serial="SN123",
+    type_name="手动轮椅车", iso_code="12 22 03", borrower_name="王建华",
+    borrower_certificate_masked="3715************0142", checked_out_on="2025-03-01",
+    due_on="2025-03-31", daily_fee_fen=200, fee_fen=6000, deposit_fen=30_000, waiver="dibao",
+    home_delivery=True, condition="A")
+
+
+def _after(lines: list[str], label: str) -> str:
+    """The value drawn after ``label`` (the next line of the extracted text)."""
+    return lines[lines.index(label) + 1]
+
+
+def test_handover_pdf_shows_every_field_with_the_number_and_full_name() -> None:
+    pdf = handover_pdf(PAPER)
     assert pdf.startswith(b"%PDF")
-    assert b"LC-DCF-WC-02" in pdf and b"300.00" in pdf and b"60.00" in pdf
-    assert b"3715************0142" in pdf
+    lines = _text(pdf)
+    assert lines[0] == "辅助器具租赁交接单"
+    assert lines[1] == "东昌府区辅具租赁服务站　电话 0635-8432102"
+    expected = {"租赁单号": "ZL-371502-2026-000123", "资产编号": "LC-DCF-WC-02",
+                "设备名称": "手动轮椅车（12 22 03）", "序列号": "SN123", "交付时成色": "A",
+                "借用人": "王建华", "残疾人证号": "3715************0142",
+                "借出日期": "2025-03-01", "应还日期": "2025-03-31", "日租金（元）": "2.00",
+                "租金合计（元）": "60.00", "押金（元）": "300.00", "减免": "低保免租金",
+                "送货上门": "是"}
+    for label, value in expected.items():
+        assert _after(lines, label) == value, label
+    # the full name printed under the borrower's signature line
+    assert "借用人：王建华" in lines
+    assert "借用人（或代理人）签字：" in lines and "经办人签字：" in lines
+
+
+def test_agreement_pdf_shows_the_parties_the_unit_the_term_and_the_signatures() -> None:
+    from console.views.clerk_docs import CLAUSES, agreement_pdf
+
+    lines = _text(agreement_pdf(PAPER))
+    assert lines[:2] == ["辅助器具借用协议", "协议编号 ZL-371502-2026-000123"]
+    expected = {"出借方": "东昌府区辅具租赁服务站（电话 0635-8432102）", "借用方": "王建华",
+                "残疾人证号": "3715************0142", "设备": "手动轮椅车（12 22 03）",
+                "资产编号": "LC-DCF-WC-02", "序列号": "SN123",
+                "借用期限": "2025-03-01 至 2025-03-31", "日租金（元）": "2.00",
+                "押金（元）": "300.00", "减免": "低保免租金"}
+    for label, value in expected.items():
+        assert _after(lines, label) == value, label
+    for clause in CLAUSES:
+        assert clause.strip() in lines
+    assert "借用人：王建华" in lines and "经办人签字：" in lines

@@ -174,7 +174,7 @@ def test_read_rows_numbers_rows_like_the_spreadsheet_and_skips_blank_ones() -> N
 def test_files_that_cannot_be_imported_are_refused_whole() -> None:
     with pytest.raises(ImportRefused, match="xlsx"):
         importing.read_rows(UNITS, b"not a workbook")
-    with pytest.raises(ImportRefused, match="资产标签"):
+    with pytest.raises(ImportRefused, match="资产编号"):
         importing.read_rows(UNITS, _xlsx(UNIT_HEADER[1:], ["x"] * 7))
     with pytest.raises(ImportRefused, match="表头"):
         importing.read_rows(UNITS, _xlsx())
@@ -190,7 +190,7 @@ def test_prepare_checks_each_row_and_duplicates_within_the_file() -> None:
     assert [r["row"] for r in job.rows] == [2, 3, 4]
     assert job.rows[0]["payload"] is not None
     assert job.rows[1]["payload"] is None and "辅具类型" in job.rows[1]["errors"]
-    assert job.rows[2]["errors"] == {"资产标签": ["与第 2 行重复"]}
+    assert job.rows[2]["errors"] == {"资产编号": ["与第 2 行重复"]}
 
 
 def test_run_chunk_sends_the_good_rows_and_reports_every_row() -> None:
@@ -246,3 +246,11 @@ def test_old_jobs_are_purged(tmp_path: Path) -> None:
     assert store.purge(max_age_seconds=60, now=time.time() + 3600) == 1
     with pytest.raises(KeyError):
         store.load(job.id, "u1")
+
+
+def test_a_template_with_the_old_asset_tag_header_is_still_read() -> None:
+    """资产标签 was renamed 资产编号 (docs/glossary.md): files made from the old template
+    still import."""
+    old = ["资产标签", *UNIT_HEADER[1:]]
+    rows = importing.read_rows(UNITS, _xlsx(old, list(_unit().values())))
+    assert rows[0][1]["asset_tag"] == _unit()["asset_tag"]

@@ -158,7 +158,7 @@ class Unit:
         errors = FieldErrors()
         tag = normalise(asset_tag)
         if not _TAG_RE.match(tag):
-            errors.add("asset_tag", "资产标签应为3-32位大写字母、数字或连字符 "
+            errors.add("asset_tag", "资产编号应为3-32位大写字母、数字或连字符 "
                        "(3-32 of A-Z, 0-9, '-')")
         serial = errors.text("serial", serial, 64)
         errors.fen("cost_fen", cost_fen, 1 if acquisition == AcquisitionKind.PURCHASE else 0)

@@ -65,7 +65,7 @@ def _pick_unit(uow: InventoryUoW, cmd: CheckOut) -> tuple[Unit, Reservation | No
     named = [x for x in (cmd.type_id, cmd.unit_id, cmd.asset_tag, cmd.reservation_id)
              if x is not None]
     if len(named) != 1:
-        raise ValidationFailed.field("type_id", "请指定设备类型、设备、资产标签或预约之一 "
+        raise ValidationFailed.field("type_id", "请指定设备类型、设备、资产编号或预约之一 "
                                      "(give exactly one of type_id, unit_id, asset_tag, "
                                      "reservation_id)")
     if cmd.reservation_id is not None:

@@ -80,7 +80,7 @@ def register_unit(uow: InventoryUoW, principal: Principal, cmd: NewUnit, *, now:
         station.ensure_active()
         _get(uow, DeviceType, cmd.type_id, "device_type")
         if uow.repo.unit_by_tag(unit.asset_tag) is not None:
-            raise Conflict(f"资产标签{unit.asset_tag}已被使用 (asset tag in use)",
+            raise Conflict(f"资产编号{unit.asset_tag}已被使用 (asset tag in use)",
                            current_state="exists")
         uow.repo.add(unit)
         uow.commit()
