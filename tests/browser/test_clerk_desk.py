@@ -50,7 +50,7 @@ def _after(lines: list[str], label: str) -> str:
 
 
 def test_keyboard_only_check_out_then_the_papers(page: Page, console: str,
-                                                 desk: dict[str, Any]) -> None:
+                                                 desk: dict[str, Any]) -> None:  # noqa: F811 - the fixture
     """Scan the tag, scan the certificate, confirm: the keys a person presses after the
     scan are counted (the scanner's characters apart), at most 5."""
     unit = new_unit(desk)
@@ -122,7 +122,7 @@ def test_keyboard_only_check_out_then_the_papers(page: Page, console: str,
     assert purposes.count("签订借用协议") >= 2, purposes
 
 
-def test_borrower_registered_and_edited(page: Page, console: str, desk: dict[str, Any]) -> None:
+def test_borrower_registered_and_edited(page: Page, console: str, desk: dict[str, Any]) -> None:  # noqa: F811 - the fixture
     certificate = new_certificate(uuid.uuid4().int % 10_000)
     login(page, console, "clerk-dcf")
     go(page, f"{console}/clerk/borrowers")
@@ -171,7 +171,7 @@ def test_borrower_registered_and_edited(page: Page, console: str, desk: dict[str
 
 
 def test_a_clerk_with_two_stations_picks_one(page: Page, console: str,
-                                             desk: dict[str, Any]) -> None:
+                                             desk: dict[str, Any]) -> None:  # noqa: F811 - the fixture
     system: System = desk["system"]
     admin = system.client("identity", "staff")
     username = f"clerk-two-{uuid.uuid4().hex[:6]}"
@@ -199,7 +199,7 @@ def test_a_clerk_with_two_stations_picks_one(page: Page, console: str,
 
 
 def test_exports_as_xlsx_and_csv_are_masked(page: Page, console: str,
-                                            desk: dict[str, Any]) -> None:
+                                            desk: dict[str, Any]) -> None:  # noqa: F811 - the fixture
     unit = new_unit(desk)
     certificate, person = new_borrower(desk)
     rental = desk["clerk"].post("/rentals", {
@@ -243,7 +243,7 @@ def test_exports_as_xlsx_and_csv_are_masked(page: Page, console: str,
     assert unit["asset_tag"] in rentals_csv and certificate not in rentals_csv
 
 
-def test_clerk_pages_at_phone_width(phone: Page, console: str, desk: dict[str, Any]) -> None:
+def test_clerk_pages_at_phone_width(phone: Page, console: str, desk: dict[str, Any]) -> None:  # noqa: F811 - the fixture
     """The clerk's main pages on a phone (390x844): no page wider than the screen."""
     login(phone, console, "clerk-dcf")
     screenshot(phone, "clerk-phone")
