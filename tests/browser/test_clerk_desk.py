@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import uuid
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
@@ -204,7 +205,7 @@ def test_exports_as_xlsx_and_csv_are_masked(page: Page, console: str,
     certificate, person = new_borrower(desk)
     rental = desk["clerk"].post("/rentals", {
         "station_id": desk["station"]["id"], "borrower_id": person["id"],
-        "asset_tag": unit["asset_tag"], "due_on": "2099-01-01"})
+        "asset_tag": unit["asset_tag"], "due_on": (date.today() + timedelta(days=30)).isoformat()})
     login(page, console, "clerk-dcf")
 
     def download(path: str, link: str) -> bytes:

@@ -212,6 +212,7 @@ register("clerk", {
     "退还押金 {amount} 元。": "Deposit refunded: {amount} yuan.",
     "当前服务站": "Current station",
     "切换": "Switch",
+    "切换服务站": "Switch station",
     "当前服务站：{name}。": "Current station: {name}.",
     "请选择您所属的服务站。": "Choose one of your stations.",
     "借用协议（PDF）": "Rental agreement (PDF)",
