@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import configure_mappers
 
-from svckit import context, db, logs, migrations
+from svckit import context, db, logs, metrics, migrations
 from svckit.messaging.parked import ParkedQueue
 from svckit.messaging.relay import pending_count
 from svckit.messaging.topology import queue_depth
@@ -107,10 +107,18 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
         ctx.create_app().run(host=args.host, port=args.port, threaded=True)
     elif args.cmd == "relay":
         relay = ctx.relay()
+        metrics.serve_worker(plat.metrics_port, plat.metrics_host, [metrics.ScrapeCollector(
+            ctx.name, metrics.OUTBOX_GAUGES,
+            metrics.outbox_reader(ctx.engine, ctx.tables.outbox.name))])
         _warm_up(ctx)
         relay.run(_stop_on_signals())
     elif args.cmd == "consumer":
         consumer = ctx.consumer()
+        collectors = [] if plat.bus_is_memory else [metrics.ScrapeCollector(
+            ctx.name, metrics.QUEUE_GAUGES,
+            metrics.queue_reader(ctx.bus_url, ctx.topology.queue_name,
+                                 ctx.topology.parked_name))]
+        metrics.serve_worker(plat.metrics_port, plat.metrics_host, collectors)
         _warm_up(ctx)
         consumer.run(_stop_on_signals())
     elif args.cmd == "scheduler":

@@ -58,6 +58,11 @@ class PlatformSettings(BaseSettings):
     consumer_heartbeat: int = Field(default=30, ge=0)
     #: deliveries before RabbitMQ itself dead-letters a message (crash loops)
     delivery_limit: int = Field(default=10, ge=1)
+    #: side port of a relay's or consumer's ``/metrics`` (svckit.metrics); unset: none,
+    #: 0: a free port (logged). The APIs serve ``/metrics`` on their own port.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    #: address that side port listens on
+    metrics_host: str = "127.0.0.1"
     #: request body limit for the APIs (bytes)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     #: per-principal limit of the expensive reports ("30/minute"; "0" switches it off)

@@ -277,6 +277,7 @@ class ServiceContext:
             idle_poll=p.relay_idle_poll,
             signal=self.signal,
             name=name or f"{self.name}-relay",
+            service=self.name,
         )
 
     def processor(self) -> Processor:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from svckit import context
+from svckit import context, metrics
 from svckit.auth.principal import Principal
 from svckit.auth.tokens import TokenError, TokenVerifier
 from svckit.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -43,7 +43,9 @@ Blueprint.ARGUMENTS_PARSER = StrictParser()
 
 #: where Swagger UI's files are served (public, like /docs: the prefix covers both)
 SWAGGER_ASSETS = "/docs-assets/"
-PUBLIC_PATHS = ("/healthz", "/readyz", "/openapi.json", "/docs")
+#: ``/metrics`` is public like the probes: route templates and counts, no personal data;
+#: an ingress should not route it to the internet
+PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -339,7 +341,7 @@ def create_app(
         api.register_blueprint(bp)
     app.extensions["svckit.api"] = api
     _install_swagger_assets(app)
-    _install_request_context(app)
+    _install_request_context(app, name)
     _install_auth(app, verifier, PUBLIC_PATHS + tuple(public_paths))
     if idempotency is not None:  # after authentication: keys are per caller
         from svckit.http import idempotency as idem
@@ -361,6 +363,7 @@ def _install_swagger_assets(app: Flask) -> None:
 def _install_request_context(app: Flask) -> None:
     @app.before_request
     def _refuse_unstorable() -> Response | None:
+        g.t0 = time.perf_counter()  # the request's latency (svckit.metrics) starts here
         # NUL cannot be stored or compared in PostgreSQL text and a lone surrogate (a JSON
         # "\udc80" escape) cannot be encoded as UTF-8: no identifier, filter or text field
         # carries either, so refuse them here rather than fail in the driver.
@@ -387,7 +390,6 @@ def _install_request_context(app: Flask) -> None:
         if not _REQUEST_ID.match(rid) or find_pii(rid):
             rid = uuid.uuid4().hex
         g.request_id = rid
-        g.t0 = time.perf_counter()
         g.ctx_token = context.correlation_id.set(rid)
 
     @app.after_request
@@ -398,6 +400,11 @@ def _install_request_context(app: Flask) -> None:
         # answers carry personal data and are per caller: no shared or browser cache
         resp.headers.setdefault("Cache-Control", "no-store")
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        t0 = g.get("t0")
+        if t0 is not None:
+            rule = request.url_rule.rule if request.url_rule is not None else None
+            metrics.observe_request(service, request.method, rule, resp.status_code,
+                                    time.perf_counter() - t0)
         return resp
 
     @app.teardown_request
@@ -438,6 +445,11 @@ def _install_health(app: Flask, checks: dict[str, Callable[[], None]],
     @app.get("/healthz")
     def healthz() -> tuple[dict[str, str], int]:
         return {"status": "ok"}, 200
+
+    @app.get("/metrics")
+    def metrics_view() -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, 200, content_type=content_type)
 
     @app.get("/readyz")
     def readyz() -> tuple[dict[str, Any], int]:

@@ -35,7 +35,7 @@ from typing import Any
 from kombu import Connection, Consumer, Producer
 from kombu.message import Message
 
-from svckit import context
+from svckit import context, metrics
 from svckit.db import database_unavailable
 from svckit.events.catalogue import CATALOGUE, Catalogue, InvalidEvent, UnknownEvent
 from svckit.events.catalogue.platform import PARKED
@@ -126,6 +126,7 @@ class Processor:
     def _process(self, env: Envelope, attempts: int) -> Outcome:
         specs = self.handlers.for_type(env.type)
         if not specs:
+            metrics.CONSUMER_MESSAGES.labels(self.handlers.service, "ignored").inc()
             return Outcome("ack", attempts, reason="no handler", event_id=str(env.id))
         try:
             payload = self.catalogue.load(env.type, env.version, env.payload)
@@ -135,8 +136,12 @@ class Processor:
             return self._park(attempts, "invalid-payload", str(exc), env)
 
         out = Outcome("ack", attempts, event_id=str(env.id))
+        service = self.handlers.service
+        metrics.CONSUMER_LAG_SECONDS.labels(service).observe(
+            max(0.0, (datetime.now(UTC) - env.occurred_at).total_seconds()))
         for spec in specs:
             try:
+                t0 = time.perf_counter()
                 with self.uow_factory() as uow, context.acting(f"system:{spec.name}"):
                     if not uow.claim_inbox(str(env.id), spec.name, env.type):
                         out.duplicates += 1
@@ -144,6 +149,8 @@ class Processor:
                     spec.fn(env, payload, uow)
                     uow.commit()
                     out.applied += 1
+                metrics.CONSUMER_APPLY_SECONDS.labels(service, spec.name).observe(
+                    time.perf_counter() - t0)
             except Reject as exc:
                 return self._park(attempts, "rejected", f"{spec.name}: {exc}", env)
             except Exception as exc:  # noqa: BLE001 - any failure is retried
@@ -165,13 +172,20 @@ class Processor:
                     return self._park(attempts, "retries-exhausted",
                                       f"{spec.name}: {exc!r}", env)
                 self._count(retried=1)
+                metrics.CONSUMER_MESSAGES.labels(service, "retried").inc()
                 return Outcome("retry", attempts, error=redact(f"{spec.name}: {exc!r}"),
                                event_id=str(env.id))
         self._count(applied=out.applied, duplicates=out.duplicates)
+        if out.applied:
+            metrics.CONSUMER_MESSAGES.labels(service, "applied").inc(out.applied)
+        if out.duplicates:
+            metrics.CONSUMER_MESSAGES.labels(service, "duplicate").inc(out.duplicates)
         return out
 
     def _park(self, attempts: int, reason: str, error: str, env: Envelope | None = None) -> Outcome:
         self._count(parked=1)
+        metrics.CONSUMER_MESSAGES.labels(self.handlers.service, "parked").inc()
+        metrics.CONSUMER_PARKED.labels(self.handlers.service, reason).inc()
         log.error("parking message: %s: %s", reason, error,
                   extra={"event_id": str(env.id) if env else None})
         # the error travels in the parked message's headers: masked like a log line

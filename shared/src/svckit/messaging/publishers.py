@@ -180,6 +180,9 @@ class _PikaBatch:
         self.open = len(messages)
         self.error: BaseException | None = None
         self.done = threading.Event()
+        self.started = time.monotonic()
+        #: handed over -> last answer (the relay's confirm latency, svckit.metrics)
+        self.confirm_seconds: float | None = None
         if not messages:
             self.done.set()
 
@@ -188,6 +191,7 @@ class _PikaBatch:
             self.results[index] = result
             self.open -= 1
             if self.open == 0:
+                self.confirm_seconds = time.monotonic() - self.started
                 self.done.set()
 
     def fail(self, error: BaseException) -> None:

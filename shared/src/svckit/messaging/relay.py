@@ -28,6 +28,7 @@ import json
 import logging
 import random
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -48,6 +49,7 @@ from sqlalchemy import (
     update,
 )
 
+from svckit import metrics
 from svckit.db import libpq_url
 from svckit.messaging.publishers import OutgoingMessage, PipelinedPublisher, Publisher
 from svckit.messaging.tables import MessagingTables
@@ -69,6 +71,7 @@ class Relay:
         name: str = "relay",
         max_backoff: float = 5.0,
         pipeline_depth: int = 2,
+        service: str = "",
     ) -> None:
         self.engine = engine
         self.outbox = tables.outbox
@@ -77,6 +80,8 @@ class Relay:
         self.idle_poll = idle_poll
         self.signal = signal
         self.name = name
+        #: the ``service`` label of the relay's metrics
+        self.service = service or name
         self.max_backoff = max_backoff
         #: batches in flight at once in the pipelined loop (each on its own connection)
         self.pipeline_depth = max(2, pipeline_depth)
@@ -137,11 +142,13 @@ class Relay:
             if not batch:
                 return 0
             publisher = self._ensure_publisher()
+            t0 = time.monotonic()
             try:
                 confirmed = publisher.publish(batch)
             except Exception:
                 self._drop_publisher()
                 raise
+            metrics.RELAY_CONFIRM_SECONDS.labels(self.service).observe(time.monotonic() - t0)
             sent, failed = self._mark(conn, batch, confirmed)
         return self._count(sent, failed)
 
@@ -173,6 +180,10 @@ class Relay:
 
     def _count(self, sent: list[int], failed: list[int]) -> int:
         self.published += len(sent)
+        if sent:
+            metrics.RELAY_PUBLISHED.labels(self.service).inc(len(sent))
+        if failed:
+            metrics.RELAY_UNCONFIRMED.labels(self.service).inc(len(failed))
         if failed and not sent:
             raise RuntimeError(f"{len(failed)} messages not confirmed")
         return len(sent)
@@ -270,6 +281,9 @@ class Relay:
             except Exception:
                 self._drop_publisher()
                 raise
+            seconds = getattr(batch.handle, "confirm_seconds", None)
+            if seconds is not None:
+                metrics.RELAY_CONFIRM_SECONDS.labels(self.service).observe(seconds)
             sent, failed = _split(batch.batch, confirmed)
             # Marking and COMMIT in one simple query (the sequence numbers are integers).
             # The commit need not wait for its WAL flush: a mark lost in a database crash
