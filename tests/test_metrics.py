@@ -141,10 +141,11 @@ def test_relay_and_consumer_metrics_move_with_an_event_and_a_poison_message(
             headers={"subject_id": str(uuid.uuid4())})
     def parked_now() -> Samples | None:
         c = scrape(consumer)
-        return c if value(c, "svckit_consumer_parked_messages", service="volunteer") else None
+        # the worker counts the park before the connection thread moves the message
+        return c if value(c, "svckit_consumer_parked_total", reason="malformed") and value(
+            c, "svckit_consumer_parked_messages", service="volunteer") else None
 
-    parked = poll(parked_now, what="the parked gauge")
-    assert value(parked, "svckit_consumer_parked_total", service="volunteer",
-                 reason="malformed") == 1
+    parked = poll(parked_now, what="the parked counter and gauge")
+    assert value(parked, "svckit_consumer_parked_total", service="volunteer") == 1, parked
     assert value(parked, "svckit_consumer_messages_total", outcome="parked") == 1
-
+    assert value(parked, "svckit_consumer_parked_messages", service="volunteer") == 1

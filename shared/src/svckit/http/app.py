@@ -360,7 +360,7 @@ def _install_swagger_assets(app: Flask) -> None:
     app.add_url_rule(f"{SWAGGER_ASSETS}<path:filename>", "swagger_ui_asset", asset)
 
 
-def _install_request_context(app: Flask) -> None:
+def _install_request_context(app: Flask, service: str) -> None:
     @app.before_request
     def _refuse_unstorable() -> Response | None:
         g.t0 = time.perf_counter()  # the request's latency (svckit.metrics) starts here
