@@ -1,4 +1,4 @@
-"""Metrics scraped from running processes (svckit.metrics, ADR 0015): the inventory API
+"""Metrics scraped from running processes (svckit.metrics, ADR 0017): the inventory API
 under gunicorn with two workers (prometheus-client's multiprocess mode merges them), the
 inventory relay and the volunteer consumer on their side ports. A check-out with home
 delivery and a poison message must move the counters."""

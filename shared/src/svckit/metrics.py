@@ -1,5 +1,5 @@
 """Prometheus metrics of every process, with ``prometheus-client`` (the one place they are
-defined; ADR 0015).
+defined; ADR 0017).
 
 - **APIs**: ``/metrics`` on the API's own port (:func:`install_http`): request latency
   by method, route *template* (``/units/<uuid:unit_id>/check-out``, never the path with

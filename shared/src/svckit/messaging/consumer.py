@@ -160,6 +160,7 @@ class Processor:
                     log.warning("handler %s: database unavailable on %s; retrying: %r",
                                 spec.name, env.type, exc, extra={"event_id": str(env.id)})
                     self._count(retried=1)
+                    metrics.CONSUMER_MESSAGES.labels(service, "retried").inc()
                     return Outcome("retry", attempts, error=redact(f"{spec.name}: {exc!r}"),
                                    event_id=str(env.id))
                 log.warning(
