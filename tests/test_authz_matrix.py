@@ -198,6 +198,20 @@ POLICY: dict[str, tuple[str, bool]] = {
     "volunteer GET /parked": ("staff", False),
     "volunteer GET /parked/{event_id}": ("staff", False),
     "volunteer POST /parked/{event_id}/replay": ("staff", False),
+    # notify: the inbox of every staff role (its own role's messages within its scope);
+    # the delivery log staff; opt-outs the people who meet borrowers
+    "notify GET /inbox": ("staff supervisor clerk contractor inspector coordinator", False),
+    "notify GET /inbox/unread-count": ("staff supervisor clerk contractor inspector coordinator",
+                                       False),
+    "notify POST /inbox/{notification_id}/read": (
+        "staff supervisor clerk contractor inspector coordinator", False),
+    "notify GET /deliveries": ("staff", False),
+    "notify POST /recipients/{recipient_id}/opt-out": (INV, False),
+    "notify GET /access-log": ("staff inspector", False),
+    "notify GET /audit": ("staff inspector", False),
+    "notify GET /parked": ("staff", False),
+    "notify GET /parked/{event_id}": ("staff", False),
+    "notify POST /parked/{event_id}/replay": ("staff", False),
     # identity: login and keys are public; administration staff only (a user: themself)
     "identity POST /login": (PUBLIC, False),
     "identity POST /refresh": (PUBLIC, False),

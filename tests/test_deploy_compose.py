@@ -32,7 +32,8 @@ PROCESSES = ROLES
 #: services that run fewer processes (identity neither publishes nor consumes events: no
 #: relay, no consumer, no broker)
 PROCESSES_OF = {d.name: d.processes for d in discover() if d.processes != ROLES}
-EVENT_SERVICES = tuple(s for s in SERVICES if s not in PROCESSES_OF)
+#: services on the broker: they publish (a relay) or consume (a consumer)
+EVENT_SERVICES = tuple(d.name for d in discover() if {"relay", "consumer"} & set(d.processes))
 JWKS_PATH = "/.well-known/jwks.json"
 VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 

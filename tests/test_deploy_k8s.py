@@ -37,7 +37,8 @@ WORKERS = ("relay", "consumer", "scheduler")
 #: worker is the scheduler)
 WORKERS_OF = {d.name: tuple(r for r in d.processes if r != "api")
               for d in discover() if d.processes != ROLES}
-EVENT_SERVICES = tuple(s for s in SERVICES if s not in WORKERS_OF)
+#: services on the broker: they publish (a relay) or consume (a consumer)
+EVENT_SERVICES = tuple(d.name for d in discover() if {"relay", "consumer"} & set(d.processes))
 JWKS_PATH = "/.well-known/jwks.json"
 CRDS = {("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("postgresql.cnpg.io/v1", "Cluster"),
         ("rabbitmq.com/v1beta1", "User"), ("rabbitmq.com/v1beta1", "Permission")}
@@ -94,9 +95,10 @@ def _is_crd(doc: dict[str, Any]) -> bool:
 def test_core_objects_valid_against_the_kubernetes_schemas(objects: list[dict[str, Any]]) -> None:
     core = [d for d in objects if not _is_crd(d)]
     # 3 x (Job, 4 Deployments, Service, HPA, PDB) + identity (Job, 2 Deployments, Service,
-    # HPA, PDB) + the console (Deployment, Service) + Namespace, 2 ConfigMaps, the three
-    # Secret templates, the definitions import Job + 11 NetworkPolicies
-    assert len(core) == 3 * 8 + 6 + 2 + 7 + 11
+    # HPA, PDB) + notify (Job, 3 Deployments, Service, HPA, PDB) + the console (Deployment,
+    # Service) + Namespace, 2 ConfigMaps, the three Secret templates, the definitions import
+    # Job + 13 NetworkPolicies
+    assert len(core) == 3 * 8 + 6 + 7 + 2 + 7 + 13
     for doc in core:
         try:
             version = kubernetes_validate.validate(doc, K8S_VERSION, strict=True)

@@ -4,7 +4,7 @@
 # role; the passwords come from the environment (<SERVICE>_DB_PASSWORD).
 set -euo pipefail
 
-for svc in inventory renovation volunteer identity; do
+for svc in inventory renovation volunteer identity notify; do
   var="${svc^^}_DB_PASSWORD"
   password="${!var:?set $var}"
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \

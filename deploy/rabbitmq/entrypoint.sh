@@ -3,13 +3,13 @@
 # (/etc/rabbitmq/definitions.json, see rabbitmq.conf) from the generated topology
 # (/etc/rabbitmq/topology.json = deploy/rabbitmq/definitions.json) and the generated
 # per-service permissions (/etc/rabbitmq/permissions.json = deploy/rabbitmq/permissions.json),
-# both mounted read-only, plus one user per service (inventory, renovation, volunteer) whose
+# both mounted read-only, plus one user per service (inventory, renovation, volunteer, notify) whose
 # password comes from the environment (RABBITMQ_<SERVICE>_PASSWORD). No user has a tag
 # (no management, no administrator); a node that imports definitions at boot creates no
 # default `guest` user. Then start the image's own entrypoint.
 set -eu
 
-services="inventory renovation volunteer"
+services="inventory renovation volunteer notify"
 users=""
 for svc in $services; do
   var="RABBITMQ_$(echo "$svc" | tr '[:lower:]' '[:upper:]')_PASSWORD"

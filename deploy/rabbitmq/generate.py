@@ -2,7 +2,7 @@
 
 Outputs (all committed; ``tests/test_deploy_rabbitmq.py`` fails when they are stale):
 
-- ``deploy/rabbitmq/definitions.json``: the broker topology of the three services (vhost
+- ``deploy/rabbitmq/definitions.json``: the broker topology of the services on the broker (vhost
   ``dpf``, exchanges, queues with their arguments, bindings), as RabbitMQ imports it.
 - ``deploy/k8s/rabbitmq-definitions.yaml``: the same JSON in a ConfigMap, for the import Job.
 - ``deploy/rabbitmq/permissions.json``: one broker user per service (named after it) and
@@ -49,7 +49,7 @@ from svckit.messaging.topology import Topology
 
 #: the services that consume or publish events; identity does neither (no queue, no
 #: binding: tests/test_deploy_rabbitmq.py checks that every other service is listed here)
-SERVICES = ("inventory", "renovation", "volunteer")
+SERVICES = ("inventory", "renovation", "volunteer", "notify")
 #: the platform's own virtual host (not the broker's default ``/``)
 VHOST = "dpf"
 HERE = Path(__file__).resolve().parent

@@ -97,6 +97,18 @@ class RentalReturned(DomainEvent):
 
 
 @dataclass(frozen=True)
+class RentalExtended(DomainEvent):
+    rental_id: uuid.UUID
+    unit_id: uuid.UUID
+    station_id: uuid.UUID
+    borrower_id: uuid.UUID
+    previous_due_on: date
+    due_on: date
+    fee_fen: int
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
 class RentalOverdue(DomainEvent):
     rental_id: uuid.UUID
     unit_id: uuid.UUID

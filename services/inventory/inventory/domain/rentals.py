@@ -28,6 +28,7 @@ from .events import (
     DomainEvent,
     PickupRequested,
     RentalCheckedOut,
+    RentalExtended,
     RentalOverdue,
     RentalReturned,
 )
@@ -318,9 +319,14 @@ class Rental:
                                          f"(total loan cannot exceed {self.max_rental_days} days)")
         added = 0 if self.waiver else (new_due_on - self.due_on).days * self.daily_fee_fen
         self._transition("extend")
-        self.due_on = new_due_on
+        previous, self.due_on = self.due_on, new_due_on
         self.fee_fen += added
         self.overdue_noticed_at = None
+        self.events.append(RentalExtended(
+            rental_id=self.id, unit_id=self.unit_id, station_id=self.station_id,
+            borrower_id=self.borrower_id, previous_due_on=previous, due_on=new_due_on,
+            fee_fen=self.fee_fen, occurred_at=now,
+        ))
 
     def return_(
         self,

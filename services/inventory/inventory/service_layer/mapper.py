@@ -91,6 +91,27 @@ def _checked_out(uow: UnitOfWork, rental: Rental, e: ev.RentalCheckedOut) -> Non
         "borrower_certificate": borrower.masked_certificate, "due_on": e.due_on,
         "fee_fen": e.fee_fen, "deposit_fen": e.deposit_fen, "waiver": e.waiver,
         "home_delivery": e.home_delivery, "rental_number": rental.number or None,
+        **_reminder_fields(borrower, device_type, station),
+    }, subject_id=str(e.rental_id))
+
+
+def _reminder_fields(borrower: Borrower, device_type: DeviceType,
+                     station: Station) -> dict[str, Any]:
+    """What the borrower's reminders need (notify): the phone (sealed on the broker) and
+    the words of the message."""
+    return {"borrower_id": borrower.id, "borrower_phone": borrower.phone,
+            "device_name": device_type.name_zh, "station_name": station.name}
+
+
+@mapper.on(ev.RentalExtended)
+def _extended(uow: UnitOfWork, rental: Rental, e: ev.RentalExtended) -> None:
+    unit, device_type = _get(uow, Unit, e.unit_id), _get(uow, DeviceType, rental.type_id)
+    station, borrower = _get(uow, Station, e.station_id), _get(uow, Borrower, e.borrower_id)
+    uow.add_event("rental.extended", {
+        "rental_id": e.rental_id, "unit_id": e.unit_id, "asset_tag": unit.asset_tag,
+        "station_id": e.station_id, "previous_due_on": e.previous_due_on,
+        "due_on": e.due_on, "fee_fen": e.fee_fen,
+        **_reminder_fields(borrower, device_type, station),
     }, subject_id=str(e.rental_id))
 
 

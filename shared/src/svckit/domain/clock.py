@@ -7,7 +7,11 @@ Rental days, due dates, quiet hours and report periods are calendar dates in Chi
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import os
+import time as _time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 CHINA_TZ_NAME = "Asia/Shanghai"
@@ -16,8 +20,51 @@ CHINA_TZ = ZoneInfo(CHINA_TZ_NAME)
 AWARE_MESSAGE = "时间必须带时区 (datetime must be timezone-aware)"
 
 
+_injected: Callable[[], datetime] | None = None
+
+
 def utcnow() -> datetime:
+    """Now, in UTC: the wall clock, or the clock a test injected (:func:`inject`)."""
+    if _injected is not None:
+        return _injected()
     return datetime.now(UTC)
+
+
+def inject(clock: Callable[[], datetime] | None) -> None:
+    """Replace the clock :func:`utcnow` reads (tests; ``None`` restores the wall clock)."""
+    global _injected
+    _injected = clock
+
+
+def file_clock(path: Path) -> Callable[[], datetime]:
+    """A clock running at the wall clock's pace, shifted by the number of seconds written
+    in ``path`` (re-read when the file changes): a test moves the time of processes it
+    started by rewriting the file. Set for a process by ``SVCKIT_CLOCK_FILE``."""
+    cache: dict[str, float] = {"mtime": -1.0, "offset": 0.0}
+
+    def now() -> datetime:
+        try:
+            mtime = path.stat().st_mtime_ns
+            if mtime != cache["mtime"]:
+                cache["offset"] = float(path.read_text().strip() or 0)
+                cache["mtime"] = mtime
+        except (OSError, ValueError):
+            pass
+        return datetime.fromtimestamp(_time.time(), UTC) + timedelta(seconds=cache["offset"])
+
+    return now
+
+
+def set_file_clock(path: Path, moment: datetime) -> None:
+    """Make the processes reading ``path`` (:func:`file_clock`) see ``moment`` now."""
+    offset = require_aware(moment).timestamp() - _time.time()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(f"{offset:.3f}\n")
+    os.replace(tmp, path)
+
+
+if os.environ.get("SVCKIT_CLOCK_FILE"):  # test processes only: never set in a deployment
+    inject(file_clock(Path(os.environ["SVCKIT_CLOCK_FILE"])))
 
 
 def is_aware(moment: datetime) -> bool:

@@ -9,6 +9,7 @@ from svckit.events.catalogue.fields import (
     Division,
     Fen,
     MaskedCertificate,
+    SealedText,
     SourceRef,
     Text,
     VisitRequest,
@@ -34,6 +35,30 @@ class RentalCheckedOut(Schema):
     deposit_fen = Fen(required=True)
     waiver = Text(40, load_default=None, allow_none=True)
     home_delivery = fields.Boolean(required=True)
+    # for the borrower's reminders (notify): whom to text and what to say. The phone is
+    # sealed (ADR 0013); absent in events published before these fields existed.
+    borrower_id = fields.UUID(load_default=None, allow_none=True)
+    borrower_phone = SealedText(20, load_default=None, allow_none=True)
+    device_name = Text(100, load_default=None, allow_none=True)
+    station_name = Text(100, load_default=None, allow_none=True)
+
+
+@CATALOGUE.register(
+    "rental.extended", 1, P,
+    "A rental's due date moved later. The borrower's reminders are re-armed for it (notify).",
+)
+class RentalExtended(Schema):
+    rental_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    asset_tag = Text(40, required=True)
+    station_id = fields.UUID(required=True)
+    previous_due_on = fields.Date(required=True)
+    due_on = fields.Date(required=True)
+    fee_fen = Fen(required=True)
+    borrower_id = fields.UUID(required=True)
+    borrower_phone = SealedText(20, load_default=None, allow_none=True)  # sealed (ADR 0013)
+    device_name = Text(100, required=True)
+    station_name = Text(100, required=True)
 
 
 @CATALOGUE.register("rental.returned", 1, P, "A rented unit came back, graded.")

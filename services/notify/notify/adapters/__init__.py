@@ -1,0 +1,1 @@
+"""Database, SMS gateway and SMTP adapters."""

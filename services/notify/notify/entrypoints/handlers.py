@@ -1,0 +1,50 @@
+"""Events consumed: a rental's life (checked out, extended, returned) arms, re-arms and
+cancels the borrower's reminders; a renovation deadline breach reaches the district's
+staff inbox and later, unread, the city's.
+
+The runner records the event id in the inbox table in the same transaction; on top of
+that every notification has a unique idempotency key made of its cause, so an event
+replayed after the inbox was pruned makes nothing twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from svckit.domain.clock import utcnow
+from svckit.events.envelope import Envelope
+from svckit.messaging.consumer import Handlers
+from svckit.uow import UnitOfWork
+
+from notify.service_layer import reminders
+from notify.service_layer.uow import NotifyUoW
+
+handlers = Handlers("notify")
+
+
+def _uow(uow: UnitOfWork) -> NotifyUoW:
+    assert isinstance(uow, NotifyUoW)
+    return uow
+
+
+# The runner has opened the unit of work (inbox row first); the use cases below enter it
+# again, which joins the same transaction, and their commit is the runner's.
+@handlers.on("rental.checked_out", name="notify.arm_reminders")
+def _checked_out(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    reminders.arm_rental(_uow(uow), **reminders.rental_args(payload), now=utcnow())
+
+
+@handlers.on("rental.extended", name="notify.rearm_reminders")
+def _extended(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    u, now = _uow(uow), utcnow()
+    reminders.cancel_rental(u, payload["rental_id"], "已续借 (extended)", now)
+    reminders.arm_rental(u, **reminders.rental_args(payload), now=now)
+
+
+@handlers.on("rental.returned", name="notify.cancel_reminders")
+def _returned(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    reminders.cancel_rental(_uow(uow), payload["rental_id"], "已归还 (returned)", utcnow())
+
+
+@handlers.on("renovation.deadline_breached", name="notify.deadline_breached")
+def _breached(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    reminders.stage_deadline_breach(_uow(uow), payload, utcnow())

@@ -1,0 +1,105 @@
+"""Borrower reminders: armed at check-out, re-armed on extension, cancelled on return;
+and the escalation of renovation deadline breaches through the staff inbox.
+
+Every notification has an idempotency key made of its cause (the rental and its due
+date, the work order and its deadline): an event delivered twice, or replayed after the
+inbox was pruned, finds the key taken and makes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from svckit.domain.clock import format_china
+from svckit.domain.division import city_of, name_of
+
+from notify.domain import templates
+from notify.domain.notifications import Channel, Notification, Recipient, reminder_plan
+from notify.service_layer.uow import NotifyUoW
+
+
+def rental_cause(rental_id: uuid.UUID | str) -> str:
+    return f"rental:{rental_id}"
+
+
+def ensure_recipient(uow: NotifyUoW, ref: str, *, phone: str | None, email: str | None = None,
+                     name: str = "", now: datetime) -> Recipient:
+    recipient = uow.recipients.by_ref(ref)
+    if recipient is None:
+        recipient = Recipient.create(ref, phone=phone, email=email, name=name, now=now)
+        uow.recipients.add(recipient)
+        uow.session.flush()
+    else:
+        recipient.update_contact(phone=phone, email=email, name=name or None, now=now)
+    return recipient
+
+
+def _due_text(due_on: date) -> str:
+    return f"{due_on.month}月{due_on.day}日"
+
+
+def arm_rental(uow: NotifyUoW, *, rental_id: uuid.UUID, borrower_ref: str, phone: str | None,
+               due_on: date, device: str, tag: str, station: str, now: datetime) -> int:
+    """Plan the reminders of a rental due on ``due_on`` (those still to come), in the
+    caller's open unit of work (the event handler's). Returns how many were made (0 for
+    a repeat, or a borrower with no phone)."""
+    if not phone:
+        return 0
+    recipient = ensure_recipient(uow, borrower_ref, phone=phone, now=now)
+    params = {"device": device, "tag": tag, "due": _due_text(due_on), "station": station}
+    made = 0
+    for code, offset, when in reminder_plan(due_on, now):
+        key = f"rental:{rental_id}:{due_on.isoformat()}:{offset:+d}"
+        if uow.notifications.by_key(key) is not None:
+            continue
+        uow.notifications.add(Notification.create(
+            key, Channel.SMS, code, params, due_at=when, now=now,
+            recipient_id=recipient.id, cause=rental_cause(rental_id)))
+        made += 1
+    return made
+
+
+def cancel_rental(uow: NotifyUoW, rental_id: uuid.UUID, reason: str, now: datetime) -> int:
+    """Cancel the rental's reminders that have not gone out."""
+    found = uow.notifications.open_for_cause(rental_cause(rental_id))
+    return sum(n.cancel(reason, now) for n in found)
+
+
+def rental_args(payload: dict[str, Any]) -> dict[str, Any]:
+    borrower = payload.get("borrower_id")
+    return {
+        "rental_id": payload["rental_id"],
+        "borrower_ref": f"inventory:borrower:{borrower or payload['rental_id']}",
+        "phone": payload.get("borrower_phone"),
+        "due_on": payload["due_on"],
+        "device": payload.get("device_name") or "辅具",
+        "tag": payload["asset_tag"],
+        "station": payload.get("station_name") or "租赁站",
+    }
+
+
+def stage_deadline_breach(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
+    """The district's staff inbox at once; the city's staff (their supervisor) after the
+    second threshold unless the district's message has been read by then. Runs in the
+    caller's open unit of work (the event handler's)."""
+    order = str(payload["work_order_id"])
+    division = payload["division_code"]
+    due_at: datetime = payload["due_at"]
+    params = {"order": order[:8], "kind": templates.DEADLINE_KINDS[payload["kind"]],
+              "due": format_china(due_at), "division": name_of(division)}
+    base = f"deadline:{order}:{payload['kind']}:{due_at.isoformat()}"
+    made = 0
+    if uow.notifications.by_key(f"{base}:district") is None:
+        uow.notifications.add(Notification.create(
+            f"{base}:district", Channel.INBOX, "deadline_breached", params, due_at=now,
+            now=now, audience_role="staff", audience_division=division,
+            cause=f"workorder:{order}"))
+        made += 1
+    if uow.notifications.by_key(f"{base}:escalated") is None:
+        uow.notifications.add(Notification.create(
+            f"{base}:escalated", Channel.INBOX, "deadline_escalated", params,
+            due_at=now + uow.settings.escalate_after, now=now, audience_role="staff",
+            audience_division=city_of(division), cause=f"escalation:{base}:district"))
+        made += 1
+    return made
