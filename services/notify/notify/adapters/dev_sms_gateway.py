@@ -5,7 +5,7 @@ sorted, percent-encoded query, the timestamp (15 minutes either way), a nonce us
 the sign name, the template and its parameters — renders the template and records the
 message. A second request with an ``OutId`` already seen (per access key) records nothing
 and answers the first ``BizId``: the idempotency the notifications service relies on
-(see ``docs/adr/0017-notifications-delivery.md`` for what a real provider does).
+(see ``docs/adr/0018-notifications-delivery.md`` for what a real provider does).
 
 ``GET /_messages`` lists what was recorded (JSON), ``POST /_control`` with
 ``{"fail_next": n, "code": "isp.SYSTEM_ERROR"}`` makes the next ``n`` sends fail, and

@@ -11,7 +11,7 @@ Exactly once, as far as it can be had:
   ``OutId``, the e-mail's ``Message-ID``): a crash between the provider's answer and the
   commit makes the next attempt a repeat that a deduplicating provider drops. Where the
   provider does not deduplicate, that window (one message per sender, the time of one
-  commit) is the residual risk of a second copy (ADR 0017).
+  commit) is the residual risk of a second copy (ADR 0018).
 
 Rules, in China time (``Rules``): no SMS in the quiet hours (moved to their end); a
 reminder SMS merges the recipient's other due reminders into one message, and a
