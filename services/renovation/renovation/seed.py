@@ -1,4 +1,5 @@
-"""Idempotent demo data: Liaocheng's 2025 programme, a priced catalogue, two contractor
+"""Idempotent demo data: Liaocheng's programme of the current year (applications are taken
+within a programme's year), a priced catalogue, two contractor
 companies and households in several states. Loaded through the domain (so every rule
 holds), with timeline rows but no catalogue events (demo data asks nobody for visits:
 ``uow.commit(publish=False)``).
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from svckit.service import ServiceContext
 
 NS = uuid.UUID("6f1d7c0e-2b1a-5e0c-9a57-3715a0c2025a")
-PROGRAMME_NAME = "聊城市2025年困难重度残疾人家庭无障碍改造项目"
+PROGRAMME_NAME = "聊城市{year}年困难重度残疾人家庭无障碍改造项目"
 ASSESSOR, APPROVER, INSPECTOR = "staff-li", "staff-zhao", "inspector-sun"
 CONTRACTORS = [("聊城安居无障碍工程有限公司", "371502"), ("茌平宜居建筑装饰有限公司", "371503")]
 
@@ -74,7 +75,8 @@ def seed(ctx: ServiceContext) -> None:
         now = utcnow().replace(microsecond=0)
         start = now - timedelta(days=60)
         programme = Programme(
-            year=2025, name=PROGRAMME_NAME, division_scope="371500",
+            year=china_date(now).year, name=PROGRAMME_NAME.format(year=china_date(now).year),
+            division_scope="371500",
             household_cap_fen=300_000, target_homes=500, total_budget_fen=150_000_000,
             deadlines=DeadlineSettings(accept_days=3, inspect_days=7, rework_days=30),
             id=_id("programme-2025"),

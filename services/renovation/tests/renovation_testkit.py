@@ -52,8 +52,9 @@ class World:
 
         self.ctx = ctx
         self.assessor, self.approver = staff("staff-assessor"), staff("staff-approver")
+        year = china_date(datetime.now(UTC)).year  # applications are taken in its year
         self.programme = setup.create_programme(ctx.uow(), self.approver, {
-            "year": 2025, "name": "聊城市2025年困难重度残疾人家庭无障碍改造",
+            "year": year, "name": f"聊城市{year}年困难重度残疾人家庭无障碍改造",
             "division_scope": "371500", "household_cap_fen": CAP, "target_homes": 10,
             "total_budget_fen": BUDGET,
             "deadlines": {"accept_days": 3, "inspect_days": 7, "rework_days": 30},

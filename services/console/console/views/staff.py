@@ -58,8 +58,9 @@ ORDER_STATUS = {
 AREAS = [("entrance", "出入口"), ("floor", "地面"), ("bathroom", "卫生间"),
          ("kitchen", "厨房"), ("bedroom", "卧室"), ("other", "其他")]
 HARDSHIP = [("dibao", "低保"), ("tekun", "特困"), ("none", "无")]
+#: the service ends a live work order and releases the budget on a withdrawal after approval
 _WITHDRAWABLE = ("submitted", "accepted", "assessment_scheduled", "assessed", "plan_drafted",
-                 "plan_confirmed")
+                 "plan_confirmed", "plan_approved", "in_works", "inspection")
 OVER_CAP = "方案合计 {total} 超过每户补助上限 {cap}，超出 {over}。请减少项目或数量后再保存。"
 _QTY_RE = re.compile(r"^\d{1,7}(\.\d{1,3})?$")
 

@@ -72,7 +72,7 @@ def _list() -> Any:
 
 
 _OPEN_APPLICATION = "status NOT IN ('refused', 'withdrawn')"
-_LIVE_ORDER = "status NOT IN ('declined', 'cancelled')"
+_LIVE_ORDER = "status NOT IN ('declined', 'cancelled', 'terminated')"
 
 programmes = sa.Table(
     "programmes",
@@ -87,6 +87,13 @@ programmes = sa.Table(
     sa.Column("accept_days", sa.Integer, nullable=False),
     sa.Column("inspect_days", sa.Integer, nullable=False),
     sa.Column("rework_days", sa.Integer, nullable=False),
+    # the application window (China dates, inclusive); NULL: the programme's calendar year
+    sa.Column("opens_on", sa.Date, nullable=True),
+    sa.Column("closes_on", sa.Date, nullable=True),
+    sa.Column("status", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("closing_report", sa.JSON(), nullable=True),
+    sa.Column("previous_id", sa.Uuid, sa.ForeignKey("programmes.id"), nullable=True),
     sa.UniqueConstraint("year", "name", name="uq_programmes_year_name"),
     sa.CheckConstraint("household_cap_fen > 0 AND total_budget_fen >= household_cap_fen",
                        name="ck_programmes_caps"),
@@ -134,6 +141,8 @@ applications = sa.Table(
     sa.Column("decided_by", sa.String(USER), nullable=True),
     sa.Column("decided_at", UtcDateTime(), nullable=True),
     sa.Column("withdrawal_reason", sa.String(200), nullable=True),
+    sa.Column("withdrawal_kind", sa.String(20), nullable=True),
+    sa.Column("released_fen", sa.BigInteger, nullable=True),
     sa.Column("consent_at", UtcDateTime(), nullable=True),
     # events of the case another service parked, by type (``Application.integration_failed``)
     sa.Column("integration_problems", MutableDict.as_mutable(sa.JSON()), nullable=False,
@@ -239,6 +248,13 @@ work_orders = sa.Table(
     sa.Column("satisfaction_score", sa.Integer, nullable=True),
     sa.Column("satisfaction_comment", sa.String(500), nullable=True),
     sa.Column("breaches_raised", MutableSet.as_mutable(JSONSet()), nullable=False),
+    sa.Column("termination_kind", sa.String(30), nullable=True),
+    sa.Column("terminated_at", UtcDateTime(), nullable=True),
+    sa.Column("cost_incurred_fen", sa.BigInteger, nullable=True),
+    sa.Column("predecessor_id", sa.Uuid, sa.ForeignKey("work_orders.id"), nullable=True),
+    sa.Column("satisfaction_missing_reason", sa.String(200), nullable=True),
+    sa.CheckConstraint("cost_incurred_fen IS NULL OR cost_incurred_fen >= 0",
+                       name="ck_work_orders_cost"),
     sa.CheckConstraint("percent BETWEEN 0 AND 100", name="ck_work_orders_percent"),
     sa.Index("ix_work_orders_contractor_status", "contractor_id", "status"),
     sa.Index("ix_work_orders_status", "status"),

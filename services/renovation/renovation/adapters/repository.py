@@ -53,7 +53,38 @@ class Repository:
         )
         if excluding is not None:
             q = q.where(a.c.id != excluding)
+        return int(self.session.execute(q).scalar_one()) + self.withdrawn_spent_fen(programme_id)
+
+    def withdrawn_spent_fen(self, programme_id: uuid.UUID) -> int:
+        """What terminated work orders of withdrawn applications cost: spent, never released."""
+        a, w = orm.applications, orm.work_orders
+        q = (
+            sa.select(sa.func.coalesce(sa.func.sum(w.c.cost_incurred_fen), 0))
+            .select_from(w.join(a, a.c.id == w.c.application_id))
+            .where(a.c.programme_id == programme_id, a.c.status == "withdrawn",
+                   w.c.status == "terminated")
+        )
         return int(self.session.execute(q).scalar_one())
+
+    def programme_figures(self, programme_id: uuid.UUID) -> dict[str, int]:
+        """The year-end figures: homes done and their plan totals, what open cases hold,
+        and the number of cases by whether they are still open."""
+        a, p = orm.applications, orm.plans
+        done = a.c.status.in_(("completed", "closed"))
+        holding = a.c.status.in_(("plan_approved", "in_works", "inspection"))
+        row = self.session.execute(
+            sa.select(
+                sa.func.count().filter(done).label("homes_done"),
+                sa.func.coalesce(sa.func.sum(p.c.total_fen).filter(done), 0).label("done_fen"),
+                sa.func.coalesce(sa.func.sum(p.c.total_fen).filter(holding), 0)
+                .label("open_committed_fen"),
+                sa.func.count().filter(
+                    a.c.status.not_in(("closed", "refused", "withdrawn"))).label("open_cases"),
+                sa.func.count().filter(a.c.status == "withdrawn").label("withdrawn"),
+            ).select_from(a.outerjoin(p, p.c.application_id == a.c.id))
+            .where(a.c.programme_id == programme_id)
+        ).one()
+        return {k: int(v) for k, v in row._mapping.items()}
 
     def catalogue(self) -> Sequence[CatalogueItem]:
         return self.session.scalars(

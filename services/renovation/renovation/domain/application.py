@@ -15,7 +15,6 @@ from svckit.domain.division import validate_division
 from svckit.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from svckit.domain.fields import FieldErrors, member, require_text
 from svckit.domain.phone import validate_phone
-from svckit.domain.statemachine import StateMachine
 
 from . import events as ev
 from . import rules
@@ -29,7 +28,10 @@ from .catalogue import (
 )
 from .events import UserId
 from .programme import Programme
+from .states import APPLICATION_STATES, DEVICE_REQUEST_STATES, LabelledMachine
 
+#: a household may leave the programme at any stage before its works are accepted (after
+#: approval, the service layer first terminates a live work order and releases the budget)
 _WITHDRAWABLE = (
     "submitted",
     "accepted",
@@ -37,9 +39,12 @@ _WITHDRAWABLE = (
     "assessed",
     "plan_drafted",
     "plan_confirmed",
+    "plan_approved",
+    "in_works",
+    "inspection",
 )
 
-APPLICATION = StateMachine(
+APPLICATION = LabelledMachine(
     "application",
     {
         ("submitted", "accept"): "accepted",
@@ -58,11 +63,15 @@ APPLICATION = StateMachine(
         ("inspection", "pass_inspection"): "completed",
         ("inspection", "fail_inspection"): "in_works",  # rework
         ("completed", "close"): "closed",  # satisfaction follow-up done
+        # the work order was terminated: the plan stays approved, the rest is reassigned
+        ("in_works", "works_terminated"): "plan_approved",
+        ("inspection", "works_terminated"): "plan_approved",
         **{(state, "withdraw"): "withdrawn" for state in _WITHDRAWABLE},
     },
+    APPLICATION_STATES,
 )
 
-DEVICE_REQUEST = StateMachine(
+DEVICE_REQUEST = LabelledMachine(
     "device_request",
     {
         ("requested", "reserve"): "reserved",
@@ -71,7 +80,23 @@ DEVICE_REQUEST = StateMachine(
         ("reserved", "deliver"): "delivered",
         ("reserved", "mark_unavailable"): "unavailable",
     },
+    DEVICE_REQUEST_STATES,
 )
+
+
+class WithdrawalKind(enum.StrEnum):
+    """Why a household left the programme."""
+
+    DECEASED = "deceased"  # 户主去世
+    MOVED = "moved"  # 迁出本地
+    DECLINED = "declined"  # 住户放弃/拒绝改造
+    INELIGIBLE = "ineligible"  # 不再符合条件
+    OTHER = "other"
+
+    @property
+    def label_zh(self) -> str:
+        return {"deceased": "户主去世", "moved": "迁出本地", "declined": "住户放弃",
+                "ineligible": "不再符合条件", "other": "其他"}[self.value]
 
 
 class Hardship(enum.StrEnum):
@@ -197,6 +222,9 @@ class Application:
     decided_by: UserId | None = None
     decided_at: datetime | None = None
     withdrawal_reason: str | None = None
+    withdrawal_kind: str | None = None
+    #: the approved total no longer committed against the budget when it was withdrawn
+    released_fen: int | None = None
     #: when the household consented to the processing of its personal data (PIPL Art. 13);
     #: ``None``: no consent, the application cannot be used (see :meth:`require_consent`)
     consent_at: datetime | None = None
@@ -333,14 +361,29 @@ class Application:
         self.decided_by, self.decided_at = by, now
         self.events.append(ev.ApplicationRefused(now, self.id, self.programme_id, tuple(reasons)))
 
-    def withdraw(self, reason: str, now: datetime) -> None:
+    def withdraw(self, reason: str, now: datetime, *, kind: WithdrawalKind | str = "other",
+                 released_fen: int = 0) -> None:
+        """The household leaves the programme (died, moved, declined...). After approval
+        the service layer ends any live work order first and passes ``released_fen``, the
+        part of the approved total no longer committed (the total less what was spent)."""
         nxt = APPLICATION.next(self.status, "withdraw")
-        self.withdrawal_reason = require_text("reason", reason, 200)
+        check = FieldErrors()
+        clean_kind = WithdrawalKind.OTHER
+        with check.field("kind"):
+            clean_kind = member(WithdrawalKind, kind,
+                                "撤回原因类别应为去世、迁出、放弃、不再符合条件或其他 "
+                                "(deceased, moved, declined, ineligible or other)")
+        with check.field("reason"):
+            reason = require_text("reason", reason, 200)
+        check.raise_if_any()
+        self.withdrawal_reason, self.withdrawal_kind = reason, clean_kind.value
+        self.released_fen = released_fen
         self.status = nxt
         a = self.assessment
         open_visit = (a.id, a.round) if a is not None and a.completed_at is None else None
         self.events.append(
-            ev.ApplicationWithdrawn(now, self.id, self.withdrawal_reason, open_visit)
+            ev.ApplicationWithdrawn(now, self.id, reason, open_visit, clean_kind.value,
+                                    released_fen)
         )
 
     # ---- assessment ----------------------------------------------------------------
@@ -577,6 +620,10 @@ class Application:
     def pass_inspection(self, now: datetime) -> None:
         self.status = APPLICATION.next(self.status, "pass_inspection")
         self.events.append(ev.ApplicationCompleted(now, self.id))
+
+    def works_terminated(self) -> None:
+        """Its work order was terminated: back to an approved plan awaiting a contractor."""
+        self.status = APPLICATION.next(self.status, "works_terminated")
 
     def close(self, now: datetime) -> None:
         self.status = APPLICATION.next(self.status, "close")

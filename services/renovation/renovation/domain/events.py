@@ -50,6 +50,10 @@ class ApplicationWithdrawn(Event):
     reason: str
     #: the assessment visit still to come that the withdrawal cancels (id, round), if any
     open_visit: tuple[uuid.UUID, int] | None = None
+    #: why: deceased, moved, declined (by the household), ineligible, other
+    kind: str = "other"
+    #: the approved plan total no longer committed against the programme's budget
+    released_fen: int = 0
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,18 @@ class WorkOrderCancelled(Event):
 
 
 @dataclass(frozen=True)
+class WorkOrderTerminated(Event):
+    work_order_id: uuid.UUID
+    application_id: uuid.UUID
+    contractor_id: uuid.UUID
+    kind: str
+    reason: str
+    items_done: tuple[str, ...]
+    items_remaining: tuple[str, ...]
+    cost_incurred_fen: int
+
+
+@dataclass(frozen=True)
 class WorkOrderScheduled(Event):
     work_order_id: uuid.UUID
     start_on: date
@@ -215,7 +231,9 @@ class InspectionFailed(Event):
 class SatisfactionRecorded(Event):
     work_order_id: uuid.UUID
     application_id: uuid.UUID
-    score: int
+    score: int | None
+    #: why there is no score (staff recorded a failed or impossible visit)
+    missing_reason: str | None = None
 
 
 @dataclass(frozen=True)

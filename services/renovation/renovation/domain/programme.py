@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from svckit.domain.division import is_within, validate_division
-from svckit.domain.errors import ValidationFailed
+from svckit.domain.errors import Conflict, ValidationFailed
 from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.money import yuan
 
@@ -81,9 +83,23 @@ class Programme:
     total_budget_fen: int
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    #: the application window (China calendar dates, inclusive); by default the year
+    opens_on: date | None = None
+    closes_on: date | None = None
+    #: "open", or "closed" after the year-end close (no new application, no approval)
+    status: str = "open"
+    closed_at: datetime | None = None
+    #: the year-end report, kept as it was at the close
+    closing_report: dict[str, Any] | None = None
+    #: the programme this one was created from (:meth:`next_year`)
+    previous_id: uuid.UUID | None = None
 
     def __post_init__(self) -> None:
         check = FieldErrors()
+        if self.opens_on is None and isinstance(self.year, int):
+            self.opens_on = date(self.year, 1, 1) if 1 <= self.year <= 9999 else None
+        if self.closes_on is None and isinstance(self.year, int):
+            self.closes_on = date(self.year, 12, 31) if 1 <= self.year <= 9999 else None
         with check.field("year"):
             rules.year("year", self.year)
         with check.field("name"):
@@ -98,7 +114,99 @@ class Programme:
             check.add(
                 "household_cap_fen", "每户上限不能高于项目总预算 (cap above the total budget)"
             )
+        if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
+            check.add("closes_on", "申请截止日期不能早于开始日期 (closes before it opens)")
         check.raise_if_any()
+
+    @property
+    def window(self) -> tuple[date, date]:
+        """The application window; a programme stored without one: its calendar year."""
+        return (self.opens_on or date(self.year, 1, 1), self.closes_on or date(self.year, 12, 31))
+
+    def require_open(self) -> None:
+        if self.status == "closed":
+            raise Conflict(
+                f"{self.year}年度项目已年终结算关闭，不再受理 "
+                f"(the {self.year} programme is closed at year end)",
+                current_state="closed", current_state_label="已年终结算",
+            )
+
+    def require_accepting(self, today: date) -> None:
+        """A new application: the programme is open and ``today`` (China) in its window."""
+        self.require_open()
+        opens, closes = self.window
+        if not opens <= today <= closes:
+            raise Conflict(
+                f"本项目申请期为{opens.isoformat()}至{closes.isoformat()}，"
+                f"今天（{today.isoformat()}）不在申请期内，不能受理新申请 "
+                f"(applications are taken from {opens} to {closes}; today is {today})",
+                current_state="not_accepting", current_state_label="不在申请期内",
+            )
+
+    def edit(self, changes: Mapping[str, Any], committed_fen: int) -> None:
+        """Change the name, caps, target, window or deadlines. The budget never goes below
+        ``committed_fen`` (what approved plans and spent work hold); all checks at once."""
+        self.require_open()
+        check = FieldErrors()
+        name = self.name
+        if "name" in changes:
+            with check.field("name"):
+                name = require_text("name", changes["name"], 200)
+        cap = check.fen("household_cap_fen", changes.get("household_cap_fen",
+                                                          self.household_cap_fen), 1)
+        budget = check.fen("total_budget_fen", changes.get("total_budget_fen",
+                                                           self.total_budget_fen), 1)
+        target = self.target_homes
+        if "target_homes" in changes:
+            with check.field("target_homes"):
+                target = rules.count("target_homes", changes["target_homes"])
+        if not check and budget < committed_fen:
+            check.add("total_budget_fen",
+                      f"总预算不能低于已承诺金额{yuan(committed_fen)}元 "
+                      f"(the budget cannot go below the committed {committed_fen} fen)")
+        if not check and cap > budget:
+            check.add("household_cap_fen",
+                      "每户上限不能高于项目总预算 (cap above the total budget)")
+        opens = changes.get("opens_on") or self.window[0]
+        closes = changes.get("closes_on") or self.window[1]
+        if closes < opens:
+            check.add("closes_on", "申请截止日期不能早于开始日期 (closes before it opens)")
+        for name_, day in (("opens_on", opens), ("closes_on", closes)):
+            if abs(day.year - self.year) > 1:
+                check.add(name_, f"申请期须在{self.year}年前后一年内 "
+                                 f"(within a year of {self.year})")
+        deadlines = self.deadlines
+        if changes.get("deadlines"):
+            with check.field("deadlines"):
+                deadlines = DeadlineSettings(**{
+                    "accept_days": self.deadlines.accept_days,
+                    "inspect_days": self.deadlines.inspect_days,
+                    "rework_days": self.deadlines.rework_days, **changes["deadlines"]})
+        check.raise_if_any()
+        self.name, self.household_cap_fen, self.total_budget_fen = name, cap, budget
+        self.target_homes, self.opens_on, self.closes_on = target, opens, closes
+        self.deadlines = deadlines
+
+    def close(self, report: dict[str, Any], now: datetime) -> None:
+        """The year-end close: no new application or approval; the report is kept."""
+        self.require_open()
+        self.status, self.closed_at, self.closing_report = "closed", now, report
+
+    def next_year(self, *, total_budget_fen: int, name: str | None = None,
+                  id: uuid.UUID | None = None) -> Programme:
+        """Next year's programme, made from this one: scope, cap, target and deadlines."""
+        year = self.year + 1
+        if name is None:
+            name = (self.name.replace(str(self.year), str(year)) if str(self.year) in self.name
+                    else f"{self.name}（{year}年度）")
+        return Programme(
+            year=year, name=name, division_scope=self.division_scope,
+            household_cap_fen=self.household_cap_fen,
+            target_homes=self.target_homes, total_budget_fen=total_budget_fen,
+            deadlines=DeadlineSettings(self.deadlines.accept_days, self.deadlines.inspect_days,
+                                       self.deadlines.rework_days),
+            previous_id=self.id, id=id or uuid.uuid4(),
+        )
 
     def covers(self, division: str) -> bool:
         return is_within(division, self.division_scope)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,15 +11,19 @@ from datetime import date, datetime
 from svckit.domain.clock import china_date
 from svckit.domain.division import validate_division
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
-from svckit.domain.fields import FieldErrors, require_text
-from svckit.domain.statemachine import StateMachine
+from svckit.domain.fields import FieldErrors, member, require_text
+from svckit.domain.money import yuan
 
 from . import events as ev
 from . import rules
 from .application import Application
 from .events import UserId
+from .states import WORK_ORDER_STATES, LabelledMachine
 
-WORK_ORDER = StateMachine(
+#: states from which staff may end an order the contractor has taken on
+_TERMINABLE = ("accepted", "scheduled", "in_progress", "completion_requested", "rework")
+
+WORK_ORDER = LabelledMachine(
     "work_order",
     {
         ("assigned", "accept"): "accepted",
@@ -34,8 +39,28 @@ WORK_ORDER = StateMachine(
         ("rework", "report_progress"): "rework",
         ("rework", "request_completion"): "completion_requested",
         ("closed", "record_satisfaction"): "closed",  # once; see record_satisfaction
+        **{(state, "terminate"): "terminated" for state in _TERMINABLE},
     },
+    WORK_ORDER_STATES,
 )
+
+
+class TerminationKind(enum.StrEnum):
+    """Why staff ended an order the contractor had taken on."""
+
+    BANKRUPTCY = "bankruptcy"  # 施工单位破产
+    BREACH = "breach"  # 施工单位违约
+    HOUSEHOLD_REQUEST = "household_request"  # 住户要求（含撤回申请）
+    OTHER = "other"
+
+    @property
+    def label_zh(self) -> str:
+        return {"bankruptcy": "施工单位破产", "breach": "施工单位违约",
+                "household_request": "住户要求", "other": "其他"}[self.value]
+
+
+TERMINATION_KIND_MESSAGE = ("终止原因类别应为破产、违约、住户要求或其他 "
+                            "(bankruptcy, breach, household_request or other)")
 
 
 @dataclass(eq=False)
@@ -54,6 +79,11 @@ class Contractor:
         with check.field("division"):
             self.division = validate_division(self.division)
         check.raise_if_any()
+
+    def require_assignable(self) -> None:
+        if not self.active:
+            raise Conflict("施工单位已停用，不能派单 (the contractor is inactive)",
+                           current_state="inactive")
 
 
 @dataclass(eq=False)
@@ -104,21 +134,32 @@ class WorkOrder:
     satisfaction_score: int | None = None
     satisfaction_comment: str | None = None
     breaches_raised: set[str] = field(default_factory=set)  # Breach.key already reported
+    #: staff ended the order (see :meth:`terminate`): why, when, and what it cost so far
+    termination_kind: str | None = None
+    terminated_at: datetime | None = None
+    cost_incurred_fen: int | None = None
+    #: the terminated order whose remaining items this one carries on
+    predecessor_id: uuid.UUID | None = None
+    #: why no satisfaction score could be had (staff record it instead of a score)
+    satisfaction_missing_reason: str | None = None
     events: list[ev.Event] = field(default_factory=list, repr=False)
 
     @classmethod
     def assign(
         cls, application: Application, contractor: Contractor, by: UserId, now: datetime,
-        *, id: uuid.UUID | None = None,
+        *, id: uuid.UUID | None = None, predecessor: WorkOrder | None = None,
+        done_before: Sequence[str] = (),
     ) -> WorkOrder:
-        """Give an approved plan's construction items to an active contractor."""
+        """Give an approved plan's construction items to an active contractor. After a
+        terminated ``predecessor``, only the items not in ``done_before`` (done under the
+        terminated orders), and the new order is linked to it."""
         if application.status != "plan_approved" or application.plan is None:
             raise Conflict(
                 "方案尚未批准 (the plan is not approved)", current_state=application.status
             )
-        if not contractor.active:
-            raise Conflict("施工单位已停用 (the contractor is inactive)")
-        items = [line.item_code for line in application.plan.construction_lines]
+        contractor.require_assignable()
+        items = [line.item_code for line in application.plan.construction_lines
+                 if line.item_code not in done_before]
         if not items:
             raise Conflict(
                 "方案没有施工项目 (the plan has no construction items)",
@@ -133,6 +174,7 @@ class WorkOrder:
             assigned_by=by,
             assigned_at=now,
             id=id or uuid.uuid4(),
+            predecessor_id=predecessor.id if predecessor else None,
         )
         order.events.append(
             ev.WorkOrderAssigned(now, order.id, application.id, contractor.id, order.division)
@@ -243,6 +285,32 @@ class WorkOrder:
             ev.WorkOrderCancelled(now, self.id, self.contractor_id, self.closing_reason)
         )
 
+    def terminate(self, by: UserId, kind: TerminationKind | str, reason: str,
+                  cost_incurred_fen: int, order_value_fen: int, now: datetime) -> None:
+        """End an order the contractor has taken on (bankruptcy, breach, the household's
+        request): the items done so far stay recorded, with the cost incurred (at most
+        ``order_value_fen``, the plan's value of this order's items). The items not done
+        can then be given to another contractor (:meth:`assign` with ``predecessor``)."""
+        nxt = WORK_ORDER.next(self.status, "terminate")
+        check = FieldErrors()
+        clean_kind = TerminationKind.OTHER
+        with check.field("kind"):
+            clean_kind = member(TerminationKind, kind, TERMINATION_KIND_MESSAGE)
+        with check.field("reason"):
+            reason = require_text("reason", reason, 200)
+        if check.fen("cost_incurred_fen", cost_incurred_fen, 0) and \
+                cost_incurred_fen > order_value_fen:
+            check.add("cost_incurred_fen",
+                      f"已发生费用不能超过本工单项目金额{yuan(order_value_fen)}元 "
+                      f"(at most the order's value, {order_value_fen} fen)")
+        check.raise_if_any()
+        self.termination_kind, self.closing_reason = clean_kind.value, reason
+        self.cost_incurred_fen, self.terminated_at, self.status = cost_incurred_fen, now, nxt
+        self.events.append(ev.WorkOrderTerminated(
+            now, self.id, self.application_id, self.contractor_id, clean_kind.value, reason,
+            tuple(self.items_done), tuple(c for c in self.items if c not in self.items_done),
+            cost_incurred_fen))
+
     # inspections: ``company`` is the inspector's company, if any (never the contractor)
 
     def pass_inspection(self, inspector: UserId, company: uuid.UUID | None, now: datetime,
@@ -268,18 +336,30 @@ class WorkOrder:
             ev.InspectionFailed(now, self.id, self.application_id, inspector, tuple(clean))
         )
 
-    def record_satisfaction(self, score: int, comment: str | None, now: datetime) -> None:
-        """The follow-up visit's score (1-5) and comment, recorded once."""
+    def record_satisfaction(self, score: int | None, comment: str | None, now: datetime,
+                            *, missing_reason: str | None = None) -> None:
+        """The follow-up visit's score (1-5) and comment, recorded once; or, when no score
+        could be had (nobody at home, refused, moved away), why not (staff record it)."""
         nxt = WORK_ORDER.next(self.status, "record_satisfaction")
-        if self.satisfaction_score is not None:
+        if self.satisfaction_score is not None or self.satisfaction_missing_reason:
             raise Conflict(
-                "满意度已记录 (satisfaction already recorded)", current_state=self.status
+                "满意度回访结果已记录 (the satisfaction visit is already recorded)",
+                current_state=self.status,
             )
-        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        if score is None:
+            if not (missing_reason or "").strip():
+                raise ValidationFailed({
+                    "score": ["请填写满意度（1-5分）或无法回访的原因 "
+                              "(a score 1-5, or the reason there is none)"],
+                    "reason": ["请填写满意度（1-5分）或无法回访的原因 "
+                               "(a score 1-5, or the reason there is none)"]})
+            self.satisfaction_missing_reason = require_text("reason", missing_reason, 200)
+        elif not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
             raise ValidationFailed.field("score", "满意度应为1-5分 (score 1-5)")
         self.satisfaction_comment = require_text("comment", comment, 500) if comment else None
         self.satisfaction_score, self.status = score, nxt
-        self.events.append(ev.SatisfactionRecorded(now, self.id, self.application_id, score))
+        self.events.append(ev.SatisfactionRecorded(now, self.id, self.application_id, score,
+                                                   self.satisfaction_missing_reason))
 
     # ---- helpers ---------------------------------------------------------------------
 

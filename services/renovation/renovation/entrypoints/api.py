@@ -111,6 +111,45 @@ class ProgrammeView(MethodView):
         """A programme with its committed and remaining budget (staff, inspector)."""
         return setup.get_programme(_uow(), current_principal(), programme_id)
 
+    @programmes_blp.arguments(s.ProgrammePatchIn)
+    @programmes_blp.response(200, s.ProgrammeOut)
+    @problems(programmes_blp, *CHANGE)
+    def patch(self, data: dict[str, Any], programme_id: uuid.UUID) -> Any:
+        """Edit name, caps, target, application window or deadlines (staff). The budget
+        never goes below what is committed (422 on ``total_budget_fen``)."""
+        return setup.edit_programme(_uow(), current_principal(), programme_id, data)
+
+
+@programmes_blp.route("/<uuid:programme_id>/report")
+class ProgrammeReportView(MethodView):
+    @programmes_blp.response(200, s.ProgrammeReportOut)
+    @problems(programmes_blp, 401, 403, 404)
+    def get(self, programme_id: uuid.UUID) -> dict[str, Any]:
+        """The year-end report (as kept at the close, or as of now): homes done, spend,
+        held by open cases, carry-over (staff, inspector)."""
+        return setup.programme_report(_uow(), current_principal(), programme_id)
+
+
+@programmes_blp.route("/<uuid:programme_id>/close")
+class ProgrammeCloseView(MethodView):
+    @programmes_blp.arguments(s.CloseProgrammeIn)
+    @programmes_blp.response(200, s.ProgrammeReportOut)
+    @problems(programmes_blp, *CHANGE)
+    def post(self, data: dict[str, Any], programme_id: uuid.UUID) -> dict[str, Any]:
+        """Year-end close (staff): the report is kept; no new application or approval."""
+        return setup.close_programme(_uow(), current_principal(), programme_id, now=_now())
+
+
+@programmes_blp.route("/<uuid:programme_id>/next")
+class NextProgrammeView(MethodView):
+    @programmes_blp.arguments(s.NextProgrammeIn)
+    @programmes_blp.response(201, s.ProgrammeOut)
+    @problems(programmes_blp, *CHANGE)
+    def post(self, data: dict[str, Any], programme_id: uuid.UUID) -> Any:
+        """Create next year's programme from this one, optionally with the carry-over
+        (staff)."""
+        return setup.next_programme(_uow(), current_principal(), programme_id, data)
+
 
 @catalogue_blp.route("")
 class CatalogueView(MethodView):
@@ -241,12 +280,15 @@ class RefuseView(MethodView):
 
 @applications_blp.route("/<uuid:application_id>/withdraw")
 class WithdrawView(MethodView):
-    @applications_blp.arguments(s.ReasonIn)
+    @applications_blp.arguments(s.WithdrawIn)
     @applications_blp.response(200, s.ApplicationOut)
     @problems(applications_blp, *CHANGE)
     def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
-        """Withdraw before approval (staff)."""
+        """Withdraw or close the case at any stage before the works are accepted (staff):
+        the household died, moved or declined. A live work order is ended first; the
+        approved total less what was spent is released from the budget."""
         return apps.withdraw(_uow(), current_principal(), application_id, data["reason"],
+                             kind=data["kind"], cost_incurred_fen=data["cost_incurred_fen"],
                              now=_now())
 
 
@@ -393,6 +435,33 @@ class OrderCancelView(MethodView):
         """Withdraw an unanswered order (staff)."""
         return orders.cancel(_uow(), current_principal(), order_id, data["reason"],
                              now=_now())
+
+
+@orders_blp.route("/<uuid:order_id>/terminate")
+class OrderTerminateView(MethodView):
+    @orders_blp.arguments(s.TerminateIn)
+    @orders_blp.response(200, s.WorkOrderOut)
+    @problems(orders_blp, *CHANGE)
+    def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
+        """End an order the contractor has taken on (staff): bankruptcy, breach or the
+        household's request, with the cost incurred so far. Its remaining items are then
+        assigned to another contractor as a new order linked to this one."""
+        return orders.terminate(_uow(), current_principal(), order_id, kind=data["kind"],
+                                reason=data["reason"],
+                                cost_incurred_fen=data["cost_incurred_fen"], now=_now())
+
+
+@orders_blp.route("/<uuid:order_id>/satisfaction")
+class OrderSatisfactionView(MethodView):
+    @orders_blp.arguments(s.SatisfactionIn)
+    @orders_blp.response(200, s.WorkOrderOut)
+    @problems(orders_blp, *CHANGE)
+    def post(self, data: dict[str, Any], order_id: uuid.UUID) -> Any:
+        """Record the satisfaction visit (staff): a score 1-5, or why there is none (the
+        visit failed or was impossible). The case closes."""
+        return orders.record_satisfaction(_uow(), current_principal(), order_id,
+                                          score=data["score"], comment=data["comment"],
+                                          reason=data["reason"], now=_now())
 
 
 @orders_blp.route("/<uuid:order_id>/schedule")

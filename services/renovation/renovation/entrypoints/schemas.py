@@ -15,6 +15,7 @@ from svckit.http.pagination import PageArgs, paged
 
 from renovation.domain.catalogue import Area, Unit, format_quantity
 from renovation.domain.rules import HORIZON_DAYS
+from renovation.domain.states import APPLICATION_STATES, WORK_ORDER_STATES
 
 MAX_FEN = 10**12  # 100亿元: far above any budget, far below PostgreSQL's bigint
 
@@ -27,6 +28,10 @@ def Fen(**kw: Any) -> fields.Integer:
 def Text(n: int = 200, **kw: Any) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=n), **kw)
 
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 class Quantity(fields.Field):  # type: ignore[type-arg]
@@ -69,6 +74,35 @@ class ProgrammeIn(Schema):
                                   validate=validate.Range(min=1, max=1_000_000))
     total_budget_fen = Fen(required=True)
     deadlines = fields.Nested(DeadlinesSchema, load_default=dict)
+    opens_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "first day applications are taken (China date); default 1 January"})
+    closes_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "last day applications are taken (China date); default 31 December"})
+
+
+class ProgrammePatchIn(Schema):
+    """Any of these; the budget never below what is committed (422 on total_budget_fen)."""
+
+    name = Text(200)
+    household_cap_fen = Fen()
+    target_homes = fields.Integer(strict=True, validate=validate.Range(min=1, max=1_000_000))
+    total_budget_fen = Fen()
+    deadlines = fields.Nested(DeadlinesSchema)
+    opens_on = fields.Date()
+    closes_on = fields.Date()
+
+
+class CloseProgrammeIn(Schema):
+    confirm = fields.Boolean(required=True, validate=validate.Equal(
+        True, error="年终结算后不再受理申请，请确认 (confirm: true; the close cannot be undone)"))
+
+
+class NextProgrammeIn(Schema):
+    total_budget_fen = Fen(required=True, metadata={
+        "description": "the new year's budget (before any carry-over)"})
+    add_carry_over = fields.Boolean(load_default=False, metadata={
+        "description": "add this year's carry-over to the new budget"})
+    name = Text(200, load_default=None, allow_none=True)
 
 
 class ProgrammeOut(Schema):
@@ -80,6 +114,34 @@ class ProgrammeOut(Schema):
     target_homes = fields.Integer()
     total_budget_fen = fields.Integer()
     deadlines = fields.Nested(DeadlinesSchema)
+    opens_on = fields.Function(lambda p: p.window[0].isoformat())
+    closes_on = fields.Function(lambda p: p.window[1].isoformat())
+    status = fields.String()
+    status_zh = fields.Function(lambda p: "已年终结算" if p.status == "closed" else "进行中")
+    closed_at = fields.DateTime(allow_none=True)
+    previous_id = fields.UUID(allow_none=True)
+
+
+class ProgrammeReportOut(Schema):
+    """The year-end report; ``spent_fen + open_committed_fen + carry_over_fen`` is the
+    budget."""
+
+    programme_id = fields.UUID()
+    year = fields.Integer()
+    name = fields.String()
+    status = fields.String()
+    total_budget_fen = fields.Integer()
+    target_homes = fields.Integer()
+    homes_done = fields.Integer()
+    spent_fen = fields.Integer(metadata={
+        "description": "plan totals of completed homes + cost of works ended by withdrawal"})
+    withdrawn_spent_fen = fields.Integer()
+    open_committed_fen = fields.Integer(metadata={
+        "description": "approved plan totals of cases still in works"})
+    carry_over_fen = fields.Integer()
+    open_cases = fields.Integer()
+    withdrawn_cases = fields.Integer()
+    closed_at = fields.String(allow_none=True)
 
 
 class ProgrammeDetailOut(Schema):
@@ -169,6 +231,35 @@ class AcceptIn(Schema):
 
 class ReasonIn(Schema):
     reason = Text(200, required=True)
+
+
+class WithdrawIn(Schema):
+    reason = Text(200, required=True)
+    kind = fields.String(load_default="other", validate=validate.Length(max=30), metadata={
+        "description": "deceased (户主去世), moved (迁出), declined (住户放弃), "
+                       "ineligible (不再符合条件) or other"})
+    cost_incurred_fen = Fen(load_default=None, allow_none=True, metadata={
+        "description": "during the works: the cost incurred on the live order (default: the "
+                       "plan's value of the items done)"})
+
+
+class TerminateIn(Schema):
+    kind = fields.String(required=True, validate=validate.Length(max=30), metadata={
+        "description": "bankruptcy (破产), breach (违约), household_request (住户要求) or other"})
+    reason = Text(200, required=True)
+    cost_incurred_fen = Fen(load_default=None, allow_none=True, metadata={
+        "description": "the cost incurred so far (default: the plan's value of the items "
+                       "done); at most the order's value"})
+
+
+class SatisfactionIn(Schema):
+    score = fields.Integer(strict=True, load_default=None, allow_none=True,
+                           validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=500))
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=200), metadata={
+                               "description": "why there is no score (required without one)"})
 
 
 class OptionalReasonIn(Schema):
@@ -286,6 +377,10 @@ class ApplicationOut(Schema):
     decided_by = fields.String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     withdrawal_reason = fields.String(allow_none=True)
+    withdrawal_kind = fields.String(allow_none=True)
+    released_fen = fields.Integer(allow_none=True, metadata={
+        "description": "on withdrawal: the approved total released from the budget"})
+    status_zh = fields.Function(lambda a: APPLICATION_STATES.get(a.status, (a.status,))[0])
     consent_at = fields.DateTime(allow_none=True, metadata={
         "description": "when the household consented to processing; null: it cannot be used"})
     assessment = fields.Nested(AssessmentOut, allow_none=True)
@@ -389,6 +484,16 @@ class WorkOrderOut(Schema):
     rework_since = fields.DateTime(allow_none=True)
     satisfaction_score = fields.Integer(allow_none=True)
     satisfaction_comment = fields.String(allow_none=True)
+    satisfaction_missing_reason = fields.String(allow_none=True)
+    status_zh = fields.Function(lambda o: WORK_ORDER_STATES.get(o.status, (o.status,))[0])
+    termination_kind = fields.String(allow_none=True)
+    terminated_at = fields.DateTime(allow_none=True)
+    cost_incurred_fen = fields.Integer(allow_none=True)
+    predecessor_id = fields.UUID(allow_none=True)
+    successor_id = fields.Function(lambda o: _str_or_none(getattr(o, "successor_id", None)),
+                                   allow_none=True,
+                                   metadata={"description": "the order that carries on the "
+                                                            "items left by this terminated one"})
     site_address = fields.Function(_site_address)
     due_kind = fields.Function(_due_kind)
     due_at = fields.Function(_due_at)

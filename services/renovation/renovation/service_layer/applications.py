@@ -10,10 +10,12 @@ from typing import Any
 
 from svckit import pipl
 from svckit.auth.principal import Principal
+from svckit.domain.clock import china_date
 from svckit.domain.errors import NotFound, ValidationFailed
 from svckit.domain.identifiers import normalise
 
-from renovation.domain.application import Application
+from renovation.adapters.repository import COMMITTED_STATES
+from renovation.domain.application import APPLICATION, Application
 from renovation.domain.catalogue import CatalogueItem, parse_quantity
 from renovation.domain.programme import Programme
 from renovation.service_layer.policy import POLICY
@@ -49,6 +51,7 @@ def submit(uow: RenovationUoW, principal: Principal, data: dict[str, Any], *,
     POLICY.require_role(principal, "application.submit")
     with uow:
         programme = _programme(uow, data.pop("programme_id"))
+        programme.require_accepting(china_date(now))
         app = Application.submit(programme, now=now, **data)
         if not principal.covers(division=app.division):
             raise ValidationFailed.field("division", "不在您的辖区内 (outside your districts)")
@@ -78,10 +81,31 @@ def refuse(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
 
 
 def withdraw(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
-             reason: str, *, now: datetime) -> Application:
+             reason: str, *, kind: str = "other", cost_incurred_fen: int | None = None,
+             now: datetime) -> Application:
+    """The household leaves at any stage before acceptance of the works (died, moved,
+    declined). A live work order is ended first (terminated as the household's request,
+    its cost incurred kept as spent; or cancelled if not yet accepted); the approved total
+    less what was spent is released from the programme's budget, and the timeline shows
+    both the termination and the withdrawal with the amount released."""
+    from renovation.service_layer import workorders
+
     with uow:
+        POLICY.require_role(principal, "application.decide")
+        live = [o for o in uow.repo.work_orders_of(application_id)
+                if o.status not in workorders.DEAD_ORDER_STATES]
+        orders = [uow.repo.work_order(o.id, lock=True) for o in live]  # orders, then the app
         app = load(uow, principal, "application.decide", application_id)
-        app.withdraw(reason, now)
+        APPLICATION.next(app.status, "withdraw")  # 409 in words before anything changes
+        holding = app.status in COMMITTED_STATES
+        for order in orders:
+            assert order is not None
+            workorders.end_order(order, app, principal.sub, kind="household_request",
+                                 reason=reason, cost_incurred_fen=cost_incurred_fen, now=now)
+        spent = sum(o.cost_incurred_fen or 0 for o in uow.repo.work_orders_of(app.id)
+                    if o.status == "terminated")
+        released = max(0, app.plan.total_fen - spent) if holding and app.plan else 0
+        app.withdraw(reason, now, kind=kind, released_fen=released)
         uow.commit()
         return app
 
@@ -190,6 +214,7 @@ def approve_plan(uow: RenovationUoW, principal: Principal, application_id: uuid.
     with uow:
         app = load(uow, principal, "application.approve", application_id)
         programme = _programme(uow, app.programme_id, lock=True)
+        programme.require_open()
         committed = uow.repo.committed_fen(programme.id, excluding=app.id)
         app.approve_plan(programme, committed, principal.sub, now)
         uow.commit()

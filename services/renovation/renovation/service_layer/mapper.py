@@ -135,6 +135,7 @@ def on(*classes: type[E]) -> Callable[[Callable[[RenovationUoW, Any, Any], None]
     ev.AssessmentCompleted, ev.PlanDrafted, ev.PlanConfirmed, ev.PlanRevised,
     ev.DeviceRequestUpdated, ev.ApplicationCompleted, ev.ApplicationClosed,
     ev.WorkOrderAccepted, ev.WorkOrderDeclined, ev.WorkOrderCancelled, ev.WorkOrderScheduled,
+    ev.WorkOrderTerminated,
     ev.ProgressReported, ev.SatisfactionRecorded, ev.IntegrationFailed,
     ev.IntegrationProblemCleared)
 def _timeline_only(uow: RenovationUoW, aggregate: Aggregate, event: ev.Event) -> None:

@@ -26,6 +26,7 @@ ORDER_READERS = {Role.STAFF, Role.INSPECTOR, Role.CONTRACTOR}
 POLICY = Policy("renovation", {
     "programme.read": READERS,
     "programme.create": STAFF,
+    "programme.change": STAFF,  # edit, year-end close
     "catalogue.read": set(Role),  # contractors quote against the price list
     "catalogue.change": STAFF,
     "contractor.read": READERS,
@@ -43,6 +44,8 @@ POLICY = Policy("renovation", {
     "work_order.overdue": READERS,
     "work_order.assign": STAFF,
     "work_order.cancel": STAFF,
+    "work_order.terminate": STAFF,  # end an order in progress (bankruptcy, breach, ...)
+    "work_order.satisfaction": STAFF,  # record the visit's result or why there is none
     "work_order.respond": {Role.CONTRACTOR},  # accept, decline, schedule, progress, complete
     "work_order.inspect": {Role.INSPECTOR},
     "work_order.photo": {Role.CONTRACTOR, Role.INSPECTOR},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from svckit.auth.principal import Principal
@@ -46,8 +47,98 @@ def get_programme(uow: RenovationUoW, principal: Principal,
         if programme is None:
             raise NotFound("programme", programme_id)
         spend = [r for r in uow.repo.spend_by_division(None) if r["programme_id"] == programme.id]
-        return programme_view(programme, sum(int(r["committed_fen"]) for r in spend),
+        return programme_view(programme, uow.repo.committed_fen(programme.id),
                               sum(int(r["homes"]) for r in spend))
+
+
+def _load_programme(uow: RenovationUoW, programme_id: uuid.UUID) -> Programme:
+    programme = uow.repo.programme(programme_id, lock=True)
+    if programme is None:
+        raise NotFound("programme", programme_id)
+    return programme
+
+
+def edit_programme(uow: RenovationUoW, principal: Principal, programme_id: uuid.UUID,
+                   changes: dict[str, Any]) -> Programme:
+    """Change a programme; the budget never below what is committed. The programme row is
+    locked first, as approvals lock it, so no approval slips in between."""
+    POLICY.require_role(principal, "programme.change")
+    with uow:
+        programme = _load_programme(uow, programme_id)
+        programme.edit(changes, uow.repo.committed_fen(programme.id))
+        if "name" in changes:
+            same = uow.repo.programme_by_name(programme.year, programme.name)
+            if same is not None and same.id != programme.id:
+                raise Conflict("同年度已有同名项目 (a programme of that year and name exists)")
+        uow.commit()
+    return programme
+
+
+def _report(uow: RenovationUoW, programme: Programme) -> dict[str, Any]:
+    figures = uow.repo.programme_figures(programme.id)
+    withdrawn_spent = uow.repo.withdrawn_spent_fen(programme.id)
+    spent = figures["done_fen"] + withdrawn_spent
+    open_committed = figures["open_committed_fen"]
+    return {
+        "programme_id": str(programme.id), "year": programme.year, "name": programme.name,
+        "total_budget_fen": programme.total_budget_fen,
+        "target_homes": programme.target_homes,
+        "homes_done": figures["homes_done"],
+        "spent_fen": spent,
+        "withdrawn_spent_fen": withdrawn_spent,
+        "open_committed_fen": open_committed,
+        "carry_over_fen": programme.total_budget_fen - spent - open_committed,
+        "open_cases": figures["open_cases"],
+        "withdrawn_cases": figures["withdrawn"],
+    }
+
+
+def programme_report(uow: RenovationUoW, principal: Principal,
+                     programme_id: uuid.UUID) -> dict[str, Any]:
+    """The year-end report: as kept at the close, or as of now while the year is open.
+    ``spent_fen + open_committed_fen + carry_over_fen == total_budget_fen``."""
+    POLICY.require_role(principal, "programme.read")
+    with uow:
+        programme = uow.repo.programme(programme_id)
+        if programme is None:
+            raise NotFound("programme", programme_id)
+        if programme.closing_report is not None:
+            return {**programme.closing_report, "status": programme.status}
+        return {**_report(uow, programme), "status": programme.status}
+
+
+def close_programme(uow: RenovationUoW, principal: Principal, programme_id: uuid.UUID, *,
+                    now: datetime) -> dict[str, Any]:
+    """The year-end close: the report is computed and kept; no new application or approval
+    after it. Open cases go on (their works finish under this programme's budget)."""
+    POLICY.require_role(principal, "programme.change")
+    with uow:
+        programme = _load_programme(uow, programme_id)
+        report = {**_report(uow, programme), "closed_at": now.isoformat()}
+        programme.close(report, now)
+        uow.commit()
+    return {**report, "status": "closed"}
+
+
+def next_programme(uow: RenovationUoW, principal: Principal, programme_id: uuid.UUID,
+                   data: dict[str, Any]) -> Programme:
+    """Next year's programme made from this one; ``add_carry_over`` adds this year's
+    carry-over (budget less spent less held by open cases) to the new budget."""
+    POLICY.require_role(principal, "programme.create")
+    with uow:
+        last = uow.repo.programme(programme_id)
+        if last is None:
+            raise NotFound("programme", programme_id)
+        budget = int(data["total_budget_fen"])
+        if data.get("add_carry_over"):
+            report = last.closing_report or _report(uow, last)
+            budget += max(0, int(report["carry_over_fen"]))
+        programme = last.next_year(total_budget_fen=budget, name=data.get("name"))
+        if uow.repo.programme_by_name(programme.year, programme.name) is not None:
+            raise Conflict("同年度已有同名项目 (a programme of that year and name exists)")
+        uow.session.add(programme)
+        uow.commit()
+    return programme
 
 
 def list_programmes(uow: RenovationUoW, principal: Principal) -> Sequence[Programme]:

@@ -19,10 +19,14 @@ from svckit.domain.masking import mask_address
 from renovation.domain.application import Application
 from renovation.domain.deadlines import Breach, clock_of, overdue
 from renovation.domain.programme import Programme
-from renovation.domain.workorder import WorkOrder
+from renovation.domain.states import WORK_ORDER_STATES
+from renovation.domain.workorder import WORK_ORDER, WorkOrder
 from renovation.service_layer.applications import _photo_refs, load
 from renovation.service_layer.policy import POLICY, company_of
 from renovation.service_layer.uow import RenovationUoW
+
+#: work-order states that no longer hold the case (a new order may be assigned)
+DEAD_ORDER_STATES = ("declined", "cancelled", "terminated")
 
 
 def load_order(uow: RenovationUoW, principal: Principal, action: str, order_id: uuid.UUID,
@@ -58,12 +62,17 @@ def assign(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
         contractor = uow.repo.contractor(contractor_id)
         if contractor is None:
             raise NotFound("contractor", contractor_id)
-        live = [o for o in uow.repo.work_orders_of(app.id)
-                if o.status not in ("declined", "cancelled")]
+        previous = list(uow.repo.work_orders_of(app.id))
+        live = [o for o in previous if o.status not in DEAD_ORDER_STATES]
         if live:
-            raise Conflict("该户已有进行中的工单 (a live work order exists)",
+            label = WORK_ORDER_STATES.get(live[0].status, (live[0].status,))[0]
+            raise Conflict(f"该户已有工单，当前状态为「{label}」 (a live work order exists)",
                            current_state=live[0].status)
-        order = WorkOrder.assign(app, contractor, principal.sub, now)
+        terminated = [o for o in previous if o.status == "terminated"]
+        order = WorkOrder.assign(
+            app, contractor, principal.sub, now,
+            predecessor=terminated[-1] if terminated else None,
+            done_before=[code for o in terminated for code in o.items_done])
         uow.session.add(order)
         uow.session.flush()
         uow.commit()
@@ -95,6 +104,59 @@ def cancel(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, reason
     with uow:
         order = load_order(uow, principal, "work_order.cancel", order_id)
         order.cancel(principal.sub, reason, now)
+        uow.commit()
+        return order
+
+
+def order_value_fen(app: Application, order: WorkOrder, items: Sequence[str] | None = None
+                    ) -> int:
+    """The plan's value of the order's items (or of ``items``)."""
+    wanted = set(order.items if items is None else items)
+    plan = app.plan
+    return sum(line.total_fen for line in (plan.construction_lines if plan else [])
+               if line.item_code in wanted)
+
+
+def end_order(order: WorkOrder, app: Application, by: str, *, kind: str, reason: str,
+              cost_incurred_fen: int | None, now: datetime) -> None:
+    """Terminate a taken order (or cancel one not yet answered). The cost incurred
+    defaults to the plan's value of the items done. The case goes back to an approved
+    plan awaiting a contractor for the rest."""
+    if order.status == "assigned":
+        order.cancel(by, reason, now)
+        return
+    cost = (order_value_fen(app, order, order.items_done) if cost_incurred_fen is None
+            else cost_incurred_fen)
+    order.terminate(by, kind, reason, cost, order_value_fen(app, order), now)
+    if app.status in ("in_works", "inspection"):
+        app.works_terminated()
+
+
+def terminate(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, *, kind: str,
+              reason: str, cost_incurred_fen: int | None, now: datetime) -> WorkOrder:
+    """Staff end an order in progress (the contractor went bankrupt, breached, or the
+    household asked); the remaining items can then be assigned to another contractor."""
+    with uow:
+        order = load_order(uow, principal, "work_order.terminate", order_id)
+        app = _app_of(uow, order)
+        WORK_ORDER.next(order.status, "terminate")  # "assigned": 409, cancel it instead
+        end_order(order, app, principal.sub, kind=kind, reason=reason,
+                  cost_incurred_fen=cost_incurred_fen, now=now)
+        uow.commit()
+        return order
+
+
+def record_satisfaction(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, *,
+                        score: int | None, comment: str | None, reason: str | None,
+                        now: datetime) -> WorkOrder:
+    """Staff record the satisfaction visit themselves: the score (taken by phone, or on
+    their own visit), or why there is none (nobody at home, refused, moved away). The case
+    closes."""
+    with uow:
+        order = load_order(uow, principal, "work_order.satisfaction", order_id)
+        app = _app_of(uow, order)
+        order.record_satisfaction(score, comment, now, missing_reason=reason)
+        app.close(now)
         uow.commit()
         return order
 
@@ -167,6 +229,10 @@ def _annotate(uow: RenovationUoW, orders: Sequence[WorkOrder]) -> None:
         setattr(order, "site_address", mask_address(app.address) if app else None)  # noqa: B010
         setattr(order, "due_kind", clock.kind.value if clock else None)  # noqa: B010
         setattr(order, "due_at", clock.due_at if clock else None)  # noqa: B010
+        if order.status == "terminated":
+            successor = next((o.id for o in uow.repo.work_orders_of(order.application_id)
+                              if o.predecessor_id == order.id), None)
+            setattr(order, "successor_id", successor)  # noqa: B010
 
 
 def get(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID) -> WorkOrder:

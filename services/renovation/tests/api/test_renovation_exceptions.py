@@ -167,8 +167,8 @@ def test_a_programmes_budget_is_edited_never_below_what_is_committed(
     assert r.status_code == 422
     assert "total_budget_fen" in r.json["errors"]
     r = client.patch(f"/programmes/{world.programme.id}", headers=staff,
-                     json={"total_budget_fen": committed})
-    assert r.status_code == 200, r.json
+                     json={"total_budget_fen": committed, "household_cap_fen": committed})
+    assert r.status_code == 200, r.json  # exactly what is committed is fine
 
 
 def test_last_years_programme_accepts_no_new_application(
@@ -194,7 +194,10 @@ def test_year_end_close_reports_and_next_year_is_created_from_the_last(
     order = world.order("closed")
     spent = client.get(f"/applications/{order.application_id}",
                        headers=staff).json["plan"]["total_fen"]
-    r = client.post(f"/programmes/{world.programme.id}/close", headers=staff)
+    r = client.post(f"/programmes/{world.programme.id}/close", headers=staff, json={})
+    assert r.status_code == 422  # the close is confirmed explicitly
+    r = client.post(f"/programmes/{world.programme.id}/close", headers=staff,
+                    json={"confirm": True})
     assert r.status_code == 200, r.json
     report = r.json
     assert report["homes_done"] == 1

@@ -193,7 +193,7 @@ def test_two_scans_at_once_report_a_breach_once(world: Any) -> None:
 def test_two_approvals_cannot_both_spend_the_last_of_the_budget(world: Any) -> None:
     # A programme with room for exactly one more 200,000-fen plan.
     programme = setup.create_programme(world.ctx.uow(), world.approver, {
-        "year": 2025, "name": "预算紧张的项目", "division_scope": "371500",
+        "year": world.programme.year, "name": "预算紧张的项目", "division_scope": "371500",
         "household_cap_fen": CAP, "target_homes": 2, "total_budget_fen": 350_000})
     world.programme = programme
     lines = [{"item_code": "RAMP", "quantity": "4"}, {"item_code": "GRAB-BAR", "quantity": 3},

@@ -61,6 +61,7 @@ ORDER_PATHS: dict[str, list[str]] = {
     "cancelled": ["cancel"],
     **{state: [a for a, _ in ORDER_MAIN[: i + 1]] for i, (_, state) in enumerate(ORDER_MAIN)},
     "rework": [a for a, _ in ORDER_MAIN[:4]] + ["fail_inspection", "report_progress"],
+    "terminated": ["accept", "terminate"],
 }
 
 DEVICE_PATHS: dict[str, list[str]] = {
@@ -155,6 +156,7 @@ class World:
             "fail_inspection": app.fail_inspection,
             "pass_inspection": lambda: app.pass_inspection(now),
             "close": lambda: app.close(now),
+            "works_terminated": app.works_terminated,
         }
         steps[action]()
 
@@ -188,6 +190,8 @@ class World:
                 self.inspector, None, ["扶手松动"], now
             ),
             "record_satisfaction": lambda: order.record_satisfaction(5, "很满意", now),
+            "terminate": lambda: order.terminate(self.clerk, "bankruptcy", "施工单位破产", 0,
+                                                 0, now),
         }
         steps[action]()
 
