@@ -111,6 +111,7 @@ catalogue_items = sa.Table(
     sa.Column("is_device", sa.Boolean, nullable=False),
     sa.Column("device_type_code", sa.String(20), nullable=True),
     sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("price_history", _list(), nullable=False, server_default=sa.text("'[]'")),
     sa.CheckConstraint("unit_price_fen >= 0", name="ck_catalogue_price"),
 )
 
@@ -121,6 +122,8 @@ contractors = sa.Table(
     sa.Column("name", sa.String(100), nullable=False, unique=True),
     sa.Column("division", sa.String(6), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, server_default="active"),
+    sa.Column("status_reason", sa.String(200), nullable=True),
 )
 
 applications = sa.Table(

@@ -11,7 +11,9 @@ import enum
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from svckit.domain.errors import ValidationFailed
 from svckit.domain.fields import FieldErrors, member, require_text
@@ -119,6 +121,32 @@ class CatalogueItem:
     device_type_code: str | None = None
     active: bool = True
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    #: every price it had: ``{"unit_price_fen", "valid_from" (ISO time), "changed_by"}``,
+    #: oldest first; plans copy the price when drafted, so they keep theirs
+    price_history: list[dict[str, Any]] = field(default_factory=list)
+
+    def change(self, by: str, now: datetime, *, name: str | None = None,
+               unit_price_fen: int | None = None, active: bool | None = None) -> None:
+        """Rename, retire/reinstate, or change the price (a new version from ``now``)."""
+        check = FieldErrors()
+        if name is not None:
+            with check.field("name"):
+                name = require_text("name", name, 200)
+        if unit_price_fen is not None:
+            check.fen("unit_price_fen", unit_price_fen)
+        check.raise_if_any()
+        if name is not None:
+            self.name = name
+        if active is not None:
+            self.active = active
+        if unit_price_fen is not None and unit_price_fen != self.unit_price_fen:
+            if not self.price_history:  # an item from before prices were versioned
+                self.price_history = [{"unit_price_fen": self.unit_price_fen,
+                                       "valid_from": None, "changed_by": None}]
+            self.price_history = [*self.price_history, {
+                "unit_price_fen": unit_price_fen, "valid_from": now.isoformat(),
+                "changed_by": by}]
+            self.unit_price_fen = unit_price_fen
 
     def __post_init__(self) -> None:
         check = FieldErrors()

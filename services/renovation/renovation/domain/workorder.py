@@ -45,6 +45,13 @@ WORK_ORDER = LabelledMachine(
 )
 
 
+CONTRACTOR_STATES = {
+    "active": ("正常", "active"),
+    "suspended": ("已暂停派单", "suspended"),
+    "blacklisted": ("已列入黑名单", "blacklisted"),
+}
+
+
 class TerminationKind(enum.StrEnum):
     """Why staff ended an order the contractor had taken on."""
 
@@ -69,8 +76,11 @@ class Contractor:
 
     name: str
     division: str
-    active: bool = True
+    active: bool = True  # kept equal to ``status == "active"``
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    #: active; suspended (no new orders, may be reinstated); blacklisted (for good)
+    status: str = "active"
+    status_reason: str | None = None
 
     def __post_init__(self) -> None:
         check = FieldErrors()
@@ -81,9 +91,33 @@ class Contractor:
         check.raise_if_any()
 
     def require_assignable(self) -> None:
-        if not self.active:
-            raise Conflict("施工单位已停用，不能派单 (the contractor is inactive)",
-                           current_state="inactive")
+        if self.status != "active" or not self.active:
+            zh, en = CONTRACTOR_STATES.get(self.status, ("已停用", "inactive"))
+            raise Conflict(f"施工单位{zh}，不能派单 (the contractor is {en})",
+                           current_state=self.status, current_state_label=zh)
+
+    def edit(self, *, name: str | None = None, division: str | None = None) -> None:
+        check = FieldErrors()
+        if name is not None:
+            with check.field("name"):
+                name = require_text("name", name, 100)
+        if division is not None:
+            with check.field("division"):
+                division = validate_division(division)
+        check.raise_if_any()
+        self.name = name or self.name
+        self.division = division or self.division
+
+    def set_status(self, status: str, reason: str) -> None:
+        """Suspend (no new orders), blacklist (for good) or reinstate, with a reason.
+        Orders already running go on; staff terminate them if need be."""
+        clean = require_text("reason", reason, 200)
+        if self.status == "blacklisted" or status == self.status:
+            zh, en = CONTRACTOR_STATES[self.status]
+            raise Conflict(f"施工单位当前为「{zh}」，不能改为「{CONTRACTOR_STATES[status][0]}」 "
+                           f"(the contractor is {en})", current_state=self.status,
+                           current_state_label=zh)
+        self.status, self.status_reason, self.active = status, clean, status == "active"
 
 
 @dataclass(eq=False)

@@ -173,9 +173,10 @@ class CatalogueItemView(MethodView):
     @catalogue_blp.response(200, s.CatalogueItemOut)
     @problems(catalogue_blp, *CHANGE)
     def patch(self, data: dict[str, Any], code: str) -> Any:
-        """Retire or reinstate an item (staff)."""
-        return setup.set_catalogue_item_active(_uow(), current_principal(), code,
-                                               data["active"])
+        """Retire or reinstate, rename, or change the price of an item (staff). A price
+        change is a new version from now; plans already drafted keep their prices."""
+        return setup.change_catalogue_item(_uow(), current_principal(), code, data,
+                                           now=_now())
 
 
 @contractors_blp.route("")
@@ -192,6 +193,49 @@ class ContractorsView(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Register a contractor company (staff). Its users carry its id as ``company``."""
         return setup.add_contractor(_uow(), current_principal(), data)
+
+
+@contractors_blp.route("/<uuid:contractor_id>")
+class ContractorView(MethodView):
+    @contractors_blp.arguments(s.ContractorPatchIn)
+    @contractors_blp.response(200, s.ContractorOut)
+    @problems(contractors_blp, *CHANGE)
+    def patch(self, data: dict[str, Any], contractor_id: uuid.UUID) -> Any:
+        """Edit a contractor's name or division (staff)."""
+        return setup.edit_contractor(_uow(), current_principal(), contractor_id, data)
+
+
+@contractors_blp.route("/<uuid:contractor_id>/suspend")
+class ContractorSuspendView(MethodView):
+    @contractors_blp.arguments(s.ReasonIn)
+    @contractors_blp.response(200, s.ContractorOut)
+    @problems(contractors_blp, *CHANGE)
+    def post(self, data: dict[str, Any], contractor_id: uuid.UUID) -> Any:
+        """Suspend with a reason (staff): no new orders; running ones go on."""
+        return setup.set_contractor_status(_uow(), current_principal(), contractor_id,
+                                           "suspended", data["reason"])
+
+
+@contractors_blp.route("/<uuid:contractor_id>/blacklist")
+class ContractorBlacklistView(MethodView):
+    @contractors_blp.arguments(s.ReasonIn)
+    @contractors_blp.response(200, s.ContractorOut)
+    @problems(contractors_blp, *CHANGE)
+    def post(self, data: dict[str, Any], contractor_id: uuid.UUID) -> Any:
+        """Blacklist with a reason (staff): for good, no new orders."""
+        return setup.set_contractor_status(_uow(), current_principal(), contractor_id,
+                                           "blacklisted", data["reason"])
+
+
+@contractors_blp.route("/<uuid:contractor_id>/reinstate")
+class ContractorReinstateView(MethodView):
+    @contractors_blp.arguments(s.ReasonIn)
+    @contractors_blp.response(200, s.ContractorOut)
+    @problems(contractors_blp, *CHANGE)
+    def post(self, data: dict[str, Any], contractor_id: uuid.UUID) -> Any:
+        """Reinstate a suspended contractor with a reason (staff); never a blacklisted one."""
+        return setup.set_contractor_status(_uow(), current_principal(), contractor_id,
+                                           "active", data["reason"])
 
 
 # ---- applications -------------------------------------------------------------------------

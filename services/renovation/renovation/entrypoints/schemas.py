@@ -16,6 +16,7 @@ from svckit.http.pagination import PageArgs, paged
 from renovation.domain.catalogue import Area, Unit, format_quantity
 from renovation.domain.rules import HORIZON_DAYS
 from renovation.domain.states import APPLICATION_STATES, WORK_ORDER_STATES
+from renovation.domain.workorder import CONTRACTOR_STATES
 
 MAX_FEN = 10**12  # 100亿元: far above any budget, far below PostgreSQL's bigint
 
@@ -178,10 +179,17 @@ class CatalogueItemOut(Schema):
     is_device = fields.Boolean()
     device_type_code = fields.String(allow_none=True)
     active = fields.Boolean()
+    price_history = fields.Function(lambda i: i.price_history or [{
+        "unit_price_fen": i.unit_price_fen, "valid_from": None, "changed_by": None}], metadata={
+        "description": "every price the item had, oldest first (valid_from, changed_by)"})
 
 
 class CatalogueActiveIn(Schema):
-    active = fields.Boolean(required=True)
+    """Any of these: retire/reinstate, rename, or a new price (versioned from now)."""
+
+    active = fields.Boolean()
+    name = Text(200)
+    unit_price_fen = Fen()
 
 
 class CatalogueList(Schema):
@@ -198,6 +206,14 @@ class ContractorOut(Schema):
     name = fields.String()
     division = fields.String()
     active = fields.Boolean()
+    status = fields.String(metadata={"description": "active, suspended or blacklisted"})
+    status_zh = fields.Function(lambda c: CONTRACTOR_STATES.get(c.status, (c.status,))[0])
+    status_reason = fields.String(allow_none=True)
+
+
+class ContractorPatchIn(Schema):
+    name = Text(100)
+    division = fields.String(validate=validate.Regexp(r"^\d{6}$"))
 
 
 class ContractorList(Schema):

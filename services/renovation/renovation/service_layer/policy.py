@@ -31,6 +31,7 @@ POLICY = Policy("renovation", {
     "catalogue.change": STAFF,
     "contractor.read": READERS,
     "contractor.create": STAFF,
+    "contractor.change": STAFF,  # edit, suspend, blacklist, reinstate
     "application.read": READERS,
     "application.submit": STAFF,
     "application.decide": STAFF,  # accept, refuse, withdraw

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from svckit.auth.principal import Principal
+from svckit.domain.clock import utcnow
 from svckit.domain.errors import Conflict, NotFound
 from svckit.domain.identifiers import normalise
 
@@ -148,9 +149,12 @@ def list_programmes(uow: RenovationUoW, principal: Principal) -> Sequence[Progra
 
 
 def add_catalogue_item(uow: RenovationUoW, principal: Principal,
-                       data: dict[str, Any]) -> CatalogueItem:
+                       data: dict[str, Any], *, now: datetime | None = None) -> CatalogueItem:
     POLICY.require_role(principal, "catalogue.change")
     item = CatalogueItem(**data)
+    item.price_history = [{"unit_price_fen": item.unit_price_fen,
+                           "valid_from": (now or utcnow()).isoformat(),
+                           "changed_by": principal.sub}]
     with uow:
         if uow.repo.items_by_code([item.code]):
             raise Conflict(f"项目编码{item.code}已存在 (item code exists)")
@@ -159,16 +163,24 @@ def add_catalogue_item(uow: RenovationUoW, principal: Principal,
     return item
 
 
-def set_catalogue_item_active(uow: RenovationUoW, principal: Principal, code: str,
-                              active: bool) -> CatalogueItem:
+def change_catalogue_item(uow: RenovationUoW, principal: Principal, code: str,
+                          changes: dict[str, Any], *, now: datetime) -> CatalogueItem:
+    """Rename, retire or reinstate an item, or change its price: a new price version from
+    now. Plans already drafted keep the price they copied."""
     POLICY.require_role(principal, "catalogue.change")
     with uow:
         item = uow.repo.items_by_code([code]).get(normalise(code))
         if item is None:
             raise NotFound("catalogue_item", code)
-        item.active = active
+        item.change(principal.sub, now, name=changes.get("name"),
+                    unit_price_fen=changes.get("unit_price_fen"), active=changes.get("active"))
         uow.commit()
     return item
+
+
+def set_catalogue_item_active(uow: RenovationUoW, principal: Principal, code: str,
+                              active: bool) -> CatalogueItem:
+    return change_catalogue_item(uow, principal, code, {"active": active}, now=utcnow())
 
 
 def list_catalogue(uow: RenovationUoW, principal: Principal) -> Sequence[CatalogueItem]:
@@ -182,6 +194,36 @@ def add_contractor(uow: RenovationUoW, principal: Principal, data: dict[str, Any
     contractor = Contractor(**data)
     with uow:
         uow.session.add(contractor)
+        uow.commit()
+    return contractor
+
+
+def _contractor(uow: RenovationUoW, contractor_id: uuid.UUID) -> Contractor:
+    contractor = uow.repo.contractor(contractor_id)
+    if contractor is None:
+        raise NotFound("contractor", contractor_id)
+    return contractor
+
+
+def edit_contractor(uow: RenovationUoW, principal: Principal, contractor_id: uuid.UUID,
+                    changes: dict[str, Any]) -> Contractor:
+    POLICY.require_role(principal, "contractor.change")
+    with uow:
+        contractor = _contractor(uow, contractor_id)
+        contractor.edit(name=changes.get("name"), division=changes.get("division"))
+        uow.session.flush()  # the unique name answers here (409)
+        uow.commit()
+    return contractor
+
+
+def set_contractor_status(uow: RenovationUoW, principal: Principal,
+                          contractor_id: uuid.UUID, status: str, reason: str) -> Contractor:
+    """Suspend (no new orders), blacklist (for good) or reinstate, with a reason; kept in
+    the audit log with the change."""
+    POLICY.require_role(principal, "contractor.change")
+    with uow:
+        contractor = _contractor(uow, contractor_id)
+        contractor.set_status(status, reason)
         uow.commit()
     return contractor
 

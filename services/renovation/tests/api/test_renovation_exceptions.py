@@ -215,3 +215,46 @@ def test_year_end_close_reports_and_next_year_is_created_from_the_last(
         "holder_name": "张桂兰", "address": "东昌府区古楼街道楼北社区3号楼101",
         "division": "371502", "phone": "13806351234", "hardship": "dibao", "consent": True})
     assert r.status_code == 409  # a closed programme takes no application
+
+
+def test_contractors_are_edited_suspended_and_blacklisted_with_a_reason(
+        world: Any, client: Any, auth: Any) -> None:
+    staff = auth(world.approver)
+    cid = world.company_b.id
+    r = client.patch(f"/contractors/{cid}", headers=staff, json={"name": "茌平宜居装饰工程公司"})
+    assert r.status_code == 200, r.json
+    assert r.json["name"] == "茌平宜居装饰工程公司"
+    r = client.post(f"/contractors/{cid}/suspend", headers=staff, json={"reason": "安全整改"})
+    assert r.status_code == 200, r.json
+    assert (r.json["status"], r.json["active"], r.json["status_reason"]) == (
+        "suspended", False, "安全整改")
+    app = world.application()
+    world.drive(app.id, "plan_approved")
+    r = client.post(f"/applications/{app.id}/work-orders", headers=staff,
+                    json={"contractor_id": str(cid)})
+    assert r.status_code == 409 and "暂停" in r.json["detail"]
+    r = client.post(f"/contractors/{cid}/reinstate", headers=staff, json={"reason": "整改完成"})
+    assert r.json["status"] == "active"
+    r = client.post(f"/contractors/{cid}/blacklist", headers=staff, json={"reason": "串标"})
+    assert r.json["status"] == "blacklisted"
+    r = client.post(f"/contractors/{cid}/reinstate", headers=staff, json={"reason": "x"})
+    assert r.status_code == 409  # a blacklisted company is not reinstated
+    assert client.post(f"/contractors/{cid}/suspend", headers=auth(world.inspector),
+                       json={"reason": "x"}).status_code == 403
+
+
+def test_a_price_change_is_versioned_and_existing_plans_keep_their_prices(
+        world: Any, client: Any, auth: Any) -> None:
+    staff = auth(world.approver)
+    app = world.application()
+    world.drive(app.id, "plan_drafted")
+    before = client.get(f"/applications/{app.id}", headers=staff).json["plan"]
+    r = client.patch("/catalogue/GRAB-BAR", headers=staff, json={"unit_price_fen": 20_000})
+    assert r.status_code == 200, r.json
+    assert r.json["unit_price_fen"] == 20_000
+    prices = r.json["price_history"]
+    assert [p["unit_price_fen"] for p in prices] == [18_000, 20_000]
+    after = client.get(f"/applications/{app.id}", headers=staff).json["plan"]
+    assert after["total_fen"] == before["total_fen"]
+    grab = next(line for line in after["lines"] if line["item_code"] == "GRAB-BAR")
+    assert grab["unit_price_fen"] == 18_000

@@ -1,5 +1,5 @@
 """a year in operation: work-order termination, withdrawal at any stage, staff-recorded
-satisfaction, programme window and year-end close
+satisfaction, programme window and year-end close, contractor status, catalogue prices
 
 Revision ID: a1d3f0c2b7e4
 Revises: 7bb89a97c7a7
@@ -22,6 +22,13 @@ _NEW_LIVE = "status NOT IN ('declined', 'cancelled', 'terminated')"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('catalogue_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('price_history', sa.JSON(), server_default=sa.text("'[]'"),
+                                      nullable=False))
+    with op.batch_alter_table('contractors', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('status', sa.String(length=20), server_default='active',
+                                      nullable=False))
+        batch_op.add_column(sa.Column('status_reason', sa.String(length=200), nullable=True))
     with op.batch_alter_table('programmes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('opens_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('closes_on', sa.Date(), nullable=True))
@@ -75,3 +82,8 @@ def downgrade() -> None:
         for column in ('previous_id', 'closing_report', 'closed_at', 'status', 'closes_on',
                        'opens_on'):
             batch_op.drop_column(column)
+    with op.batch_alter_table('contractors', schema=None) as batch_op:
+        batch_op.drop_column('status_reason')
+        batch_op.drop_column('status')
+    with op.batch_alter_table('catalogue_items', schema=None) as batch_op:
+        batch_op.drop_column('price_history')
