@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, cast
 from svckit.domain.certificate import make_certificate
 from svckit.domain.clock import china_date, utcnow
 
+from renovation.domain.application import NUMBER_PREFIX as APP_PREFIX
 from renovation.domain.application import Application
 from renovation.domain.catalogue import Area, CatalogueItem, Unit
 from renovation.domain.programme import DeadlineSettings, Programme
+from renovation.domain.workorder import NUMBER_PREFIX as ORDER_PREFIX
 from renovation.domain.workorder import Contractor, WorkOrder
 from renovation.service_layer.uow import RenovationUoW
 
@@ -109,6 +111,7 @@ def seed(ctx: ServiceContext) -> None:
                 consent=True,
                 id=_id(f"application-{key}"),
             )
+            app.number = uow.repo.next_number(APP_PREFIX, app.division, app.submitted_at)
             order: WorkOrder | None = None
             if target == "refused":
                 app.refuse(APPROVER, tick())
@@ -132,6 +135,8 @@ def seed(ctx: ServiceContext) -> None:
                 uow.session.flush()
                 company = companies[0] if target != "in_works" else companies[1]
                 order = WorkOrder.assign(app, company, APPROVER, tick(), id=_id(f"order-{key}"))
+                order.number = uow.repo.next_number(ORDER_PREFIX, order.division,
+                                                    order.assigned_at)
             if order is not None and target in ("in_works", "closed"):
                 crew = order.contractor_id
                 order.accept(crew, tick())

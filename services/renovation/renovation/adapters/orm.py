@@ -18,6 +18,7 @@ from svckit.audit import audit_table
 from svckit.db import UtcDateTime, records_events
 from svckit.http.idempotency import idempotency_table
 from svckit.messaging.tables import messaging_tables
+from svckit.numbering import document_counters_table
 from svckit.pipl import access_log_table
 
 from renovation.domain.application import (
@@ -39,6 +40,8 @@ messaging = messaging_tables(metadata)
 access_log = access_log_table(metadata)
 audit_log = audit_table(metadata)
 idempotency_table(metadata)  # Idempotency-Key answers (svckit.http.idempotency)
+#: one counter per (prefix, division, year) for the document numbers (svckit.numbering)
+document_counters = document_counters_table(metadata)
 
 USER = 100  # length of a user id (the token's ``sub``)
 
@@ -138,6 +141,7 @@ applications = sa.Table(
     sa.Column("phone", sa.String(20), nullable=False),
     sa.Column("hardship", _enum(Hardship, "hardship"), nullable=False),
     sa.Column("submitted_at", UtcDateTime(), nullable=False),
+    sa.Column("number", sa.String(24), nullable=False, unique=True),
     sa.Column("status", sa.String(30), nullable=False),
     sa.Column("refusal_reasons", _list(), nullable=False),
     sa.Column("override_reason", sa.String(500), nullable=True),
@@ -239,6 +243,7 @@ work_orders = sa.Table(
     sa.Column("items", _list(), nullable=False),
     sa.Column("assigned_by", sa.String(USER), nullable=False),
     sa.Column("assigned_at", UtcDateTime(), nullable=False),
+    sa.Column("number", sa.String(24), nullable=False, unique=True),
     sa.Column("status", sa.String(30), nullable=False),
     sa.Column("accepted_at", UtcDateTime(), nullable=True),
     sa.Column("closing_reason", sa.String(200), nullable=True),

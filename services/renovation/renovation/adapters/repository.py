@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from svckit.domain.identifiers import normalise
+from svckit.numbering import next_number
 
 from renovation.adapters import orm
 from renovation.domain.application import Application
@@ -29,6 +30,11 @@ class Repository:
         self.session = session
 
     # ---- programmes and catalogue -------------------------------------------------
+    def next_number(self, prefix: str, division: str, at: datetime) -> str:
+        """The next document number of ``prefix`` for ``division`` in the China year of
+        ``at`` (svckit.numbering: race-free inside this transaction)."""
+        return next_number(self.session, orm.document_counters, prefix, division, at)
+
     def programme(self, programme_id: uuid.UUID, *, lock: bool = False) -> Programme | None:
         return self.session.get(Programme, programme_id, with_for_update=lock or None)
 

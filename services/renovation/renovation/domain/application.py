@@ -99,6 +99,10 @@ class WithdrawalKind(enum.StrEnum):
                 "ineligible": "不再符合条件", "other": "其他"}[self.value]
 
 
+#: document-number prefix of an application (改造申请: GZ)
+NUMBER_PREFIX = "GZ"
+
+
 class Hardship(enum.StrEnum):
     DIBAO = "dibao"  # 低保
     TEKUN = "tekun"  # 特困
@@ -216,6 +220,9 @@ class Application:
     hardship: Hardship
     submitted_at: datetime
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    #: the number people read (``GZ-371502-2026-000123``, svckit.domain.docnumbers); the
+    #: service layer allocates it when the application is stored
+    number: str = ""
     status: str = "submitted"
     refusal_reasons: list[str] = field(default_factory=list)
     override_reason: str | None = None

@@ -52,6 +52,10 @@ CONTRACTOR_STATES = {
 }
 
 
+#: document-number prefix of a work order (施工工单: SG)
+NUMBER_PREFIX = "SG"
+
+
 class TerminationKind(enum.StrEnum):
     """Why staff ended an order the contractor had taken on."""
 
@@ -154,6 +158,8 @@ class WorkOrder:
     assigned_by: UserId
     assigned_at: datetime
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    #: the number people read (``SG-371502-2026-000045``); allocated by the service layer
+    number: str = ""
     status: str = "assigned"
     accepted_at: datetime | None = None
     closing_reason: str | None = None  # why it was declined or cancelled

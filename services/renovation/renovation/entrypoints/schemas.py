@@ -376,6 +376,8 @@ class IntegrationProblemOut(Schema):
 
 class ApplicationOut(Schema):
     id = fields.UUID()
+    number = fields.String(metadata={"description": "the number people read, "
+                                                    "GZ-<division>-<year>-<sequence>"})
     programme_id = fields.UUID()
     certificate = fields.Function(lambda a: a.masked_certificate)
     disability_category = fields.Function(lambda a: a.certificate.category.label_zh)
@@ -479,6 +481,8 @@ def _due_at(order: Any) -> str | None:
 
 class WorkOrderOut(Schema):
     id = fields.UUID()
+    number = fields.String(metadata={"description": "the number people read, "
+                                                    "SG-<division>-<year>-<sequence>"})
     application_id = fields.UUID()
     programme_id = fields.UUID()
     contractor_id = fields.UUID()
@@ -517,6 +521,8 @@ class WorkOrderOut(Schema):
 
 class WorkOrderSummaryOut(Schema):
     id = fields.UUID()
+    number = fields.String()
+    status_zh = fields.Function(lambda o: WORK_ORDER_STATES.get(o.status, (o.status,))[0])
     application_id = fields.UUID()
     contractor_id = fields.UUID()
     division = fields.String()

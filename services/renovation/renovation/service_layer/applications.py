@@ -15,7 +15,7 @@ from svckit.domain.errors import NotFound, ValidationFailed
 from svckit.domain.identifiers import normalise
 
 from renovation.adapters.repository import COMMITTED_STATES
-from renovation.domain.application import APPLICATION, Application
+from renovation.domain.application import APPLICATION, NUMBER_PREFIX, Application
 from renovation.domain.catalogue import CatalogueItem, parse_quantity
 from renovation.domain.programme import Programme
 from renovation.service_layer.policy import POLICY
@@ -55,6 +55,7 @@ def submit(uow: RenovationUoW, principal: Principal, data: dict[str, Any], *,
         app = Application.submit(programme, now=now, **data)
         if not principal.covers(division=app.division):
             raise ValidationFailed.field("division", "不在您的辖区内 (outside your districts)")
+        app.number = uow.repo.next_number(NUMBER_PREFIX, app.division, now)
         uow.session.add(app)
         uow.session.flush()  # the open-application unique index answers here (409)
         uow.commit()

@@ -20,7 +20,7 @@ from renovation.domain.application import Application
 from renovation.domain.deadlines import Breach, clock_of, overdue
 from renovation.domain.programme import Programme
 from renovation.domain.states import WORK_ORDER_STATES
-from renovation.domain.workorder import WORK_ORDER, WorkOrder
+from renovation.domain.workorder import NUMBER_PREFIX, WORK_ORDER, WorkOrder
 from renovation.service_layer.applications import _photo_refs, load
 from renovation.service_layer.policy import POLICY, company_of
 from renovation.service_layer.uow import RenovationUoW
@@ -73,6 +73,7 @@ def assign(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
             app, contractor, principal.sub, now,
             predecessor=terminated[-1] if terminated else None,
             done_before=[code for o in terminated for code in o.items_done])
+        order.number = uow.repo.next_number(NUMBER_PREFIX, order.division, now)
         uow.session.add(order)
         uow.session.flush()
         uow.commit()

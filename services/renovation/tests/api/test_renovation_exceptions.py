@@ -258,3 +258,23 @@ def test_a_price_change_is_versioned_and_existing_plans_keep_their_prices(
     assert after["total_fen"] == before["total_fen"]
     grab = next(line for line in after["lines"] if line["item_code"] == "GRAB-BAR")
     assert grab["unit_price_fen"] == 18_000
+
+
+def test_applications_and_work_orders_carry_readable_numbers(
+        world: Any, client: Any, auth: Any) -> None:
+    from svckit.domain.docnumbers import parse_number
+
+    staff = auth(world.approver)
+    year = china_date(datetime.now(UTC)).year
+    first, second = world.application(), world.application()
+    numbers = [client.get(f"/applications/{a.id}", headers=staff).json["number"]
+               for a in (first, second)]
+    parsed = [parse_number(n) for n in numbers]
+    assert all(p is not None and p.prefix == "GZ" and p.division == "371502"
+               and p.year == year for p in parsed)
+    assert parsed[1].sequence == parsed[0].sequence + 1  # type: ignore[union-attr]
+    order = world.order("assigned")
+    r = client.get(f"/work-orders/{order.id}", headers=staff)
+    assert r.json["number"].startswith(f"SG-371502-{year}-")
+    rows = client.get("/work-orders", headers=staff).json["items"]
+    assert order.id in {uuid.UUID(o["id"]) for o in rows if o["number"] == r.json["number"]}
