@@ -1,11 +1,11 @@
 """The states of renovation's aggregates in words a clerk understands, and a state machine
-whose refusals say them (409: "工单当前状态为「施工中」，不能撤销"), never an internal code."""
+whose refusals say them (409: "工单当前为“施工中”，不能撤销"), never an internal code (the
+words go to svckit's ``StateMachine``: one rule for every service)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from svckit.domain.errors import Conflict, IllegalTransition
 from svckit.domain.statemachine import StateMachine
 
 APPLICATION_STATES: dict[str, tuple[str, str]] = {
@@ -86,31 +86,9 @@ def state_label(labels: Mapping[str, tuple[str, str]], state: str) -> str:
     return f"{zh} ({en})"
 
 
-class StateRefused(IllegalTransition):
-    """A refused transition, in words: the entity, its state and the action."""
-
-    def __init__(self, entity: str, state: str, action: str,
-                 labels: Mapping[str, tuple[str, str]]) -> None:
-        ezh, een = ENTITIES.get(entity, (entity, entity))
-        szh, sen = labels.get(state, (state, state))
-        azh, aen = ACTIONS.get(action, (action, action))
-        Conflict.__init__(
-            self,
-            f"{ezh}当前状态为「{szh}」，不能{azh} ({een} is {sen}; cannot {aen})",
-            current_state=state, action=action, current_state_label=szh,
-        )
-
-
-class LabelledMachine(StateMachine):
-    """svckit's state machine whose refusal names the state in words."""
-
-    def __init__(self, entity: str, table: Mapping[tuple[str, str], str],
-                 labels: Mapping[str, tuple[str, str]]) -> None:
-        super().__init__(entity, table)
-        self.labels = labels
-
-    def next(self, current: str, action: str) -> str:
-        try:
-            return self.table[(current, action)]
-        except KeyError:
-            raise StateRefused(self.entity, current, action, self.labels) from None
+def LabelledMachine(entity: str, table: Mapping[tuple[str, str], str],
+                    labels: Mapping[str, tuple[str, str]]) -> StateMachine:
+    """svckit's state machine with renovation's words for the entity, its states and the
+    actions (its refusals say them)."""
+    return StateMachine(entity, table, label=ENTITIES.get(entity), state_labels=labels,
+                        action_labels=ACTIONS)
