@@ -227,7 +227,7 @@ POLICY: dict[str, tuple[str, bool]] = {
     "identity POST /refresh": (PUBLIC, False),
     "identity POST /logout": (PUBLIC, False),
     "identity GET /.well-known/jwks.json": (PUBLIC, False),
-    "identity GET /users": ("staff", False),
+    "identity GET /users": ("staff inspector", False),
     "identity POST /users": ("staff", False),
     "identity GET /users/{user_id}": (ALL, True),
     "identity PATCH /users/{user_id}": ("staff", False),

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from console import api, formatting, problems, sessions
+from console import api, formatting, people, problems, sessions
 from console.auth import user
 from console.config import ConsoleSettings
 from console.i18n import LANGS
@@ -42,7 +42,7 @@ def create_app(settings: ConsoleSettings | None = None) -> Flask:
         kept=problems.kept, unplaced_errors=problems.unplaced_errors,
         idempotency_key=api.new_idempotency_key)
     app.jinja_env.filters.update(yuan=formatting.yuan, amount=formatting.amount,
-                                 local_time=formatting.local_time)
+                                 local_time=formatting.local_time, person=people.name_of)
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.before_request

@@ -82,6 +82,7 @@ PURPOSES: dict[str, str] = {
     "volunteer_contact": "志愿者联络",
     "household_contact": "联系住户",
     "rental_agreement": "签订借用协议",
+    "document_signing": "打印签字文书",
 }
 PURPOSES_EN: dict[str, str] = {
     "return_reminder": "return reminder", "home_delivery": "home delivery",
@@ -92,6 +93,7 @@ PURPOSES_EN: dict[str, str] = {
     "volunteer_contact": "contacting the volunteer",
     "household_contact": "contacting the household",
     "rental_agreement": "signing the rental agreement",
+    "document_signing": "printing a document to sign",
 }
 NOTE_MAX = 100
 _BY_LABEL = {label: code for code, label in PURPOSES.items()}

@@ -10,16 +10,25 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from svckit.domain.division import KNOWN, is_within
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from console import api
+from console import api, household, people
 from console.auth import roles_required, user
-from console.formatting import TZ, yuan
+from console.formatting import TZ, local_time, yuan
 from console.i18n import gettext as _
 from console.i18n import register
 from console.problems import REFUSALS, describe, explain, flash_problem, refused
+from console.renovation_docs import (
+    UNITS,
+    AcceptanceForm,
+    Household,
+    Line,
+    PlanSheet,
+    acceptance_pdf,
+    plan_sheet_pdf,
+)
 from console.views import staff_parked
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -242,23 +251,35 @@ def new_application() -> Any:
 @bp.get("/applications/<uuid:application_id>")
 @roles_required(*ROLES)
 def application(application_id: Any) -> Any:
-    app = api.get(SVC, f"/applications/{application_id}")
-    contractors: list[dict[str, Any]] = []
-    orders: list[dict[str, Any]] = []
-    if app["status"] in ("plan_approved", "in_works", "inspection", "completed", "closed"):
-        contractors = api.get(SVC, "/contractors").get("items", [])
-        orders = api.get(SVC, f"/applications/{application_id}/file").get("work_orders", [])
+    file = api.get(SVC, f"/applications/{application_id}/file")
+    app = file["application"]
+    contractors = api.get(SVC, "/contractors").get("items", [])
+    contractor_names = {c["id"]: c["name"] for c in contractors}
+    orders = file.get("work_orders", [])
     plan = app.get("plan") or {}
     assessment = app.get("assessment") or {}
     me = _me()
+    assessors: list[tuple[str, str]] = []
+    if _is_staff() and app["status"] in ("accepted", "assessment_scheduled"):
+        assessors = people.assessors(app["division"])
+    timeline = household.timeline_rows(
+        file.get("timeline", []), person=people.name_of,
+        contractor=lambda cid: contractor_names.get(cid, _("施工单位")), tr=_)
     return render_template(
         "staff/application.html", app=app, plan=plan, assessment=assessment,
         statuses=APP_STATUS, order_status=ORDER_STATUS, areas=dict(AREAS), area_list=AREAS,
-        is_staff=_is_staff(), me=me,
+        is_staff=_is_staff(), me=me, units=UNITS,
         may_approve=me not in (assessment.get("assessor_id"), plan.get("drafted_by")),
         withdrawable=app["status"] in _WITHDRAWABLE, contractors=contractors,
-        contractor_names={c["id"]: c["name"] for c in contractors}, orders=orders,
-        default_time=_default_visit_time())
+        contractor_names=contractor_names, orders=orders,
+        may_assign=app["status"] == "plan_approved" and not open_orders(orders),
+        assessors=assessors, timeline=timeline, default_time=_default_visit_time())
+
+
+def open_orders(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The work orders still standing (not declined or cancelled): while one stands, the
+    case is not assigned again."""
+    return [o for o in orders if o.get("status") not in ("declined", "cancelled")]
 
 
 def _default_visit_time() -> str:
@@ -323,9 +344,14 @@ def consent(application_id: Any) -> BaseResponse:
 @roles_required("staff")
 def schedule_assessment(application_id: Any) -> BaseResponse:
     at = local_to_utc_iso(request.form.get("scheduled_at", ""))
-    assessor = request.form.get("assessor", "").strip() or None
+    assessor = request.form.get("assessor", "").strip()
     if at is None:
         flash(_("请填写有效的评估时间。"), "error")
+        return redirect(url_for("staff.application", application_id=application_id))
+    app = api.get(SVC, _path(application_id))
+    if assessor not in {username for username, _name in people.assessors(app["division"])}:
+        # only a real user who may assess in the district: never free text
+        flash(_("请从列表中选择评估员。"), "error")
         return redirect(url_for("staff.application", application_id=application_id))
     return _act(application_id, lambda: api.put(
         SVC, _path(application_id, "/assessment"), {"assessor": assessor, "scheduled_at": at}),
@@ -442,16 +468,119 @@ def work_orders() -> Any:
 @roles_required(*ROLES)
 def work_order(order_id: Any) -> Any:
     order = api.get(SVC, f"/work-orders/{order_id}")
-    app = api.get(SVC, f"/applications/{order['application_id']}")
+    file = api.get(SVC, f"/applications/{order['application_id']}/file")
+    app = file["application"]
     contractors = api.get(SVC, "/contractors").get("items", [])
     u = user() or {}
+    photos = [p for p in file.get("photos", []) if p.get("work_order_id") == order["id"]]
     return render_template(
         "staff/work_order.html", order=order, app=app, statuses=ORDER_STATUS,
         app_statuses=APP_STATUS, may_inspect=u.get("role") == "inspector"
         and order["status"] == "completion_requested",
         contractor_names={c["id"]: c["name"] for c in contractors},
-        item_names={line["item_code"]: line["name"]
-                    for line in (app.get("plan") or {}).get("lines", [])})
+        lines=order_lines(order, app), photos=photos, units=UNITS,
+        purposes=household.PHOTO_PURPOSES)
+
+
+def order_lines(order: dict[str, Any], app: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan lines a work order carries, each with ``done`` (reported finished by the
+    contractor): what the inspector checks on site, with quantities and amounts."""
+    by_code = {line["item_code"]: line for line in (app.get("plan") or {}).get("lines", [])}
+    done = set(order.get("items_done") or [])
+    out = []
+    for code in order.get("items") or []:
+        line = by_code.get(code, {"item_code": code, "name": code, "quantity": "",
+                                  "unit": "", "unit_price_fen": 0, "total_fen": 0})
+        out.append({**line, "done": code in done})
+    return out
+
+
+@bp.get("/photos/<uuid:photo_id>")
+@roles_required(*ROLES)
+def photo(photo_id: Any) -> Response:
+    """A household's or work order's photo, fetched with the signed-in user's token."""
+    resp = api.call(SVC, "GET", f"/photos/{photo_id}/content", raw=True)
+    content_type = resp.headers.get("Content-Type", "application/octet-stream")
+    if content_type.split(";")[0] not in ("image/jpeg", "image/png"):
+        content_type = "application/octet-stream"
+    return Response(resp.content, mimetype=content_type,
+                    headers={"Cache-Control": "private, max-age=3600",
+                             "X-Content-Type-Options": "nosniff"})
+
+
+# ---- printed documents (一户一策 confirmation sheet, acceptance form) -------------------
+def _household(app: dict[str, Any], programme: str) -> Household:
+    """The household block of a document. Staff print it with the full name, address and
+    phone (a purpose-logged read: the household signs it); inspectors with them masked."""
+    name, address, phone = str(app.get("holder", "")), "", str(app.get("phone", ""))
+    if _is_staff():
+        contact = api.get(SVC, f"/applications/{app['id']}/contact",
+                          purpose="document_signing")
+        name, address, phone = contact["holder_name"], contact["address"], contact["phone"]
+    return Household(
+        federation=f"聊城市{app.get('division_name', '')}残疾人联合会", programme=programme,
+        case_no=str(app["id"])[:8].upper(), holder_name=name,
+        certificate=str(app.get("certificate", "")), address=address or "—",
+        division=str(app.get("division_name", "")), phone=phone)
+
+
+def _lines(plan_lines: list[dict[str, Any]]) -> list[Line]:
+    return [Line(name=str(ln["name"]), unit=str(ln.get("unit", "")),
+                 quantity=str(ln.get("quantity", "")),
+                 unit_price_fen=int(ln.get("unit_price_fen", 0)),
+                 total_fen=int(ln.get("total_fen", 0)), done=ln.get("done"))
+            for ln in plan_lines]
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@bp.get("/applications/<uuid:application_id>/plan.pdf")
+@roles_required("staff")
+def plan_sheet(application_id: Any) -> BaseResponse:
+    """一户一策 plan confirmation sheet for the household to sign."""
+    file = api.get(SVC, f"/applications/{application_id}/file")
+    app, programme = file["application"], file.get("programme") or {}
+    plan = app.get("plan") or {}
+    if not plan:
+        flash(_("尚未编制。"), "error")
+        return redirect(url_for("staff.application", application_id=application_id))
+    assessment = app.get("assessment") or {}
+    pdf = plan_sheet_pdf(PlanSheet(
+        household=_household(app, str(programme.get("name", ""))),
+        lines=_lines(plan.get("lines", [])), total_fen=int(plan.get("total_fen", 0)),
+        cap_fen=int(programme.get("household_cap_fen", 0)),
+        drafted_by=people.name_of(plan.get("drafted_by")),
+        drafted_on=local_time(plan.get("drafted_at"))[:10],
+        assessed_by=people.name_of(assessment.get("assessor_id")),
+        assessed_on=local_time(assessment.get("completed_at"))[:10]))
+    return _pdf(pdf, f"plan-{str(application_id)[:8]}.pdf")
+
+
+@bp.get("/work-orders/<uuid:order_id>/acceptance.pdf")
+@roles_required(*ROLES)
+def acceptance_form(order_id: Any) -> Response:
+    """验收单 of a work order, for the household, contractor and inspector to sign."""
+    order = api.get(SVC, f"/work-orders/{order_id}")
+    file = api.get(SVC, f"/applications/{order['application_id']}/file")
+    app, programme = file["application"], file.get("programme") or {}
+    contractors = {c["id"]: c["name"] for c in api.get(SVC, "/contractors").get("items", [])}
+    lines = order_lines(order, app)
+    last = (order.get("inspections") or [None])[-1]
+    pdf = acceptance_pdf(AcceptanceForm(
+        household=_household(app, str(programme.get("name", ""))),
+        order_no=str(order["id"])[:8].upper(),
+        contractor=contractors.get(order["contractor_id"], ""),
+        lines=_lines(lines), total_fen=sum(int(ln.get("total_fen", 0)) for ln in lines),
+        start_on=str(order.get("start_on") or ""), end_on=str(order.get("end_on") or ""),
+        requested_on=local_time(order.get("completion_requested_at"))[:10],
+        inspected_on=local_time(last["at"])[:10] if last else "",
+        inspector=people.name_of(last["inspector_id"]) if last else "",
+        verdict=("合格" if last["passed"] else "不合格") if last else "",
+        defects=list(last.get("defects") or []) if last else []))
+    return _pdf(pdf, f"acceptance-{str(order_id)[:8]}.pdf")
 
 
 @bp.post("/work-orders/<uuid:order_id>/inspection")
@@ -590,7 +719,7 @@ describe(
     labels={"programme_id": "年度项目", "certificate": "残疾人证号", "holder_name": "户主姓名",
             "address": "住址", "division": "区县", "phone": "联系电话", "hardship": "困难类型",
             "override_reason": "例外受理理由（不符合条件时必填）", "scheduled_at": "评估时间",
-            "assessor": "评估员（用户名）", "needs": "改造需求（每行一项）",
+            "assessor": "评估员", "needs": "改造需求（每行一项）",
             "signatory": "签字人（户主或监护人）", "contractor_id": "施工单位",
             "defects": "整改问题（每行一项）", "note": "验收意见"},
 )

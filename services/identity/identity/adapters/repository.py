@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from svckit import audit
+from svckit.domain.division import is_within
 
 from identity.adapters.orm import refresh_tokens, users
 from identity.domain.tokens import RefreshToken
@@ -27,13 +28,23 @@ class UserRepository:
     def by_username(self, username: str) -> User | None:
         return self.session.scalars(sa.select(User).where(users.c.username == username)).first()
 
-    def page(self, *, role: str | None, offset: int, limit: int) -> tuple[list[User], int]:
+    def page(self, *, role: str | None, offset: int, limit: int, division: str | None = None,
+             active: bool | None = None) -> tuple[list[User], int]:
+        """A page of users by username. ``division``: only those whose districts cover it
+        (no districts: the whole city); ``active``: only enabled (True) or disabled users.
+        The division test runs here, on the role's users (a few dozen at most)."""
         q = sa.select(User)
         if role:
             q = q.where(users.c.role == role)
-        total = self.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
-        rows = self.session.scalars(q.order_by(users.c.username).offset(offset).limit(limit))
-        return list(rows), total
+        if active is not None:
+            q = q.where(users.c.disabled.is_(not active))
+        if division is None:
+            total = self.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
+            rows = self.session.scalars(q.order_by(users.c.username).offset(offset).limit(limit))
+            return list(rows), total
+        found = [u for u in self.session.scalars(q.order_by(users.c.username))
+                 if not u.districts or any(is_within(division, d) for d in u.districts)]
+        return found[offset:offset + limit], len(found)
 
 
 class TokenRepository:

@@ -156,9 +156,11 @@ class Users(MethodView):
     @users_blp.response(200, s.UserPage)
     @users_blp.alt_response(403, schema=ProblemSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """用户列表 List users (staff)"""
+        """用户列表 List users (staff; inspectors read it for names)"""
         items, total = admin.list_users(_uow(), current_principal(), role=args.get("role"),
-                                        page=args["page"], page_size=args["page_size"])
+                                        page=args["page"], page_size=args["page_size"],
+                                        division=args.get("division"),
+                                        active=args.get("active"))
         return {"items": items, "total": total, "page": args["page"],
                 "page_size": args["page_size"]}
 

@@ -84,6 +84,11 @@ class UserOut(Schema):
 
 class UserListArgs(Schema):
     role = fields.String(validate=validate.OneOf(USER_ROLES))
+    division = fields.String(
+        validate=validate.Regexp(r"^\d{6}$"),
+        metadata={"description": "only users whose districts cover this county (6 digits); "
+                                 "users without districts cover the whole city"})
+    active = fields.Boolean(metadata={"description": "true: enabled users only"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 

@@ -74,10 +74,15 @@ def get_user(uow: IdentityUoW, actor: Principal, user_id: uuid.UUID) -> User:
 
 
 def list_users(uow: IdentityUoW, actor: Principal, *, role: str | None, page: int,
-               page_size: int) -> tuple[list[User], int]:
-    actor.require(Role.STAFF)
+               page_size: int, division: str | None = None,
+               active: bool | None = None) -> tuple[list[User], int]:
+    """The user directory: staff administer it; inspectors read it (the names of the staff
+    and contractors on the cases they inspect). ``division``: the users whose districts
+    cover it, e.g. the assessors a district's case may be given to."""
+    actor.require(Role.STAFF, Role.INSPECTOR)
     with uow:
-        return uow.users.page(role=role, offset=(page - 1) * page_size, limit=page_size)
+        return uow.users.page(role=role, offset=(page - 1) * page_size, limit=page_size,
+                              division=division, active=active)
 
 
 def update_user(uow: IdentityUoW, actor: Principal, user_id: uuid.UUID, *,

@@ -184,3 +184,35 @@ def test_a_common_password_is_refused_when_creating_or_setting_one(client: Flask
         resp = client.post(f"/users/{uid}/password", json={"password": weak},
                            headers=bearer(staff))
         assert resp.status_code == 422, weak
+
+
+def test_the_user_directory_lists_a_districts_assessors_and_inspectors_read_it(
+        client: FlaskClient) -> None:
+    staff = login(client, "staff-zhao").json["access_token"]
+    # a district's own staff member, one of another district and a disabled one
+    made = {}
+    for username, name, districts in (("staff-dcf", "东昌府评估员", ["371502"]),
+                                      ("staff-yg", "阳谷评估员", ["371521"]),
+                                      ("staff-gone", "已离职", [])):
+        resp = client.post("/users", headers=bearer(staff), json={
+            "username": username, "display_name": name, "role": "staff",
+            "districts": districts, "password": "Liaocheng-dir-2026!"})
+        assert resp.status_code == 201, resp.json
+        made[username] = resp.json["id"]
+    client.post(f"/users/{made['staff-gone']}/disable", headers=bearer(staff))
+
+    resp = client.get("/users?role=staff&division=371502&active=true&page_size=100",
+                      headers=bearer(staff))
+    assert resp.status_code == 200, resp.json
+    names = {u["username"] for u in resp.json["items"]}
+    # city-wide staff (no districts) cover every county; the other county's do not
+    assert {"staff-zhao", "staff-li", "staff-dcf"} <= names
+    assert "staff-yg" not in names and "staff-gone" not in names
+    assert resp.json["total"] == len(names)
+    # an inspector reads the directory; a clerk does not; a bad division is a field error
+    inspector = login(client, "inspector-sun").json["access_token"]
+    assert client.get("/users?role=staff", headers=bearer(inspector)).status_code == 200
+    clerk = login(client, "clerk-dcf").json["access_token"]
+    assert client.get("/users", headers=bearer(clerk)).status_code == 403
+    bad = client.get("/users?division=37", headers=bearer(staff))
+    assert bad.status_code == 422 and "division" in str(bad.json)
