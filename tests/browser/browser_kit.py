@@ -128,3 +128,35 @@ def submit(page: Page, button: str, **kw: Any) -> None:
 
 def flashes(page: Page) -> list[str]:
     return [t.strip() for t in page.locator(".flash").all_inner_texts()]
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def screenshots(page: Page, name: str) -> tuple[Path, Path]:
+    """The page at the desktop width (``<name>.png``) and at a phone's 390 px
+    (``<name>-phone.png``), then back to the page's own size."""
+    desktop = screenshot(page, name)
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        phone = screenshot(page, f"{name}-phone")
+    finally:
+        if size:
+            page.set_viewport_size(size)
+    return desktop, phone
+
+
+def pdf_text(page: Page, url: str) -> str:
+    """The text of a PDF the console serves (fetched with the page's session), whitespace
+    removed: CJK text extracted from a PDF has no spaces to trust."""
+    import io
+    from urllib.parse import urljoin
+
+    import pypdf
+
+    resp = page.request.get(urljoin(page.url, url))
+    assert resp.status == 200, f"{url} -> {resp.status}"
+    assert resp.headers["content-type"].startswith("application/pdf")
+    reader = pypdf.PdfReader(io.BytesIO(resp.body()))
+    return "".join("".join(p.extract_text().split()) for p in reader.pages)

@@ -1,16 +1,21 @@
-"""Staff case pages in Chromium: one household from application through assessment to a
-plan built from the catalogue within the cap (live total, an over-cap save refused) and
-approved by a second person; and the inspector's view (queue, fail with defects, pass)."""
+"""Staff case pages in Chromium, a staff member's and an inspector's day: one household from
+application through an assessment given to a real assessor picked from the district's users,
+a plan built from the catalogue within the cap (live total, an over-cap save refused),
+approved by a second person, printed for the household to sign (一户一策 confirmation sheet,
+read back from the PDF) and assigned to a contractor, with the household file timeline in
+words; and the inspector's view (the contractor's photos, the quantities done, fail with
+defects, pass, the acceptance form)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
 
-from browser_kit import audit, flashes, login, screenshot, submit
+from browser_kit import audit, flashes, login, pdf_text, screenshots, submit
 from e2e_kit import Renovation, System
 from playwright.sync_api import Page, expect
 from svckit.domain.certificate import make_certificate
+from test_contractor import png
 
 
 def certificate(seq: int) -> str:
@@ -27,7 +32,7 @@ def test_application_assessment_plan_within_cap_and_approval(page: Page, console
     login(page, console, "staff-zhao")
     expect(page.get_by_role("heading", name="待办队列")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("方案待审批"))).to_be_visible()
-    screenshot(page, "staff")
+    screenshots(page, "staff")
 
     with page.expect_navigation():
         page.get_by_role("link", name="登记申请").first.click()
@@ -50,15 +55,32 @@ def test_application_assessment_plan_within_cap_and_approval(page: Page, console
     submit(page, "受理", exact=True)
     assert "申请已受理。" in flashes(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("已受理")
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("登记申请")
+    expect(timeline).to_contain_text("受理申请")
+    expect(timeline).to_contain_text("赵主任")
     sign_out(page)
 
     # --- staff-li schedules and records the home assessment ---------------------------
     login(page, console, "staff-li")
     page.goto(case_url)
     audit(page)
-    expect(page.get_by_label("评估员（用户名）")).to_have_value("staff-li")
+    # the assessor is picked from the district's users, by name: never typed
+    assessor = page.locator("#f-assessor")
+    expect(assessor).to_have_js_property("tagName", "SELECT")
+    expect(assessor).to_have_value("staff-li")
+    options = assessor.locator("option").all_inner_texts()
+    assert {"李评估员", "赵主任"} <= set(options), options
+    assert not any("staff-" in o for o in options), options
+    # a value that is no user (a name typed into a tampered form) is refused
+    assessor.evaluate("s => { s.options[s.selectedIndex].value = '李评估员'; }")
+    submit(page, "安排评估")
+    assert "请从列表中选择评估员。" in flashes(page)
+    expect(page.get_by_text("尚未安排。")).to_be_visible()
+    page.locator("#f-assessor").select_option(label="李评估员")
     submit(page, "安排评估")
     assert "入户评估已安排。" in flashes(page)
+    expect(page.locator("#h-assess + dl")).to_contain_text("李评估员")
     page.get_by_label("出入口").fill("门口有15厘米台阶，轮椅无法通行")
     page.get_by_label("卫生间").fill("蹲便，无扶手")
     page.get_by_label("改造需求（每行一项）").fill("轮椅出入\n如厕安全")
@@ -89,10 +111,22 @@ def test_application_assessment_plan_within_cap_and_approval(page: Page, console
     expect(total).to_contain_text("¥2,385.00")
     expect(total).to_contain_text("剩余额度 ¥615.00")
     expect(page.locator("#plan-summary")).not_to_have_class(re.compile(r"\bover\b"))
-    screenshot(page, "staff-plan")
+    screenshots(page, "staff-plan")
     submit(page, "保存方案")
     assert "一户一策方案已保存，合计 ¥2,385.00。" in flashes(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("方案待确认")
+    # item names and quantities with their units, never codes
+    expect(page.get_by_role("cell", name="3.5 米")).to_be_visible()
+    expect(page.get_by_role("cell", name="1 个")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("RAMP")
+    # the 一户一策 confirmation sheet the household signs (full name: a logged read)
+    sheet = pdf_text(page, page.locator("#print-plan").get_attribute("href") or "")
+    for expected in ("一户一策", "改造方案确认单", "户主姓名：张桂兰", "光岳路88号", "13806350088",
+                     "入户坡道（水泥砂浆，含防滑条）3.5米350.001225.00",
+                     "不锈钢安全扶手2", "蹲便改坐便（含坐便器及管路）1个800.00800.00",
+                     "合计2385.00", "每户补助上限（元）：3000.00", "方案编制人：李评估员",
+                     "入户评估人：李评估员", "户主（或监护人）签字：", "经办人签字："):
+        assert expected in sheet, (expected, sheet)
 
     # --- the household confirms; the drafter may not approve -----------------------
     page.get_by_label("签字人（户主或监护人）").fill("张桂兰")
@@ -118,7 +152,24 @@ def test_application_assessment_plan_within_cap_and_approval(page: Page, console
     submit(page, "批准方案")
     assert "方案已批准。" in flashes(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("方案已批准")
-    expect(page.get_by_text("赵主任").or_(page.get_by_text("staff-zhao")).first).to_be_visible()
+    expect(page.locator("#h-plan ~ dl")).to_contain_text("审批人赵主任")
+
+    # --- assigned to a contractor picked from the list; then the form is gone ----------
+    page.locator("#f-contractor_id").select_option(label="聊城安居无障碍工程有限公司")
+    submit(page, "派单")
+    assert "工单已派给施工单位。" in flashes(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("方案已批准")
+    expect(page.get_by_role("button", name="派单")).to_have_count(0)
+    expect(page.get_by_role("link", name="聊城安居无障碍工程有限公司")).to_be_visible()
+    # the household file: everything that happened, in order, in words and names
+    rows = page.locator("#timeline tbody tr td:nth-child(2)").all_inner_texts()
+    order = ["登记申请", "受理申请", "安排入户评估", "完成入户评估", "编制一户一策改造方案",
+             "户主确认方案", "批准方案", "派单给施工单位"]
+    assert [r for r in rows if r in order] == order, rows
+    text = page.locator("#timeline").inner_text()
+    assert "李评估员" in text and "赵主任" in text and "聊城安居无障碍工程有限公司" in text
+    assert not re.search(r"staff-|[A-Z][a-z]+[A-Z]\w+|[0-9a-f]{8}-", text), text
+    screenshots(page, "staff-case")
 
 
 def _order_awaiting_inspection(system: System, seq: int) -> tuple[Renovation, str, str]:
@@ -141,8 +192,11 @@ def _order_awaiting_inspection(system: System, seq: int) -> tuple[Renovation, st
     start = date.today() + timedelta(days=1)
     crew.post(f"/work-orders/{oid}/schedule", {"start_on": start.isoformat(),
                                                "end_on": (start + timedelta(days=5)).isoformat()})
+    photo = crew.call("POST", f"/work-orders/{oid}/photos", data={"purpose": "after"},
+                      files={"file": ("after.png", png(), "image/png")})
     crew.post(f"/work-orders/{oid}/progress", {"note": "坡道、扶手完成", "percent": 100,
-                                               "items_done": ["GRAB-BAR", "RAMP"]})
+                                               "items_done": ["GRAB-BAR", "RAMP"],
+                                               "photos_after": [photo["ref"]]})
     crew.post(f"/work-orders/{oid}/complete")
     return r, app_id, oid
 
@@ -155,7 +209,7 @@ def test_inspector_fails_then_passes_a_finished_work_order(page: Page, console: 
     expect(page.get_by_role("link", name="登记申请")).to_have_count(0)
     queue = page.get_by_role("link", name=re.compile("工单待验收"))
     expect(queue).to_be_visible()
-    screenshot(page, "staff-inspector")
+    screenshots(page, "staff-inspector")
     with page.expect_navigation():
         queue.click()
     audit(page)
@@ -163,7 +217,23 @@ def test_inspector_fails_then_passes_a_finished_work_order(page: Page, console: 
         page.get_by_role("link", name=f"工单 {oid[:8]}").click()
     audit(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("待验收")
-    expect(page.get_by_text("不锈钢安全扶手")).to_be_visible()
+    # what to check on site: the items with their quantities, done or not, and the photos
+    items = page.locator("#order-items")
+    expect(items).to_contain_text("不锈钢安全扶手")
+    expect(items.get_by_role("cell", name="2 米")).to_be_visible()
+    expect(items.get_by_role("cell", name="2 个")).to_be_visible()
+    expect(items.get_by_text("已完成")).to_have_count(2)
+    photo = page.locator("#order-photos img")
+    expect(photo).to_have_count(1)
+    expect(photo).to_have_attribute("alt", "施工后照片 1")
+    assert photo.evaluate("img => img.complete && img.naturalWidth") == 64
+    screenshots(page, "staff-inspector-order")
+    form = pdf_text(page, page.locator("#print-acceptance").get_attribute("href") or "")
+    for expected in ("验收单", f"工单编号{oid[:8].upper()}", "户主姓名：王某",
+                     "施工单位：聊城安居无障碍工程有限公司", "不锈钢安全扶手2个", "已完成",
+                     "□合格□不合格", "户主（或监护人）签字：", "施工单位负责人签字：",
+                     "验收人签字："):
+        assert expected in form, (expected, form)
 
     # fail, with the defects the contractor must fix
     page.get_by_label("不通过（返工）").check()
@@ -185,6 +255,9 @@ def test_inspector_fails_then_passes_a_finished_work_order(page: Page, console: 
     submit(page, "提交验收结果")
     assert "验收通过，工单已完工。" in flashes(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("已完工")
+    expect(page.locator("#h-insp + ul")).to_contain_text("孙验收")
+    form = pdf_text(page, page.locator("#print-acceptance").get_attribute("href") or "")
+    assert "验收结论：合格" in form and "验收人：孙验收" in form, form
 
     # the inspector reads the case but cannot act on it
     with page.expect_navigation():
