@@ -278,3 +278,48 @@ def test_applications_and_work_orders_carry_readable_numbers(
     assert r.json["number"].startswith(f"SG-371502-{year}-")
     rows = client.get("/work-orders", headers=staff).json["items"]
     assert order.id in {uuid.UUID(o["id"]) for o in rows if o["number"] == r.json["number"]}
+
+
+def test_a_defect_within_the_defect_period_opens_a_warranty_order(
+        world: Any, client: Any, auth: Any) -> None:
+    staff = auth(world.approver)
+    order = world.order("closed")
+    committed = _committed(client, staff, world)
+    app_before = client.get(f"/applications/{order.application_id}", headers=staff).json
+    r = client.post(f"/applications/{order.application_id}/defects", headers=staff,
+                    json={"description": "扶手松动"})
+    assert r.status_code == 201, r.json
+    warranty = r.json
+    assert (warranty["kind"], warranty["defect"], warranty["contractor_id"]) == (
+        "warranty", "扶手松动", str(world.company_a.id))
+    assert warranty["warranty_of"] == str(order.id)
+    assert warranty["number"].startswith("SG-")
+    r = client.post(f"/applications/{order.application_id}/defects", headers=staff,
+                    json={"description": "又一处"})
+    assert r.status_code == 409  # one open warranty order at a time
+    crew, wid = auth(world.crew_a), warranty["id"]
+    assert client.post(f"/work-orders/{wid}/accept", headers=crew).status_code == 200
+    today = china_date(datetime.now(UTC))
+    client.post(f"/work-orders/{wid}/schedule", headers=crew, json={
+        "start_on": today.isoformat(), "end_on": (today + timedelta(days=2)).isoformat()})
+    client.post(f"/work-orders/{wid}/progress", headers=crew,
+                json={"note": "扶手重新固定", "percent": 100})
+    assert client.post(f"/work-orders/{wid}/complete", headers=crew).status_code == 200
+    r = client.post(f"/work-orders/{wid}/inspection", headers=auth(world.inspector),
+                    json={"passed": True})
+    assert r.status_code == 200 and r.json["status"] == "closed"
+    app_after = client.get(f"/applications/{order.application_id}", headers=staff).json
+    assert app_after["status"] == app_before["status"]  # the case is where it was
+    assert _committed(client, staff, world) == committed  # no budget charge
+    # past the programme's defect period (set to 1 day, acceptance moved back 2 days)
+    client.patch(f"/programmes/{world.programme.id}", headers=staff, json={"defect_days": 1})
+    import sqlalchemy as sa
+    from renovation.adapters import orm
+
+    with world.ctx.engine.begin() as conn:
+        conn.execute(sa.update(orm.inspections).where(
+            orm.inspections.c.work_order_id == order.id).values(
+            at=datetime.now(UTC) - timedelta(days=2)))
+    r = client.post(f"/applications/{order.application_id}/defects", headers=staff,
+                    json={"description": "地面开裂"})
+    assert r.status_code == 409 and "缺陷责任期" in r.json["detail"]
