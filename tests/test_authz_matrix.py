@@ -150,6 +150,7 @@ POLICY: dict[str, tuple[str, bool]] = {
     "renovation POST /applications/{application_id}/plan/revise": ("staff", False),
     "renovation POST /applications/{application_id}/plan/approve": ("staff", False),
     "renovation POST /applications/{application_id}/work-orders": ("staff", False),
+    "renovation POST /applications/{application_id}/defects": ("staff", False),
     "renovation GET /work-orders": ("staff inspector contractor", False),
     "renovation GET /work-orders/overdue": ("staff inspector", False),
     "renovation GET /work-orders/{order_id}": ("staff inspector contractor", True),

@@ -75,7 +75,9 @@ def _list() -> Any:
 
 
 _OPEN_APPLICATION = "status NOT IN ('refused', 'withdrawn')"
-_LIVE_ORDER = "status NOT IN ('declined', 'cancelled', 'terminated')"
+_LIVE_ORDER = "status NOT IN ('declined', 'cancelled', 'terminated') AND kind = 'works'"
+_OPEN_WARRANTY = ("status NOT IN ('declined', 'cancelled', 'terminated', 'closed') "
+                  "AND kind = 'warranty'")
 
 programmes = sa.Table(
     "programmes",
@@ -97,6 +99,7 @@ programmes = sa.Table(
     sa.Column("closed_at", UtcDateTime(), nullable=True),
     sa.Column("closing_report", sa.JSON(), nullable=True),
     sa.Column("previous_id", sa.Uuid, sa.ForeignKey("programmes.id"), nullable=True),
+    sa.Column("defect_days", sa.Integer, nullable=False, server_default="365"),
     sa.UniqueConstraint("year", "name", name="uq_programmes_year_name"),
     sa.CheckConstraint("household_cap_fen > 0 AND total_budget_fen >= household_cap_fen",
                        name="ck_programmes_caps"),
@@ -261,6 +264,9 @@ work_orders = sa.Table(
     sa.Column("cost_incurred_fen", sa.BigInteger, nullable=True),
     sa.Column("predecessor_id", sa.Uuid, sa.ForeignKey("work_orders.id"), nullable=True),
     sa.Column("satisfaction_missing_reason", sa.String(200), nullable=True),
+    sa.Column("kind", sa.String(20), nullable=False, server_default="works"),
+    sa.Column("defect", sa.String(500), nullable=True),
+    sa.Column("warranty_of", sa.Uuid, sa.ForeignKey("work_orders.id"), nullable=True),
     sa.CheckConstraint("cost_incurred_fen IS NULL OR cost_incurred_fen >= 0",
                        name="ck_work_orders_cost"),
     sa.CheckConstraint("percent BETWEEN 0 AND 100", name="ck_work_orders_percent"),
@@ -273,6 +279,13 @@ work_orders = sa.Table(
         unique=True,
         postgresql_where=sa.text(_LIVE_ORDER),
         sqlite_where=sa.text(_LIVE_ORDER),
+    ),
+    sa.Index(  # one open warranty order per household at a time
+        "uq_work_orders_open_warranty",
+        "application_id",
+        unique=True,
+        postgresql_where=sa.text(_OPEN_WARRANTY),
+        sqlite_where=sa.text(_OPEN_WARRANTY),
     ),
 )
 

@@ -93,6 +93,9 @@ class Programme:
     closing_report: dict[str, Any] | None = None
     #: the programme this one was created from (:meth:`next_year`)
     previous_id: uuid.UUID | None = None
+    #: the defect period (缺陷责任期) after acceptance, in days: the household may report a
+    #: defect, repaired by the same contractor at its own cost
+    defect_days: int = 365
 
     def __post_init__(self) -> None:
         check = FieldErrors()
@@ -114,6 +117,8 @@ class Programme:
             check.add(
                 "household_cap_fen", "每户上限不能高于项目总预算 (cap above the total budget)"
             )
+        with check.field("defect_days"):
+            rules.count("defect_days", self.defect_days)
         if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
             check.add("closes_on", "申请截止日期不能早于开始日期 (closes before it opens)")
         check.raise_if_any()
@@ -175,6 +180,10 @@ class Programme:
             if abs(day.year - self.year) > 1:
                 check.add(name_, f"申请期须在{self.year}年前后一年内 "
                                  f"(within a year of {self.year})")
+        defect_days = self.defect_days
+        if "defect_days" in changes:
+            with check.field("defect_days"):
+                defect_days = rules.count("defect_days", changes["defect_days"])
         deadlines = self.deadlines
         if changes.get("deadlines"):
             with check.field("deadlines"):
@@ -185,7 +194,7 @@ class Programme:
         check.raise_if_any()
         self.name, self.household_cap_fen, self.total_budget_fen = name, cap, budget
         self.target_homes, self.opens_on, self.closes_on = target, opens, closes
-        self.deadlines = deadlines
+        self.deadlines, self.defect_days = deadlines, defect_days
 
     def close(self, report: dict[str, Any], now: datetime) -> None:
         """The year-end close: no new application or approval; the report is kept."""
@@ -205,7 +214,7 @@ class Programme:
             target_homes=self.target_homes, total_budget_fen=total_budget_fen,
             deadlines=DeadlineSettings(self.deadlines.accept_days, self.deadlines.inspect_days,
                                        self.deadlines.rework_days),
-            previous_id=self.id, id=id or uuid.uuid4(),
+            previous_id=self.id, id=id or uuid.uuid4(), defect_days=self.defect_days,
         )
 
     def covers(self, division: str) -> bool:

@@ -6,7 +6,7 @@ import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from svckit.domain.clock import china_date
 from svckit.domain.division import validate_division
@@ -182,6 +182,12 @@ class WorkOrder:
     predecessor_id: uuid.UUID | None = None
     #: why no satisfaction score could be had (staff record it instead of a score)
     satisfaction_missing_reason: str | None = None
+    #: "works" (the plan's construction items), or "warranty": a defect reported within the
+    #: defect period, repaired by the same contractor at no charge to the budget
+    kind: str = "works"
+    defect: str | None = None
+    #: the accepted works order a warranty order repairs
+    warranty_of: uuid.UUID | None = None
     events: list[ev.Event] = field(default_factory=list, repr=False)
 
     @classmethod
@@ -215,6 +221,44 @@ class WorkOrder:
             assigned_at=now,
             id=id or uuid.uuid4(),
             predecessor_id=predecessor.id if predecessor else None,
+        )
+        order.events.append(
+            ev.WorkOrderAssigned(now, order.id, application.id, contractor.id, order.division)
+        )
+        return order
+
+    @property
+    def accepted_on(self) -> datetime | None:
+        """When the works passed their acceptance inspection (None: not accepted)."""
+        passed = [i.at for i in self.inspections if i.passed]
+        return passed[-1] if passed else None
+
+    @classmethod
+    def open_warranty(
+        cls, application: Application, works: WorkOrder, contractor: Contractor,
+        defect: str, by: UserId, now: datetime, *, defect_days: int,
+        id: uuid.UUID | None = None,
+    ) -> WorkOrder:
+        """A defect the household reported within ``defect_days`` of the acceptance of
+        ``works``: a warranty order to the same contractor, with its own deadlines and
+        inspection, at no charge to the budget (no items of the plan, no cost)."""
+        clean = require_text("description", defect, 500)
+        accepted = works.accepted_on
+        if works.kind != "works" or works.status != "closed" or accepted is None:
+            label = WORK_ORDER_STATES.get(works.status, (works.status,))[0]
+            raise Conflict(f"工程尚未验收合格，当前状态为「{label}」，不能报修 "
+                           "(the works have not been accepted)", current_state=works.status)
+        ends = accepted + timedelta(days=defect_days)
+        if now > ends:
+            raise Conflict(
+                f"缺陷责任期已于{china_date(ends).isoformat()}结束（验收后{defect_days}天），"
+                f"不能再按保修派单 (the defect period ended on {china_date(ends)})",
+                current_state="defect_period_over", current_state_label="缺陷责任期已过")
+        order = cls(
+            application_id=application.id, programme_id=application.programme_id,
+            contractor_id=contractor.id, division=application.division, items=[],
+            assigned_by=by, assigned_at=now, id=id or uuid.uuid4(), kind="warranty",
+            defect=clean, warranty_of=works.id,
         )
         order.events.append(
             ev.WorkOrderAssigned(now, order.id, application.id, contractor.id, order.division)

@@ -414,6 +414,18 @@ class AssignView(MethodView):
                              data["contractor_id"], now=_now())
 
 
+@applications_blp.route("/<uuid:application_id>/defects")
+class DefectView(MethodView):
+    @applications_blp.arguments(s.DefectIn)
+    @applications_blp.response(201, s.WorkOrderOut)
+    @problems(applications_blp, *CHANGE)
+    def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
+        """The household reports a defect within the defect period after acceptance
+        (staff): a warranty order to the same contractor, at no charge to the budget."""
+        return orders.report_defect(_uow(), current_principal(), application_id,
+                                    data["description"], now=_now())
+
+
 # ---- work orders -------------------------------------------------------------------------------
 @orders_blp.route("")
 class WorkOrdersView(MethodView):

@@ -77,6 +77,9 @@ class ProgrammeIn(Schema):
     deadlines = fields.Nested(DeadlinesSchema, load_default=dict)
     opens_on = fields.Date(load_default=None, allow_none=True, metadata={
         "description": "first day applications are taken (China date); default 1 January"})
+    defect_days = fields.Integer(strict=True, load_default=365,
+                                 validate=validate.Range(min=1, max=3650), metadata={
+                                     "description": "defect period after acceptance, days"})
     closes_on = fields.Date(load_default=None, allow_none=True, metadata={
         "description": "last day applications are taken (China date); default 31 December"})
 
@@ -91,6 +94,7 @@ class ProgrammePatchIn(Schema):
     deadlines = fields.Nested(DeadlinesSchema)
     opens_on = fields.Date()
     closes_on = fields.Date()
+    defect_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
 
 
 class CloseProgrammeIn(Schema):
@@ -121,6 +125,7 @@ class ProgrammeOut(Schema):
     status_zh = fields.Function(lambda p: "已年终结算" if p.status == "closed" else "进行中")
     closed_at = fields.DateTime(allow_none=True)
     previous_id = fields.UUID(allow_none=True)
+    defect_days = fields.Integer()
 
 
 class ProgrammeReportOut(Schema):
@@ -276,6 +281,11 @@ class SatisfactionIn(Schema):
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(max=200), metadata={
                                "description": "why there is no score (required without one)"})
+
+
+class DefectIn(Schema):
+    description = Text(500, required=True, metadata={
+        "description": "the defect the household reported (e.g. 扶手松动)"})
 
 
 class OptionalReasonIn(Schema):
@@ -510,6 +520,9 @@ class WorkOrderOut(Schema):
     terminated_at = fields.DateTime(allow_none=True)
     cost_incurred_fen = fields.Integer(allow_none=True)
     predecessor_id = fields.UUID(allow_none=True)
+    kind = fields.String(metadata={"description": "works, or warranty (a defect repair)"})
+    defect = fields.String(allow_none=True)
+    warranty_of = fields.UUID(allow_none=True)
     successor_id = fields.Function(lambda o: _str_or_none(getattr(o, "successor_id", None)),
                                    allow_none=True,
                                    metadata={"description": "the order that carries on the "

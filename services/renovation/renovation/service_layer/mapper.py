@@ -253,6 +253,8 @@ def _completed(uow: RenovationUoW, order: WorkOrder, event: ev.WorkOrderComplete
 
 @on(ev.InspectionPassed)
 def _passed(uow: RenovationUoW, order: WorkOrder, event: ev.InspectionPassed) -> None:
+    if order.kind != "works":  # a warranty repair: no satisfaction visit, the case stays
+        return
     now = event.occurred_at
     uow.add_event("renovation.inspection_passed", {
         **_visit(_application(uow, event.application_id), "satisfaction_visit",

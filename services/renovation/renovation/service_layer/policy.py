@@ -40,6 +40,7 @@ POLICY = Policy("renovation", {
     "application.assess": STAFF,  # schedule, complete
     "application.plan": STAFF,  # draft, confirm, revise
     "application.approve": STAFF,
+    "application.defect": STAFF,  # the household's defect report opens a warranty order
     "application.photo": STAFF,
     "work_order.read": ORDER_READERS,
     "work_order.overdue": READERS,

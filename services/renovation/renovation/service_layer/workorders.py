@@ -19,7 +19,7 @@ from svckit.domain.masking import mask_address
 from renovation.domain.application import Application
 from renovation.domain.deadlines import Breach, clock_of, overdue
 from renovation.domain.programme import Programme
-from renovation.domain.states import WORK_ORDER_STATES
+from renovation.domain.states import APPLICATION_STATES, WORK_ORDER_STATES
 from renovation.domain.workorder import NUMBER_PREFIX, WORK_ORDER, WorkOrder
 from renovation.service_layer.applications import _photo_refs, load
 from renovation.service_layer.policy import POLICY, company_of
@@ -86,7 +86,8 @@ def accept(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, *,
         order = load_order(uow, principal, "work_order.respond", order_id)
         app = _app_of(uow, order)
         order.accept(company_of(principal), now)
-        app.start_works()
+        if order.kind == "works":  # a warranty repair leaves the case where it is
+            app.start_works()
         uow.commit()
         return order
 
@@ -105,6 +106,37 @@ def cancel(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, reason
     with uow:
         order = load_order(uow, principal, "work_order.cancel", order_id)
         order.cancel(principal.sub, reason, now)
+        uow.commit()
+        return order
+
+
+def report_defect(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
+                  description: str, *, now: datetime) -> WorkOrder:
+    """The household reported a defect within the programme's defect period after the
+    acceptance of its works: a warranty order to the same contractor, no budget charge."""
+    with uow:
+        app = load(uow, principal, "application.defect", application_id)
+        accepted = [o for o in uow.repo.work_orders_of(app.id)
+                    if o.kind == "works" and o.status == "closed"]
+        if not accepted:
+            label = APPLICATION_STATES.get(app.status, (app.status,))[0]
+            raise Conflict(f"该户工程尚未验收合格，当前状态为「{label}」，不能报修 "
+                           "(the works have not been accepted)", current_state=app.status)
+        works = accepted[-1]
+        open_ = [o for o in uow.repo.work_orders_of(app.id)
+                 if o.kind == "warranty" and o.status not in (*DEAD_ORDER_STATES, "closed")]
+        if open_:
+            label = WORK_ORDER_STATES.get(open_[0].status, (open_[0].status,))[0]
+            raise Conflict(f"该户已有保修工单，当前状态为「{label}」 (a warranty order is open)",
+                           current_state=open_[0].status)
+        contractor = uow.repo.contractor(works.contractor_id)
+        assert contractor is not None  # foreign key
+        programme = _programme(uow, app.programme_id)
+        order = WorkOrder.open_warranty(app, works, contractor, description, principal.sub,
+                                        now, defect_days=programme.defect_days)
+        order.number = uow.repo.next_number(NUMBER_PREFIX, order.division, now)
+        uow.session.add(order)
+        uow.session.flush()
         uow.commit()
         return order
 
@@ -194,7 +226,8 @@ def request_completion(uow: RenovationUoW, principal: Principal, order_id: uuid.
         order = load_order(uow, principal, "work_order.respond", order_id)
         app = _app_of(uow, order)
         order.request_completion(company_of(principal), now)
-        app.request_inspection()
+        if order.kind == "works":
+            app.request_inspection()
         uow.commit()
         return order
 
@@ -206,13 +239,16 @@ def inspect(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID, *, pa
         order = load_order(uow, principal, "work_order.inspect", order_id)
         app = _app_of(uow, order)
         company = company_of(principal)
+        works = order.kind == "works"
         if passed:
             order.pass_inspection(principal.sub, company, now, note,
                                   principal.name or principal.sub)
-            app.pass_inspection(now)
+            if works:
+                app.pass_inspection(now)
         else:
             order.fail_inspection(principal.sub, company, defects, now)
-            app.fail_inspection()
+            if works:
+                app.fail_inspection()
         uow.commit()
         return order
 
