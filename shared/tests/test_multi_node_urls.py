@@ -45,3 +45,28 @@ def test_multi_host_database_url_reaches_sqlalchemy_and_libpq() -> None:
     single = "postgresql://app@db:5432/inv"
     assert normalise_url(single) == "postgresql+psycopg://app@db:5432/inv"
     assert libpq_url(make_url(normalise_url(single))) == single
+
+
+def test_an_unreachable_database_is_told_apart_from_a_refused_statement(pg_url: str) -> None:
+    import socket
+
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+    from svckit.db import database_unavailable, make_engine
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    down = make_engine(f"postgresql://postgres@127.0.0.1:{port}/x?connect_timeout=2")
+    up = make_engine(pg_url)
+    try:
+        with pytest.raises(DBAPIError) as refused, down.connect():
+            pass
+        assert database_unavailable(refused.value)
+        with pytest.raises(DBAPIError) as bad, up.connect() as conn:
+            conn.execute(text("SELECT 1/0"))
+        assert not database_unavailable(bad.value)  # the statement's fault: counted
+    finally:
+        up.dispose()
+        down.dispose()
