@@ -206,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kills", type=int, default=3, help="kill -9 of the queue's leader node")
     p.add_argument("--rate", type=float, default=5.0, help="check-outs with delivery per s")
     p.add_argument("--down", type=float, default=10.0, help="seconds a node stays down")
+    p.add_argument("--settle", type=float, default=240.0,
+                   help="seconds for the events committed before a fault to be applied")
     p.add_argument("--min-up", type=float, default=20.0,
                    help="seconds a relay/consumer runs before it may be killed again")
     args = p.parse_args(argv)
@@ -253,18 +255,30 @@ def main(argv: list[str] | None = None) -> int:
         kills: dict[str, int] = dict.fromkeys(names, 0)
 
         def random_kills() -> None:
-            # a process is killed only once it has been up for a while: a restart takes
-            # 5-30 s on this loaded machine, and a relay killed again before it ever runs
-            # would measure the kills' rate, not the faults' effect
+            # only a process that is up (its log shows it started since its last restart)
+            # is killed, and not again within --min-up s: a restart takes 5-60 s on this
+            # loaded machine, and a relay killed again before it ever ran would measure
+            # the kills' rate instead of the faults' effect
             rnd = random.Random()
+            marker = {"relay": "relay started", "consumer": "consuming"}
+            seen = dict.fromkeys(names, 0)
             started = dict.fromkeys(names, time.monotonic())
+
+            def ups(name: str) -> int:
+                proc = cluster.procs[name]  # type: ignore[union-attr]
+                try:
+                    return proc.log.read_text(errors="replace").count(marker[proc.role])
+                except OSError:
+                    return 0
             while not stop.is_set():
-                stop.wait(rnd.uniform(2, 6))
-                ready = [n for n in names if time.monotonic() - started[n] > args.min_up]
+                stop.wait(rnd.uniform(3, 8))
+                ready = [n for n in names if time.monotonic() - started[n] > args.min_up
+                         and ups(n) > seen[n]]
                 if not ready:
                     continue
                 name = rnd.choice(ready)
                 try:
+                    seen[name] = ups(name)
                     sup.kill_and_restart(name)  # type: ignore[union-attr]
                     started[name] = time.monotonic()
                     kills[name] += 1
@@ -310,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             window = stat.since(t0, t_back)
             s503 = [t for t, s, _ in window if s == 503]
             other5 = [s for _, s, _ in window if s is None or (s >= 500 and s != 503)]
-            led = settle_ledger(cluster, types, before=t_back, timeout=120)
+            led = settle_ledger(cluster, types, before=t_back, timeout=args.settle)
             row = {"fault": fault, "time": datetime.fromtimestamp(t0, UTC).strftime("%H:%M:%S"),
                    "503s": len(s503),
                    "503 window s": round(s503[-1] - s503[0], 1) if s503 else 0.0,
