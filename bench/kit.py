@@ -86,7 +86,7 @@ def start_cluster(var_dir: Path, services: tuple[str, ...], extra_env: dict[str,
     )
     try:
         cluster.prepare(seed=True)
-        cluster.up(roles=roles)
+        cluster.up(roles=roles, timeout=240)  # a loaded shared machine starts slowly
     except BaseException:
         cluster.down()
         cluster.drop_databases()

@@ -13,7 +13,7 @@ import json
 import os
 import threading
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -27,17 +27,24 @@ _local = threading.local()
 READ = (
     "SELECT units.id, units.status, units.condition, units.type_id, device_types.daily_fee_fen, "
     "device_types.deposit_fen, device_types.max_rental_days, stations.id, borrowers.id, "
-    "reservations.id FROM units JOIN device_types ON device_types.id = units.type_id "
+    "reservations.id, stations.division_code FROM units "
+    "JOIN device_types ON device_types.id = units.type_id "
     "JOIN stations ON stations.id = %(station)s JOIN borrowers ON borrowers.id = %(borrower)s "
     "LEFT OUTER JOIN reservations ON reservations.unit_id = units.id "
     "AND reservations.status = 'held' WHERE units.id = %(unit)s LIMIT 1 FOR UPDATE OF units")
 OPEN = ("SELECT rentals.id, rentals.due_on FROM rentals WHERE rentals.borrower_id = %(borrower)s "
         "AND rentals.status = 'active'")
+NUMBER = (  # svckit.numbering: a counter row per (prefix, division, year)
+    "INSERT INTO document_counters (prefix, division, year, last_value) VALUES "
+    "('ZL', %(division)s, %(year)s, 1) ON CONFLICT (prefix, division, year) DO UPDATE SET "
+    "last_value = document_counters.last_value + 1 RETURNING last_value")
 RENTAL = (
-    "INSERT INTO rentals (id, unit_id, type_id, station_id, borrower_id, checked_out_at, due_on, "
+    "INSERT INTO rentals (number, id, unit_id, type_id, station_id, borrower_id, "
+    "checked_out_at, due_on, "
     "max_rental_days, daily_fee_fen, fee_fen, deposit_fen, waiver, status, logistics, "
     "override_by, override_reason, overdue_noticed_at, returned_at, return_condition, "
-    "return_notes, damage_charge_fen, deposit_refund_fen) VALUES (%(rental)s, %(unit)s, "
+    "return_notes, damage_charge_fen, deposit_refund_fen) VALUES (%(number)s, %(rental)s, "
+    "%(unit)s, "
     "%(type)s, %(station)s, %(borrower)s, %(now)s, %(due)s, %(max_days)s, %(fee)s, %(total)s, "
     "%(deposit)s, NULL, 'active', 'none', NULL, NULL, NULL, NULL, NULL, '', 0, 0)")
 UNIT = "UPDATE units SET status = 'rented' WHERE units.id = %(unit)s"
@@ -94,11 +101,15 @@ def check_out() -> Any:
             return _problem(404, "not found")
         if row[1] != "available" or row[9] is not None:
             return _problem(409, "unit not available")
-        if conn.execute(OPEN, p).fetchall():
-            return _problem(409, "borrower has an open rental")
+        today = now.date()
+        if any(due_on < today for _id, due_on in conn.execute(OPEN, p).fetchall()):
+            return _problem(409, "borrower has an overdue rental")
         days = (p["due"] - now.date()).days
         p.update(type=row[3], fee=row[4], deposit=row[5], max_days=row[6],
                  total=row[4] * max(days, 1))
+        p.update(division=row[10], year=(now + timedelta(hours=8)).year)  # China year
+        seq = conn.execute(NUMBER, p).fetchone()[0]  # type: ignore[index]
+        p["number"] = f"ZL-{row[10]}-{p['year']}-{seq:06d}"
         conn.execute(RENTAL, p)
         conn.execute(UNIT, p)
         conn.execute(MOVEMENT, p)
@@ -110,6 +121,7 @@ def check_out() -> Any:
                                 "subject_id": str(p["rental"]), "unit_id": p["unit"],
                                 "borrower_id": p["borrower"], "due_on": body["due_on"]})
         conn.execute(OUTBOX, p)
-    return {"id": str(p["rental"]), "unit_id": p["unit"], "borrower_id": p["borrower"],
+    return {"id": str(p["rental"]), "number": p["number"], "unit_id": p["unit"],
+            "borrower_id": p["borrower"],
             "station_id": station, "due_on": body["due_on"], "status": "active",
             "fee_fen": p["total"], "deposit_fen": p["deposit"]}, 201

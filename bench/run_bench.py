@@ -78,7 +78,9 @@ def run_pgbench(cluster: Cluster, fx: kit.Fixture, clients: int, seconds: int,
     cmd = ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(seconds),
            "-f", str(kit.REPO / "bench" / "checkout.pgbench"), "-D", f"station={fx.station_id}",
            "-D", f"type={fx.type_id}", "-D", f"borrowers={borrowers}", "-D", f"now={now}",
-           "-D", f"due={due}", "-l", "--log-prefix", str(logdir / "tx"), url]
+           "-D", f"due={due}", "-D", f"division={fx.division}",
+           "-D", f"year={(datetime.now(UTC) + timedelta(hours=8)).year}", "-l",
+           "--log-prefix", str(logdir / "tx"), url]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     if out.returncode != 0:
         raise RuntimeError(f"pgbench failed: {out.stderr[-2000:]}")
