@@ -26,7 +26,7 @@ from svckit.numbering import document_counters_table
 from svckit.pipl import access_log_table
 
 from inventory.domain.allocations import Allocation
-from inventory.domain.borrowers import Borrower, WaiverReason
+from inventory.domain.borrowers import Borrower, BorrowerStatus, WaiverReason
 from inventory.domain.catalogue import DeviceType, Station, SupplyMode
 from inventory.domain.maintenance import MaintenanceTicket, TicketStatus
 from inventory.domain.rentals import Logistics, Rental, RentalStatus
@@ -87,6 +87,16 @@ device_types = sa.Table(
     sa.Column("max_rental_days", sa.Integer, nullable=True),
     sa.Column("cleaning_buffer_hours", sa.Integer, nullable=False),
     sa.Column("specs", sa.JSON, nullable=False),
+    sa.Column("loan_limit", sa.Integer, nullable=True),
+)
+
+#: open loans per borrower and ISO 9999 class (``12 22``), set by staff; copied onto the
+#: class's device types (``device_types.loan_limit``) so that a check-out reads it with
+#: the type
+loan_limits = sa.Table(
+    "loan_limits", metadata,
+    sa.Column("iso_class", sa.String(5), primary_key=True),
+    sa.Column("max_open", sa.Integer, nullable=False),
 )
 
 units = sa.Table(
@@ -141,6 +151,10 @@ borrowers = sa.Table(
     sa.Column("consent_at", UtcDateTime(), nullable=True),
     sa.Column("registered_station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=True,
               index=True),
+    sa.Column("status", _enum(BorrowerStatus, 30), nullable=False, server_default="active"),
+    sa.Column("status_reason", sa.String(500), nullable=False, server_default=""),
+    sa.Column("status_changed_at", UtcDateTime(), nullable=True),
+    sa.Column("anonymised_at", UtcDateTime(), nullable=True),
 )
 
 reservations = sa.Table(
@@ -186,6 +200,7 @@ rentals = sa.Table(
     sa.Column("damage_charge_fen", sa.BigInteger, nullable=False),
     sa.Column("deposit_refund_fen", sa.BigInteger, nullable=False),
     sa.Column("number", sa.String(24), nullable=False, unique=True),
+    sa.Column("recovery_reason", sa.String(500), nullable=True),
 )
 # THE rule of the issue: a unit is never rented twice, whatever races.
 _partial_unique("uq_rentals_active_unit", rentals, "unit_id", rentals.c.status == "active")
@@ -196,7 +211,7 @@ sa.Index("ix_rentals_status_due", rentals.c.status, rentals.c.due_on)
 allocations = sa.Table(
     "allocations", metadata,
     _id(),
-    sa.Column("unit_id", sa.Uuid, sa.ForeignKey("units.id"), nullable=False, unique=True),
+    sa.Column("unit_id", sa.Uuid, sa.ForeignKey("units.id"), nullable=False),
     sa.Column("type_id", sa.Uuid, sa.ForeignKey("device_types.id"), nullable=False),
     sa.Column("station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False, index=True),
     sa.Column("borrower_id", sa.Uuid, sa.ForeignKey("borrowers.id"), nullable=True, index=True),
@@ -204,7 +219,13 @@ allocations = sa.Table(
     sa.Column("reason", sa.String(500), nullable=False),
     sa.Column("eligibility", _enum(WaiverReason), nullable=True),
     sa.Column("request_ref", sa.String(100), nullable=True, index=True),
+    sa.Column("recovery_reason", sa.String(500), nullable=True),
+    sa.Column("reclaimed_at", UtcDateTime(), nullable=True),
+    sa.Column("reclaim_reason", sa.String(500), nullable=False, server_default=""),
 )
+# one standing allocation per unit (a reclaimed unit may be given again)
+_partial_unique("uq_allocations_standing_unit", allocations, "unit_id",
+                allocations.c.reclaimed_at.is_(None))
 
 transfers = sa.Table(
     "transfers", metadata,

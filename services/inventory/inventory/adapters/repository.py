@@ -22,6 +22,7 @@ from svckit.http.pagination import MAX_PAGE_SIZE
 from svckit.numbering import next_number
 
 from inventory.adapters import orm
+from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.maintenance import MaintenanceTicket
@@ -233,6 +234,44 @@ class Repository:
         return sa.or_(sa.false(), *(within(d) for d in divisions))
 
     # -- rentals and reservations ---------------------------------------------------
+    def standing_allocations_of(self, borrower_id: uuid.UUID) -> list[Allocation]:
+        a = orm.allocations.c
+        stmt = sa.select(Allocation).where(a.borrower_id == borrower_id,
+                                           a.reclaimed_at.is_(None))
+        return list(self.session.execute(stmt).scalars())
+
+    def borrowers_to_anonymise(self, cutoff: datetime, limit: int) -> list[Borrower]:
+        """Borrowers (locked, skipping locked ones) whose last transaction (loan, return,
+        hold, allocation, status change, consent) is before ``cutoff``, with no open loan
+        and no device to recover."""
+        r, a, h, b = (orm.rentals.c, orm.allocations.c, orm.reservations.c,
+                      orm.borrowers.c)
+        moments = sa.union_all(
+            sa.select(r.borrower_id.label("bid"), r.checked_out_at.label("at")),
+            sa.select(r.borrower_id, r.returned_at).where(r.returned_at.is_not(None)),
+            sa.select(a.borrower_id, a.allocated_at).where(a.borrower_id.is_not(None)),
+            sa.select(a.borrower_id, a.reclaimed_at).where(a.reclaimed_at.is_not(None),
+                                                           a.borrower_id.is_not(None)),
+            sa.select(h.borrower_id, h.created_at).where(h.borrower_id.is_not(None)),
+            sa.select(b.id, b.status_changed_at).where(b.status_changed_at.is_not(None)),
+            sa.select(b.id, b.consent_at).where(b.consent_at.is_not(None)),
+        ).subquery()
+        last = (sa.select(moments.c.bid, sa.func.max(moments.c.at).label("last"))
+                .group_by(moments.c.bid).subquery())
+        open_loan = sa.exists().where(r.borrower_id == b.id, r.status == "active")
+        to_recover = sa.exists().where(a.borrower_id == b.id, a.reclaimed_at.is_(None),
+                                       a.recovery_reason.is_not(None))
+        stmt = (sa.select(Borrower).join(last, last.c.bid == b.id)
+                .where(b.anonymised_at.is_(None), last.c.last < cutoff, ~open_loan,
+                       ~to_recover)
+                .order_by(b.id).limit(limit).with_for_update(of=orm.borrowers,
+                                                            skip_locked=True))
+        return list(self.session.execute(stmt).scalars())
+
+    def certificate_taken(self, number: str) -> bool:
+        stmt = sa.select(orm.borrowers.c.id).where(orm.borrowers.c.certificate_number == number)
+        return self.session.execute(stmt).first() is not None
+
     def open_rentals_of(self, borrower_id: uuid.UUID) -> list[Rental]:
         r = orm.rentals.c
         stmt = sa.select(Rental).where(r.borrower_id == borrower_id,

@@ -25,7 +25,7 @@ from .borrowers import Borrower, WaiverReason
 from .catalogue import DeviceType, Station
 from .events import DomainEvent, UnitAllocated
 from .reservations import Reservation
-from .units import Unit, UnitStatus
+from .units import ConditionGrade, Unit, UnitStatus
 
 
 @dataclass(eq=False)
@@ -38,6 +38,10 @@ class Allocation:
     reason: str
     eligibility: WaiverReason | None  # the waiver reason that made a rentable type eligible
     request_ref: str | None = None  # the external request (renovation plan) it answered
+    #: why the device should come back (the holder's status changed), until reclaimed
+    recovery_reason: str | None = None
+    reclaimed_at: datetime | None = None
+    reclaim_reason: str = ""
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
 
@@ -113,3 +117,21 @@ class Allocation:
             request_ref=reservation.request_ref,
         ))
         return allocation
+
+    def flag_for_recovery(self, reason: str) -> None:
+        if self.reclaimed_at is None:
+            self.recovery_reason = reason[:500]
+
+    def reclaim(self, *, unit: Unit, device_type: DeviceType, now: datetime,
+                condition: ConditionGrade, reason: str) -> None:
+        """Take the given-away device back into stock (cleaning, or maintenance when D)."""
+        reason = require_text("reason", reason)
+        if unit.id != self.unit_id:
+            raise ValidationFailed.field("unit_id", "设备与发放记录不符 (unit does not match)")
+        if self.reclaimed_at is not None:
+            raise Conflict("该发放的设备已收回 (this device was reclaimed already)",
+                           current_state="reclaimed")
+        unit.reclaim(now, self.id, condition, device_type.cleaning_buffer, reason)
+        self.reclaimed_at = now
+        self.reclaim_reason = reason
+        self.recovery_reason = None

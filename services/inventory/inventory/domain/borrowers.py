@@ -22,8 +22,8 @@ from svckit.domain import masking
 from svckit.domain.certificate import Category, DisabilityCertificate
 from svckit.domain.clock import AWARE_MESSAGE, is_aware, require_aware
 from svckit.domain.division import validate_division
-from svckit.domain.errors import Conflict
-from svckit.domain.fields import FieldErrors
+from svckit.domain.errors import Conflict, ValidationFailed
+from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.phone import validate_phone
 
 
@@ -35,6 +35,31 @@ class WaiverReason(enum.StrEnum):
     @property
     def label_zh(self) -> str:
         return {"tekun": "特困供养", "dibao": "低保", "severe": "重度残疾(一、二级)"}[self.value]
+
+
+class BorrowerStatus(enum.StrEnum):
+    ACTIVE = "active"
+    DECEASED = "deceased"
+    MOVED_AWAY = "moved_away"
+    CERTIFICATE_CANCELLED = "certificate_cancelled"
+    #: personal data removed after the retention period (PIPL); set by the job only
+    ANONYMISED = "anonymised"
+
+    @property
+    def label(self) -> tuple[str, str]:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    BorrowerStatus.ACTIVE: ("在册", "active"),
+    BorrowerStatus.DECEASED: ("已故", "deceased"),
+    BorrowerStatus.MOVED_AWAY: ("已迁出", "moved away"),
+    BorrowerStatus.CERTIFICATE_CANCELLED: ("残疾人证已注销", "certificate cancelled"),
+    BorrowerStatus.ANONYMISED: ("已匿名", "anonymised"),
+}
+
+#: what an anonymised borrower's name reads
+ANONYMISED_NAME = "已匿名"
 
 
 @dataclass(eq=False)
@@ -54,6 +79,10 @@ class Borrower:
     consent_at: datetime | None = None
     #: where the holder was registered (their station until a loan ties them elsewhere)
     registered_station_id: uuid.UUID | None = None
+    status: BorrowerStatus = BorrowerStatus.ACTIVE
+    status_reason: str = ""
+    status_changed_at: datetime | None = None
+    anonymised_at: datetime | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     def __post_init__(self) -> None:
@@ -118,8 +147,44 @@ class Borrower:
     def withdraw_consent(self) -> None:
         self.consent_at = None
 
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status][0]
+
+    def change_status(self, status: BorrowerStatus, reason: str, now: datetime) -> None:
+        """Deceased, moved away, certificate cancelled (or active again), with a reason.
+        The service layer flags the borrower's open rentals and allocations for recovery."""
+        reason = require_text("reason", reason)
+        if self.status == BorrowerStatus.ANONYMISED:
+            raise Conflict("借用人信息已匿名，不能再变更 (the borrower is anonymised)",
+                           current_state=self.status)
+        if status == BorrowerStatus.ANONYMISED:
+            raise ValidationFailed.field("status", "匿名化由定期任务执行 (anonymisation is "
+                                         "done by the retention job)")
+        self.status = status
+        self.status_reason = reason
+        self.status_changed_at = require_aware(now)
+
+    def anonymise(self, now: datetime, certificate_number: str) -> None:
+        """PIPL retention: the name, phone and address go; the certificate number is
+        replaced by ``certificate_number`` (a synthetic one keeping only category and
+        grade, for the statistics); the district stays."""
+        self.name = ANONYMISED_NAME
+        self.phone = ""
+        self.address = ""
+        self.certificate_number = certificate_number
+        self.status = BorrowerStatus.ANONYMISED
+        self.status_reason = ""
+        self.anonymised_at = require_aware(now)
+
     def ensure_usable(self) -> None:
-        """A borrower without consent cannot be used for any reservation, loan or allocation."""
+        """A borrower without consent cannot be used for any reservation, loan or allocation;
+        nor one who is not active (deceased, moved away, certificate cancelled)."""
+        if self.status != BorrowerStatus.ACTIVE:
+            zh, en = STATUS_LABELS[self.status]
+            raise Conflict(f"借用人状态为“{zh}”，不能办理新的借用、预留或发放 "
+                           f"(the borrower is {en}; no new loans, holds or allocations)",
+                           current_state=self.status)
         if self.consent_at is None:
             raise Conflict("借用人尚未签署个人信息处理同意书 (borrower has not given consent)",
                            current_state="no_consent")

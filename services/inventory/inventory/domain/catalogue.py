@@ -91,7 +91,14 @@ class DeviceType:
     max_rental_days: int | None = None
     cleaning_buffer_hours: int = 0
     specs: dict[str, str] = field(default_factory=dict)
+    #: open loans of this type's ISO class a borrower may hold (copied from the class's
+    #: limit, ``loan_limits``; None: the service default)
+    loan_limit: int | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    @property
+    def iso_class(self) -> str:
+        return self.iso_code[:5]
 
     def __post_init__(self) -> None:
         errors = FieldErrors()

@@ -176,6 +176,16 @@ class SupervisorOverride:
     permitted: bool
 
 
+@dataclass(frozen=True)
+class ClassLimit:
+    """How many loans of one ISO 9999 class (``12 22``) a borrower may hold at once, and
+    how many they hold now (without the one asked for)."""
+
+    iso_class: str
+    max_open: int
+    open_in_class: int
+
+
 @dataclass(eq=False)
 class Rental:
     unit_id: uuid.UUID
@@ -202,6 +212,8 @@ class Rental:
     #: the number people see (``ZL-371502-2026-000123``; svckit.domain.docnumbers), given by
     #: the service layer in the check-out's transaction
     number: str = ""
+    #: why the unit should come back early (the borrower's status changed)
+    recovery_reason: str | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
 
@@ -218,14 +230,17 @@ class Rental:
         borrower_rentals: Iterable[Rental],
         reservation: Reservation | None = None,
         override: SupervisorOverride | None = None,
+        limit: ClassLimit | None = None,
         delivery: bool = False,
         delivery_by: datetime | None = None,
         rental_id: uuid.UUID | None = None,
     ) -> Rental:
         """Lend ``unit`` to ``borrower`` at ``station`` until ``due_on``.
 
-        ``borrower_rentals`` are the borrower's open rentals: if one is overdue, the loan
-        needs a :class:`SupervisorOverride`. A reserved unit needs its live reservation.
+        ``borrower_rentals`` are the borrower's open rentals: if one is overdue, or the
+        borrower holds ``limit.max_open`` loans of the type's class already, the loan
+        needs a :class:`SupervisorOverride` with a reason. A reserved unit needs its live
+        reservation.
         """
         station.ensure_active()
         device_type.ensure_rentable()
@@ -238,11 +253,22 @@ class Rental:
         if unit.status == UnitStatus.RESERVED and reservation is None:
             raise Conflict("该设备已被预约 (unit is reserved)", current_state=unit.status)
         override_reason: str | None = None
-        if any(r.borrower_id == borrower.id and r.is_overdue(now) for r in borrower_rentals):
+        open_rentals = [r for r in borrower_rentals if r.borrower_id == borrower.id]
+        blocks: list[Conflict] = []
+        if any(r.is_overdue(now) for r in open_rentals):
+            blocks.append(Conflict("借用人有逾期未还的设备，需主管批准 "
+                                   "(borrower has an overdue rental; a supervisor must "
+                                   "override)", current_state="overdue"))
+        if limit is not None and limit.open_in_class >= limit.max_open:
+            blocks.append(Conflict(
+                f"借用人已借{limit.open_in_class}件{limit.iso_class}类设备，达到每人"
+                f"{limit.max_open}件的上限，需主管批准 (the borrower has "
+                f"{limit.open_in_class} open loans of class {limit.iso_class}, the limit is "
+                f"{limit.max_open}; a supervisor must override)",
+                current_state="limit_reached"))
+        if blocks:
             if override is None:
-                raise Conflict("借用人有逾期未还的设备，需主管批准 "
-                               "(borrower has an overdue rental; a supervisor must override)",
-                               current_state="overdue")
+                raise blocks[0]
             if not override.permitted:
                 raise Forbidden("只有本站主管可以批准 (only a supervisor of the station may "
                                 "override)")
@@ -375,6 +401,10 @@ class Rental:
         self.return_notes = reason
         self.damage_charge_fen = self.deposit_fen
         self.deposit_refund_fen = 0
+
+    def flag_for_recovery(self, reason: str) -> None:
+        if self.status == RentalStatus.ACTIVE:
+            self.recovery_reason = reason[:500]
 
     # -- a broken unit during the loan --------------------------------------------------
 

@@ -68,6 +68,9 @@ UNIT_MACHINE = StateMachine("unit", {
     (S.AVAILABLE, "swap_in"): S.RENTED,
     (S.RENTED, "repair_on_loan"): S.MAINTENANCE,
     (S.MAINTENANCE, "back_on_loan"): S.RENTED,
+    # a given-away device taken back (the holder died, moved away, lost the entitlement)
+    (S.ALLOCATED, "reclaim"): S.CLEANING,
+    (S.ALLOCATED, "reclaim_damaged"): S.MAINTENANCE,
 }, label=("设备", "the unit"), state_labels={
     S.AVAILABLE: ("在库可用", "available"),
     S.RESERVED: ("已预留", "reserved"),
@@ -90,6 +93,7 @@ UNIT_MACHINE = StateMachine("unit", {
     "swap_in": ("换上出借", "lend it as a replacement"),
     "repair_on_loan": ("出借期间送修", "take it to repair during the loan"),
     "back_on_loan": ("修好交还借用人", "hand it back to the borrower"),
+    "reclaim": ("收回", "reclaim it"), "reclaim_damaged": ("收回", "reclaim it"),
 })
 
 #: statuses in which a unit is still the service's stock (not given away, not gone)
@@ -284,6 +288,16 @@ class Unit:
         if condition == ConditionGrade.D:
             raise ValidationFailed.field("condition", "修复后成色不能为D (a repaired unit is A-C)")
         self._move("back_on_loan", now, reference=ticket_id)
+        self.condition = condition
+
+    def reclaim(self, now: datetime, allocation_id: uuid.UUID, condition: ConditionGrade,
+                cleaning_buffer: timedelta, note: str) -> None:
+        """A given-away unit comes back into stock: to cleaning, or to maintenance when D."""
+        if condition == ConditionGrade.D:
+            self._move("reclaim_damaged", now, reference=allocation_id, note=note)
+        else:
+            self._move("reclaim", now, reference=allocation_id, note=note)
+            self.cleaning_until = now + cleaning_buffer
         self.condition = condition
 
     def dispatch(self, now: datetime, transfer_id: uuid.UUID) -> None:

@@ -256,6 +256,18 @@ class BorrowerView(MethodView):
                                            now=_now())
 
 
+@borrowers.route("/<uuid:borrower_id>/status")
+class BorrowerStatusView(MethodView):
+    @borrowers.arguments(s.BorrowerStatusIn)
+    @borrowers.response(200, s.BorrowerOut)
+    @problems(borrowers, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], borrower_id: uuid.UUID) -> Any:
+        """Deceased, moved away, certificate cancelled (or active again), with a reason:
+        open rentals and allocations are flagged for recovery and new ones refused."""
+        return borrower_uc.change_status(_uow(), current_principal(), borrower_id,
+                                         data["status"], data["reason"], now=_now())
+
+
 @borrowers.route("/<uuid:borrower_id>/personal")
 class PersonalView(MethodView):
     @borrowers.arguments(s.PersonalArgs, location="query")
@@ -457,6 +469,17 @@ class AllocationsView(MethodView):
                                  now=_now())
 
 
+@allocations.route("/<uuid:allocation_id>/reclaim")
+class ReclaimView(MethodView):
+    @allocations.arguments(s.ReclaimIn)
+    @allocations.response(200, s.AllocationOut)
+    @problems(allocations, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], allocation_id: uuid.UUID) -> Any:
+        """Take a given-away device back into stock (graded; D goes to maintenance)."""
+        return stock_uc.reclaim_allocation(_uow(), current_principal(), allocation_id,
+                                           data["condition"], data["reason"], now=_now())
+
+
 @allocations.route("/<uuid:allocation_id>")
 class AllocationView(MethodView):
     @allocations.response(200, s.AllocationOut)
@@ -614,6 +637,40 @@ class OverdueView(MethodView):
         return queries.overdue_report(_uow(), current_principal(), _page(args), now=_now())
 
 
+@reports.route("/recovery")
+class RecoveryView(MethodView):
+    @reports.arguments(PageArgs, location="query")
+    @reports.response(200, s.RecoveryPage)
+    @problems(reports, 403, 422, 429)  # REPORT_RATE_LIMIT
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Rentals and allocations to recover (the borrower's status changed)."""
+        return queries.recovery_report(_uow(), current_principal(), _page(args))
+
+
+# -- loan limits ------------------------------------------------------------------------
+limits = Blueprint("loan_limits", __name__, url_prefix="/loan-limits",
+                   description="借用上限 Open loans per borrower and ISO 9999 class")
+
+
+@limits.route("")
+class LoanLimitsView(MethodView):
+    @limits.arguments(s.LoanLimitArgs, location="query")
+    @limits.response(200, s.LoanLimitList)
+    @problems(limits, 403, 422)
+    def get(self, args: dict[str, Any]) -> Any:
+        """The limits staff set (a class without one allows the service default)."""
+        return {"items": catalogue_uc.loan_limits(_uow(), current_principal(),
+                                                  args.get("iso_class"))}
+
+    @limits.arguments(s.LoanLimitIn)
+    @limits.response(200, s.LoanLimitOut)
+    @problems(limits, 403, 422)
+    def put(self, data: dict[str, Any]) -> Any:
+        """Set a class's limit (staff); a supervisor may override one loan with a reason."""
+        return catalogue_uc.set_loan_limit(_uow(), current_principal(), data["iso_class"],
+                                           data["max_open"])
+
+
 def blueprints(_ctx: ServiceContext) -> list[Blueprint]:
-    return [stations, types, units, borrowers, reservations, rentals, allocations, transfers,
-            maintenance, reports, records_blueprint()]
+    return [stations, types, limits, units, borrowers, reservations, rentals, allocations,
+            transfers, maintenance, reports, records_blueprint()]

@@ -94,6 +94,25 @@ class DeviceTypeOut(Schema):
 
 # -- units ----------------------------------------------------------------------------
 
+class LoanLimitIn(Schema):
+    iso_class = fields.String(required=True, validate=validate.Length(max=10), metadata={
+        "description": "ISO 9999 class and subclass, e.g. 12 22 (manual wheelchairs)"})
+    max_open = fields.Integer(required=True, strict=True, validate=validate.Range(1, 99))
+
+
+class LoanLimitArgs(Schema):
+    iso_class = fields.String(validate=validate.Length(max=10))
+
+
+class LoanLimitOut(Schema):
+    iso_class = fields.String()
+    max_open = fields.Integer()
+
+
+class LoanLimitList(Schema):
+    items = fields.List(fields.Nested(LoanLimitOut))
+
+
 class UnitIn(Schema):
     asset_tag = fields.String(required=True, metadata={"example": "LC-WC-0001"})
     serial = fields.String(required=True)
@@ -207,6 +226,17 @@ class BorrowerOut(Schema):
     consent_at = fields.AwareDateTime(allow_none=True)
     registered_station_id = fields.UUID(allow_none=True)
     waiver = fields.Function(lambda b: b.waiver.value if b.waiver else None)
+    status = fields.String()
+    status_label = fields.Function(lambda b: b.status_label)
+    status_reason = fields.String()
+    status_changed_at = fields.AwareDateTime(allow_none=True)
+    anonymised_at = fields.AwareDateTime(allow_none=True)
+
+
+class BorrowerStatusIn(Schema):
+    status = fields.String(required=True, metadata={
+        "description": "active, deceased, moved_away or certificate_cancelled"})
+    reason = Reason(required=True)
 
 
 class BorrowerPersonalOut(BorrowerOut):
@@ -300,6 +330,9 @@ class RentalOut(Schema):
     return_notes = fields.String()
     damage_charge_fen = fields.Integer()
     deposit_refund_fen = fields.Integer()
+    recovery_reason = fields.String(allow_none=True, metadata={
+        "description": "set when the unit should come back early (the borrower's status "
+                       "changed)"})
 
 
 class VisitOut(Schema):
@@ -375,6 +408,14 @@ class AllocationOut(Schema):
     allocated_at = fields.AwareDateTime()
     reason = fields.String()
     eligibility = fields.String(allow_none=True)
+    recovery_reason = fields.String(allow_none=True)
+    reclaimed_at = fields.AwareDateTime(allow_none=True)
+    reclaim_reason = fields.String()
+
+
+class ReclaimIn(Schema):
+    condition = fields.String(required=True, validate=validate.OneOf(GRADES))
+    reason = Reason(required=True)
 
 
 class StationFilterArgs(PageArgs):
@@ -499,6 +540,20 @@ class OverdueRowOut(Schema):
     overdue_noticed_at = fields.AwareDateTime(allow_none=True)
 
 
+class RecoveryRowOut(Schema):
+    kind = fields.String(metadata={"description": "rental or allocation"})
+    rental_id = fields.UUID(allow_none=True)
+    rental_number = fields.String(allow_none=True)
+    allocation_id = fields.UUID(allow_none=True)
+    station_id = fields.UUID()
+    unit_id = fields.UUID()
+    asset_tag = fields.String()
+    borrower_id = fields.UUID()
+    borrower_certificate = fields.String()
+    reason = fields.String()
+
+
+RecoveryPage = paged(RecoveryRowOut, "RecoveryPage")
 StationPage = paged(StationOut, "StationPage")
 DeviceTypePage = paged(DeviceTypeOut, "DeviceTypePage")
 UnitPage = paged(UnitOut, "UnitPage")

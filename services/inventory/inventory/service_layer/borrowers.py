@@ -15,7 +15,7 @@ from svckit.auth.principal import Principal
 from svckit.domain.certificate import DisabilityCertificate
 from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 
-from inventory.domain.borrowers import Borrower
+from inventory.domain.borrowers import Borrower, BorrowerStatus
 from inventory.service_layer.policy import POLICY, require_at, require_borrower
 from inventory.service_layer.uow import InventoryUoW
 
@@ -92,6 +92,35 @@ def update_borrower(uow: InventoryUoW, principal: Principal, borrower_id: uuid.U
             borrower.record_consent(now)
         elif consent is False:
             borrower.withdraw_consent()
+        uow.commit()
+    return borrower
+
+
+def change_status(uow: InventoryUoW, principal: Principal, borrower_id: uuid.UUID,
+                  status: str, reason: str, *, now: datetime) -> Borrower:
+    """Deceased, moved away, certificate cancelled (or active again), with a reason. A
+    change away from active flags the borrower's open rentals and standing allocations for
+    recovery (``GET /reports/recovery``); the domain then refuses new loans, holds and
+    allocations."""
+    try:
+        new_status = BorrowerStatus(status)
+    except ValueError:
+        raise ValidationFailed.field("status", "状态应为在册、已故、已迁出或残疾人证已注销 "
+                                     "(active, deceased, moved_away or "
+                                     "certificate_cancelled)") from None
+    POLICY.require_role(principal, "borrower.status")
+    with uow:
+        borrower = uow.repo.get(Borrower, borrower_id, lock=True)
+        if borrower is None:
+            raise NotFound("borrower", borrower_id)
+        require_borrower(uow, principal, "borrower.status", borrower)
+        borrower.change_status(new_status, reason, now)
+        if new_status != BorrowerStatus.ACTIVE:
+            why = f"借用人{borrower.status_label}：{borrower.status_reason}"
+            for rental in uow.repo.open_rentals_of(borrower.id):
+                rental.flag_for_recovery(why)
+            for allocation in uow.repo.standing_allocations_of(borrower.id):
+                allocation.flag_for_recovery(why)
         uow.commit()
     return borrower
 

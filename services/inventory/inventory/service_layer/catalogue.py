@@ -6,10 +6,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from svckit.auth.principal import Principal
-from svckit.domain.errors import Conflict, NotFound
+from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 
+from inventory.adapters import orm
 from inventory.domain.catalogue import DeviceType, Station, SupplyMode
+from inventory.domain.iso9999 import validate_class
 from inventory.service_layer.policy import POLICY
 from inventory.service_layer.uow import InventoryUoW
 
@@ -78,6 +81,50 @@ def create_device_type(uow: InventoryUoW, principal: Principal, cmd: NewDeviceTy
         if uow.repo.type_by_iso(device_type.iso_code) is not None:
             raise Conflict(f"分类代码{device_type.iso_code}已在目录中 (ISO code already listed)",
                            current_state="exists")
+        device_type.loan_limit = uow.session.execute(
+            sa.select(orm.loan_limits.c.max_open).where(
+                orm.loan_limits.c.iso_class == device_type.iso_class)).scalar()
         uow.repo.add(device_type)
         uow.commit()
     return device_type
+
+
+def loan_limits(uow: InventoryUoW, principal: Principal,
+                iso_class: str | None = None) -> list[dict[str, Any]]:
+    POLICY.require_role(principal, "device_type.read")
+    stmt = sa.select(orm.loan_limits).order_by(orm.loan_limits.c.iso_class)
+    if iso_class is not None:
+        try:
+            stmt = stmt.where(orm.loan_limits.c.iso_class == validate_class(iso_class))
+        except ValueError as exc:
+            raise ValidationFailed.field("iso_class", str(exc)) from None
+    with uow:
+        rows = uow.session.execute(stmt).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def set_loan_limit(uow: InventoryUoW, principal: Principal, iso_class: str,
+                   max_open: int) -> dict[str, Any]:
+    """Staff set how many open loans of an ISO class a borrower may hold; the class's
+    device types carry it from now on (a supervisor may still override one loan)."""
+    POLICY.require_role(principal, "loan_limit.set")
+    try:
+        value = validate_class(iso_class)
+    except ValueError as exc:
+        raise ValidationFailed.field("iso_class", str(exc)) from None
+    if not isinstance(max_open, int) or not 1 <= max_open <= 99:
+        raise ValidationFailed.field("max_open", "上限应为1-99件 (1-99)")
+    t = orm.loan_limits
+    with uow:
+        if uow.session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        uow.session.execute(insert(t).values(iso_class=value, max_open=max_open)
+                            .on_conflict_do_update(index_elements=[t.c.iso_class],
+                                                   set_={"max_open": max_open}))
+        for device_type in uow.session.execute(sa.select(DeviceType)).scalars():
+            if device_type.iso_class == value:
+                device_type.loan_limit = max_open
+        uow.commit()
+    return {"iso_class": value, "max_open": max_open}

@@ -8,17 +8,66 @@ failure on one object does not hold up the others. Each returns how many it chan
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
+from svckit.domain.certificate import make_certificate
 from svckit.domain.clock import china_date, utcnow
 from svckit.service import ServiceContext
 
+from inventory.domain.borrowers import Borrower
 from inventory.service_layer.requests import expire_hold
 from inventory.service_layer.uow import InventoryUoW
 
 log = logging.getLogger(__name__)
 BATCH = 100
+
+#: PIPL retention: a borrower's personal data is anonymised this long after their last
+#: transaction (``INVENTORY_PIPL_RETENTION_DAYS``, default three years)
+RETENTION_ENV = "INVENTORY_PIPL_RETENTION_DAYS"
+DEFAULT_RETENTION = timedelta(days=3 * 365)
+
+
+def retention_period() -> timedelta:
+    raw = os.environ.get(RETENTION_ENV, "").strip()
+    if not raw:
+        return DEFAULT_RETENTION
+    days = int(raw)
+    if days < 1:
+        raise ValueError(f"{RETENTION_ENV} must be a positive number of days")
+    return timedelta(days=days)
+
+
+def anonymous_certificate(borrower: Borrower, taken: Callable[[str], bool]) -> str:
+    """A synthetic, checksum-valid certificate number for an anonymised borrower: region
+    ``000000``, a made-up birth date and sequence from the record's id, and the original
+    category and grade (kept for the statistics)."""
+    n = borrower.id.int
+    while True:
+        birth = date(1900, 1, 1) + timedelta(days=(n >> 10) % 40_000)
+        first17 = "000000" + birth.strftime("%Y%m%d") + f"{n % 1000:03d}"
+        number = make_certificate(first17, int(borrower.category), borrower.grade)
+        if not taken(number):
+            return number
+        n += 1
+
+
+def anonymise_borrowers(ctx: ServiceContext, now: datetime | None = None,
+                        retention: timedelta | None = None) -> int:
+    """PIPL: anonymise borrowers whose last transaction is older than the retention period
+    and who hold no open loan and no device to recover."""
+    at = now or utcnow()
+    cutoff = at - (retention or retention_period())
+
+    def step(uow: InventoryUoW) -> int:
+        found = uow.repo.borrowers_to_anonymise(cutoff, BATCH)
+        for borrower in found:
+            borrower.anonymise(at, anonymous_certificate(borrower, uow.repo.certificate_taken))
+            uow.session.flush()
+        return len(found)
+
+    return _drain(step, ctx)
 
 
 def _uow(ctx: ServiceContext) -> InventoryUoW:

@@ -43,11 +43,13 @@ POLICY = Policy("inventory", {
     "station.update": STAFF,
     "device_type.read": AT_STATIONS,
     "device_type.create": STAFF,
+    "loan_limit.set": STAFF,
     # borrowers (see the module docstring for their scope)
     "borrower.read": AT_STATIONS,
     "borrower.register": AT_STATIONS,
     "borrower.update": AT_STATIONS,
     "borrower.read_personal": AT_STATIONS,
+    "borrower.status": AT_STATIONS,  # deceased, moved away, certificate cancelled
     # objects of a station
     "unit.read": AT_STATIONS,
     "unit.register": AT_STATIONS,
@@ -67,6 +69,7 @@ POLICY = Policy("inventory", {
     "rental.repair": AT_STATIONS,  # the rented unit to repair, the rental goes on
     "allocation.read": AT_STATIONS,
     "allocation.allocate": AT_STATIONS,
+    "allocation.reclaim": AT_STATIONS,
     "transfer.read": AT_STATIONS,
     "transfer.dispatch": AT_STATIONS,
     "transfer.receive": AT_STATIONS,

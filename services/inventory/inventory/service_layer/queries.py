@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from svckit.auth.principal import Principal
+from svckit.domain.certificate import mask
 from svckit.domain.clock import YEAR_MESSAGE, china_date, china_midnight, in_system_years
 from svckit.domain.division import city_of, validate_division
 from svckit.domain.docnumbers import normalise_number
@@ -338,3 +339,44 @@ def overdue_report(uow: InventoryUoW, principal: Principal, page: Page,
         "overdue_noticed_at": r.overdue_noticed_at,
     } for r in result["items"]]
     return result
+
+
+def recovery_report(uow: InventoryUoW, principal: Principal, page: Page) -> dict[str, Any]:
+    """Open rentals and standing allocations flagged for recovery (the borrower died,
+    moved away, lost the certificate), with the unit and the masked borrower."""
+    r, a, u, b = orm.rentals.c, orm.allocations.c, orm.units.c, orm.borrowers.c
+    POLICY.require_role(principal, "report.read")
+    rentals_q = (sa.select(sa.literal("rental").label("kind"), r.id.label("rental_id"),
+                           r.number.label("rental_number"),
+                           sa.cast(sa.null(), sa.Uuid).label("allocation_id"),
+                           r.station_id, r.unit_id, r.borrower_id,
+                           r.recovery_reason.label("reason"))
+                 .where(r.status == RentalStatus.ACTIVE.value, r.recovery_reason.is_not(None)))
+    alloc_q = (sa.select(sa.literal("allocation"), sa.cast(sa.null(), sa.Uuid),
+                         sa.cast(sa.null(), sa.String), a.id, a.station_id, a.unit_id,
+                         a.borrower_id, a.recovery_reason)
+               .where(a.reclaimed_at.is_(None), a.recovery_reason.is_not(None)))
+    scope = None
+    with uow:
+        scope = stations_in_scope(uow, principal)
+        if scope is not None:
+            rentals_q = rentals_q.where(r.station_id.in_(scope))
+            alloc_q = alloc_q.where(a.station_id.in_(scope))
+        both = sa.union_all(rentals_q, alloc_q).subquery()
+        stmt = (sa.select(both, u.asset_tag, b.certificate_number)
+                .join(orm.units, u.id == both.c.unit_id)
+                .join(orm.borrowers, b.id == both.c.borrower_id)
+                .order_by(both.c.kind.desc(), u.asset_tag))
+        total = uow.session.execute(
+            sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
+        rows = uow.session.execute(stmt.limit(page.page_size)
+                                   .offset((page.page - 1) * page.page_size)).mappings().all()
+    items = [{
+        "kind": row["kind"], "rental_id": row["rental_id"],
+        "rental_number": row["rental_number"], "allocation_id": row["allocation_id"],
+        "station_id": row["station_id"], "unit_id": row["unit_id"],
+        "asset_tag": row["asset_tag"], "borrower_id": row["borrower_id"],
+        "borrower_certificate": mask(row["certificate_number"]), "reason": row["reason"],
+    } for row in rows]
+    return {"items": items, "total": int(total), "page": page.page,
+            "page_size": page.page_size}

@@ -8,6 +8,7 @@ when a unit is named (asset tag / id / reservation). The partial unique index
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,7 +19,13 @@ from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.maintenance import MaintenanceTicket
-from inventory.domain.rentals import NUMBER_PREFIX, Logistics, Rental, SupervisorOverride
+from inventory.domain.rentals import (
+    NUMBER_PREFIX,
+    ClassLimit,
+    Logistics,
+    Rental,
+    SupervisorOverride,
+)
 from inventory.domain.reservations import Reservation
 from inventory.domain.units import ConditionGrade, Unit
 from inventory.service_layer.policy import POLICY, require_at, require_visible
@@ -115,6 +122,32 @@ def _check_out_context(
     return station, borrower, unit, reservation, _type(uow, unit.type_id)
 
 
+def default_loan_limit() -> int | None:
+    """Open loans per borrower and ISO class when staff set none for the class
+    (``INVENTORY_DEFAULT_LOAN_LIMIT``; unset: no limit)."""
+    raw = os.environ.get("INVENTORY_DEFAULT_LOAN_LIMIT", "").strip()
+    return int(raw) if raw else None
+
+
+def _class_limit(uow: InventoryUoW, device_type: DeviceType,
+                 open_rentals: list[Rental]) -> ClassLimit | None:
+    """The type's class limit and the borrower's open loans of that class (the other
+    types are read only when the borrower has loans of them); None: no limit."""
+    max_open = device_type.loan_limit
+    if max_open is None:
+        max_open = default_loan_limit()
+    if max_open is None:
+        return None
+    held = 0
+    for r in open_rentals:
+        if r.type_id == device_type.id:
+            held += 1
+        else:
+            other = uow.repo.get(DeviceType, r.type_id)
+            held += other is not None and other.iso_class == device_type.iso_class
+    return ClassLimit(iso_class=device_type.iso_class, open_in_class=held, max_open=max_open)
+
+
 def check_out(uow: InventoryUoW, principal: Principal, cmd: CheckOut, *, now: datetime) -> Rental:
     with uow:
         require_at(uow, principal, "rental.check_out", cmd.station_id)
@@ -125,11 +158,12 @@ def check_out(uow: InventoryUoW, principal: Principal, cmd: CheckOut, *, now: da
                 by=principal.sub, reason=cmd.override_reason,
                 permitted=POLICY.allows(principal, "rental.override_overdue",
                                         station=station.id, division=station.division_code))
+        open_rentals = uow.repo.open_rentals_of(borrower.id)
         rental = Rental.check_out(
             unit=unit, device_type=device_type, station=station, borrower=borrower,
-            due_on=cmd.due_on, now=now, borrower_rentals=uow.repo.open_rentals_of(borrower.id),
+            due_on=cmd.due_on, now=now, borrower_rentals=open_rentals,
             reservation=reservation, override=override, delivery=cmd.home_delivery,
-            delivery_by=cmd.delivery_by,
+            delivery_by=cmd.delivery_by, limit=_class_limit(uow, device_type, open_rentals),
         )
         # numbered once the loan is allowed; the station's district and the China year
         rental.number = uow.repo.next_number(NUMBER_PREFIX, station.division_code, now)

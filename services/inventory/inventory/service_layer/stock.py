@@ -231,6 +231,26 @@ def allocate(uow: InventoryUoW, principal: Principal, cmd: Allocate,
     return allocation
 
 
+def reclaim_allocation(uow: InventoryUoW, principal: Principal, allocation_id: uuid.UUID,
+                       condition: str, reason: str, *, now: datetime) -> Allocation:
+    """A given-away device comes back into stock at the allocating station."""
+    POLICY.require_role(principal, "allocation.reclaim")
+    with uow:
+        allocation = uow.repo.get(Allocation, allocation_id, lock=True)
+        if allocation is None:
+            raise NotFound("allocation", allocation_id)
+        require_visible(uow, principal, "allocation.reclaim", "allocation", allocation_id,
+                        allocation.station_id)
+        unit = uow.repo.get(Unit, allocation.unit_id, lock=True)
+        assert unit is not None
+        device_type = _get(uow, DeviceType, unit.type_id, "device_type")
+        assert isinstance(device_type, DeviceType)
+        allocation.reclaim(unit=unit, device_type=device_type, now=now,
+                           condition=_grade(condition), reason=reason)
+        uow.commit()
+    return allocation
+
+
 def get_allocation(uow: InventoryUoW, principal: Principal, allocation_id: uuid.UUID) -> Allocation:
     POLICY.require_role(principal, "allocation.read")
     with uow:

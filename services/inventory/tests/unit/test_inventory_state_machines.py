@@ -73,6 +73,10 @@ UNIT_ACTIONS: dict[str, Callable[[Unit], None]] = {
     "swap_in": lambda u: u.swap_in(LATER, uuid.uuid4()),
     "repair_on_loan": lambda u: u.repair_on_loan(LATER, uuid.uuid4(), "阀门松动"),
     "back_on_loan": lambda u: u.back_on_loan(LATER, uuid.uuid4(), ConditionGrade.B),
+    "reclaim": lambda u: u.reclaim(LATER, uuid.uuid4(), ConditionGrade.B, timedelta(hours=1),
+                                   "家属交回"),
+    "reclaim_damaged": lambda u: u.reclaim(LATER, uuid.uuid4(), ConditionGrade.D,
+                                           timedelta(hours=1), "家属交回"),
 }
 
 
