@@ -50,19 +50,22 @@ STATIONS = [
 TYPES = [
     ("WC", "12 22 03", "手动轮椅车", SupplyMode.RENTABLE, 200, 30_000, 180, 24,
      {"座宽": "46cm", "承重": "100kg"}),
-    ("WF", "12 06 06", "助行架", SupplyMode.RENTABLE, 100, 10_000, 180, 12,
+    ("WF", "12 06 03", "助行架", SupplyMode.RENTABLE, 100, 10_000, 180, 12,
      {"高度": "78-95cm可调"}),
     ("CC", "09 12 03", "坐便椅", SupplyMode.RENTABLE, 100, 8_000, 90, 48,
      {"座高": "可调", "扶手": "带"}),
     ("SC", "09 33 03", "洗浴椅", SupplyMode.RENTABLE, 100, 6_000, 90, 48,
      {"靠背": "带", "防滑脚垫": "有"}),
-    ("BD", "18 12 10", "可调节护理床", SupplyMode.RENTABLE, 500, 80_000, 365, 48,
+    ("BD", "18 12 07", "手动调节护理床", SupplyMode.RENTABLE, 500, 80_000, 365, 48,
      {"摇把": "双摇", "护栏": "带"}),
     ("CU", "04 33 03", "防压疮坐垫", SupplyMode.RENTABLE, 50, 5_000, 90, 24,
      {"材质": "充气式"}),
     ("PR", "06 24", "下肢假肢", SupplyMode.ALLOCATE_ONLY, 0, 0, None, 0,
      {"适配": "需专业适配"}),
 ]
+
+#: (old code, old name) the seed of earlier versions wrote, corrected on the next seed
+SEED_CORRECTIONS = {("12 06 06", "助行架"), ("18 12 10", "可调节护理床")}
 
 # units per (station, type)
 CENTRE_STOCK = {"WC": 3, "WF": 2, "CC": 2, "SC": 2, "BD": 2, "CU": 2, "PR": 2}
@@ -115,6 +118,10 @@ def seed(ctx: ServiceContext) -> None:
                                       deposit_fen=deposit, max_rental_days=max_days,
                                       cleaning_buffer_hours=hours, specs=specs, id=type_id)
                 session.add(existing)
+            elif (existing.iso_code, existing.name_zh) in SEED_CORRECTIONS:
+                # a frame without wheels is 12 06 03 (12 06 06: rollators); the hand-crank
+                # bed is manually adjustable, 18 12 07 (18 12 10: powered)
+                existing.iso_code, existing.name_zh = iso, name
             types[key] = existing
         session.flush()
         units: dict[str, Unit] = {}

@@ -79,7 +79,7 @@ stations = sa.Table(
 device_types = sa.Table(
     "device_types", metadata,
     _id(),
-    sa.Column("iso_code", sa.String(20), nullable=False, unique=True),
+    sa.Column("iso_code", sa.String(20), nullable=False, index=True),
     sa.Column("name_zh", sa.String(100), nullable=False),
     sa.Column("mode", _enum(SupplyMode), nullable=False),
     sa.Column("daily_fee_fen", sa.BigInteger, nullable=False),

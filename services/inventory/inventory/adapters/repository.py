@@ -96,6 +96,10 @@ class Repository:
         stmt = sa.select(Station).where(orm.stations.c.division_code.startswith(city_prefix))
         return list(self.session.execute(stmt).scalars())
 
+    def types_by_iso(self, iso_code: str) -> list[DeviceType]:
+        stmt = sa.select(DeviceType).where(orm.device_types.c.iso_code == iso_code)
+        return list(self.session.execute(stmt).scalars())
+
     def type_by_iso(self, iso_code: str) -> DeviceType | None:
         stmt = sa.select(DeviceType).where(orm.device_types.c.iso_code == iso_code)
         return self.session.execute(stmt).scalars().first()

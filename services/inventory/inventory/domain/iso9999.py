@@ -19,6 +19,7 @@ CODES: dict[str, tuple[str, str]] = {
     "04 33 06": ("防压疮床垫", "mattresses and overlays for pressure sore prevention"),
     "06 24": ("下肢假肢", "lower-limb prosthetic systems"),
     "06 18": ("上肢假肢", "upper-limb prosthetic systems"),
+    "06 24 09": ("小腿假肢", "trans-tibial prostheses"),
     "09 12 03": ("坐便椅", "commode chairs"),
     "09 12 12": ("坐便器增高垫", "raised toilet seats"),
     "09 33 03": ("洗浴椅", "bathing and showering chairs"),
@@ -32,10 +33,13 @@ CODES: dict[str, tuple[str, str]] = {
     "12 23 06": ("电动轮椅车", "powered wheelchairs with manual steering"),
     "12 31 03": ("移位板", "sliding boards and sliding mats"),
     "12 36 03": ("移位机", "mobile hoists"),
+    "12 39 03": ("盲杖", "white canes"),
     "18 12 07": ("手动调节床", "beds, manually adjustable"),
     "18 12 10": ("电动调节床", "beds, powered adjustable"),
     "22 06": ("助听器", "hearing aids"),
     "22 03 06": ("放大镜", "magnifying glasses"),
+    "22 27 03": ("视觉信号指示器（闪光门铃等）",
+                 "visual signalling indicators (flashing doorbells)"),
 }
 
 #: class + subclass, e.g. ``12 22``

@@ -15,6 +15,8 @@ from svckit.domain.masking import mask_name
 from svckit.http.pagination import PageArgs, paged
 from svckit.pipl import PurposeArgs
 
+from inventory.domain.iso9999 import EDITION as ISO_EDITION
+
 GRADES = ["A", "B", "C", "D"]
 
 
@@ -81,6 +83,8 @@ class DeviceTypeIn(Schema):
 
 
 class DeviceTypeOut(Schema):
+    iso_edition = fields.Function(lambda t: ISO_EDITION, metadata={
+        "description": "the classification the code is from (GB/T 16432-2025 / ISO 9999)"})
     id = fields.UUID()
     iso_code = fields.String()
     name_zh = fields.String()

@@ -12,7 +12,7 @@ from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 
 from inventory.adapters import orm
 from inventory.domain.catalogue import DeviceType, Station, SupplyMode
-from inventory.domain.iso9999 import validate_class
+from inventory.domain.iso9999 import validate_class, validate_code
 from inventory.service_layer.policy import POLICY
 from inventory.service_layer.uow import InventoryUoW
 
@@ -77,9 +77,16 @@ def create_device_type(uow: InventoryUoW, principal: Principal, cmd: NewDeviceTy
         max_rental_days=cmd.max_rental_days, cleaning_buffer_hours=cmd.cleaning_buffer_hours,
         specs=dict(cmd.specs),
     )
+    try:
+        validate_code(device_type.iso_code)
+    except ValueError as exc:
+        raise ValidationFailed.field("iso_code", str(exc)) from None
     with uow:
-        if uow.repo.type_by_iso(device_type.iso_code) is not None:
-            raise Conflict(f"分类代码{device_type.iso_code}已在目录中 (ISO code already listed)",
+        # several models per class (two wheelchairs of 12 22 03), never two of one name
+        if any(t.name_zh == device_type.name_zh
+               for t in uow.repo.types_by_iso(device_type.iso_code)):
+            raise Conflict(f"分类{device_type.iso_code}下已有“{device_type.name_zh}” "
+                           "(a type of this code and name is listed already)",
                            current_state="exists")
         device_type.loan_limit = uow.session.execute(
             sa.select(orm.loan_limits.c.max_open).where(
