@@ -16,7 +16,8 @@ from svckit.testing import service_context
 
 #: service -> the GET paths that count against the "reports" limit
 RATE_LIMITED = {
-    "inventory": ("/reports/stock", "/reports/utilisation", "/reports/overdue"),
+    "inventory": ("/reports/stock", "/reports/utilisation", "/reports/overdue",
+                  "/reports/recovery"),
     "renovation": ("/reports/households-by-status", "/reports/spend"),
     "volunteer": ("/hours/totals",),
 }

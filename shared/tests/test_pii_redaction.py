@@ -90,7 +90,7 @@ def test_a_request_id_shaped_like_a_phone_is_replaced() -> None:
     from flask import Flask
 
     app = Flask("probe")
-    http_app._install_request_context(app)
+    http_app._install_request_context(app, "probe")
     app.add_url_rule("/x", "x", lambda: "ok")
     client = app.test_client()
     assert client.get("/x", headers={"X-Request-ID": "req-42"}).headers["X-Request-ID"] == "req-42"

@@ -53,11 +53,11 @@ def state(page: Page) -> str:
 
 
 def open_order(page: Page, order: dict[str, Any]) -> None:
-    link = page.get_by_role("link", name=re.compile(order["id"][:8]))
+    link = page.get_by_role("link", name=re.compile(order["number"]))
     with page.expect_navigation():
         link.click()
     audit(page)
-    expect(page.get_by_role("heading", level=1)).to_contain_text(order["id"][:8])
+    expect(page.get_by_role("heading", level=1)).to_contain_text(order["number"])
 
 
 def test_accept_schedule_report_with_photo_and_request_inspection(
@@ -65,7 +65,7 @@ def test_accept_schedule_report_with_photo_and_request_inspection(
     order = orders[0]
     login(phone, console, "contractor-anju")
     assert phone.url.endswith("/contractor/")
-    row = phone.get_by_role("row").filter(has_text=order["id"][:8])
+    row = phone.get_by_role("row").filter(has_text=order["number"])
     expect(row).to_contain_text("待接单")
     expect(row).to_contain_text("接单期限")
     expect(row).to_contain_text("古楼街道")  # the site, masked after its township
@@ -123,7 +123,7 @@ def test_accept_schedule_report_with_photo_and_request_inspection(
     with phone.expect_navigation():
         phone.get_by_role("link", name="返回工单列表").click()
     audit(phone)
-    expect(phone.get_by_role("row").filter(has_text=order["id"][:8])).to_contain_text("待验收")
+    expect(phone.get_by_role("row").filter(has_text=order["number"])).to_contain_text("待验收")
 
 
 def test_decline_with_a_reason(phone: Page, console: str, orders: list[dict[str, Any]]) -> None:
@@ -141,7 +141,7 @@ def test_decline_with_a_reason(phone: Page, console: str, orders: list[dict[str,
 def test_another_company_does_not_see_the_order(page: Page, console: str,
                                                 orders: list[dict[str, Any]]) -> None:
     login(page, console, "contractor-yiju")
-    expect(page.get_by_role("link", name=re.compile(orders[0]["id"][:8]))).to_have_count(0)
+    expect(page.get_by_role("link", name=re.compile(orders[0]["number"]))).to_have_count(0)
     resp = page.goto(f"{console}/contractor/orders/{orders[0]['id']}")
     audit(page)
     assert resp is not None and resp.status == 404

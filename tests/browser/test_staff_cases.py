@@ -172,7 +172,7 @@ def test_application_assessment_plan_within_cap_and_approval(page: Page, console
     screenshots(page, "staff-case")
 
 
-def _order_awaiting_inspection(system: System, seq: int) -> tuple[Renovation, str, str]:
+def _order_awaiting_inspection(system: System, seq: int) -> tuple[Renovation, str, str, str]:
     """An approved case whose contractor has finished and asked for inspection."""
     r = Renovation(system)
     app = r.approver.post("/applications", {
@@ -198,12 +198,12 @@ def _order_awaiting_inspection(system: System, seq: int) -> tuple[Renovation, st
                                                "items_done": ["GRAB-BAR", "RAMP"],
                                                "photos_after": [photo["ref"]]})
     crew.post(f"/work-orders/{oid}/complete")
-    return r, app_id, oid
+    return r, app_id, oid, str(order["number"])
 
 
 def test_inspector_fails_then_passes_a_finished_work_order(page: Page, console: str,
                                                            system: System) -> None:
-    r, app_id, oid = _order_awaiting_inspection(system, 2)
+    r, app_id, oid, number = _order_awaiting_inspection(system, 2)
 
     login(page, console, "inspector-sun")
     expect(page.get_by_role("link", name="登记申请")).to_have_count(0)
@@ -214,7 +214,7 @@ def test_inspector_fails_then_passes_a_finished_work_order(page: Page, console: 
         queue.click()
     audit(page)
     with page.expect_navigation():
-        page.get_by_role("link", name=f"工单 {oid[:8]}").click()
+        page.get_by_role("link", name=f"工单 {number}").click()
     audit(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("待验收")
     # what to check on site: the items with their quantities, done or not, and the photos
@@ -229,7 +229,7 @@ def test_inspector_fails_then_passes_a_finished_work_order(page: Page, console: 
     assert photo.evaluate("img => img.complete && img.naturalWidth") == 64
     screenshots(page, "staff-inspector-order")
     form = pdf_text(page, page.locator("#print-acceptance").get_attribute("href") or "")
-    for expected in ("验收单", f"工单编号{oid[:8].upper()}", "户主姓名：王某",
+    for expected in ("验收单", f"工单编号{number}", "户主姓名：王某",
                      "施工单位：聊城安居无障碍工程有限公司", "不锈钢安全扶手2个", "已完成",
                      "□合格□不合格", "户主（或监护人）签字：", "施工单位负责人签字：",
                      "验收人签字："):

@@ -571,7 +571,7 @@ def acceptance_form(order_id: Any) -> Response:
     last = (order.get("inspections") or [None])[-1]
     pdf = acceptance_pdf(AcceptanceForm(
         household=_household(app, str(programme.get("name", ""))),
-        order_no=str(order["id"])[:8].upper(),
+        order_no=str(order.get("number") or str(order["id"])[:8].upper()),
         contractor=contractors.get(order["contractor_id"], ""),
         lines=_lines(lines), total_fen=sum(int(ln.get("total_fen", 0)) for ln in lines),
         start_on=str(order.get("start_on") or ""), end_on=str(order.get("end_on") or ""),
