@@ -37,7 +37,7 @@ def test_unrouted_events_are_capped_and_counted(amqp_url: str, bus_prefix: str,
         channel.close()
     from svckit.testing import wait_until
 
-    assert wait_until(lambda: queue_depth(amqp_url, top.unrouted_name) == 5, timeout=10)
+    assert wait_until(lambda: queue_depth(amqp_url, top.unrouted_name) == 5, timeout=60)
     # the probe service's own status line reports the depth of its events.unrouted
     status = procs.run("outbox", "status")
     assert status.returncode == 0, status.stderr
