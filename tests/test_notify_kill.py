@@ -128,7 +128,7 @@ def test_kill_9_of_consumer_and_sender_mid_batch_delivers_each_sms_once(
                       for p in events]
         finally:
             sealing.configure(None)
-        assert all(str(p["borrower_phone"]) not in b for p, (_, b) in zip(events, bodies))
+        assert all(str(p["borrower_phone"]) not in b for p, (_, b) in zip(events, bodies, strict=True))
         publish(cluster.bus_prefix, bodies)
 
         # the consumer dies in the middle of the 500 events, and comes back
