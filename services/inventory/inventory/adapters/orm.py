@@ -29,8 +29,16 @@ from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower, BorrowerStatus, WaiverReason
 from inventory.domain.catalogue import DeviceType, Station, SupplyMode
 from inventory.domain.maintenance import MaintenanceTicket, TicketStatus
+from inventory.domain.recalls import Recall, RecallStatus
 from inventory.domain.rentals import Logistics, Rental, RentalStatus
 from inventory.domain.reservations import Reservation, ReservationStatus
+from inventory.domain.stocktakes import (
+    CorrectionAction,
+    Stocktake,
+    StocktakeCorrection,
+    StocktakeScan,
+    StocktakeStatus,
+)
 from inventory.domain.transfers import Transfer, TransferStatus
 from inventory.domain.units import AcquisitionKind, ConditionGrade, Movement, Unit, UnitStatus
 
@@ -113,6 +121,8 @@ units = sa.Table(
     sa.Column("cost_fen", sa.BigInteger, nullable=False),
     sa.Column("status", _enum(UnitStatus), nullable=False),
     sa.Column("cleaning_until", UtcDateTime(), nullable=True),
+    sa.Column("model", sa.String(40), nullable=True),
+    sa.Column("batch", sa.String(40), nullable=True),
 )
 # the pick of a free unit of a type at a station, and the stock report
 sa.Index("ix_units_station_type_status", units.c.current_station_id, units.c.type_id,
@@ -259,6 +269,63 @@ maintenance_tickets = sa.Table(
 _partial_unique("uq_maintenance_tickets_open_unit", maintenance_tickets, "unit_id",
                 maintenance_tickets.c.status.in_(["open", "in_repair"]))
 
+#: holds on a type, a model or a batch (召回): no unit they cover is lent while active
+recalls = sa.Table(
+    "recalls", metadata,
+    _id(),
+    sa.Column("type_id", sa.Uuid, sa.ForeignKey("device_types.id"), nullable=False),
+    sa.Column("type_name", sa.String(100), nullable=False),
+    sa.Column("model", sa.String(40), nullable=True),
+    sa.Column("batch", sa.String(40), nullable=True),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("placed_by", sa.String(100), nullable=False),
+    sa.Column("placed_at", UtcDateTime(), nullable=False),
+    sa.Column("status", _enum(RecallStatus), nullable=False),
+    sa.Column("lifted_by", sa.String(100), nullable=True),
+    sa.Column("lifted_at", UtcDateTime(), nullable=True),
+    sa.Column("lift_reason", sa.String(500), nullable=False),
+)
+sa.Index("ix_recalls_type_status", recalls.c.type_id, recalls.c.status)
+
+#: counts of a station's shelves by scanning (盘点); one open count per station
+stocktakes = sa.Table(
+    "stocktakes", metadata,
+    _id(),
+    sa.Column("station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False,
+              index=True),
+    sa.Column("started_by", sa.String(100), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+    sa.Column("status", _enum(StocktakeStatus), nullable=False),
+    sa.Column("closed_by", sa.String(100), nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("report", sa.JSON, nullable=True),
+)
+_partial_unique("uq_stocktakes_open_station", stocktakes, "station_id",
+                stocktakes.c.status == "open")
+
+stocktake_scans = sa.Table(
+    "stocktake_scans", metadata,
+    _id(),
+    sa.Column("stocktake_id", sa.Uuid, sa.ForeignKey("stocktakes.id"), nullable=False),
+    sa.Column("tag", sa.String(64), nullable=False),
+    sa.Column("unit_id", sa.Uuid, sa.ForeignKey("units.id"), nullable=True),
+    sa.Column("scanned_at", UtcDateTime(), nullable=False),
+    sa.Column("scanned_by", sa.String(100), nullable=False),
+    sa.UniqueConstraint("stocktake_id", "tag"),
+)
+
+stocktake_corrections = sa.Table(
+    "stocktake_corrections", metadata,
+    _id(),
+    sa.Column("stocktake_id", sa.Uuid, sa.ForeignKey("stocktakes.id"), nullable=False),
+    sa.Column("unit_id", sa.Uuid, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("action", _enum(CorrectionAction), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("applied_by", sa.String(100), nullable=False),
+    sa.Column("applied_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("stocktake_id", "unit_id"),
+)
+
 #: What the volunteers reported back for the visits this service asked for.
 visit_reports = sa.Table(
     "visit_reports", metadata,
@@ -308,5 +375,9 @@ def start_mappers() -> None:
     r.map_imperatively(Allocation, allocations)
     r.map_imperatively(Transfer, transfers)
     r.map_imperatively(MaintenanceTicket, maintenance_tickets)
-    records_events(Unit, Reservation, Rental, Allocation)
+    r.map_imperatively(Recall, recalls)
+    r.map_imperatively(Stocktake, stocktakes)
+    r.map_imperatively(StocktakeScan, stocktake_scans)
+    r.map_imperatively(StocktakeCorrection, stocktake_corrections)
+    records_events(Unit, Reservation, Rental, Allocation, Recall, Stocktake)
     sa.event.listen(Unit, "load", _history_not_loaded)

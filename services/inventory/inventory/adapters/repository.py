@@ -26,12 +26,32 @@ from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.maintenance import MaintenanceTicket
+from inventory.domain.recalls import Recall, RecallStatus
 from inventory.domain.rentals import Rental, RentalStatus
 from inventory.domain.reservations import Reservation, ReservationStatus
+from inventory.domain.stocktakes import (
+    ShelfUnit,
+    Stocktake,
+    StocktakeCorrection,
+    StocktakeScan,
+    StocktakeStatus,
+)
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import ConditionGrade, Movement, Unit, UnitStatus
 
 T = TypeVar("T")
+
+
+def _recall_covers_unit() -> sa.ColumnElement[bool]:
+    """A standing recall covers the ``units`` row of the enclosing query."""
+    rc, u = orm.recalls.c, orm.units.c
+    return sa.and_(rc.status == RecallStatus.ACTIVE.value, rc.type_id == u.type_id,
+                   sa.or_(rc.model.is_(None), rc.model == u.model),
+                   sa.or_(rc.batch.is_(None), rc.batch == u.batch))
+
+
+def _not_recalled() -> sa.ColumnElement[bool]:
+    return ~sa.exists().where(_recall_covers_unit())
 
 
 @functools.cache
@@ -39,8 +59,11 @@ def _check_out_context_stmt(by_tag: bool) -> Any:
     """Built once (bound parameters ``station_id``, ``borrower_id``, ``unit``): the
     check-out reads it on every request."""
     u, r = orm.units.c, orm.reservations.c
+    # the first standing recall covering the unit, if any (no further round trip)
+    recall_id = (sa.select(orm.recalls.c.id).where(_recall_covers_unit())
+                 .order_by(orm.recalls.c.placed_at).limit(1).scalar_subquery())
     return (
-        sa.select(Unit, DeviceType, Station, Borrower, Reservation)
+        sa.select(Unit, DeviceType, Station, Borrower, Reservation, recall_id)
         .select_from(orm.units)
         .join(orm.device_types, orm.device_types.c.id == u.type_id)
         .join(orm.stations, orm.stations.c.id == sa.bindparam("station_id", type_=sa.Uuid))
@@ -114,11 +137,12 @@ class Repository:
     def check_out_context(
         self, station_id: uuid.UUID, borrower_id: uuid.UUID, *,
         unit_id: uuid.UUID | None = None, asset_tag: str | None = None,
-    ) -> tuple[Unit, DeviceType, Station, Borrower, Reservation | None] | None:
+    ) -> tuple[Unit, DeviceType, Station, Borrower, Reservation | None, Recall | None] | None:
         """What a check-out of a named unit reads, in one round trip: the unit (locked,
-        ``FOR UPDATE OF units``), its type, the station, the borrower and the unit's held
-        reservation if any. None when the unit, station or borrower does not exist (the
-        caller then looks them up one by one to say which)."""
+        ``FOR UPDATE OF units``), its type, the station, the borrower, the unit's held
+        reservation if any and the standing recall covering it if any (loaded only then).
+        None when the unit, station or borrower does not exist (the caller then looks
+        them up one by one to say which)."""
         by_tag = unit_id is None
         params: dict[str, Any] = {"station_id": station_id, "borrower_id": borrower_id,
                                   "unit": normalise(asset_tag) if by_tag
@@ -126,8 +150,9 @@ class Repository:
         row = self.session.execute(_check_out_context_stmt(by_tag), params).first()
         if row is None:
             return None
-        unit, device_type, station, borrower, reservation = row
-        return unit, device_type, station, borrower, reservation
+        unit, device_type, station, borrower, reservation, recall_id = row
+        recall = self.get(Recall, recall_id) if recall_id is not None else None
+        return unit, device_type, station, borrower, reservation, recall
 
     def pick_free_unit(self, type_id: uuid.UUID, station_id: uuid.UUID) -> Unit | None:
         """Lock one available, issuable unit of the type at the station (best grade first),
@@ -136,7 +161,8 @@ class Repository:
         stmt = (
             sa.select(Unit)
             .where(u.type_id == type_id, u.current_station_id == station_id,
-                   u.status == UnitStatus.AVAILABLE.value, u.condition != ConditionGrade.D.value)
+                   u.status == UnitStatus.AVAILABLE.value, u.condition != ConditionGrade.D.value,
+                   _not_recalled())
             .order_by(u.condition, u.asset_tag)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -149,7 +175,7 @@ class Repository:
         stmt = (
             sa.select(u.current_station_id, sa.func.count())
             .where(u.type_id == type_id, u.status == UnitStatus.AVAILABLE.value,
-                   u.condition != ConditionGrade.D.value)
+                   u.condition != ConditionGrade.D.value, _not_recalled())
             .group_by(u.current_station_id)
         )
         if station_ids is not None:
@@ -207,6 +233,63 @@ class Repository:
         stmt = sa.select(MaintenanceTicket).where(
             t.unit_id == unit_id, t.status.in_(["open", "in_repair"]))
         return self.session.execute(stmt).scalars().first()
+
+    # -- recalls --------------------------------------------------------------------
+    def active_recalls(self, type_id: uuid.UUID) -> list[Recall]:
+        rc = orm.recalls.c
+        stmt = (sa.select(Recall)
+                .where(rc.type_id == type_id, rc.status == RecallStatus.ACTIVE.value)
+                .order_by(rc.placed_at))
+        return list(self.session.execute(stmt).scalars())
+
+    def recalled_free_units(self, type_id: uuid.UUID, station_id: uuid.UUID) -> list[Unit]:
+        """Available units of the type at the station that a standing recall holds back."""
+        u = orm.units.c
+        stmt = sa.select(Unit).where(
+            u.type_id == type_id, u.current_station_id == station_id,
+            u.status == UnitStatus.AVAILABLE.value, ~_not_recalled()).limit(20)
+        return list(self.session.execute(stmt).scalars())
+
+    # -- stocktakes -----------------------------------------------------------------
+    def open_stocktake_at(self, station_id: uuid.UUID) -> Stocktake | None:
+        st = orm.stocktakes.c
+        stmt = sa.select(Stocktake).where(st.station_id == station_id,
+                                          st.status == StocktakeStatus.OPEN.value)
+        return self.session.execute(stmt).scalars().first()
+
+    def scans_of(self, stocktake_id: uuid.UUID) -> list[StocktakeScan]:
+        sc = orm.stocktake_scans.c
+        stmt = (sa.select(StocktakeScan).where(sc.stocktake_id == stocktake_id)
+                .order_by(sc.scanned_at, sc.tag))
+        return list(self.session.execute(stmt).scalars())
+
+    def scan_of(self, stocktake_id: uuid.UUID, tag: str) -> StocktakeScan | None:
+        sc = orm.stocktake_scans.c
+        stmt = sa.select(StocktakeScan).where(sc.stocktake_id == stocktake_id, sc.tag == tag)
+        return self.session.execute(stmt).scalars().first()
+
+    def corrections_of(self, stocktake_id: uuid.UUID) -> list[StocktakeCorrection]:
+        c = orm.stocktake_corrections.c
+        stmt = (sa.select(StocktakeCorrection).where(c.stocktake_id == stocktake_id)
+                .order_by(c.applied_at))
+        return list(self.session.execute(stmt).scalars())
+
+    def shelf_units(self, *, station_id: uuid.UUID | None = None,
+                    unit_ids: Sequence[uuid.UUID] = ()) -> list[ShelfUnit]:
+        """The units the records have at ``station_id`` and/or the units ``unit_ids``, as a
+        count compares them (no ORM objects: a station may hold thousands)."""
+        u = orm.units.c
+        conditions = []
+        if station_id is not None:
+            conditions.append(u.current_station_id == station_id)
+        if unit_ids:
+            conditions.append(u.id.in_(list(unit_ids)))
+        if not conditions:
+            return []
+        stmt = sa.select(u.id, u.asset_tag, u.status, u.current_station_id).where(
+            sa.or_(*conditions))
+        return [ShelfUnit(unit_id=row[0], asset_tag=row[1], status=row[2], station_id=row[3])
+                for row in self.session.execute(stmt)]
 
     # -- borrowers ------------------------------------------------------------------
     def borrower_by_certificate(self, number: str) -> Borrower | None:

@@ -151,3 +151,34 @@ class NoDeviceForRequest(DomainEvent):
     request_id: uuid.UUID
     reason: str
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class RecallPlaced(DomainEvent):
+    recall_id: uuid.UUID
+    type_id: uuid.UUID
+    scope: str  # type | model | batch
+    model: str | None
+    batch: str | None
+    reason: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class RecallLifted(DomainEvent):
+    recall_id: uuid.UUID
+    type_id: uuid.UUID
+    reason: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class StocktakeClosed(DomainEvent):
+    stocktake_id: uuid.UUID
+    station_id: uuid.UUID
+    expected: int
+    found: int
+    missing: int
+    unexpected: int
+    unknown_tags: int
+    occurred_at: datetime

@@ -71,6 +71,10 @@ UNIT_MACHINE = StateMachine("unit", {
     # a given-away device taken back (the holder died, moved away, lost the entitlement)
     (S.ALLOCATED, "reclaim"): S.CLEANING,
     (S.ALLOCATED, "reclaim_damaged"): S.MAINTENANCE,
+    # a stocktake found it at another station than the records say: the records follow
+    (S.AVAILABLE, "relocate"): S.AVAILABLE,
+    (S.CLEANING, "relocate"): S.CLEANING,
+    (S.MAINTENANCE, "relocate"): S.MAINTENANCE,
 }, label=("设备", "the unit"), state_labels={
     S.AVAILABLE: ("在库可用", "available"),
     S.RESERVED: ("已预留", "reserved"),
@@ -94,12 +98,29 @@ UNIT_MACHINE = StateMachine("unit", {
     "repair_on_loan": ("出借期间送修", "take it to repair during the loan"),
     "back_on_loan": ("修好交还借用人", "hand it back to the borrower"),
     "reclaim": ("收回", "reclaim it"), "reclaim_damaged": ("收回", "reclaim it"),
+    "relocate": ("盘点移库", "move it to the counting station"),
 })
 
 #: statuses in which a unit is still the service's stock (not given away, not gone)
 IN_STOCK = frozenset(UNIT_MACHINE.states) - {S.ALLOCATED, S.WRITTEN_OFF}
 
 _TAG_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,31}$")
+#: a model (型号) or production batch (批次) as printed on the device's plate
+_LOT_RE = re.compile(r"^[A-Z0-9][A-Z0-9./_-]{0,39}$")
+_LOT_MESSAGE = "应为1-40位字母、数字或 . / _ - (1-40 of A-Z, 0-9, '.', '/', '_', '-')"
+
+
+def lot_code(errors: FieldErrors, field_name: str, raw: object) -> str | None:
+    """A model or batch as typed (normalised like every identifier: full-width to
+    half-width, blanks removed, upper case); blank means none."""
+    if raw is None:
+        return None
+    value = normalise(raw)
+    if not value:
+        return None
+    if not _LOT_RE.match(value):
+        errors.add(field_name, _LOT_MESSAGE)
+    return value
 
 
 @dataclass(eq=False)
@@ -138,6 +159,8 @@ class Unit:
     cost_fen: int
     status: UnitStatus = UnitStatus.AVAILABLE
     cleaning_until: datetime | None = None
+    model: str | None = None  # 型号 (None: not recorded, units taken in before recalls)
+    batch: str | None = None  # 生产批次
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     movements: list[Movement] = field(default_factory=list, repr=False)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
@@ -156,6 +179,8 @@ class Unit:
         cost_fen: int,
         now: datetime,
         unit_id: uuid.UUID | None = None,
+        model: str | None = None,
+        batch: str | None = None,
     ) -> Unit:
         """Take a unit into stock, available at its home station. A purchase has a cost
         above zero; a donation may be valued at zero. It cannot be acquired in the future."""
@@ -168,11 +193,14 @@ class Unit:
         errors.fen("cost_fen", cost_fen, 1 if acquisition == AcquisitionKind.PURCHASE else 0)
         if acquired_on > china_date(now):
             errors.add("acquired_on", "购置日期不能晚于今天 (cannot be in the future)")
+        model = lot_code(errors, "model", model)
+        batch = lot_code(errors, "batch", batch)
         errors.raise_if_any()
         unit = cls(
             asset_tag=tag, serial=serial, type_id=type_id, home_station_id=station_id,
             current_station_id=station_id, condition=condition, acquisition=acquisition,
             acquired_on=acquired_on, cost_fen=cost_fen, id=unit_id or uuid.uuid4(),
+            model=model, batch=batch,
         )
         unit.movements.append(Movement(
             unit_id=unit.id, at=now, action="register", from_status=None,
@@ -212,6 +240,24 @@ class Unit:
                            current_state=self.status)
 
     # -- actions ------------------------------------------------------------------------
+
+    def describe(self, *, model: object, batch: object) -> None:
+        """Record the model and batch from the device's plate (blank: not known)."""
+        errors = FieldErrors()
+        new_model = lot_code(errors, "model", model)
+        new_batch = lot_code(errors, "batch", batch)
+        errors.raise_if_any()
+        self.model, self.batch = new_model, new_batch
+
+    def relocate(self, now: datetime, station_id: uuid.UUID, reason: str,
+                 reference: uuid.UUID | None = None) -> None:
+        """A count found the unit at ``station_id``, not where the records had it: the
+        records follow the shelf (a reason is required; the movement keeps it)."""
+        reason = require_text("reason", reason)
+        if station_id == self.current_station_id:
+            raise Conflict("该设备已在本站 (the unit is already at this station)",
+                           current_state=self.status)
+        self._move("relocate", now, reference=reference, note=reason, to_station_id=station_id)
 
     def reserve(self, now: datetime, reservation_id: uuid.UUID) -> None:
         self._ensure_issuable()

@@ -26,8 +26,10 @@ from inventory.entrypoints import schemas as s
 from inventory.service_layer import borrowers as borrower_uc
 from inventory.service_layer import catalogue as catalogue_uc
 from inventory.service_layer import queries
+from inventory.service_layer import recalls as recall_uc
 from inventory.service_layer import rentals as rental_uc
 from inventory.service_layer import stock as stock_uc
+from inventory.service_layer import stocktakes as stocktake_uc
 from inventory.service_layer.uow import InventoryUoW
 
 
@@ -149,6 +151,14 @@ class UnitView(MethodView):
     def get(self, unit_id: uuid.UUID) -> Any:
         """One unit."""
         return stock_uc.get_unit(_uow(), current_principal(), unit_id)
+
+
+    @units.arguments(s.UnitPatch)
+    @units.response(200, s.UnitOut)
+    @problems(units, 403, 404, 422)
+    def patch(self, data: dict[str, Any], unit_id: uuid.UUID) -> Any:
+        """Record or correct the unit's model and batch (blank or null: not known)."""
+        return stock_uc.describe_unit(_uow(), current_principal(), unit_id, data)
 
 
 @units.route("/by-tag/<string:asset_tag>")
@@ -671,6 +681,135 @@ class LoanLimitsView(MethodView):
                                            data["max_open"])
 
 
+# -- recalls ----------------------------------------------------------------------------
+recalls = Blueprint("recalls", __name__, url_prefix="/recalls",
+                    description="召回 Holds on a device type, model or batch: no lending while "
+                                "they stand; the units out, for recovery")
+
+
+@recalls.route("")
+class RecallsView(MethodView):
+    @recalls.arguments(s.RecallListArgs, location="query")
+    @recalls.response(200, s.RecallPage)
+    @problems(recalls, 403, 422)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The holds, newest first (any role of the service)."""
+        return recall_uc.list_recalls(_uow(), current_principal(), status=args.get("status"),
+                                      page=args["page"], page_size=args["page_size"])
+
+    @recalls.arguments(s.RecallIn)
+    @recalls.response(201, s.RecallOut)
+    @problems(recalls, 403, 404, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Hold a type, one model of it or one batch (staff), with a reason."""
+        return recall_uc.place(_uow(), current_principal(), recall_uc.PlaceRecall(**data),
+                               now=_now())
+
+
+@recalls.route("/<uuid:recall_id>")
+class RecallView(MethodView):
+    @recalls.response(200, s.RecallOut)
+    @problems(recalls, 403, 404)
+    def get(self, recall_id: uuid.UUID) -> Any:
+        """One hold."""
+        return recall_uc.get(_uow(), current_principal(), recall_id)
+
+
+@recalls.route("/<uuid:recall_id>/lift")
+class RecallLiftView(MethodView):
+    @recalls.arguments(s.RecallLiftIn)
+    @recalls.response(200, s.RecallOut)
+    @problems(recalls, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], recall_id: uuid.UUID) -> Any:
+        """Lift the hold (staff), with a reason: its units lend again."""
+        return recall_uc.lift(_uow(), current_principal(), recall_id, data["reason"],
+                              now=_now())
+
+
+@recalls.route("/<uuid:recall_id>/units-out")
+class RecallUnitsView(MethodView):
+    @recalls.arguments(PageArgs, location="query")
+    @recalls.response(200, s.RecallUnitPage)
+    @problems(recalls, 403, 404, 422)
+    def get(self, args: dict[str, Any], recall_id: uuid.UUID) -> dict[str, Any]:
+        """The units the hold covers that are out on loan, with the rental's number and
+        the borrower (masked), for recovery; a clerk sees those of their stations."""
+        return recall_uc.units_out(_uow(), current_principal(), recall_id,
+                                   page=args["page"], page_size=args["page_size"])
+
+
+# -- stocktakes -------------------------------------------------------------------------
+stocktakes = Blueprint("stocktakes", __name__, url_prefix="/stocktakes",
+                       description="盘点 Counting a station's shelves by scanning the labels")
+
+
+@stocktakes.route("")
+class StocktakesView(MethodView):
+    @stocktakes.arguments(s.StocktakeListArgs, location="query")
+    @stocktakes.response(200, s.StocktakePage)
+    @problems(stocktakes, 403, 422)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Counts at the caller's stations, newest first."""
+        return stocktake_uc.list_stocktakes(
+            _uow(), current_principal(), station_id=args.get("station_id"),
+            status=args.get("status"), page=args["page"], page_size=args["page_size"])
+
+    @stocktakes.arguments(s.StocktakeIn)
+    @stocktakes.response(201, s.StocktakeOut)
+    @problems(stocktakes, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Start a count at a station (one open count per station)."""
+        return stocktake_uc.start(_uow(), current_principal(), data["station_id"], now=_now())
+
+
+@stocktakes.route("/<uuid:stocktake_id>")
+class StocktakeView(MethodView):
+    @stocktakes.response(200, s.StocktakeDetailOut)
+    @problems(stocktakes, 403, 404)
+    def get(self, stocktake_id: uuid.UUID) -> Any:
+        """The count, its scans, the report (so far, or as closed) and the corrections."""
+        return stocktake_uc.get(_uow(), current_principal(), stocktake_id)
+
+
+@stocktakes.route("/<uuid:stocktake_id>/scans")
+class ScansView(MethodView):
+    @stocktakes.arguments(s.ScanIn)
+    @stocktakes.response(201, s.ScanOut)
+    @problems(stocktakes, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], stocktake_id: uuid.UUID) -> Any:
+        """Record a scanned (or typed) tag; a tag scanned again is answered 200."""
+        scan, new = stocktake_uc.scan(_uow(), current_principal(), stocktake_id, data["tag"],
+                                      now=_now())
+        body = {**{k: getattr(scan, k) for k in ("id", "tag", "unit_id", "scanned_at",
+                                                 "scanned_by")}, "repeated": not new}
+        return body, 201 if new else 200
+
+
+@stocktakes.route("/<uuid:stocktake_id>/close")
+class CloseView(MethodView):
+    @stocktakes.arguments(s.NoteIn)
+    @stocktakes.response(200, s.StocktakeDetailOut)
+    @problems(stocktakes, 403, 404, 409, 422)
+    def post(self, _data: dict[str, Any], stocktake_id: uuid.UUID) -> Any:
+        """Close the count: the discrepancy report is computed and kept with it."""
+        uow, principal = _uow(), current_principal()
+        stocktake_uc.close(uow, principal, stocktake_id, now=_now())
+        return stocktake_uc.get(uow, principal, stocktake_id)
+
+
+@stocktakes.route("/<uuid:stocktake_id>/corrections")
+class CorrectionsView(MethodView):
+    @stocktakes.arguments(s.CorrectionIn)
+    @stocktakes.response(201, s.CorrectionOut)
+    @problems(stocktakes, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], stocktake_id: uuid.UUID) -> Any:
+        """Apply a correction of the closed count's report, with a reason: a missing unit
+        written off as lost (supervisor), or a unit of another station moved here."""
+        return stocktake_uc.correct(_uow(), current_principal(), stocktake_id,
+                                    data["unit_id"], data["action"], data["reason"],
+                                    now=_now())
+
+
 def blueprints(_ctx: ServiceContext) -> list[Blueprint]:
     return [stations, types, limits, units, borrowers, reservations, rentals, allocations,
-            transfers, maintenance, reports, records_blueprint()]
+            transfers, maintenance, reports, recalls, stocktakes, records_blueprint()]

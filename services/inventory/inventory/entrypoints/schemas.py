@@ -16,6 +16,7 @@ from svckit.http.pagination import PageArgs, paged
 from svckit.pipl import PurposeArgs
 
 from inventory.domain.iso9999 import EDITION as ISO_EDITION
+from inventory.domain.recalls import RECALL_MACHINE
 
 GRADES = ["A", "B", "C", "D"]
 
@@ -31,6 +32,12 @@ def Fen(**kw: Any) -> fields.Integer:
 
 def Reason(**kw: Any) -> fields.String:
     return fields.String(validate=validate.Length(max=500), **kw)
+
+
+def Lot(**kw: Any) -> fields.String:
+    """A model or batch as typed (the domain normalises and checks it; blank: none)."""
+    return fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(max=60), **kw)
 
 
 # -- stations and catalogue ---------------------------------------------------------------
@@ -126,6 +133,13 @@ class UnitIn(Schema):
     acquisition = fields.String(required=True, validate=validate.OneOf(["purchase", "donation"]))
     acquired_on = fields.Date(required=True)
     cost_fen = Fen(required=True)
+    model = Lot(metadata={"description": "型号 from the device's plate", "example": "H005"})
+    batch = Lot(metadata={"description": "生产批次", "example": "2024-03B"})
+
+
+class UnitPatch(Schema):
+    model = Lot()
+    batch = Lot()
 
 
 class UnitOut(Schema):
@@ -141,6 +155,8 @@ class UnitOut(Schema):
     cost_fen = fields.Integer()
     status = fields.String()
     cleaning_until = fields.AwareDateTime(allow_none=True)
+    model = fields.String(allow_none=True)
+    batch = fields.String(allow_none=True)
 
 
 class UnitListArgs(PageArgs):
@@ -574,3 +590,144 @@ OverduePage = paged(OverdueRowOut, "OverduePage")
 class AvailabilityListOut(Schema):
     items = fields.List(fields.Nested(AvailabilityOut))
 
+
+
+# -- recalls ----------------------------------------------------------------------------
+
+class RecallIn(Schema):
+    type_id = fields.UUID(required=True)
+    model = Lot(metadata={"description": "only this model of the type"})
+    batch = Lot(metadata={"description": "only this production batch"})
+    reason = Reason(required=True, metadata={"example": "厂家召回：刹车失灵风险"})
+
+
+class RecallLiftIn(Schema):
+    reason = Reason(required=True)
+
+
+class RecallListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(["active", "lifted"]))
+
+
+class RecallOut(Schema):
+    id = fields.UUID()
+    type_id = fields.UUID()
+    type_name = fields.String()
+    scope = fields.String(metadata={"description": "type, model or batch"})
+    model = fields.String(allow_none=True)
+    batch = fields.String(allow_none=True)
+    reason = fields.String()
+    status = fields.String()
+    status_label = fields.Method("_status_label")
+    placed_by = fields.String()
+    placed_at = fields.AwareDateTime()
+    lifted_by = fields.String(allow_none=True)
+    lifted_at = fields.AwareDateTime(allow_none=True)
+    lift_reason = fields.String()
+
+    def _status_label(self, recall: Any) -> str:
+        label = RECALL_MACHINE.state_label(recall.status)
+        return f"{label[0]} ({label[1]})" if label else str(recall.status)
+
+
+class RecallUnitOut(Schema):
+    rental_id = fields.UUID()
+    rental_number = fields.String()
+    station_id = fields.UUID()
+    station_name = fields.String()
+    due_on = fields.Date()
+    unit_id = fields.UUID()
+    asset_tag = fields.String()
+    model = fields.String(allow_none=True)
+    batch = fields.String(allow_none=True)
+    borrower_id = fields.UUID()
+    borrower_certificate = fields.String(metadata={"description": "masked"})
+    borrower_name = fields.String(metadata={"description": "masked: the surname"})
+    borrower_phone = fields.String(metadata={"description": "masked"})
+
+
+RecallPage = paged(RecallOut, "RecallPage")
+RecallUnitPage = paged(RecallUnitOut, "RecallUnitPage")
+
+
+# -- stocktakes -------------------------------------------------------------------------
+
+class StocktakeIn(Schema):
+    station_id = fields.UUID(required=True)
+
+
+class ScanIn(Schema):
+    tag = fields.String(required=True, validate=validate.Length(max=200), metadata={
+        "description": "the asset tag as the QR label carries it, or typed",
+        "example": "LC-WC-0001"})
+
+
+class CorrectionIn(Schema):
+    unit_id = fields.UUID(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(["write_off", "move"]),
+                           metadata={"description": "write_off: a missing unit is lost "
+                                     "(supervisor); move: a unit found here from another "
+                                     "station"})
+    reason = Reason(required=True)
+
+
+class StocktakeListArgs(PageArgs):
+    station_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(["open", "closed"]))
+
+
+class StocktakeOut(Schema):
+    id = fields.UUID()
+    station_id = fields.UUID()
+    status = fields.String()
+    started_by = fields.String()
+    started_at = fields.AwareDateTime()
+    closed_by = fields.String(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class ScanOut(Schema):
+    id = fields.UUID()
+    tag = fields.String()
+    unit_id = fields.UUID(allow_none=True)
+    scanned_at = fields.AwareDateTime()
+    scanned_by = fields.String()
+    repeated = fields.Boolean(metadata={"description": "the tag was scanned before"})
+
+
+class CorrectionOut(Schema):
+    id = fields.UUID()
+    stocktake_id = fields.UUID()
+    unit_id = fields.UUID()
+    action = fields.String()
+    reason = fields.String()
+    applied_by = fields.String()
+    applied_at = fields.AwareDateTime()
+
+
+class ReportUnitOut(Schema):
+    unit_id = fields.String()
+    asset_tag = fields.String()
+    status = fields.String()
+    station_id = fields.String()
+    reason = fields.String(metadata={"description": "unexpected only: wrong_station or "
+                                     "not_in_stock"})
+
+
+class ReportOut(Schema):
+    expected = fields.Integer()
+    found = fields.List(fields.Nested(ReportUnitOut))
+    missing = fields.List(fields.Nested(ReportUnitOut))
+    unexpected = fields.List(fields.Nested(ReportUnitOut))
+    unknown_tags = fields.List(fields.String())
+
+
+class StocktakeDetailOut(Schema):
+    stocktake = fields.Nested(StocktakeOut)
+    scans = fields.List(fields.Nested(ScanOut))
+    report = fields.Nested(ReportOut, metadata={
+        "description": "so far while the count is open; as closed afterwards"})
+    corrections = fields.List(fields.Nested(CorrectionOut))
+
+
+StocktakePage = paged(StocktakeOut, "StocktakePage")

@@ -16,9 +16,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from svckit.events.mapper import EventMapper
 from svckit.uow import UnitOfWork
 
+from inventory.adapters import orm
 from inventory.domain import events as ev
 from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower
@@ -190,6 +192,39 @@ def _written_off(uow: UnitOfWork, unit: Unit, e: ev.UnitWrittenOff) -> None:
         "unit_id": e.unit_id, "asset_tag": unit.asset_tag, "station_id": e.station_id,
         "reason": e.reason[:200],
     }, subject_id=str(e.unit_id))
+
+
+@mapper.on(ev.RecallPlaced)
+def _recall_placed(uow: UnitOfWork, _recall: Any, e: ev.RecallPlaced) -> None:
+    device_type = _get(uow, DeviceType, e.type_id)
+    r, u = orm.rentals.c, orm.units.c
+    units_out = uow.session.execute(
+        sa.select(sa.func.count()).select_from(orm.rentals)
+        .join(orm.units, u.id == r.unit_id)
+        .where(r.status == "active", u.type_id == e.type_id,
+               sa.true() if e.model is None else u.model == e.model,
+               sa.true() if e.batch is None else u.batch == e.batch)).scalar_one()
+    uow.add_event("recall.placed", {
+        "recall_id": e.recall_id, "device_type_id": e.type_id,
+        "iso_code": device_type.iso_code, "scope": e.scope, "model": e.model,
+        "batch": e.batch, "reason": e.reason[:200], "units_out": int(units_out),
+    }, subject_id=str(e.recall_id))
+
+
+@mapper.on(ev.RecallLifted)
+def _recall_lifted(uow: UnitOfWork, _recall: Any, e: ev.RecallLifted) -> None:
+    uow.add_event("recall.lifted", {
+        "recall_id": e.recall_id, "device_type_id": e.type_id, "reason": e.reason[:200],
+    }, subject_id=str(e.recall_id))
+
+
+@mapper.on(ev.StocktakeClosed)
+def _stocktake_closed(uow: UnitOfWork, _stocktake: Any, e: ev.StocktakeClosed) -> None:
+    uow.add_event("stocktake.closed", {
+        "stocktake_id": e.stocktake_id, "station_id": e.station_id, "expected": e.expected,
+        "found": e.found, "missing": e.missing, "unexpected": e.unexpected,
+        "unknown_tags": e.unknown_tags, "closed_at": e.occurred_at,
+    }, subject_id=str(e.stocktake_id))
 
 
 @mapper.on(ev.DeviceHeldForRequest)

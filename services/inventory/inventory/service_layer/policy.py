@@ -54,6 +54,7 @@ POLICY = Policy("inventory", {
     "unit.read": AT_STATIONS,
     "unit.register": AT_STATIONS,
     "unit.finish_cleaning": AT_STATIONS,
+    "unit.update": AT_STATIONS,  # model and batch from the device's plate
     "unit.write_off": OVERRIDE,
     "reservation.read": AT_STATIONS,
     "reservation.place": AT_STATIONS,
@@ -78,6 +79,17 @@ POLICY = Policy("inventory", {
     "ticket.repair": AT_STATIONS,
     "ticket.write_off": OVERRIDE,
     "report.read": AT_STATIONS,
+    # recalls: staff hold a type, model or batch; everyone of the service sees the holds
+    # and, for their stations, the units out to recover
+    "recall.read": AT_STATIONS,
+    "recall.place": STAFF,
+    "recall.lift": STAFF,
+    # stocktake of a station's shelves (a write-off among the corrections: OVERRIDE)
+    "stocktake.read": AT_STATIONS,
+    "stocktake.start": AT_STATIONS,
+    "stocktake.scan": AT_STATIONS,
+    "stocktake.close": AT_STATIONS,
+    "stocktake.correct": AT_STATIONS,
 })
 
 

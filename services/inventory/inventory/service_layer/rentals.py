@@ -19,6 +19,7 @@ from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.maintenance import MaintenanceTicket
+from inventory.domain.recalls import ensure_not_recalled
 from inventory.domain.rentals import (
     NUMBER_PREFIX,
     ClassLimit,
@@ -29,6 +30,7 @@ from inventory.domain.rentals import (
 from inventory.domain.reservations import Reservation
 from inventory.domain.units import ConditionGrade, Unit
 from inventory.service_layer.policy import POLICY, require_at, require_visible
+from inventory.service_layer.recalls import refuse_if_recalled
 from inventory.service_layer.uow import InventoryUoW
 
 
@@ -84,8 +86,9 @@ def _pick_unit(uow: InventoryUoW, cmd: CheckOut) -> tuple[Unit, Reservation | No
         return unit, reservation
     if cmd.type_id is not None:
         _type(uow, cmd.type_id)
-        unit = uow.repo.pick_free_unit(cmd.type_id, cmd.station_id)
+        unit = uow.repo.pick_free_unit(cmd.type_id, cmd.station_id)  # never a recalled one
         if unit is None:
+            refuse_if_recalled(uow, cmd.type_id, cmd.station_id)
             raise Conflict("本站暂无可出借的该类设备 (no unit of this type is free at this "
                            "station)", current_state="none_available")
         return unit, None
@@ -112,13 +115,17 @@ def _check_out_context(
         found = uow.repo.check_out_context(cmd.station_id, cmd.borrower_id,
                                            unit_id=cmd.unit_id, asset_tag=cmd.asset_tag)
         if found is not None:
-            unit, device_type, station, borrower, reservation = found
+            unit, device_type, station, borrower, reservation, recall = found
+            if recall is not None:
+                raise recall.refusal()
             if reservation is not None and reservation.borrower_id != cmd.borrower_id:
                 reservation = None  # held for someone else: the domain refuses the loan
             return station, borrower, unit, reservation, device_type
     station = _station(uow, cmd.station_id)
     borrower = _borrower(uow, cmd.borrower_id)
     unit, reservation = _pick_unit(uow, cmd)
+    if cmd.type_id is None:  # a picked unit is never a recalled one
+        ensure_not_recalled(unit, uow.repo.active_recalls(unit.type_id))
     return station, borrower, unit, reservation, _type(uow, unit.type_id)
 
 
@@ -281,9 +288,11 @@ def swap_unit(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, cmd
                    else uow.repo.unit_by_tag(cmd.asset_tag or "", lock=True))
             if new is None:
                 raise NotFound("unit", cmd.unit_id or cmd.asset_tag)
+            ensure_not_recalled(new, uow.repo.active_recalls(new.type_id))
         else:
             new = uow.repo.pick_free_unit(rental.type_id, rental.station_id)
             if new is None:
+                refuse_if_recalled(uow, rental.type_id, rental.station_id)
                 raise Conflict("本站暂无可替换的同类设备 (no unit of this type is free at this "
                                "station)", current_state="none_available")
         ticket = uow.repo.open_ticket_of(old.id)

@@ -13,10 +13,12 @@ from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.maintenance import MaintenanceTicket
+from inventory.domain.recalls import ensure_not_recalled
 from inventory.domain.reservations import Reservation
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import AcquisitionKind, ConditionGrade, Unit, UnitStatus
 from inventory.service_layer.policy import POLICY, require_at, require_visible
+from inventory.service_layer.recalls import refuse_if_recalled
 from inventory.service_layer.uow import InventoryUoW
 
 #: a clerk's hold lasts this long unless they say otherwise (at most MAX_HOLD)
@@ -60,6 +62,8 @@ class NewUnit:
     acquisition: str
     acquired_on: date
     cost_fen: int
+    model: str | None = None
+    batch: str | None = None
 
 
 def register_unit(uow: InventoryUoW, principal: Principal, cmd: NewUnit, *, now: datetime) -> Unit:
@@ -74,6 +78,7 @@ def register_unit(uow: InventoryUoW, principal: Principal, cmd: NewUnit, *, now:
             asset_tag=cmd.asset_tag, serial=cmd.serial, type_id=cmd.type_id,
             station_id=cmd.station_id, condition=_grade(cmd.condition), acquisition=acquisition,
             acquired_on=cmd.acquired_on, cost_fen=cmd.cost_fen, now=now,
+            model=cmd.model, batch=cmd.batch,
         )
         station = _get(uow, Station, cmd.station_id, "station")
         assert isinstance(station, Station)
@@ -90,6 +95,17 @@ def register_unit(uow: InventoryUoW, principal: Principal, cmd: NewUnit, *, now:
 def get_unit(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID) -> Unit:
     with uow:
         return _unit(uow, principal, "unit.read", unit_id, lock=False)
+
+
+def describe_unit(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID,
+                  changes: dict[str, str | None]) -> Unit:
+    """Record (or correct) a unit's model and batch; a field left out keeps its value."""
+    with uow:
+        unit = _unit(uow, principal, "unit.update", unit_id)
+        unit.describe(model=changes.get("model", unit.model),
+                      batch=changes.get("batch", unit.batch))
+        uow.commit()
+    return unit
 
 
 def unit_by_tag(uow: InventoryUoW, principal: Principal, asset_tag: str) -> Unit:
@@ -160,11 +176,13 @@ def reserve(uow: InventoryUoW, principal: Principal, cmd: Reserve, *, now: datet
             _get(uow, DeviceType, cmd.type_id, "device_type")
             unit = uow.repo.pick_free_unit(cmd.type_id, cmd.station_id)
             if unit is None:
+                refuse_if_recalled(uow, cmd.type_id, cmd.station_id)
                 raise Conflict("本站暂无可预约的该类设备 (no unit of this type is free here)",
                                current_state="none_available")
         else:
             assert cmd.unit_id is not None
             unit = _unit(uow, principal, "reservation.place", cmd.unit_id)
+            ensure_not_recalled(unit, uow.repo.active_recalls(unit.type_id))
         reservation = Reservation.place(unit=unit, station=station, now=now,
                                         expires_at=expires_at, borrower=borrower)
         uow.repo.add(reservation)
@@ -219,6 +237,7 @@ def allocate(uow: InventoryUoW, principal: Principal, cmd: Allocate,
         station = _get(uow, Station, unit.current_station_id, "station")
         assert isinstance(borrower, Borrower) and isinstance(device_type, DeviceType)
         assert isinstance(station, Station)
+        ensure_not_recalled(unit, uow.repo.active_recalls(unit.type_id))
         reservation = None
         if unit.status == UnitStatus.RESERVED:
             reservation = uow.repo.held_reservation_of_unit(unit.id)

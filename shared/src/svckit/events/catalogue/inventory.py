@@ -155,3 +155,44 @@ class DeviceDelivered(Schema):
 class DeviceUnavailable(Schema):
     request_id = fields.UUID(required=True)
     reason = Text(200, required=True)
+
+
+@CATALOGUE.register(
+    "recall.placed", 1, P,
+    "Staff held a device type, one model of it or one production batch (召回): no unit it "
+    "covers is lent, reserved or given away until the hold is lifted; units out on loan "
+    "are to be recovered.",
+)
+class RecallPlaced(Schema):
+    recall_id = fields.UUID(required=True)
+    device_type_id = fields.UUID(required=True)
+    iso_code = Text(20, required=True)
+    scope = fields.String(required=True, validate=validate.OneOf(["type", "model", "batch"]))
+    model = Text(40, load_default=None, allow_none=True)
+    batch = Text(40, load_default=None, allow_none=True)
+    reason = Text(200, required=True)
+    units_out = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
+@CATALOGUE.register("recall.lifted", 1, P, "A recall's hold was lifted: its units lend again.")
+class RecallLifted(Schema):
+    recall_id = fields.UUID(required=True)
+    device_type_id = fields.UUID(required=True)
+    reason = Text(200, required=True)
+
+
+@CATALOGUE.register(
+    "stocktake.closed", 1, P,
+    "A station's count (盘点) closed with its discrepancy report: how many units were "
+    "expected on the shelf, found, missing, unexpected (another station's or not in stock) "
+    "and how many scanned tags no unit carries.",
+)
+class StocktakeClosed(Schema):
+    stocktake_id = fields.UUID(required=True)
+    station_id = fields.UUID(required=True)
+    expected = fields.Integer(required=True, validate=validate.Range(min=0))
+    found = fields.Integer(required=True, validate=validate.Range(min=0))
+    missing = fields.Integer(required=True, validate=validate.Range(min=0))
+    unexpected = fields.Integer(required=True, validate=validate.Range(min=0))
+    unknown_tags = fields.Integer(required=True, validate=validate.Range(min=0))
+    closed_at = When(required=True)
