@@ -76,6 +76,7 @@ POLICY: dict[str, tuple[str, bool]] = {
     "inventory GET /units/{unit_id}/movements": (INV, True),
     "inventory POST /units/{unit_id}/write-off": (OVR, True),
     "inventory POST /units/{unit_id}/cleaned": (INV, True),
+    "inventory PATCH /units/{unit_id}": (INV, True),
     "inventory GET /units/availability": (INV, False),
     "inventory GET /borrowers": (INV, False),
     "inventory POST /borrowers": (INV, False),
@@ -117,6 +118,17 @@ POLICY: dict[str, tuple[str, bool]] = {
     "inventory GET /reports/utilisation": (INV, False),
     "inventory GET /reports/overdue": (INV, False),
     "inventory GET /reports/recovery": (INV, False),
+    "inventory GET /recalls": (INV, False),
+    "inventory POST /recalls": ("staff", False),
+    "inventory GET /recalls/{recall_id}": (INV, False),
+    "inventory POST /recalls/{recall_id}/lift": ("staff", False),
+    "inventory GET /recalls/{recall_id}/units-out": (INV, False),
+    "inventory GET /stocktakes": (INV, False),
+    "inventory POST /stocktakes": (INV, True),
+    "inventory GET /stocktakes/{stocktake_id}": (INV, True),
+    "inventory POST /stocktakes/{stocktake_id}/scans": (INV, True),
+    "inventory POST /stocktakes/{stocktake_id}/close": (INV, True),
+    "inventory POST /stocktakes/{stocktake_id}/corrections": (INV, True),
     "inventory GET /access-log": ("staff inspector", False),
     "inventory GET /audit": ("staff inspector", False),
     "inventory GET /parked": ("staff", False),
@@ -318,6 +330,10 @@ def add_objects(s: dict[str, Svc]) -> None:
                            "unit_id": free[2]}))
         _created(inv.call("staff", "POST", "/transfers",
                           {"unit_id": free[3], "to_station_id": szx}))
+        _created(inv.call("staff", "POST", "/stocktakes", {"station_id": st}))
+    types = inv.items("/device-types?page_size=5")
+    _created(inv.call("staff", "POST", "/recalls", {  # a model no unit carries
+        "type_id": types[0]["id"], "model": "AUTHZ-MATRIX", "reason": "授权矩阵测试"}))
     start = datetime.now(UTC) + timedelta(days=2)
     other = mint(Principal(sub="coordinator-371503", role=Role.COORDINATOR,
                            districts=("371503",)), vol.key)
@@ -351,7 +367,8 @@ def objects(s: dict[str, Svc]) -> dict[str, dict[str, dict[str, str | None]]]:
     rentals = inv.items("/rentals?page_size=100")
     held = {"reservation_id": inv.items("/reservations?page_size=100"),
             "ticket_id": inv.items("/maintenance-tickets?page_size=100"),
-            "transfer_id": inv.items("/transfers?page_size=100")}
+            "transfer_id": inv.items("/transfers?page_size=100"),
+            "stocktake_id": inv.items("/stocktakes?page_size=100")}
     orders = ren.items("/work-orders?page_size=100")
     tasks = vol.items("/tasks?page_size=100")
     volunteers = vol.items("/volunteers?page_size=100")
@@ -412,6 +429,7 @@ def objects(s: dict[str, Svc]) -> dict[str, dict[str, dict[str, str | None]]]:
                                next(v for k, v in user_of.items() if k != p.sub))
         objs["photo_id"] = same(None)
         objs["allocation_id"] = same(None)
+        objs["recall_id"] = same(_pick(inv.items("/recalls?page_size=5"), lambda _r: True))
         for kind, rows in held.items():
             objs[kind] = same(_pick(rows, lambda r: r.get("station_id", r.get(
                                   "from_station_id")) == DCF),

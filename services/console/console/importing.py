@@ -134,6 +134,8 @@ UNIT_COLUMNS = (
     Column("acquisition", "来源", True, "采购 或 捐赠"),
     Column("acquired_on", "入库日期", True, "YYYY-MM-DD"),
     Column("cost_fen", "价值（元）", True, "人民币元，最多两位小数"),
+    Column("model", "型号", False, "铭牌上的型号，召回时按型号查找；可留空"),
+    Column("batch", "生产批次", False, "铭牌上的批次号，召回时按批次查找；可留空"),
 )
 
 
@@ -188,6 +190,10 @@ def build_unit(cells: dict[str, Value], lookups: Lookups
         out["cost_fen"] = to_fen(cells["cost_fen"])
     except ValueError as exc:
         bad("cost_fen", str(exc))
+    for key in ("model", "batch"):
+        value = text(cells.get(key))
+        if value:
+            out[key] = value
     return out, errors
 
 

@@ -998,6 +998,123 @@ def overdue() -> Any:
                            page=page, page_size=PAGE_SIZE)
 
 
+# -- stocktake (盘点) -------------------------------------------------------------------------
+STOCKTAKE_STATUS = {"open": "盘点中", "closed": "已结束"}
+UNEXPECTED = {"wrong_station": "属于其他站点", "not_in_stock": "账上不在库"}
+
+
+@bp.get("/stocktake")
+@roles_required(*ROLES)
+def stocktake() -> Any:
+    """The station's counts: the open one (scan there), or start one; past counts."""
+    sid = station_id()
+    counts = api.get(INV, "/stocktakes", station_id=sid, page=1, page_size=PAGE_SIZE)["items"]
+    open_count = next((c for c in counts if c["status"] == "open"), None)
+    if open_count is not None:
+        return redirect(url_for("clerk.stocktake_page", stocktake_id=open_count["id"]))
+    return render_template("clerk/stocktake.html", counts=counts, count=None,
+                           station=station(), STOCKTAKE_STATUS=STOCKTAKE_STATUS)
+
+
+@bp.post("/stocktake")
+@roles_required(*ROLES)
+def start_stocktake() -> BaseResponse:
+    count = api.post(INV, "/stocktakes", {"station_id": station_id()})
+    flash(_("盘点已开始，请逐件扫描设备标签。"), "success")
+    return redirect(url_for("clerk.stocktake_page", stocktake_id=count["id"]))
+
+
+@bp.get("/stocktake/<uuid:stocktake_id>")
+@roles_required(*ROLES)
+def stocktake_page(stocktake_id: Any) -> Any:
+    detail = api.get(INV, f"/stocktakes/{stocktake_id}")
+    corrected = {c["unit_id"] for c in detail["corrections"]}
+    return render_template("clerk/stocktake.html", counts=[], count=detail["stocktake"],
+                           detail=detail, corrected=corrected, station=station(),
+                           station_name=station_name, STOCKTAKE_STATUS=STOCKTAKE_STATUS,
+                           UNEXPECTED=UNEXPECTED)
+
+
+@bp.post("/stocktake/<uuid:stocktake_id>/scan")
+@roles_required(*ROLES)
+def stocktake_scan(stocktake_id: Any) -> BaseResponse:
+    tag = request.form.get("tag", "").strip()
+    if not tag:
+        flash(_("请扫描或输入资产编号。"), "error")
+    else:
+        scan = api.post(INV, f"/stocktakes/{stocktake_id}/scans", {"tag": tag})
+        if scan.get("repeated"):
+            flash(_("{tag} 已扫描过。", tag=scan["tag"]), "info")
+        elif scan.get("unit_id"):
+            flash(_("已扫描 {tag}。", tag=scan["tag"]), "success")
+        else:
+            flash(_("已记录 {tag}，但系统中没有这个资产编号。", tag=scan["tag"]), "success")
+    return redirect(url_for("clerk.stocktake_page", stocktake_id=stocktake_id))
+
+
+@bp.post("/stocktake/<uuid:stocktake_id>/close")
+@roles_required(*ROLES)
+def stocktake_close(stocktake_id: Any) -> BaseResponse:
+    api.post(INV, f"/stocktakes/{stocktake_id}/close", {})
+    flash(_("盘点已结束，请查看差异报告。"), "success")
+    return redirect(url_for("clerk.stocktake_page", stocktake_id=stocktake_id))
+
+
+@bp.post("/stocktake/<uuid:stocktake_id>/correct")
+@roles_required(*ROLES)
+def stocktake_correct(stocktake_id: Any) -> BaseResponse:
+    api.post(INV, f"/stocktakes/{stocktake_id}/corrections", {
+        "unit_id": request.form.get("unit_id", ""), "action": request.form.get("action", ""),
+        "reason": request.form.get("reason", "").strip()})
+    flash(_("差异已处理。"), "success")
+    return redirect(url_for("clerk.stocktake_page", stocktake_id=stocktake_id))
+
+
+register("clerk_stocktake", {
+    "盘点": "Stocktake",
+    "盘点中": "Open",
+    "已结束": "Closed",
+    "开始盘点": "Start a count",
+    "盘点已开始，请逐件扫描设备标签。": "The count has started: scan each unit's label.",
+    "扫描标签": "Scan a label",
+    "扫码枪扫描二维码标签，或手工输入资产编号后按回车。":
+        "Scan the QR label with the scanner, or type the asset tag and press Enter.",
+    "记录": "Record",
+    "请扫描或输入资产编号。": "Scan or type the asset tag.",
+    "{tag} 已扫描过。": "{tag} was scanned already.",
+    "已扫描 {tag}。": "{tag} scanned.",
+    "已记录 {tag}，但系统中没有这个资产编号。": "{tag} recorded, but no unit carries this tag.",
+    "已扫描": "Scanned",
+    "结束盘点": "Close the count",
+    "结束后不能再扫描，确定结束本次盘点？": "No scans after closing. Close this count?",
+    "盘点已结束，请查看差异报告。": "The count is closed: see the discrepancy report.",
+    "差异报告": "Discrepancy report",
+    "应在架": "Expected on the shelf",
+    "已找到": "Found",
+    "缺失": "Missing",
+    "异常": "Unexpected",
+    "未知标签": "Unknown tags",
+    "原因": "Reason",
+    "处理": "Correct",
+    "报失核销（站长）": "Write off as lost (supervisor)",
+    "移入本站": "Move onto this station",
+    "处理原因": "Reason for the correction",
+    "差异已处理。": "Corrected.",
+    "已处理": "Corrected",
+    "以往盘点": "Past counts",
+    "开始时间": "Started",
+    "结束时间": "Closed",
+    "开始人": "Started by",
+    "属于其他站点": "Belongs to another station",
+    "账上不在库": "Not in stock on the records",
+    "已处理的差异": "Corrections applied",
+    "操作人": "By",
+    "本站当前没有进行中的盘点。": "No count is open at this station.",
+    "盘点进度": "Progress",
+    "查看": "View",
+})
+
+
 describe(
     "clerk",
     states={**LOGISTICS, **TRANSFER_STATUS, **RESERVATION_STATUS, **RENTAL_STATUS,
@@ -1008,6 +1125,7 @@ describe(
             "to_station_id": "调往服务站", "condition": "归还成色", "notes": "备注",
             "note": "备注", "damage_charge": "损坏赔偿（元）", "reservation_id": "预约",
             "name": "姓名", "phone": "电话", "address": "住址", "division_code": "所属区县",
-            "dibao": "低保", "tekun": "特困", "consent": "已签署个人信息授权书"},
+            "dibao": "低保", "tekun": "特困", "consent": "已签署个人信息授权书",
+            "reason": "处理原因", "action": "处理"},
     inputs={"damage_charge_fen": "damage_charge"},
 )
