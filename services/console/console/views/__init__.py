@@ -1,6 +1,6 @@
 """One blueprint per area: sign-in (``/login``), ``/clerk``, ``/contractor``,
 ``/coordinator``, ``/staff`` (cases), ``/staff/data`` (reports, export, import) and
-``/staff/parked`` (parked messages)."""
+``/staff/parked`` (parked messages), ``/staff/recalls`` (device recalls)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def blueprints() -> list[Blueprint]:
         staff,
         staff_data,
         staff_parked,
+        staff_recalls,
     )
 
     return [login.bp, clerk.bp, contractor.bp, coordinator.bp, staff.bp, staff_data.bp,
-            staff_parked.bp]
+            staff_parked.bp, staff_recalls.bp]

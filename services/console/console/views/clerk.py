@@ -1097,6 +1097,7 @@ register("clerk_stocktake", {
     "原因": "Reason",
     "处理": "Correct",
     "报失核销（站长）": "Write off as lost (supervisor)",
+    "需站长核销": "A supervisor writes it off",
     "移入本站": "Move onto this station",
     "处理原因": "Reason for the correction",
     "差异已处理。": "Corrected.",

@@ -115,7 +115,8 @@ def test_text_of_numbers_typed_in_excel() -> None:
 def _unit(**over: Any) -> dict[str, Any]:
     cells = {"asset_tag": "LC-1", "serial": "SN1", "type_id": "12 22 03",
              "station_id": "东昌府区辅具租赁服务站", "condition": "a", "acquisition": "采购",
-             "acquired_on": "2025-03-01", "cost_fen": "1280"}
+             "acquired_on": "2025-03-01", "cost_fen": "1280", "model": "H005",
+             "batch": None}
     cells.update(over)
     return cells
 
@@ -125,7 +126,10 @@ def test_a_good_unit_row_becomes_the_service_payload() -> None:
     assert errors == {}
     assert payload == {"asset_tag": "LC-1", "serial": "SN1", "type_id": "t-wf",
                        "station_id": "s-dcf", "condition": "A", "acquisition": "purchase",
-                       "acquired_on": "2025-03-01", "cost_fen": 128000}
+                       "acquired_on": "2025-03-01", "cost_fen": 128000, "model": "H005"}
+    # model and batch are optional: an empty cell sends nothing (the unit has none)
+    payload, errors = importing.build_unit(_unit(model=None), LOOKUPS)
+    assert errors == {} and "model" not in payload and "batch" not in payload
 
 
 def test_bad_unit_cells_are_named_by_their_column() -> None:
@@ -164,7 +168,7 @@ def test_the_template_has_the_header_row_and_explains_the_columns() -> None:
 def test_read_rows_numbers_rows_like_the_spreadsheet_and_skips_blank_ones() -> None:
     data = _xlsx(["备注", *reversed(UNIT_HEADER)],  # any order, extra columns ignored
                  ["x", *reversed(list(_unit().values()))],
-                 [None] * 9,
+                 [None] * 11,
                  ["y", *reversed(list(_unit(asset_tag="LC-2").values()))])
     rows = importing.read_rows(UNITS, data)
     assert [n for n, _ in rows] == [2, 4]

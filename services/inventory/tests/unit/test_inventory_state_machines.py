@@ -77,6 +77,7 @@ UNIT_ACTIONS: dict[str, Callable[[Unit], None]] = {
                                    "家属交回"),
     "reclaim_damaged": lambda u: u.reclaim(LATER, uuid.uuid4(), ConditionGrade.D,
                                            timedelta(hours=1), "家属交回"),
+    "relocate": lambda u: u.relocate(LATER, OTHER.id, "盘点发现在他站"),
 }
 
 
