@@ -29,6 +29,11 @@ class VolunteerSettings(BaseSettings):
     #: and last at most this many days
     task_max_window_days: int = Field(default=90, ge=1, le=366)
 
+    #: who issues service record certificates for a volunteer without a team, and the
+    #: contact printed on every certificate (the measures require both)
+    certificate_issuer: str = Field(default="聊城市残疾人联合会", min_length=2, max_length=100)
+    certificate_contact: str = Field(default="0635-8278001", min_length=3, max_length=100)
+
     @property
     def offer_ttl(self) -> timedelta:
         return timedelta(minutes=self.offer_ttl_minutes)

@@ -32,5 +32,6 @@ definition = ServiceDefinition(
     jobs=jobs.JOBS,
     slot=2,
     settings=VolunteerSettings,
+    public_paths=(api.VERIFY_PREFIX,),  # the certificate verification (no token)
     extra={"token_hints": seed.token_hints},
 )

@@ -22,8 +22,10 @@ from svckit.audit import audit_table
 from svckit.db import UtcDateTime, records_events
 from svckit.http.idempotency import idempotency_table
 from svckit.messaging.tables import messaging_tables
+from svckit.numbering import document_counters_table
 from svckit.pipl import access_log_table
 
+from volunteer.domain.certificates import Certificate
 from volunteer.domain.events import SourceRef
 from volunteer.domain.hours import HourStatus, ServiceHourEntry
 from volunteer.domain.tasks import (
@@ -43,6 +45,8 @@ messaging_tables(metadata)
 access_log_table(metadata)
 audit_table(metadata)
 idempotency_table(metadata)  # Idempotency-Key answers (svckit.http.idempotency)
+#: one counter per (prefix, division, year) for the document numbers (svckit.numbering)
+document_counters = document_counters_table(metadata)
 mapper_registry = registry(metadata=metadata)
 
 
@@ -259,6 +263,29 @@ cancelled_sources = sa.Table(
     sa.Column("cancelled_at", UtcDateTime, nullable=False),
 )
 
+#: Issued service record certificates (志愿服务记录证明): a snapshot, never updated.
+certificates = sa.Table(
+    "certificates", metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.String(24), nullable=False),
+    sa.Column("volunteer_id", sa.Uuid, sa.ForeignKey("volunteers.id"), nullable=False),
+    sa.Column("real_name", sa.String(50), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("total_minutes", sa.Integer, nullable=False),
+    sa.Column("entry_count", sa.Integer, nullable=False),
+    sa.Column("lines", sa.JSON, nullable=False),
+    sa.Column("issuer_name", sa.String(100), nullable=False),
+    sa.Column("issuer_contact", sa.String(100), nullable=False),
+    sa.Column("division", sa.String(6), nullable=False),
+    sa.Column("issued_at", UtcDateTime, nullable=False),
+    sa.Column("issued_by", sa.Uuid, nullable=False),
+    sa.Column("issued_by_role", sa.String(20), nullable=False),
+    sa.UniqueConstraint("number", name="uq_certificates_number"),
+    sa.CheckConstraint("total_minutes > 0", name="ck_certificates_minutes"),
+    sa.Index("ix_certificates_volunteer_issued", "volunteer_id", "issued_at"),
+)
+
 _started = False
 
 
@@ -282,4 +309,5 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(ServiceHourEntry, service_hours, properties={
         "flags": service_hours.c.flag_reasons,
     })
+    mapper_registry.map_imperatively(Certificate, certificates)
     records_events(Task)

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from svckit.domain.division import city_of, province_of
 from svckit.domain.errors import NotFound
+from svckit.numbering import next_number
 
 from volunteer.adapters import orm
+from volunteer.domain.certificates import Certificate
 from volunteer.domain.events import SourceRef
 from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_days, china_month
 from volunteer.domain.matching import VolunteerLoad
@@ -361,3 +363,49 @@ class HoursRepository:
             stmt = stmt.where(h.team_id.is_not(None))
         stmt = stmt.group_by(key).order_by(sa.func.sum(h.minutes).desc(), key)
         return [(k, int(m or 0), int(n)) for k, m, n in self.session.execute(stmt)]
+
+
+class CertificateRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, certificate: Certificate) -> None:
+        self.session.add(certificate)
+
+    def get(self, certificate_id: UUID) -> Certificate:
+        c = self.session.get(Certificate, certificate_id)
+        if c is None:
+            raise NotFound("certificate", certificate_id)
+        return c
+
+    def by_number(self, number: str) -> Certificate | None:
+        return self.session.scalars(sa.select(Certificate).where(
+            orm.certificates.c.number == number)).one_or_none()
+
+    def of_volunteer(self, volunteer_id: UUID) -> list[Certificate]:
+        c = orm.certificates.c
+        return list(self.session.scalars(sa.select(Certificate).where(
+            c.volunteer_id == volunteer_id).order_by(c.issued_at.desc(), c.id)))
+
+    def next_number(self, prefix: str, division: str, at: datetime) -> str:
+        """The next document number of ``prefix`` for ``division`` in the China year of
+        ``at`` (svckit.numbering: the counter row stays locked until this transaction
+        ends, so two certificates never share a number)."""
+        return next_number(self.session, orm.document_counters, prefix, division, at)
+
+    def approved_with_kind(self, volunteer_id: UUID, start: datetime | None = None,
+                           end: datetime | None = None,
+                           ) -> list[tuple[ServiceHourEntry, str | None]]:
+        """The volunteer's approved entries started in ``[start, end)`` (all when not
+        given), each with its task's kind (None: recorded without a task)."""
+        h, t = orm.service_hours.c, orm.tasks.c
+        stmt = (sa.select(ServiceHourEntry, t.type)
+                .outerjoin(orm.tasks, t.id == h.task_id)
+                .where(h.volunteer_id == volunteer_id,
+                       h.status == str(HourStatus.APPROVED)))
+        if start is not None:
+            stmt = stmt.where(h.started_at >= start)
+        if end is not None:
+            stmt = stmt.where(h.started_at < end)
+        rows = self.session.execute(stmt.order_by(h.started_at, h.id)).all()
+        return [(e, None if kind is None else str(kind)) for e, kind in rows]

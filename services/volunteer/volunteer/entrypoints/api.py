@@ -17,6 +17,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from svckit.auth.principal import Principal, Role
+from svckit.domain.clock import china_date
 from svckit.domain.division import name_of
 from svckit.domain.masking import mask_phone
 from svckit.http.app import current_principal, problems
@@ -25,12 +26,13 @@ from svckit.http.records import records_blueprint
 from svckit.pipl import PurposeArgs
 from svckit.service import ServiceContext
 
+from volunteer.domain.certificates import Certificate, hours_text
 from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_month, flag_text
 from volunteer.domain.slots import format_minutes
 from volunteer.domain.tasks import OVERRIDABLE, Priority, Task, TaskResult, TaskType
 from volunteer.domain.volunteers import AvailabilityWindow, Skill, Volunteer, skill_labels
 from volunteer.entrypoints import schemas as s
-from volunteer.service_layer import dispatch, hours, onsite, roster, tasks
+from volunteer.service_layer import certificates, dispatch, hours, onsite, roster, tasks
 from volunteer.service_layer.common import me
 from volunteer.service_layer.policy import POLICY, assignee_scope
 from volunteer.service_layer.uow import VolunteerUoW
@@ -53,6 +55,10 @@ tasks_blp = Blueprint("tasks", __name__, url_prefix="/tasks",
                       description="任务、匹配与派单 Tasks, matching and dispatch")
 hours_blp = Blueprint("hours", __name__, url_prefix="/hours",
                       description="志愿服务时长 Service hours ledger")
+certificates_blp = Blueprint("certificates", __name__, url_prefix="/certificates",
+                             description="志愿服务记录证明 Service record certificates")
+#: the public verification (no token): ``/certificates/verify/<number>``
+VERIFY_PREFIX = "/certificates/verify/"
 
 
 def _ctx() -> ServiceContext:
@@ -568,5 +574,78 @@ class TotalsView(MethodView):
                 "total_minutes": sum(i["minutes"] for i in items), "items": items}
 
 
+# -- service record certificates (志愿服务记录证明) ------------------------------------------
+def certificate_out(c: Certificate) -> dict[str, Any]:
+    return {
+        "id": c.id, "number": c.number, "volunteer_id": c.volunteer_id,
+        "real_name": c.real_name, "period_start": c.period_start,
+        "period_end": c.period_end, "total_minutes": c.total_minutes, "hours": c.hours,
+        "duration": c.duration, "entries": c.entry_count,
+        "lines": [{**ln, "hours": hours_text(int(str(ln["minutes"])))} for ln in c.lines],
+        "issuer_name": c.issuer_name, "issuer_contact": c.issuer_contact,
+        "division": c.division, "issued_at": c.issued_at,
+        "issued_on": china_date(c.issued_at), "issued_by": c.issued_by,
+        "issued_by_role": c.issued_by_role, "verify_path": f"{VERIFY_PREFIX}{c.number}",
+    }
+
+
+@volunteers_blp.route("/<uuid:volunteer_id>/certificates")
+class VolunteerCertificatesView(MethodView):
+    @volunteers_blp.response(200, s.CertificateList)
+    @problems(volunteers_blp, 403, 404)
+    def get(self, volunteer_id: UUID) -> dict[str, Any]:
+        """Certificates issued for a volunteer, newest first (themself, coordinator, staff)"""
+        found = certificates.list_for(_uow(), current_principal(), volunteer_id)
+        return {"items": [certificate_out(c) for c in found]}
+
+    @volunteers_blp.arguments(s.CertificateIn)
+    @volunteers_blp.response(201, s.CertificateOut)
+    @problems(volunteers_blp, 403, 404, 422)
+    def post(self, data: dict[str, Any], volunteer_id: UUID) -> dict[str, Any]:
+        """Issue a service record certificate of the approved hours of a period (a
+        coordinator for a volunteer they see; a volunteer requests their own)"""
+        c = certificates.issue(_uow(), current_principal(), volunteer_id,
+                               period_start=data["period_start"],
+                               period_end=data["period_end"], now=_now())
+        return certificate_out(c)
+
+
+@volunteers_blp.route("/<uuid:volunteer_id>/hours/annual")
+class AnnualHoursView(MethodView):
+    @volunteers_blp.response(200, s.AnnualTotalsOut)
+    @problems(volunteers_blp, 403, 404)
+    def get(self, volunteer_id: UUID) -> dict[str, Any]:
+        """Approved hours per China calendar year (themself, coordinator, staff)"""
+        rows = certificates.annual(_uow(), current_principal(), volunteer_id)
+        return {"volunteer_id": volunteer_id, "items": [
+            {"year": y.year, "minutes": y.minutes, "hours": hours_text(y.minutes),
+             "duration": format_minutes(y.minutes), "entries": y.entries} for y in rows]}
+
+
+@certificates_blp.route("/<uuid:certificate_id>")
+class CertificateView(MethodView):
+    @certificates_blp.response(200, s.CertificateOut)
+    @problems(certificates_blp, 403, 404)
+    def get(self, certificate_id: UUID) -> dict[str, Any]:
+        """One certificate (those who see its volunteer)"""
+        return certificate_out(certificates.get(_uow(), current_principal(), certificate_id))
+
+
+@certificates_blp.route("/verify/<string:number>")
+class VerifyView(MethodView):
+    @certificates_blp.response(200, s.VerificationOut)
+    @certificates_blp.doc(security=[])
+    @problems(certificates_blp, 429)
+    @rate_limited("reports")  # public: REPORT_RATE_LIMIT per client address
+    def get(self, number: str) -> dict[str, Any]:
+        """Is this certificate genuine? Public, no token: the masked name, the hours, the
+        period, the date of issue and the issuer; ``genuine: false`` for an unknown number"""
+        c = certificates.verify(_uow(), number)
+        if c is None:
+            return {"genuine": False, "number": number[:40]}
+        return c.public_view()
+
+
 def blueprints(_ctx: ServiceContext) -> list[Blueprint]:
-    return [teams_blp, volunteers_blp, tasks_blp, hours_blp, records_blueprint()]
+    return [teams_blp, volunteers_blp, tasks_blp, hours_blp, certificates_blp,
+            records_blueprint()]

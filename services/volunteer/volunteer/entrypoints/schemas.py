@@ -361,3 +361,71 @@ class TaskAddressOut(Schema):
     address = fields.String(metadata={"description": "in full; the read is logged"})
     contact_name = fields.String(allow_none=True)
     contact_phone = fields.String(allow_none=True, metadata={"description": "masked"})
+
+
+# -- service record certificates (志愿服务记录证明) ----------------------------------------
+class CertificateIn(Schema):
+    period_start = fields.Date(required=True, metadata={
+        "description": "first day (China calendar) of the service certified"})
+    period_end = fields.Date(required=True, metadata={
+        "description": "last day, included; not after today"})
+
+
+class ContentLineOut(Schema):
+    kind = fields.String(metadata={"description": "the task's kind; manual_record: no task"})
+    label = fields.String()
+    minutes = fields.Integer()
+    hours = fields.String()
+    entries = fields.Integer()
+
+
+class CertificateOut(Schema):
+    id = fields.UUID()
+    number = fields.String(metadata={"description": "ZS-<division>-<year>-<sequence>"})
+    volunteer_id = fields.UUID()
+    real_name = fields.String(metadata={"description": "the volunteer's name on the day of "
+                                                      "issue"})
+    period_start = fields.Date()
+    period_end = fields.Date()
+    total_minutes = fields.Integer()
+    hours = fields.String(metadata={"description": "approved hours, two decimals at most"})
+    duration = fields.String()
+    entries = fields.Integer()
+    lines = fields.List(fields.Nested(ContentLineOut))
+    issuer_name = fields.String()
+    issuer_contact = fields.String()
+    division = fields.String()
+    issued_at = When()
+    issued_on = fields.Date(metadata={"description": "China calendar date of issue"})
+    issued_by = fields.UUID()
+    issued_by_role = fields.String(metadata={"description": "coordinator or volunteer"})
+    verify_path = fields.String(metadata={"description": "the public verification endpoint"})
+
+
+class CertificateList(Schema):
+    items = fields.List(fields.Nested(CertificateOut))
+
+
+class VerificationOut(Schema):
+    genuine = fields.Boolean()
+    number = fields.String()
+    name = fields.String(metadata={"description": "masked"})
+    period_start = fields.Date()
+    period_end = fields.Date()
+    total_minutes = fields.Integer()
+    hours = fields.String()
+    issued_on = fields.Date()
+    issuer_name = fields.String()
+
+
+class YearTotalOut(Schema):
+    year = fields.Integer()
+    minutes = fields.Integer()
+    hours = fields.String()
+    duration = fields.String()
+    entries = fields.Integer()
+
+
+class AnnualTotalsOut(Schema):
+    volunteer_id = fields.UUID()
+    items = fields.List(fields.Nested(YearTotalOut))

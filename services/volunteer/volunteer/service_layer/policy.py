@@ -41,6 +41,10 @@ POLICY = Policy("volunteer", {
     "hours.totals": {C, S, V},  # per volunteer (a volunteer: their own)
     "hours.team_totals": {C, S},
     "hours.record": {C},
+    "hours.annual": {C, S, V},  # approved hours per year of one volunteer (own: volunteer)
+    "certificate.issue": {C, V},  # a coordinator for their volunteers, a volunteer for
+    #                               themself (志愿服务记录证明, on request)
+    "certificate.read": {C, S, V},
     "hours.decide": {C, S},  # approve, reject: the recorder; a flagged entry: a second
     #                          coordinator of the division or staff (the domain's rule)
 })

@@ -7,6 +7,7 @@ from typing import Any, Self
 from svckit.uow import UnitOfWork
 
 from volunteer.adapters.repository import (
+    CertificateRepository,
     HoursRepository,
     TaskRepository,
     TeamRepository,
@@ -20,6 +21,7 @@ class VolunteerUoW(UnitOfWork):
     volunteers: VolunteerRepository
     tasks: TaskRepository
     hours: HoursRepository
+    certificates: CertificateRepository
 
     def __init__(self, *args: Any, settings: VolunteerSettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -31,4 +33,5 @@ class VolunteerUoW(UnitOfWork):
         self.volunteers = VolunteerRepository(self.session)
         self.tasks = TaskRepository(self.session)
         self.hours = HoursRepository(self.session)
+        self.certificates = CertificateRepository(self.session)
         return self
