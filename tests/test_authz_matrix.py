@@ -221,6 +221,14 @@ POLICY: dict[str, tuple[str, bool]] = {
     "volunteer POST /hours/{entry_id}/approve": ("staff coordinator", True),
     "volunteer POST /hours/{entry_id}/reject": ("staff coordinator", True),
     "volunteer GET /hours/totals": ("staff coordinator volunteer", False),
+    # service record certificates: a coordinator issues, a volunteer requests their own
+    "volunteer GET /volunteers/{volunteer_id}/certificates": ("staff coordinator volunteer",
+                                                              True),
+    "volunteer POST /volunteers/{volunteer_id}/certificates": ("coordinator volunteer", True),
+    "volunteer GET /volunteers/{volunteer_id}/hours/annual": ("staff coordinator volunteer",
+                                                              True),
+    "volunteer GET /certificates/{certificate_id}": ("staff coordinator volunteer", True),
+    "volunteer GET /certificates/verify/{number}": (PUBLIC, False),  # the verification
     "volunteer GET /access-log": ("staff inspector", False),
     "volunteer GET /audit": ("staff inspector", False),
     "volunteer GET /parked": ("staff", False),

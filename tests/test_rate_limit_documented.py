@@ -19,8 +19,12 @@ RATE_LIMITED = {
     "inventory": ("/reports/stock", "/reports/utilisation", "/reports/overdue",
                   "/reports/recovery"),
     "renovation": ("/reports/households-by-status", "/reports/spend"),
-    "volunteer": ("/hours/totals",),
+    # the public certificate verification: per client address (no token)
+    "volunteer": ("/hours/totals", "/certificates/verify/{number}"),
 }
+#: public operations (no token) count per client address, not per caller: each spends
+#: its own request of the minute
+PER_ADDRESS = {"/certificates/verify/{number}"}
 PRIVATE, PUBLIC = generate_keypair()
 
 
@@ -43,6 +47,8 @@ def test_rate_limited_operations_declare_and_answer_429(name: str, tmp_path: Pat
         assert "application/problem+json" in documented["content"]
     headers = {"Authorization": f"Bearer {mint(Principal(sub='staff-zhao', role=Role.STAFF), PRIVATE)}"}
     assert client.get(RATE_LIMITED[name][0], headers=headers).status_code < 500
+    for path in PER_ADDRESS & set(RATE_LIMITED[name]):
+        assert client.get(path).status_code < 500
     for path in RATE_LIMITED[name]:  # the one request of the minute is spent
         refused = client.get(path, headers=headers)
         assert refused.status_code == 429, (path, refused.json)

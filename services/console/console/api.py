@@ -204,6 +204,19 @@ def call(service: str, method: str, path: str, *, json: Any = None,
     return resp.json() if resp.content else None
 
 
+def public_get(service: str, path: str) -> Any:
+    """GET a public endpoint of ``service`` (no token: anyone may call it, e.g. the
+    verification of a certificate); raises :class:`ApiError`."""
+    s = _settings()
+    headers = {"Accept-Language": _language()}
+    rid = g.get("request_id")
+    if rid:
+        headers["X-Request-ID"] = rid
+    resp = _http().get(f"{s.url(service)}{path}", headers=headers, timeout=s.api_timeout)
+    _raise_for(resp)
+    return resp.json()
+
+
 def get(service: str, path: str, **params: Any) -> Any:
     query = {k: v for k, v in params.items() if v not in (None, "")}
     return call(service, "GET", path, params=query)

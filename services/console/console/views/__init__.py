@@ -1,6 +1,8 @@
 """One blueprint per area: sign-in (``/login``), ``/clerk``, ``/contractor``,
 ``/coordinator``, ``/staff`` (cases), ``/staff/data`` (reports, export, import) and
-``/staff/parked`` (parked messages), ``/staff/recalls`` (device recalls)."""
+``/staff/parked`` (parked messages), ``/staff/recalls`` (device recalls), and the
+volunteer service record certificates (``/coordinator/volunteers/<id>/certificates``,
+``/certificates/<id>.pdf``, the public ``/verify``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from flask import Blueprint
 
 def blueprints() -> list[Blueprint]:
     from console.views import (
+        certificates,
         clerk,
         contractor,
         coordinator,
@@ -20,4 +23,4 @@ def blueprints() -> list[Blueprint]:
     )
 
     return [login.bp, clerk.bp, contractor.bp, coordinator.bp, staff.bp, staff_data.bp,
-            staff_parked.bp, staff_recalls.bp]
+            staff_parked.bp, staff_recalls.bp, certificates.bp]

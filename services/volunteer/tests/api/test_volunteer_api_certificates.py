@@ -85,6 +85,13 @@ def test_a_coordinator_issues_a_certificate_of_approved_hours_only(
     assert c["issuer_name"] == f"{A}绿挎包志愿服务队" and c["issuer_contact"]
     assert c["issued_by_role"] == "coordinator"
     assert c["verify_path"] == f"/certificates/verify/{c['number']}"
+    # issuing is audited, by the coordinator, the name masked
+    audit = orm.metadata.tables["audit_log"]
+    with ctx.engine.connect() as conn:
+        row = conn.execute(sa.select(audit).where(
+            audit.c.object_type == "certificate", audit.c.object_id == c["id"])).mappings().one()
+    assert (row["actor"], row["action"]) == ("coord-a", "create")
+    assert "张建华" not in str(row["changes"]) and c["number"] in str(row["changes"])
     # a second one takes the next number; both are listed, newest first
     r = client.post(f"/volunteers/{v.id}/certificates", headers=coord,
                     json={"period_start": (today - timedelta(days=60)).isoformat(),
