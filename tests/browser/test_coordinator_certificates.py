@@ -49,7 +49,7 @@ def test_issue_download_and_verify_a_certificate(page: Page, browser: Browser, c
     audit(page)
     row = page.locator(f"#v-{v['id']}")
     with page.expect_navigation():
-        row.get_by_role("link", name=f"服务证明：{v['real_name']}").click()
+        row.get_by_role("link", name=re.compile("服务证明")).click()
     audit(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text(v["real_name"])
     annual = page.get_by_role("region", name="各年度已认证服务时长")
@@ -74,7 +74,7 @@ def test_issue_download_and_verify_a_certificate(page: Page, browser: Browser, c
     expect(issued).to_be_visible()
 
     # the paper: every content the measures require
-    link = issued.get_by_role("link", name=f"下载 PDF：{number.group(0)}")
+    link = issued.get_by_role("link", name=re.compile("下载 PDF"))
     text = pdf_text(page, link.get_attribute("href") or "")
     verify_url = urljoin(console + "/", f"verify/{number.group(0)}")
     for expected in ("志愿服务记录证明", f"证明编号{number.group(0)}",
