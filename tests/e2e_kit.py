@@ -72,7 +72,8 @@ class System:
 
 
 @contextmanager
-def running_cluster(tmp: Path, apps: bool = False) -> Iterator[Cluster]:
+def running_cluster(tmp: Path, apps: bool = False,
+                    extra_env: dict[str, str] | None = None) -> Iterator[Cluster]:
     """Every installed service (and app) as separate processes on free ports, with this
     run's databases and bus prefix; all of it stopped, dropped and deleted at the end,
     also when the start fails half way."""
@@ -86,7 +87,8 @@ def running_cluster(tmp: Path, apps: bool = False) -> Iterator[Cluster]:
         apps=apps,
         gunicorn_config=REPO / "deploy" / "gunicorn.conf.py",
         extra_env={"GUNICORN_WORKERS": "1", "RELAY_IDLE_POLL": "0.5",
-                   "RETRY_DELAYS_MS": "[200, 500, 1000]", "LOG_JSON": "true"},
+                   "RETRY_DELAYS_MS": "[200, 500, 1000]", "LOG_JSON": "true",
+                   **(extra_env or {})},
     )
     try:
         cluster.prepare(seed=True)
