@@ -70,7 +70,7 @@ MOVEMENT = {"register": "登记入库", "check_out": "借出", "check_in": "归�
             "check_in_damaged": "归还（损坏）", "dispatch": "调出", "receive": "接收",
             "reserve": "预约保留", "release": "取消保留", "finish_cleaning": "清洁完成",
             "send_to_maintenance": "送修", "finish_repair": "维修完成", "allocate": "发放",
-            "lose": "丢失", "write_off": "报废"}
+            "lose": "丢失", "write_off": "报废", "relocate": "盘点移库"}
 GRADES = [("A", "A 完好"), ("B", "B 轻微磨损"), ("C", "C 明显磨损"), ("D", "D 损坏，需维修")]
 
 register("clerk", {
@@ -1098,6 +1098,7 @@ register("clerk_stocktake", {
     "处理": "Correct",
     "报失核销（站长）": "Write off as lost (supervisor)",
     "需站长核销": "A supervisor writes it off",
+    "盘点移库": "Moved by a stocktake",
     "移入本站": "Move onto this station",
     "处理原因": "Reason for the correction",
     "差异已处理。": "Corrected.",
