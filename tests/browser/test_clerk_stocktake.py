@@ -75,6 +75,14 @@ def test_a_stocktake_by_scanning(page: Page, console: str, desk: dict[str, Any])
     moved = desk["clerk"].get(f"/units/{stray['id']}")
     assert moved["current_station_id"] == desk["station"]["id"]
 
+    # the unit's page shows its model and batch, and the move in its history
+    desk["clerk"].call("PATCH", f"/units/{stray['id']}", json={"model": "YG-7",
+                                                               "batch": "2025-01"})
+    page.goto(f"{console}/clerk/units/{stray['asset_tag']}")
+    audit(page)
+    expect(page.locator("dl.facts")).to_contain_text("YG-7 / 2025-01")
+    expect(page.get_by_role("table")).to_contain_text("盘点移库")
+
 
 def test_staff_place_and_lift_a_recall(page: Page, console: str,
                                        desk: dict[str, Any]) -> None:  # noqa: F811
