@@ -100,6 +100,10 @@ POLICY: dict[str, tuple[str, bool]] = {
     "inventory POST /rentals/{rental_id}/delivery": (INV, True),
     "inventory POST /rentals/{rental_id}/delivery/cancel": (INV, True),
     "inventory POST /rentals/{rental_id}/pickup": (INV, True),
+    "inventory GET /rentals/{rental_id}/payments": (INV, True),
+    "inventory POST /rentals/{rental_id}/payments": (INV, True),
+    "inventory GET /payments/{payment_id}": (INV, True),
+    "inventory POST /payments/{payment_id}/reverse": (INV, True),
     "inventory GET /allocations": (INV, False),
     "inventory POST /allocations": (INV, True),
     "inventory GET /allocations/{allocation_id}": (INV, True),
@@ -129,6 +133,8 @@ POLICY: dict[str, tuple[str, bool]] = {
     "inventory POST /stocktakes/{stocktake_id}/scans": (INV, True),
     "inventory POST /stocktakes/{stocktake_id}/close": (INV, True),
     "inventory POST /stocktakes/{stocktake_id}/corrections": (INV, True),
+    "inventory GET /reports/settlement": (INV, True),
+    "inventory GET /reports/deposits-held": (INV, False),
     "inventory GET /access-log": ("staff inspector", False),
     "inventory GET /audit": ("staff inspector", False),
     "inventory GET /parked": ("staff", False),
@@ -438,6 +444,7 @@ def objects(s: dict[str, Svc]) -> dict[str, dict[str, dict[str, str | None]]]:
         objs["photo_id"] = same(None)
         objs["allocation_id"] = same(None)
         objs["recall_id"] = same(_pick(inv.items("/recalls?page_size=5"), lambda _r: True))
+        objs["payment_id"] = same(None)  # foreign receipts: services/inventory/tests/api
         for kind, rows in held.items():
             objs[kind] = same(_pick(rows, lambda r: r.get("station_id", r.get(
                                   "from_station_id")) == DCF),
@@ -500,7 +507,7 @@ def example(spec: dict[str, Any], schema: dict[str, Any], ids: dict[str, str | N
 
 #: values of required query parameters, so that a cell reaches the authorization check
 #: instead of stopping at a 422 (a stated purpose, the record a log is asked for...)
-QUERY_VALUES = {"purpose": "资格核验", "object_type": "borrower"}
+QUERY_VALUES = {"purpose": "资格核验", "object_type": "borrower", "month": "2026-12"}
 
 
 def query_for(op: dict[str, Any], ids: dict[str, str | None]) -> str:

@@ -17,7 +17,7 @@ from svckit.testing import service_context
 #: service -> the GET paths that count against the "reports" limit
 RATE_LIMITED = {
     "inventory": ("/reports/stock", "/reports/utilisation", "/reports/overdue",
-                  "/reports/recovery"),
+                  "/reports/recovery", "/reports/settlement", "/reports/deposits-held"),
     "renovation": ("/reports/households-by-status", "/reports/spend"),
     # the public certificate verification: per client address (no token)
     "volunteer": ("/hours/totals", "/certificates/verify/{number}"),

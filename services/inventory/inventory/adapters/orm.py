@@ -29,6 +29,7 @@ from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower, BorrowerStatus, WaiverReason
 from inventory.domain.catalogue import DeviceType, Station, SupplyMode
 from inventory.domain.maintenance import MaintenanceTicket, TicketStatus
+from inventory.domain.payments import Payment, PaymentKind, PaymentMethod
 from inventory.domain.recalls import Recall, RecallStatus
 from inventory.domain.rentals import Logistics, Rental, RentalStatus
 from inventory.domain.reservations import Reservation, ReservationStatus
@@ -325,6 +326,26 @@ stocktake_corrections = sa.Table(
     sa.Column("applied_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("stocktake_id", "unit_id"),
 )
+#: The payments ledger (append-only; a correction is a reversing entry, ``reverses_id``).
+payments = sa.Table(
+    "payments", metadata,
+    _id(),
+    sa.Column("rental_id", sa.Uuid, sa.ForeignKey("rentals.id"), nullable=False, index=True),
+    sa.Column("station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False),
+    sa.Column("kind", _enum(PaymentKind), nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("method", _enum(PaymentMethod), nullable=True),
+    sa.Column("reference", sa.String(64), nullable=False),
+    sa.Column("note", sa.String(500), nullable=False),
+    sa.Column("number", sa.String(24), nullable=False, unique=True),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("reverses_id", sa.Uuid, sa.ForeignKey("payments.id"), nullable=True,
+              unique=True),
+    sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
+)
+# the month-end settlement reads a station's entries in time order
+sa.Index("ix_payments_station_recorded", payments.c.station_id, payments.c.recorded_at)
 
 #: What the volunteers reported back for the visits this service asked for.
 visit_reports = sa.Table(
@@ -379,5 +400,6 @@ def start_mappers() -> None:
     r.map_imperatively(Stocktake, stocktakes)
     r.map_imperatively(StocktakeScan, stocktake_scans)
     r.map_imperatively(StocktakeCorrection, stocktake_corrections)
+    r.map_imperatively(Payment, payments)
     records_events(Unit, Reservation, Rental, Allocation, Recall, Stocktake)
     sa.event.listen(Unit, "load", _history_not_loaded)

@@ -26,6 +26,7 @@ from inventory.domain.allocations import Allocation
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.maintenance import MaintenanceTicket
+from inventory.domain.payments import Payment
 from inventory.domain.recalls import Recall, RecallStatus
 from inventory.domain.rentals import Rental, RentalStatus
 from inventory.domain.reservations import Reservation, ReservationStatus
@@ -403,3 +404,21 @@ class Repository:
         stmt = (sa.select(orm.visit_reports)
                 .where(v.source_kind == kind, v.source_id == source_id).order_by(v.id))
         return [dict(row._mapping) for row in self.session.execute(stmt)]
+
+    # -- the payments ledger --------------------------------------------------------------
+
+    def payments_of(self, rental_id: uuid.UUID) -> list[Payment]:
+        stmt = (sa.select(Payment).where(orm.payments.c.rental_id == rental_id)
+                .order_by(orm.payments.c.recorded_at, orm.payments.c.number))
+        return list(self.session.scalars(stmt))
+
+    def station_payments(self, station_id: uuid.UUID, *, before: datetime | None = None,
+                         since: datetime | None = None) -> list[Payment]:
+        """A station's entries recorded in ``[since, before)``, in time order."""
+        p = orm.payments.c
+        stmt = sa.select(Payment).where(p.station_id == station_id)
+        if since is not None:
+            stmt = stmt.where(p.recorded_at >= since)
+        if before is not None:
+            stmt = stmt.where(p.recorded_at < before)
+        return list(self.session.scalars(stmt.order_by(p.recorded_at, p.number)))

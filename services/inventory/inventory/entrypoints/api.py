@@ -25,6 +25,7 @@ from svckit.service import ServiceContext
 from inventory.entrypoints import schemas as s
 from inventory.service_layer import borrowers as borrower_uc
 from inventory.service_layer import catalogue as catalogue_uc
+from inventory.service_layer import payments as payment_uc
 from inventory.service_layer import queries
 from inventory.service_layer import recalls as recall_uc
 from inventory.service_layer import rentals as rental_uc
@@ -455,6 +456,48 @@ class PickupView(MethodView):
                                         window_end=data["window_end"])
 
 
+@rentals.route("/<uuid:rental_id>/payments")
+class RentalPaymentsView(MethodView):
+    @rentals.response(200, s.LedgerOut)
+    @problems(rentals, 403, 404)
+    def get(self, rental_id: uuid.UUID) -> Any:
+        """The rental's ledger: due, paid, deposit held, every entry."""
+        return payment_uc.rental_ledger(_uow(), current_principal(), rental_id)
+
+    @rentals.arguments(s.PaymentIn)
+    @rentals.response(201, s.PaymentOut)
+    @problems(rentals, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], rental_id: uuid.UUID) -> Any:
+        """Record what was paid or paid back (a receipt, SJ- number); no payment gateway."""
+        return payment_uc.record_payment(_uow(), current_principal(), rental_id,
+                                         payment_uc.RecordPayment(**data), now=_now())
+
+
+# -- payments ---------------------------------------------------------------------------
+payments = Blueprint("payments", __name__, url_prefix="/payments",
+                     description="收款台账 Payments ledger: receipts and reversing entries")
+
+
+@payments.route("/<uuid:payment_id>")
+class PaymentView(MethodView):
+    @payments.response(200, s.ReceiptOut)
+    @problems(payments, 403, 404)
+    def get(self, payment_id: uuid.UUID) -> Any:
+        """One entry with what its receipt shows (the borrower's name masked)."""
+        return payment_uc.receipt(_uow(), current_principal(), payment_id)
+
+
+@payments.route("/<uuid:payment_id>/reverse")
+class ReversePaymentView(MethodView):
+    @payments.arguments(s.ReverseIn)
+    @payments.response(201, s.PaymentOut)
+    @problems(payments, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any], payment_id: uuid.UUID) -> Any:
+        """Correct an entry with a reversing entry (the original is never edited)."""
+        return payment_uc.reverse_payment(_uow(), current_principal(), payment_id,
+                                          data["reason"], now=_now())
+
+
 # -- allocations ------------------------------------------------------------------------
 allocations = Blueprint("allocations", __name__, url_prefix="/allocations",
                         description="发放 Free allocation: a unit given for good")
@@ -657,6 +700,28 @@ class RecoveryView(MethodView):
         return queries.recovery_report(_uow(), current_principal(), _page(args))
 
 
+@reports.route("/settlement")
+class SettlementView(MethodView):
+    @reports.arguments(s.SettlementArgs, location="query")
+    @reports.response(200, s.SettlementOut)
+    @problems(reports, 403, 404, 422, 429)  # REPORT_RATE_LIMIT
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A station's month-end settlement (China calendar month): receipts = fees +
+        deposits - refunds, every entry listed."""
+        return payment_uc.settlement(_uow(), current_principal(), args["station_id"],
+                                     args["month"])
+
+
+@reports.route("/deposits-held")
+class DepositsHeldView(MethodView):
+    @reports.arguments(s.DepositsHeldArgs, location="query")
+    @reports.response(200, s.DepositsHeldOut)
+    @problems(reports, 403, 422, 429)  # REPORT_RATE_LIMIT
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Deposits held now, per station and per rental."""
+        return payment_uc.deposits_held(_uow(), current_principal(), args["station_id"])
+
+
 # -- loan limits ------------------------------------------------------------------------
 limits = Blueprint("loan_limits", __name__, url_prefix="/loan-limits",
                    description="借用上限 Open loans per borrower and ISO 9999 class")
@@ -811,5 +876,6 @@ class CorrectionsView(MethodView):
 
 
 def blueprints(_ctx: ServiceContext) -> list[Blueprint]:
-    return [stations, types, limits, units, borrowers, reservations, rentals, allocations,
-            transfers, maintenance, reports, recalls, stocktakes, records_blueprint()]
+    return [stations, types, limits, units, borrowers, reservations, rentals, payments,
+            allocations, transfers, maintenance, reports, recalls, stocktakes,
+            records_blueprint()]

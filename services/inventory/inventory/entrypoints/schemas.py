@@ -19,6 +19,8 @@ from inventory.domain.iso9999 import EDITION as ISO_EDITION
 from inventory.domain.recalls import RECALL_MACHINE
 
 GRADES = ["A", "B", "C", "D"]
+PAYMENT_KINDS = ["fee", "deposit", "deposit_refund", "damage_deduction"]
+METHODS = ["cash", "wechat_pay", "alipay"]
 
 
 
@@ -384,6 +386,10 @@ class ReturnIn(Schema):
     condition = fields.String(required=True, validate=validate.OneOf(GRADES))
     notes = fields.String(load_default="", validate=validate.Length(max=500))
     damage_charge_fen = Fen(load_default=0)
+    refund_method = fields.String(load_default=None, validate=validate.OneOf(METHODS), metadata={
+        "description": "settle the deposit now: the damage charge is deducted from the "
+                       "deposit held and the rest refunded by this method"})
+    refund_reference = fields.String(load_default="", validate=validate.Length(max=64))
 
 
 class LostIn(Schema):
@@ -506,6 +512,129 @@ class TicketListArgs(PageArgs):
 
 
 # -- reports --------------------------------------------------------------------------
+
+# -- the payments ledger ------------------------------------------------------------------
+
+class PaymentIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(PAYMENT_KINDS), metadata={
+        "description": "fee | deposit | deposit_refund | damage_deduction"})
+    amount_fen = Fen(required=True, metadata={"description": "> 0, in fen"})
+    method = fields.String(load_default=None, validate=validate.OneOf(METHODS), metadata={
+        "description": "cash | wechat_pay | alipay (not for a damage deduction)"})
+    reference = fields.String(load_default="", validate=validate.Length(max=64), metadata={
+        "description": "the payer's transaction reference (required for WeChat Pay and "
+                       "Alipay)"})
+    note = Reason(load_default="")
+
+
+class ReverseIn(Schema):
+    reason = Reason(required=True)
+
+
+class PaymentOut(Schema):
+    id = fields.UUID()
+    number = fields.String(metadata={"description": "the receipt number, SJ-371502-2026-000042"})
+    rental_id = fields.UUID()
+    station_id = fields.UUID()
+    kind = fields.String()
+    amount_fen = fields.Integer()
+    method = fields.String(allow_none=True)
+    reference = fields.String()
+    note = fields.String()
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+    reverses_id = fields.UUID(allow_none=True, metadata={
+        "description": "set on a reversing entry: it counts with the opposite sign"})
+
+
+class LedgerEntryOut(PaymentOut):
+    state = fields.String(metadata={"description": "recorded | reversed | reversal"})
+
+
+class LedgerOut(Schema):
+    rental_id = fields.UUID()
+    rental_number = fields.String()
+    status = fields.String()
+    fee_due_fen = fields.Integer()
+    deposit_due_fen = fields.Integer()
+    damage_charge_fen = fields.Integer()
+    fees_paid_fen = fields.Integer()
+    deposits_paid_fen = fields.Integer()
+    refunds_fen = fields.Integer()
+    deductions_fen = fields.Integer()
+    receipts_fen = fields.Integer()
+    deposit_held_fen = fields.Integer()
+    fee_outstanding_fen = fields.Integer()
+    deposit_outstanding_fen = fields.Integer()
+    entries = fields.List(fields.Nested(LedgerEntryOut))
+
+
+class ReceiptOut(LedgerEntryOut):
+    reverses_number = fields.String(allow_none=True)
+    station_name = fields.String()
+    station_phone = fields.String()
+    rental_number = fields.String()
+    asset_tag = fields.String()
+    type_name = fields.String()
+    iso_code = fields.String()
+    borrower_name_masked = fields.String()
+    ledger = fields.Nested(LedgerOut)
+
+
+class SettlementArgs(Schema):
+    station_id = fields.UUID(required=True)
+    month = fields.String(required=True, metadata={"example": "2026-12",
+                                                   "description": "China calendar month"})
+
+
+class SettlementEntryOut(PaymentOut):
+    rental_number = fields.String()
+    cash_fen = fields.Integer(metadata={"description": "+ in, - out of the till"})
+
+
+class SettlementOut(Schema):
+    station_id = fields.UUID()
+    station_name = fields.String()
+    month = fields.String()
+    entries = fields.List(fields.Nested(SettlementEntryOut))
+    entry_count = fields.Integer()
+    fees_fen = fields.Integer()
+    deposits_fen = fields.Integer()
+    refunds_fen = fields.Integer()
+    deductions_fen = fields.Integer()
+    receipts_fen = fields.Integer(metadata={"description": "the till, entry by entry"})
+    expected_receipts_fen = fields.Integer(metadata={
+        "description": "fees + deposits - refunds"})
+    kept_fen = fields.Integer(metadata={"description": "fees + deductions"})
+    by_method = fields.Dict(keys=fields.String(), values=fields.Integer())
+    deposit_held_opening_fen = fields.Integer()
+    deposit_held_closing_fen = fields.Integer()
+    balanced = fields.Boolean()
+
+
+class DepositsHeldArgs(Schema):
+    station_id = fields.UUID(load_default=None)
+
+
+class HeldRentalOut(Schema):
+    rental_id = fields.UUID()
+    rental_number = fields.String()
+    status = fields.String()
+    borrower_name_masked = fields.String()
+    held_fen = fields.Integer()
+
+
+class HeldStationOut(Schema):
+    station_id = fields.UUID()
+    station_name = fields.String()
+    held_fen = fields.Integer()
+    rentals = fields.List(fields.Nested(HeldRentalOut))
+
+
+class DepositsHeldOut(Schema):
+    items = fields.List(fields.Nested(HeldStationOut))
+    total_fen = fields.Integer()
+
 
 class StockArgs(Schema):
     station_id = fields.UUID(load_default=None)

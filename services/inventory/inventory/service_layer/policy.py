@@ -90,6 +90,11 @@ POLICY = Policy("inventory", {
     "stocktake.scan": AT_STATIONS,
     "stocktake.close": AT_STATIONS,
     "stocktake.correct": AT_STATIONS,
+    # the payments ledger: clerks at their stations, staff everywhere
+    "payment.read": AT_STATIONS,
+    "payment.record": AT_STATIONS,
+    "payment.reverse": AT_STATIONS,  # a correction is a reversing entry, never an edit
+    "payment.settlement": AT_STATIONS,  # month-end settlement, deposits held
 })
 
 

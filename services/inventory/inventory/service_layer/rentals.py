@@ -29,6 +29,7 @@ from inventory.domain.rentals import (
 )
 from inventory.domain.reservations import Reservation
 from inventory.domain.units import ConditionGrade, Unit
+from inventory.service_layer.payments import settle_deposit_at_return
 from inventory.service_layer.policy import POLICY, require_at, require_visible
 from inventory.service_layer.recalls import refuse_if_recalled
 from inventory.service_layer.uow import InventoryUoW
@@ -206,6 +207,10 @@ class Return:
     condition: str
     notes: str = ""
     damage_charge_fen: int = 0
+    #: given: the deposit held is settled in the same transaction (the damage charge
+    #: deducted, the rest refunded by this method; see ``payments.py``)
+    refund_method: str | None = None
+    refund_reference: str = ""
 
 
 def _cancel_pending_delivery(rental: Rental, now: datetime, reason: str) -> None:
@@ -224,6 +229,10 @@ def return_rental(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID,
         _cancel_pending_delivery(rental, now, "设备已归还，无需送货 (returned)")
         rental.return_(unit=unit, device_type=device_type, now=now, condition=condition,
                        notes=cmd.notes, damage_charge_fen=cmd.damage_charge_fen)
+        if cmd.refund_method is not None:
+            settle_deposit_at_return(uow, principal, rental, method=cmd.refund_method,
+                                     reference=cmd.refund_reference, now=now)
+            uow.session.flush()
         uow.commit()
     return rental
 
