@@ -210,9 +210,9 @@ def settlement(uow: InventoryUoW, principal: Principal, station_id: uuid.UUID,
             raise NotFound("station", station_id)
         require_at(uow, principal, "payment.settlement", station)
         s = _settlement(uow, station_id, month)
-        numbers = {rid: number for rid, number in uow.session.execute(
-            sa.select(orm.rentals.c.id, orm.rentals.c.number).where(
-                orm.rentals.c.id.in_({e.rental_id for e in s.entries})))}
+        rows = uow.session.execute(sa.select(orm.rentals.c.id, orm.rentals.c.number).where(
+            orm.rentals.c.id.in_({e.rental_id for e in s.entries}))).all()
+        numbers = {row[0]: row[1] for row in rows}
         t = s.totals
         return {
             "station_id": station.id, "station_name": station.name, "month": month,
