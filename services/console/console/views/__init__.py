@@ -13,6 +13,7 @@ def blueprints() -> list[Blueprint]:
     from console.views import (
         certificates,
         clerk,
+        clerk_money,  # noqa: F401 - the clerk's money pages, on the clerk blueprint
         contractor,
         coordinator,
         login,

@@ -561,14 +561,25 @@ def rental_page(rental_id: Any) -> Any:
     return render_template("clerk/rental.html", rental=r, unit=unit(r["unit_id"]),
                            dtype=types().get(r["type_id"], {}), who=borrower(r["borrower_id"]),
                            grades=grades(), errors={}, form={},
-                           station_name=station_name)
+                           station_name=station_name, **_money(rental_id))
+
+
+def _money(rental_id: Any) -> dict[str, Any]:
+    """The rental page's money: its ledger and the choices of the payment form."""
+    from console.views.clerk_money import ENTRY_STATE, KIND_CHOICES, METHOD_CHOICES
+
+    return {"ledger": api.get(INV, f"/rentals/{rental_id}/payments"),
+            "kinds": [(k, _(t)) for k, t in KIND_CHOICES],
+            "methods": [(k, _(t)) for k, t in METHOD_CHOICES],
+            "entry_state": ENTRY_STATE}
 
 
 @bp.post("/rentals/<uuid:rental_id>/return")
 @roles_required(*ROLES)
 def return_rental(rental_id: Any) -> Any:
     f = request.form
-    form = {k: f.get(k, "") for k in ("condition", "notes", "damage_charge")}
+    form = {k: f.get(k, "") for k in ("condition", "notes", "damage_charge", "refund_method",
+                                      "refund_reference")}
     try:
         charge = parse_yuan(form["damage_charge"])
     except ValueError:
@@ -577,10 +588,13 @@ def return_rental(rental_id: Any) -> Any:
             "clerk/rental.html", rental=r, unit=unit(r["unit_id"]),
             dtype=types().get(r["type_id"], {}), who=borrower(r["borrower_id"]), grades=grades(),
             form=form, errors={"damage_charge": [_("金额格式不正确（元，最多两位小数）。")]},
-            station_name=station_name), 422
-    r = api.post(INV, f"/rentals/{rental_id}/return", {
-        "condition": form["condition"], "notes": form["notes"].strip(),
-        "damage_charge_fen": charge})
+            station_name=station_name, **_money(rental_id)), 422
+    body: dict[str, Any] = {"condition": form["condition"], "notes": form["notes"].strip(),
+                            "damage_charge_fen": charge}
+    if form["refund_method"]:  # the deposit held is settled with the return
+        body["refund_method"] = form["refund_method"]
+        body["refund_reference"] = form["refund_reference"].strip()
+    r = api.post(INV, f"/rentals/{rental_id}/return", body)
     flash(_("已归还。") + " " + _("退还押金 {amount} 元。", amount=yuan(r["deposit_refund_fen"])),
           "success")
     u = unit(r["unit_id"])

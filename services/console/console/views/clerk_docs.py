@@ -243,3 +243,105 @@ def _waiver_label(waiver: str | None) -> str:
     if not waiver:
         return "无"
     return WAIVERS.get(waiver, waiver)
+
+
+# -- the receipt (收据) of a ledger entry --------------------------------------------------
+
+KINDS = {"fee": "租金", "deposit": "押金", "deposit_refund": "退押金",
+         "damage_deduction": "损坏扣款（从押金扣除）"}
+METHODS = {"cash": "现金", "wechat_pay": "微信支付", "alipay": "支付宝"}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receipt shows: its number, the station, the rental and its unit, the
+    borrower's name masked (the payer holds the paper; no full read is needed), the entry
+    and the rental's money so far, all amounts in yuan from fen."""
+
+    number: str
+    station: str
+    station_phone: str
+    rental_number: str
+    asset_tag: str
+    type_name: str
+    iso_code: str
+    borrower_name_masked: str
+    kind: str
+    amount_fen: int
+    method: str | None
+    reference: str
+    recorded_at: str
+    recorded_by: str
+    note: str
+    reverses_number: str | None
+    fee_due_fen: int
+    fees_paid_fen: int
+    deposit_held_fen: int
+
+
+def receipt_pdf(r: Receipt) -> bytes:
+    """One A4 page: 辅具租赁收款收据 with the receipt number, who paid what for which
+    rental, how, and the rental's fee and deposit so far. A reversing entry says so (冲正)
+    and names the receipt it corrects."""
+    _ensure_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=0)
+    c.setTitle(f"收据 {r.number}")
+    c.setAuthor(r.station)
+    c.setSubject(r.number)
+    width, height = A4
+    left = 20 * mm
+    y = height - 25 * mm
+    refund = r.kind == "deposit_refund"
+    title = "辅具租赁退款凭证" if refund else "辅具租赁收款收据"
+    if r.reverses_number:
+        title += "（冲正）"
+    c.setFont(CJK_FONT, 18)
+    c.drawCentredString(width / 2, y, title)
+    y -= 9 * mm
+    c.setFont(CJK_FONT, 11)
+    c.drawCentredString(width / 2, y, f"{r.station}　电话 {r.station_phone}")
+    y -= 14 * mm
+    amount = yuan(r.amount_fen)
+    rows: list[tuple[str, str, bool]] = [
+        ("收据编号", r.number, True),
+        ("租赁单号", r.rental_number, True),
+        ("设备", f"{r.type_name}（{r.iso_code}）", False),
+        ("资产编号", r.asset_tag, True),
+        ("借用人", r.borrower_name_masked, False),
+        ("款项", KINDS.get(r.kind, r.kind), False),
+        ("金额（元）", f"-{amount}" if r.reverses_number else amount, True),
+        ("付款方式", METHODS.get(r.method or "", "—"), False),
+        ("交易单号", r.reference or "—", True),
+        ("时间", r.recorded_at, True),
+        ("经办人", r.recorded_by, True),
+    ]
+    if r.reverses_number:
+        rows.append(("冲正原收据", r.reverses_number, True))
+    if r.note:
+        rows.append(("备注", r.note, False))
+    rows += [
+        ("应收租金（元）", yuan(r.fee_due_fen), True),
+        ("已收租金（元）", yuan(r.fees_paid_fen), True),
+        ("现存押金（元）", yuan(r.deposit_held_fen), True),
+    ]
+    for label, value, latin in rows:
+        c.setFont(CJK_FONT, 12)
+        c.drawString(left, y, label)
+        c.setFont(LATIN_FONT if latin else CJK_FONT, 12)
+        c.drawString(left + 45 * mm, y, value)
+        c.setLineWidth(0.3)
+        c.line(left, y - 2.5 * mm, width - left, y - 2.5 * mm)
+        y -= 10 * mm
+    y -= 6 * mm
+    c.setFont(CJK_FONT, 10)
+    c.drawString(left, y, "本收据由服务站经办人据实登记，金额以人民币元计。押金于归还验收后退还，"
+                          "损坏赔偿从押金中扣除。")
+    y -= 16 * mm
+    c.setFont(CJK_FONT, 12)
+    c.drawString(left, y, "经办人签字：")
+    c.line(left + 30 * mm, y - 1 * mm, left + 80 * mm, y - 1 * mm)
+    c.drawString(left + 90 * mm, y, "服务站（盖章）")
+    c.showPage()
+    c.save()
+    return buf.getvalue()

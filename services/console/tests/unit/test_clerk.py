@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Any
 
 import pytest
 from console.views.clerk_docs import (
@@ -108,3 +109,47 @@ def test_agreement_pdf_shows_the_parties_the_unit_the_term_and_the_signatures() 
     for clause in CLAUSES:
         assert clause.strip() in lines
     assert "借用人：王建华" in lines and "经办人签字：" in lines
+
+
+RECEIPT: dict[str, Any] = {
+    "number": "SJ-371502-2026-000042", "station": "东昌府区辅具租赁服务站",
+    "station_phone": "0635-8432102", "rental_number": "ZL-371502-2026-000123",
+    "asset_tag": "LC-DCF-WC-02", "type_name": "手动轮椅车", "iso_code": "12 22 03",
+    "borrower_name_masked": "王*华", "kind": "deposit", "amount_fen": 30_000,
+    "method": "wechat_pay", "reference": "4200001234202612070012345678",
+    "recorded_at": "2026-12-07 10:30", "recorded_by": "clerk-dcf", "note": "",
+    "reverses_number": None, "fee_due_fen": 6000, "fees_paid_fen": 6000,
+    "deposit_held_fen": 30_000}
+
+
+def test_receipt_pdf_shows_the_number_station_borrower_masked_and_yuan() -> None:
+    from console.views.clerk_docs import Receipt, receipt_pdf
+
+    pdf = receipt_pdf(Receipt(**RECEIPT))
+    assert pdf.startswith(b"%PDF")
+    lines = _text(pdf)
+    assert lines[0] == "辅具租赁收款收据"
+    assert "东昌府区辅具租赁服务站" in lines[1]
+    assert _after(lines, "收据编号") == "SJ-371502-2026-000042"
+    assert _after(lines, "租赁单号") == "ZL-371502-2026-000123"
+    assert _after(lines, "借用人") == "王*华"
+    assert _after(lines, "款项") == "押金"
+    assert _after(lines, "金额（元）") == "300.00"  # 30000 fen in yuan
+    assert _after(lines, "付款方式") == "微信支付"
+    assert _after(lines, "交易单号") == "4200001234202612070012345678"
+    assert _after(lines, "应收租金（元）") == "60.00"
+    assert _after(lines, "现存押金（元）") == "300.00"
+    assert "王建华" not in " ".join(lines)
+
+
+def test_a_reversing_receipt_is_marked_and_negative() -> None:
+    from console.views.clerk_docs import Receipt, receipt_pdf
+
+    paper = Receipt(**{**RECEIPT, "number": "SJ-371502-2026-000043", "kind": "fee",
+                       "amount_fen": 1250, "method": "cash", "reference": "",
+                       "note": "付款方式录错", "reverses_number": "SJ-371502-2026-000041"})
+    lines = _text(receipt_pdf(paper))
+    assert lines[0] == "辅具租赁收款收据（冲正）"
+    assert _after(lines, "金额（元）") == "-12.50"
+    assert _after(lines, "冲正原收据") == "SJ-371502-2026-000041"
+    assert _after(lines, "交易单号") == "—" and _after(lines, "付款方式") == "现金"
