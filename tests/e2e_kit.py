@@ -233,6 +233,8 @@ class Renovation:
     def assess_and_plan(self, app_id: str, lines: list[dict[str, str]]) -> dict[str, Any]:
         self.assessor.post(f"/applications/{app_id}/assessment/complete", {
             "findings": {"bathroom": "蹲便，无扶手", "entrance": "门口有15厘米台阶"},
+            "checklist": {a["code"]: {f["code"]: "no" for f in a["findings"]}
+                          for a in self.assessor.get("/catalogue/checklist")["areas"]},
             "needs": ["如厕安全", "轮椅出入"]})
         self.assessor.call("PUT", f"/applications/{app_id}/plan", json={"lines": lines})
         self.assessor.post(f"/applications/{app_id}/plan/confirm", {"signatory": "张桂兰"})

@@ -149,6 +149,7 @@ POLICY: dict[str, tuple[str, bool]] = {
     "renovation POST /programmes/{programme_id}/close": ("staff", False),
     "renovation POST /programmes/{programme_id}/next": ("staff", False),
     "renovation GET /catalogue": (ALL, False),
+    "renovation GET /catalogue/checklist": (ALL, False),
     "renovation POST /catalogue": ("staff", False),
     "renovation PATCH /catalogue/{code}": ("staff", False),
     "renovation GET /contractors": ("staff inspector", False),

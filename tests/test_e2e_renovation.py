@@ -4,11 +4,14 @@ the rental side (delivered, or unavailable)."""
 
 from __future__ import annotations
 
+import uuid
+
 from e2e_kit import (
     DONGCHANGFU,
     Renovation,
     System,
     dispatch_and_complete,
+    find,
     poll,
     task_for,
 )
@@ -105,3 +108,22 @@ def test_plan_devices_delivered_by_the_rental_side_or_unavailable(system: System
     # No flashing doorbell in stock at any station of the city: the plan says so.
     poll(lambda: requests()["22 27 03"]["status"] == "unavailable", what="doorbell unavailable")
     assert "none in stock" in str(requests()["22 27 03"]["note"])  # not "unknown type"
+
+    # A doorbell is taken into stock at the household's district station: inventory says
+    # so (unit.available), renovation asks for the waiting item again (same request id),
+    # and inventory holds the new unit for it.
+    from datetime import date
+
+    station = find(inventory.get("/stations?page_size=100")["items"],
+                   division_code=DONGCHANGFU)
+    doorbell = find(inventory.get("/device-types?page_size=100")["items"], iso_code="22 27 03")
+    clerk = system.client("inventory", "clerk", stations=[station["id"]], name="王芳")
+    tag = f"E2E-DB-{uuid.uuid4().hex[:6].upper()}"
+    clerk.post("/units", {"asset_tag": tag, "serial": tag, "type_id": doorbell["id"],
+                          "station_id": station["id"], "condition": "A",
+                          "acquisition": "donation", "acquired_on": date.today().isoformat(),
+                          "cost_fen": 0})
+    poll(lambda: requests()["22 27 03"]["status"] == "reserved",
+         what="the doorbell asked again and reserved")
+    again = requests()["22 27 03"]
+    assert again["attempts"] == 2 and tag in str(again["unit_ref"])

@@ -81,12 +81,44 @@ def test_application_assessment_plan_within_cap_and_approval(page: Page, console
     submit(page, "安排评估")
     assert "入户评估已安排。" in flashes(page)
     expect(page.locator("#h-assess + dl")).to_contain_text("李评估员")
-    page.get_by_label("出入口").fill("门口有15厘米台阶，轮椅无法通行")
-    page.get_by_label("卫生间").fill("蹲便，无扶手")
+    # the checklist: every finding answered 有 / 无 / 需改造, notes per area
+    groups = page.locator("fieldset.radios")
+    assert groups.count() >= 15
+    for i in range(groups.count()):
+        groups.nth(i).get_by_label("无", exact=True).check()
+    page.locator("#area-entrance").get_by_role("group", name="入户台阶").get_by_label(
+        "需改造").check()
+    bathroom = page.locator("#area-bathroom")
+    bathroom.get_by_role("group", name="蹲便不便").get_by_label("需改造").check()
+    bathroom.get_by_role("group", name="无扶手").get_by_label("需改造").check()
+    bathroom.get_by_role("group", name="地面湿滑").get_by_label("有", exact=True).check()
+    page.get_by_label("入户备注").fill("门口有15厘米台阶，轮椅无法通行")
+    page.get_by_label("卫生间备注").fill("蹲便，无扶手")
     page.get_by_label("改造需求（每行一项）").fill("轮椅出入\n如厕安全")
+    # a finding left unanswered (the browser's own check taken away) is refused by the
+    # service next to that finding, in Chinese; the other answers stay as they were
+    kitchen = page.locator("#area-kitchen").get_by_role("group", name="灶台过高")
+    kitchen.locator("input").evaluate_all(
+        "inputs => inputs.forEach(i => { i.checked = false; i.required = false; })")
+    submit(page, "记录评估结果")
+    expect(page.locator("#f-checklist-kitchen-counter_too_high-d")).to_contain_text(
+        "请回答厨房的“灶台过高”：有、无或需改造")
+    expect(page.locator("#f-checklist-bathroom-squat_toilet-needs_work")).to_be_checked()
+    audit(page)
+    page.locator("#area-kitchen").get_by_role("group", name="灶台过高").get_by_label(
+        "无", exact=True).check()
+    page.get_by_label("入户备注").fill("门口有15厘米台阶，轮椅无法通行")
+    page.get_by_label("卫生间备注").fill("蹲便，无扶手")
     submit(page, "记录评估结果")
     assert "评估结果已记录。" in flashes(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("已评估")
+    result = page.locator("#checklist-result")
+    expect(result).to_contain_text("入户台阶：需改造")
+    expect(result).to_contain_text("蹲便不便：需改造")
+    expect(result).to_contain_text("地面湿滑：有")
+    expect(result).to_contain_text("门口有15厘米台阶，轮椅无法通行")
+    expect(page.locator("#suggested-items")).to_contain_text(
+        "入户坡道（水泥砂浆，含防滑条）、蹲便改坐便（含坐便器及管路）、不锈钢安全扶手")
 
     # --- the plan builder: live total against the 3,000 yuan cap -------------------
     with page.expect_navigation():
@@ -94,14 +126,22 @@ def test_application_assessment_plan_within_cap_and_approval(page: Page, console
     audit(page)
     total = page.locator("#plan-total")
     expect(total).to_have_attribute("aria-live", "polite")
+    # what the assessment found needs work is pre-filled, one each, for the staff to correct
+    expect(page.locator("#plan-prefilled")).to_contain_text("已按入户评估的建议预填数量")
     ramp = page.get_by_label("入户坡道（水泥砂浆，含防滑条）")
-    ramp.fill("10")  # 10 m x 350 yuan = 3,500 yuan: over the cap
-    expect(total).to_contain_text("¥3,500.00")
-    expect(total).to_contain_text("超出上限 ¥500.00")
+    expect(ramp).to_have_value("1")
+    expect(page.get_by_label("蹲便改坐便（含坐便器及管路）")).to_have_value("1")
+    expect(page.get_by_label("不锈钢安全扶手")).to_have_value("1")
+    expect(page.get_by_label("防滑地面（防滑地砖）")).to_have_value("")
+    expect(total).to_contain_text("¥1,330.00")  # 350 + 800 + 180
+    ramp.fill("10")  # 10 m x 350 yuan = 3,500 yuan, with the rest 4,480 yuan: over the cap
+    expect(total).to_contain_text("¥4,480.00")
+    expect(total).to_contain_text("超出上限 ¥1,480.00")
     expect(page.locator("#plan-summary")).to_have_class(re.compile(r"\bover\b"))
     submit(page, "保存方案")  # the service re-validates and refuses
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("方案合计 ¥3,500.00 超过每户补助上限 ¥3,000.00，超出 ¥500.00")
+    expect(alert).to_contain_text(
+        "方案合计 ¥4,480.00 超过每户补助上限 ¥3,000.00，超出 ¥1,480.00")
     expect(page.get_by_label("入户坡道（水泥砂浆，含防滑条）")).to_have_value("10")
 
     page.get_by_label("入户坡道（水泥砂浆，含防滑条）").fill("3.5")  # 1,225.00

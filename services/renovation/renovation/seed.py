@@ -17,6 +17,7 @@ from svckit.domain.clock import china_date, utcnow
 from renovation.domain.application import NUMBER_PREFIX as APP_PREFIX
 from renovation.domain.application import Application
 from renovation.domain.catalogue import Area, CatalogueItem, Unit
+from renovation.domain.checklist import CHECKLIST
 from renovation.domain.programme import DeadlineSettings, Programme
 from renovation.domain.workorder import NUMBER_PREFIX as ORDER_PREFIX
 from renovation.domain.workorder import Contractor, WorkOrder
@@ -48,6 +49,16 @@ CATALOGUE = [
     ("COMMODE-CHAIR", "坐便椅", Area.BEDROOM, Unit.EACH, 26_000, "09 12 03"),
     ("FLASH-DOORBELL", "闪光门铃", Area.OTHER, Unit.EACH, 9_000, "22 27 03"),
 ]
+
+#: the assessed households' checklist: what their plans fix needs work
+_NEEDS_WORK = {("entrance", "threshold"), ("entrance", "steps"), ("bathroom", "squat_toilet"),
+               ("bathroom", "no_grab_bar"), ("bathroom", "cannot_stand_to_shower")}
+SEED_CHECKLIST = {
+    area.code: {f.code: "needs_work" if (area.code, f.code) in _NEEDS_WORK
+                else ("yes" if (area.code, f.code) == ("bathroom", "slippery") else "no")
+                for f in area.findings}
+    for area in CHECKLIST
+}
 
 HOUSEHOLDS = [
     # key, id-number head (17), category, grade, name, division, address, phone, hardship,
@@ -125,6 +136,7 @@ def seed(ctx: ServiceContext) -> None:
                     {Area.ENTRANCE: "入户有15厘米台阶，轮椅无法通行",
                      Area.BATHROOM: "蹲便，无扶手，地面湿滑"},
                     ["入户坡道", "坐便改造", "卫生间扶手", "洗澡椅"], [], tick(),
+                    checklist=SEED_CHECKLIST,
                 )
                 app.draft_plan(programme, plan_lines, ASSESSOR, tick())
                 app.confirm_plan(name, ASSESSOR, tick())

@@ -39,6 +39,14 @@ def jpeg_bytes(width: int = 640, height: int = 480) -> bytes:
     return buf.getvalue()
 
 
+def answered(default: str = "no", **areas: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Every finding of the checklist answered ``default``, but for those given per area."""
+    from renovation.domain.checklist import CHECKLIST
+
+    return {a.code: {f.code: areas.get(a.code, {}).get(f.code, default) for f in a.findings}
+            for a in CHECKLIST}
+
+
 def staff(sub: str = "staff-a", **kw: Any) -> Principal:
     return Principal(sub=sub, role=Role.STAFF, name=sub, **kw)
 
@@ -115,7 +123,7 @@ class World:
                 now=now())),
             ("assessed", lambda: apps.complete_assessment(
                 u(), self.assessor, app_id, {"bathroom": "蹲便，无扶手"}, ["扶手"], [],
-                now=now())),
+                checklist=answered(bathroom={"no_grab_bar": "needs_work"}), now=now())),
             ("plan_drafted", lambda: apps.draft_plan(
                 u(), self.assessor, app_id,
                 lines or [{"item_code": "RAMP", "quantity": "2.5"},

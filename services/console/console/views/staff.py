@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from svckit.domain.division import KNOWN, is_within
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -109,6 +109,50 @@ def plan_from_form(form: Mapping[str, str], catalogue: list[dict[str, Any]]
         if milli is not None:
             total += line_total_fen(int(item["unit_price_fen"]), milli)
     return lines, typed, total
+
+
+def checklist_from_form(form: Mapping[str, str], areas: list[dict[str, Any]]
+                        ) -> dict[str, dict[str, str]]:
+    """The answers of the checklist's radio groups (``checklist.<area>.<finding>``); an
+    unanswered finding is sent blank so that the service names it."""
+    return {a["code"]: {f["code"]: str(form.get(f"checklist.{a['code']}.{f['code']}", ""))
+                        for f in a["findings"]} for a in areas}
+
+
+def prefilled(catalogue: list[dict[str, Any]], suggested: list[dict[str, Any]]
+              ) -> dict[str, str]:
+    """A new plan's quantities: 1 for each catalogue item the assessment suggests (the
+    staff correct them), blank for the rest; a suggested code not in the catalogue is
+    left out."""
+    wanted = {str(s.get("item_code")) for s in suggested}
+    return {i["code"]: "1" if i["code"] in wanted else "" for i in catalogue}
+
+
+def checklist_rows(areas: list[dict[str, Any]], answers: Mapping[str, str],
+                   assessment: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A completed checklist per area: ``label``, ``found`` (the findings answered yes or
+    needs work, with the answer) and ``note``; then the other notes."""
+    given = assessment.get("checklist") or {}
+    notes = assessment.get("findings") or {}
+    rows = [{"label": a["label"], "note": notes.get(a["code"], ""),
+             "found": [f"{f['label']}：{answers.get(v, v)}" for f in a["findings"]
+                       if (v := (given.get(a["code"]) or {}).get(f["code"]))
+                       in ("yes", "needs_work")]}
+            for a in areas]
+    if notes.get("other"):
+        rows.append({"label": _("其他"), "note": notes["other"], "found": []})
+    return rows
+
+
+def _checklist() -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The service's checklist (areas with their findings, and the answers), labelled in
+    the console's language."""
+    data = api.get(SVC, "/catalogue/checklist")
+    key = "label_en" if g.get("lang") == "en" else "label_zh"
+    areas = [{"code": a["code"], "label": a[key],
+              "findings": [{"code": f["code"], "label": f[key]} for f in a["findings"]]}
+             for a in data.get("areas", [])]
+    return areas, [(x["code"], x[key].capitalize()) for x in data.get("answers", [])]
 
 
 def line_errors(errors: Mapping[str, list[str]], lines: list[dict[str, str]]
@@ -265,6 +309,10 @@ def application(application_id: Any) -> Any:
     timeline = household.timeline_rows(
         file.get("timeline", []), person=people.name_of,
         contractor=lambda cid: contractor_names.get(cid, _("施工单位")), tr=_)
+    checklist, answers = _checklist() if assessment else ([], [])
+    suggested = assessment.get("suggested_items") or []
+    item_names = ({i["code"]: i["name"] for i in api.get(SVC, "/catalogue").get("items", [])}
+                  if suggested else {})
     return render_template(
         "staff/application.html", app=app, plan=plan, assessment=assessment,
         statuses=APP_STATUS, order_status=ORDER_STATUS, areas=dict(AREAS), area_list=AREAS,
@@ -273,7 +321,9 @@ def application(application_id: Any) -> Any:
         withdrawable=app["status"] in _WITHDRAWABLE, contractors=contractors,
         contractor_names=contractor_names, orders=orders,
         may_assign=app["status"] == "plan_approved" and not open_orders(orders),
-        assessors=assessors, timeline=timeline, default_time=_default_visit_time())
+        assessors=assessors, timeline=timeline, default_time=_default_visit_time(),
+        checklist=checklist, answer_list=answers, suggested=suggested, item_names=item_names,
+        checklist_rows=checklist_rows(checklist, dict(answers), assessment))
 
 
 def open_orders(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -362,7 +412,8 @@ def schedule_assessment(application_id: Any) -> BaseResponse:
 @roles_required("staff")
 def complete_assessment(application_id: Any) -> BaseResponse:
     findings = {area: request.form.get(f"finding-{area}", "").strip() for area, _l in AREAS}
-    body = {"findings": {k: v for k, v in findings.items() if v},
+    body = {"checklist": checklist_from_form(request.form, _checklist()[0]),
+            "findings": {k: v for k, v in findings.items() if v},
             "needs": lines_of(request.form.get("needs", "")), "photo_refs": []}
     return _act(application_id, lambda: api.post(
         SVC, _path(application_id, "/assessment/complete"), body), _("评估结果已记录。"))
@@ -376,8 +427,12 @@ def plan(application_id: Any) -> Any:
     catalogue = [i for i in api.get(SVC, "/catalogue").get("items", []) if i.get("active")]
     current = {line["item_code"]: line["quantity"] for line in (app.get("plan") or {}).get(
         "lines", [])}
-    typed = {i["code"]: current.get(i["code"], "") for i in catalogue}
-    total = sum(int(line["total_fen"]) for line in (app.get("plan") or {}).get("lines", []))
+    suggested = (app.get("assessment") or {}).get("suggested_items") or []
+    suggested_codes = {str(x.get("item_code")) for x in suggested}
+    typed = ({i["code"]: current.get(i["code"], "") for i in catalogue} if current
+             else prefilled(catalogue, suggested))
+    total = sum(line_total_fen(int(i["unit_price_fen"]), quantity_milli(typed[i["code"]]) or 0)
+                for i in catalogue)
     errors: dict[str, list[str]] = {}
     over: dict[str, int] | None = None
     status = 200
@@ -410,6 +465,7 @@ def plan(application_id: Any) -> Any:
     return render_template(
         "staff/plan.html", app=app, programme=programme["programme"], catalogue=catalogue,
         typed=typed, total=total, cap=cap, errors=errors, over=over,
+        suggested=suggested_codes, prefilled=bool(suggested_codes) and not current,
         remaining_fen=programme.get("remaining_fen"), statuses=APP_STATUS,
         line_totals={i["code"]: line_total_fen(int(i["unit_price_fen"]),
                                                quantity_milli(typed.get(i["code"], "")) or 0)
@@ -710,6 +766,15 @@ register("staff", {
     "改造项目清单：填写需要的数量，空白或 0 表示不需要":
         "Item catalogue: enter the quantities needed; blank or 0 means none",
     "数量格式有误": "Invalid quantity", "合计占上限的比例": "Total as a share of the cap",
+    "入户评估检查表": "Home assessment checklist",
+    "逐项回答：有、无或需改造；“需改造”的项目会预填到方案中。":
+        "Answer every finding: yes, no or needs work; what needs work is pre-filled in the plan.",
+    "{area}备注": "{area}: notes", "其他备注": "Other notes",
+    "检查结果": "Findings", "备注": "Notes", "均无": "None found",
+    "建议改造项目": "Suggested items", "评估建议": "Suggested",
+    "已按入户评估的建议预填数量（标有“评估建议”），请核对数量后保存。":
+        "Quantities are pre-filled from the assessment (marked “Suggested”); check them, "
+        "then save.",
 })
 
 

@@ -178,3 +178,55 @@ def test_inspectors_cannot_open_the_plan_builder(client: FlaskClient,
 def test_plan_builder_in_english(client: FlaskClient, fake: FakeRenovation) -> None:
     html = client.get(f"/staff/applications/{APP_ID}/plan?lang=en").get_data(as_text=True)
     assert "Save plan" in html and "Per-household cap" in html
+
+
+# ---- the assessment checklist ------------------------------------------------------------------
+AREAS = [{"code": "entrance", "label": "入户", "findings": [
+             {"code": "threshold", "label": "门槛高差"}, {"code": "steps", "label": "入户台阶"}]},
+         {"code": "kitchen", "label": "厨房", "findings": [
+             {"code": "counter_too_high", "label": "灶台过高"}]}]
+
+
+def test_checklist_from_form_sends_every_finding_blank_when_unanswered() -> None:
+    form = {"checklist.entrance.threshold": "needs_work", "checklist.entrance.steps": "no",
+            "checklist.kitchen.bogus": "yes"}
+    assert staff.checklist_from_form(form, AREAS) == {
+        "entrance": {"threshold": "needs_work", "steps": "no"},
+        "kitchen": {"counter_too_high": ""}}
+
+
+def test_checklist_rows_list_what_was_found_with_the_notes(app: Flask) -> None:
+    with app.test_request_context():
+        rows = staff.checklist_rows(AREAS, {"yes": "有", "needs_work": "需改造"}, {
+            "checklist": {"entrance": {"threshold": "needs_work", "steps": "yes"},
+                          "kitchen": {"counter_too_high": "no"}},
+            "findings": {"entrance": "门口15厘米台阶", "other": "院内有杂物"}})
+    assert rows[0] == {"label": "入户", "note": "门口15厘米台阶",
+                       "found": ["门槛高差：需改造", "入户台阶：有"]}
+    assert rows[1] == {"label": "厨房", "note": "", "found": []}
+    assert rows[2] == {"label": "其他", "note": "院内有杂物", "found": []}
+
+
+def test_prefilled_takes_the_suggested_items_of_the_catalogue_only() -> None:
+    assert staff.prefilled(CATALOGUE, [{"item_code": "TOILET"}, {"item_code": "GONE"}]) == {
+        "RAMP": "", "TOILET": "1", "OLD": ""}
+
+
+def test_a_new_plan_is_prefilled_from_the_assessment(client: FlaskClient,
+                                                     fake: FakeRenovation,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    real = fake.get
+
+    def get(service: str, path: str, **params: Any) -> Any:
+        out = real(service, path, **params)
+        if path == f"/applications/{APP_ID}":
+            out["assessment"] = {"suggested_items": [
+                {"item_code": "TOILET", "findings": ["bathroom.squat_toilet"]}]}
+        return out
+
+    monkeypatch.setattr(api, "get", get)
+    html = client.get(f"/staff/applications/{APP_ID}/plan").get_data(as_text=True)
+    assert 'id="plan-prefilled"' in html and "评估建议" in html
+    assert 'name="qty-TOILET" type="text" inputmode="decimal" class="qty" size="6"\n' \
+           '                 value="1"' in html
+    assert "¥800.00" in html  # the total of what was pre-filled

@@ -31,6 +31,18 @@ class UnitWrittenOff(DomainEvent):
 
 
 @dataclass(frozen=True)
+class UnitAvailable(DomainEvent):
+    """A unit became available for lending at a station: taken into stock, received from
+    another station, cleaned after a return, or repaired."""
+
+    unit_id: uuid.UUID
+    type_id: uuid.UUID
+    station_id: uuid.UUID
+    how: str  # "register" | "receive" | "finish_cleaning" | "finish_repair"
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
 class ReservationReleased(DomainEvent):
     reservation_id: uuid.UUID
     unit_id: uuid.UUID

@@ -14,7 +14,7 @@ from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.identifiers import normalise
 from svckit.domain.statemachine import StateMachine
 
-from .events import DomainEvent, UnitWrittenOff
+from .events import DomainEvent, UnitAvailable, UnitWrittenOff
 
 
 class UnitStatus(enum.StrEnum):
@@ -100,6 +100,10 @@ UNIT_MACHINE = StateMachine("unit", {
     "reclaim": ("收回", "reclaim it"), "reclaim_damaged": ("收回", "reclaim it"),
     "relocate": ("盘点移库", "move it to the counting station"),
 })
+
+#: the moves that bring a unit (back) into lendable stock at a station: ``unit.available``.
+#: A released hold is not one (the unit was free before it was held)
+ARRIVALS = frozenset({"register", "receive", "finish_cleaning", "finish_repair"})
 
 #: statuses in which a unit is still the service's stock (not given away, not gone)
 IN_STOCK = frozenset(UNIT_MACHINE.states) - {S.ALLOCATED, S.WRITTEN_OFF}
@@ -206,6 +210,7 @@ class Unit:
             unit_id=unit.id, at=now, action="register", from_status=None,
             to_status=unit.status, from_station_id=None, to_station_id=station_id,
         ))
+        unit._arrived("register", now)
         return unit
 
     # -- the one place that changes status or place -------------------------------------
@@ -228,6 +233,13 @@ class Unit:
         ))
         self.status = new_status
         self.current_station_id = to_station
+        if action in ARRIVALS and new_status == UnitStatus.AVAILABLE:
+            self._arrived(action, now)
+
+    def _arrived(self, how: str, now: datetime) -> None:
+        self.events.append(UnitAvailable(unit_id=self.id, type_id=self.type_id,
+                                         station_id=self.current_station_id, how=how,
+                                         occurred_at=now))
 
     def _ensure_issuable(self) -> None:
         if self.condition == ConditionGrade.D:

@@ -5,7 +5,8 @@ The unit of work collects the events the aggregates recorded and calls the funct
 registered here for each, in the transaction of the change. Events carry the minimum
 personal data: the masked certificate, a masked phone, the contact's surname + 某, and
 the address only where a volunteer must go to the home. Subjects (the bus keeps order per
-subject): the rental id for rental events, the unit id for ``unit.written_off``, the
+subject): the rental id for rental events, the unit id for ``unit.written_off`` and
+``unit.available``, the
 renovation request id for the ``device.*`` answers and the reservation id for a
 renovation device delivery.
 """
@@ -225,6 +226,18 @@ def _stocktake_closed(uow: UnitOfWork, _stocktake: Any, e: ev.StocktakeClosed) -
         "found": e.found, "missing": e.missing, "unexpected": e.unexpected,
         "unknown_tags": e.unknown_tags, "closed_at": e.occurred_at,
     }, subject_id=str(e.stocktake_id))
+
+
+@mapper.on(ev.UnitAvailable)
+def _available(uow: UnitOfWork, unit: Unit, e: ev.UnitAvailable) -> None:
+    """Stock of a type at a station (renovation asks again for the devices it was told
+    were unavailable near there)."""
+    device_type, station = _get(uow, DeviceType, e.type_id), _get(uow, Station, e.station_id)
+    uow.add_event("unit.available", {
+        "unit_id": e.unit_id, "asset_tag": unit.asset_tag, "device_type_id": e.type_id,
+        "iso_code": device_type.iso_code, "station_id": e.station_id,
+        "division_code": station.division_code, "how": e.how,
+    }, subject_id=str(e.unit_id))
 
 
 @mapper.on(ev.DeviceHeldForRequest)

@@ -125,8 +125,9 @@ def test_write_off_needs_a_reason_and_raises_an_event() -> None:
     assert u.status == "available"
     u.write_off(NOW, "车架锈蚀")
     assert u.status == "written_off"
-    assert u.events == [UnitWrittenOff(unit_id=u.id, type_id=TYPE.id, station_id=HOME.id,
-                                       reason="车架锈蚀", reference=None, occurred_at=NOW)]
+    assert u.events[1:] == [UnitWrittenOff(  # after register's UnitAvailable
+        unit_id=u.id, type_id=TYPE.id, station_id=HOME.id, reason="车架锈蚀",
+        reference=None, occurred_at=NOW)]
     assert u.movements[-1].note == "车架锈蚀"
 
 
@@ -135,3 +136,18 @@ def test_unit_must_be_at_the_station() -> None:
     u.ensure_at(HOME.id)
     with pytest.raises(Conflict):
         u.ensure_at(uuid.uuid4())
+
+
+def test_a_unit_becoming_lendable_at_a_station_says_so() -> None:
+    from inventory.domain.events import UnitAvailable
+
+    u = unit(TYPE, HOME)
+    assert u.events == [UnitAvailable(unit_id=u.id, type_id=TYPE.id, station_id=HOME.id,
+                                      how="register", occurred_at=NOW)]
+    u.events.clear()
+    u.reserve(NOW, uuid.uuid4())
+    u.release(NOW, uuid.uuid4(), "预约取消")  # it was free before the hold: nothing new
+    u.send_to_maintenance(NOW, uuid.uuid4(), "刹车失灵")
+    assert u.events == []
+    u.finish_repair(NOW, uuid.uuid4(), ConditionGrade.B)
+    assert [(e.how, e.station_id) for e in u.events] == [("finish_repair", HOME.id)]

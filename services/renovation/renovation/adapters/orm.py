@@ -179,6 +179,8 @@ assessments = sa.Table(
     sa.Column("scheduled_at", UtcDateTime(), nullable=False),
     sa.Column("round", sa.Integer, nullable=False),
     sa.Column("findings", MutableDict.as_mutable(sa.JSON()), nullable=False),
+    sa.Column("checklist", MutableDict.as_mutable(sa.JSON()), nullable=False,
+              server_default=sa.text("'{}'")),
     sa.Column("needs", _list(), nullable=False),
     sa.Column("photo_refs", _list(), nullable=False),
     sa.Column("completed_at", UtcDateTime(), nullable=True),
@@ -233,6 +235,8 @@ device_requests = sa.Table(
     sa.Column("unit_ref", sa.String(64), nullable=True),
     sa.Column("note", sa.String(200), nullable=True),
     sa.Column("updated_at", UtcDateTime(), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("1")),
+    sa.Index("ix_device_requests_waiting", "device_type_code", "status"),
 )
 
 work_orders = sa.Table(

@@ -162,6 +162,20 @@ class Repository:
         ).scalar_one()
         return self.application(app_id, lock=lock)
 
+    def waiting_device_requests(self, device_type_code: str, division: str,
+                                case_states: Sequence[str]) -> list[uuid.UUID]:
+        """Device items marked unavailable, of this ISO type, of households in
+        ``division`` whose case is in ``case_states``: the longest waiting first."""
+        dr, pl, ap = orm.device_requests.c, orm.plans.c, orm.applications.c
+        return list(self.session.execute(
+            sa.select(dr.id)
+            .join(orm.plans, pl.id == dr.plan_id)
+            .join(orm.applications, ap.id == pl.application_id)
+            .where(dr.status == "unavailable", dr.device_type_code == device_type_code,
+                   ap.division == division, ap.status.in_(list(case_states)))
+            .order_by(dr.updated_at.asc().nulls_first(), pl.approved_at, dr.position)
+        ).scalars())
+
     def application_of_assessment(self, assessment_id: uuid.UUID) -> uuid.UUID | None:
         return self.session.execute(
             sa.select(orm.assessments.c.application_id)

@@ -16,6 +16,7 @@ from svckit.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from svckit.domain.fields import FieldErrors, member, require_text
 from svckit.domain.phone import validate_phone
 
+from . import checklist as cl
 from . import events as ev
 from . import rules
 from .catalogue import (
@@ -79,6 +80,8 @@ DEVICE_REQUEST = LabelledMachine(
         ("requested", "mark_unavailable"): "unavailable",
         ("reserved", "deliver"): "delivered",
         ("reserved", "mark_unavailable"): "unavailable",
+        # stock of the type arrived at a station of the household's district
+        ("unavailable", "rerequest"): "requested",
     },
     DEVICE_REQUEST_STATES,
 )
@@ -129,12 +132,19 @@ class Assessment:
     assessor_id: UserId
     scheduled_at: datetime
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    findings: dict[str, str] = field(default_factory=dict)  # Area value -> what was found
+    findings: dict[str, str] = field(default_factory=dict)  # Area value -> notes
+    #: the checklist's answers, area -> finding -> yes / no / needs_work (domain.checklist)
+    checklist: dict[str, dict[str, str]] = field(default_factory=dict)
     needs: list[str] = field(default_factory=list)
     photo_refs: list[str] = field(default_factory=list)
     completed_at: datetime | None = None
     #: 1 for the first scheduling, +1 for each move (each asks volunteers for a new visit)
     round: int = 1
+
+    @property
+    def suggested_items(self) -> list[dict[str, object]]:
+        """Catalogue items the findings answered "needs work" suggest for the plan."""
+        return list(cl.suggestions(self.checklist or {}))
 
 
 @dataclass(eq=False)
@@ -179,6 +189,12 @@ class DeviceRequest:
     unit_ref: str | None = None  # the rental side's asset tag once reserved
     note: str | None = None
     updated_at: datetime | None = None
+    #: how many times it was asked of the rental side (1 + the automatic re-requests)
+    attempts: int = 1
+
+
+#: a case whose device items may still be supplied (approved, not withdrawn or closed)
+DEVICE_STATES = ("plan_approved", "in_works", "inspection", "completed")
 
 
 @dataclass(eq=False)
@@ -432,8 +448,11 @@ class Application:
         needs: Sequence[str],
         photo_refs: Sequence[str],
         now: datetime,
+        *,
+        checklist: Mapping[str, Mapping[str, str]],
     ) -> None:
-        """Only the scheduled assessor completes the visit, with at least one finding."""
+        """Only the scheduled assessor completes the visit, answering every finding of
+        the checklist (:mod:`.checklist`); notes per area are optional free text."""
         nxt = APPLICATION.next(self.status, "complete_assessment")
         self.require_consent()
         assessment = self._assessment
@@ -445,11 +464,14 @@ class Application:
         clean: dict[str, str] = {}
         clean_needs: list[str] = []
         clean_photos: list[str] = []
+        clean_checklist: dict[str, dict[str, str]] = {}
+        try:
+            clean_checklist = cl.validate_answers(checklist)
+        except ValidationFailed as exc:
+            for name, messages in exc.errors.items():
+                for message in messages:
+                    check.add(name, message)
         with check.field("findings"):
-            if not findings:
-                raise ValueError(
-                    "至少记录一个区域的评估结果 (record findings for at least one area)"
-                )
             for area, note in findings.items():
                 key = member(Area, area, f"改造区域无效：{area} (unknown area)")
                 clean[key.value] = require_text("findings", note, 1000)
@@ -463,6 +485,7 @@ class Application:
             clean_needs,
             clean_photos,
         )
+        assessment.checklist = clean_checklist
         assessment.completed_at = now
         self.status = nxt
         self.events.append(
@@ -586,6 +609,26 @@ class Application:
 
     def device_unavailable(self, request_id: uuid.UUID, reason: str, now: datetime) -> None:
         self._answer(request_id, "mark_unavailable", now, note=require_text("reason", reason, 200))
+
+    def request_device_again(self, request_id: uuid.UUID, now: datetime) -> None:
+        """Stock of an unavailable item's type arrived near the household: ask the rental
+        side again with the same request id (one more attempt). 409 unless the item is
+        unavailable and the case still takes devices."""
+        if self.status not in DEVICE_STATES:
+            raise Conflict(f"申请当前为“{APPLICATION_STATES[self.status][0]}”，不再申领辅具 "
+                           f"(the application is {APPLICATION_STATES[self.status][1]}; "
+                           "no more devices)", current_state=self.status)
+        request = next((r for r in self._plan.device_requests if r.id == request_id), None)
+        if request is None:
+            raise NotFound("device_request", request_id)
+        request.status = DEVICE_REQUEST.next(request.status, "rerequest")
+        request.attempts += 1
+        request.updated_at = now
+        name = next((line.name for line in self._plan.device_lines
+                     if line.item_code == request.item_code), request.item_code)
+        self.events.append(ev.DeviceRequested(now, self.id, request.id, request.item_code,
+                                              request.device_type_code, self.division, name))
+        self.events.append(ev.DeviceRequestUpdated(now, self.id, request.id, request.status))
 
     # ---- events other services could not apply --------------------------------------
 

@@ -167,6 +167,17 @@ class CatalogueView(MethodView):
         return setup.add_catalogue_item(_uow(), current_principal(), data)
 
 
+@catalogue_blp.route("/checklist")
+class ChecklistView(MethodView):
+    @catalogue_blp.response(200, s.ChecklistOut)
+    @problems(catalogue_blp, 401)
+    def get(self) -> dict[str, Any]:
+        """The home assessment checklist: per area its findings (Chinese and English), the
+        catalogue items a finding answered "needs work" suggests, and the answers
+        (every role)."""
+        return setup.assessment_checklist(current_principal())
+
+
 @catalogue_blp.route("/<string:code>")
 class CatalogueItemView(MethodView):
     @catalogue_blp.arguments(s.CatalogueActiveIn)
@@ -353,10 +364,12 @@ class CompleteAssessmentView(MethodView):
     @applications_blp.response(200, s.ApplicationOut)
     @problems(applications_blp, *CHANGE)
     def post(self, data: dict[str, Any], application_id: uuid.UUID) -> Any:
-        """Record findings per area, needs and photos (the scheduled assessor)."""
+        """Answer the checklist (every finding: yes, no or needs_work), with notes per
+        area, needs and photos (the scheduled assessor). The answer's
+        ``assessment.suggested_items`` are the catalogue items for the plan."""
         return apps.complete_assessment(_uow(), current_principal(), application_id,
                                         data["findings"], data["needs"], data["photo_refs"],
-                                        now=_now())
+                                        checklist=data["checklist"], now=_now())
 
 
 @applications_blp.route("/<uuid:application_id>/plan")

@@ -8,6 +8,10 @@
   plan's device item with that ``request_id``. A stale answer the state machine refuses
   (``reserved`` after ``delivered``) is acknowledged and logged, not retried.
 
+- ``unit.available``: stock of a type at a station; the device item of that type marked
+  unavailable longest, of a household in the station's district, is asked for again
+  (one item per unit; the inbox drops a redelivery, so one arrival asks once).
+
 - ``platform.event_parked`` whose ``producer`` is ``renovation``: another service parked
   one of renovation's events; the application it concerns shows it. Notices about other
   producers' events are ignored.
@@ -69,6 +73,13 @@ def device_unavailable(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) 
     answers.device_answer(cast(RenovationUoW, uow), payload["request_id"], lambda app: (
         app.device_unavailable(payload["request_id"], payload["reason"], env.occurred_at)),
         at=env.occurred_at)
+
+
+@handlers.on("unit.available")
+def unit_available(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    answers.stock_arrived(cast(RenovationUoW, uow), iso_code=payload["iso_code"],
+                          division=payload["division_code"],
+                          unit_ref=f"{payload['asset_tag']}", at=env.occurred_at)
 
 
 @handlers.on(PARKED)

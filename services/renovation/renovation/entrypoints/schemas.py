@@ -301,9 +301,17 @@ class ScheduleAssessmentIn(Schema):
 
 
 class CompleteAssessmentIn(Schema):
+    checklist = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=40)),
+        values=fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
+                           values=fields.String(validate=validate.Length(max=20))),
+        required=True, metadata={
+            "description": "area -> finding -> yes | no | needs_work: every finding of "
+                           "GET /catalogue/checklist answered"})
     findings = fields.Dict(keys=fields.String(validate=validate.OneOf([a.value for a in Area])),
                            values=fields.String(validate=validate.Length(max=1000)),
-                           required=True)
+                           load_default=dict,
+                           metadata={"description": "free-text notes per area (optional)"})
     needs = fields.List(Text(200), load_default=list, validate=validate.Length(max=50))
     photo_refs = fields.List(fields.String(validate=validate.Length(max=100)),
                              load_default=list, validate=validate.Length(max=30))
@@ -325,12 +333,49 @@ class ConfirmPlanIn(Schema):
                                      validate=validate.Length(max=100))
 
 
+class SuggestionOut(Schema):
+    item_code = fields.String()
+    findings = fields.List(fields.String(), metadata={
+        "description": "<area>.<finding> answered needs_work"})
+
+
+class ChecklistFindingOut(Schema):
+    code = fields.String()
+    label_zh = fields.String()
+    label_en = fields.String()
+    suggests = fields.List(fields.String(), metadata={"description": "catalogue item codes"})
+
+
+class ChecklistAreaOut(Schema):
+    code = fields.String()
+    label_zh = fields.String()
+    label_en = fields.String()
+    findings = fields.List(fields.Nested(ChecklistFindingOut))
+
+
+class ChecklistAnswerOut(Schema):
+    code = fields.String()
+    label_zh = fields.String()
+    label_en = fields.String()
+
+
+class ChecklistOut(Schema):
+    areas = fields.List(fields.Nested(ChecklistAreaOut))
+    answers = fields.List(fields.Nested(ChecklistAnswerOut))
+
+
 class AssessmentOut(Schema):
     id = fields.UUID()
     assessor_id = fields.String()
     scheduled_at = fields.DateTime()
     round = fields.Integer()
-    findings = fields.Dict(keys=fields.String(), values=fields.String())
+    findings = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "notes per area"})
+    checklist = fields.Dict(keys=fields.String(), values=fields.Dict(
+        keys=fields.String(), values=fields.String()), metadata={
+        "description": "area -> finding -> yes | no | needs_work"})
+    suggested_items = fields.List(fields.Nested(SuggestionOut), metadata={
+        "description": "catalogue items the findings answered needs_work suggest"})
     needs = fields.List(fields.String())
     photo_refs = fields.List(fields.String())
     completed_at = fields.DateTime(allow_none=True)
@@ -357,6 +402,8 @@ class DeviceRequestOut(Schema):
     unit_ref = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     updated_at = fields.DateTime(allow_none=True)
+    attempts = fields.Integer(metadata={
+        "description": "times asked of the rental side (re-asked when stock arrives)"})
 
 
 class PlanOut(Schema):

@@ -7,6 +7,9 @@ and commits the unit of work and drops a redelivered event by its id first).
 - The rental side answered a device request (reserved, delivered, unavailable): the plan's
   device item follows. A stale answer the state machine refuses (``reserved`` after
   ``delivered``) is logged and ignored, not retried.
+- The rental side has stock of a type again at a station (``unit.available``): the device
+  item of that type marked unavailable longest, of a household in the station's district,
+  is asked for again (one item per unit that arrived; the same request id).
 - Another service parked one of renovation's events (``platform.event_parked``): the
   application it concerns shows it (``integration_problem`` and a timeline entry) until the
   step is requested again (the mapper) or an answer to the request arrives (above).
@@ -23,7 +26,8 @@ from typing import Any
 from svckit.domain.errors import Conflict, ValidationFailed
 from svckit.messaging.consumer import Reject
 
-from renovation.domain.application import Application
+from renovation.domain.application import DEVICE_STATES, Application
+from renovation.domain.catalogue import normalise_device_type
 from renovation.service_layer.mapper import REQUEST_OF_VISIT, SERVICE, parse_source_id
 from renovation.service_layer.uow import RenovationUoW
 
@@ -119,6 +123,29 @@ def device_answer(uow: RenovationUoW, request_id: uuid.UUID,
         apply(app)
     except Conflict as exc:  # a stale answer (e.g. reserved after delivered)
         log.warning("device request %s: answer ignored: %s", request_id, exc)
+
+
+def stock_arrived(uow: RenovationUoW, *, iso_code: str, division: str, unit_ref: str,
+                  at: datetime) -> str:
+    """A unit of ``iso_code`` became available at a station in ``division``: the item of
+    that type waiting longest there is requested again. Returns what happened."""
+    try:
+        code = normalise_device_type(iso_code)
+    except ValueError:
+        log.warning("unit %s available with an unreadable ISO code %r", unit_ref, iso_code)
+        return "ignored"
+    for request_id in uow.repo.waiting_device_requests(code, division, DEVICE_STATES):
+        app = uow.repo.application_of_device_request(request_id, lock=True)
+        if app is None or app.plan is None or app.status not in DEVICE_STATES:
+            continue
+        request = next(r for r in app.plan.device_requests if r.id == request_id)
+        if request.status != "unavailable":  # another arrival took it meanwhile
+            continue
+        app.request_device_again(request_id, at)
+        log.info("device request %s asked again (attempt %d): unit %s arrived in %s",
+                 request_id, request.attempts, unit_ref, division)
+        return "requested-again"
+    return "none-waiting"
 
 
 #: what a staff member reads on the case when another service parked one of its events

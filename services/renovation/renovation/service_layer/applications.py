@@ -145,12 +145,14 @@ def _photo_refs(uow: RenovationUoW, refs: Sequence[str], *, application_id: uuid
 
 def complete_assessment(uow: RenovationUoW, principal: Principal, application_id: uuid.UUID,
                         findings: dict[str, str], needs: Sequence[str],
-                        photo_refs: Sequence[str], *, now: datetime) -> Application:
+                        photo_refs: Sequence[str], *, checklist: dict[str, dict[str, str]],
+                        now: datetime) -> Application:
     with uow:
         app = load(uow, principal, "application.assess", application_id)
         refs = _photo_refs(uow, photo_refs, application_id=app.id, work_order_id=None,
                            field="photo_refs")
-        app.complete_assessment(principal.sub, findings, needs, refs, now)
+        app.complete_assessment(principal.sub, findings, needs, refs, now,
+                                checklist=checklist)
         uow.commit()
         return app
 

@@ -12,6 +12,7 @@ from svckit.domain.clock import utcnow
 from svckit.domain.errors import Conflict, NotFound
 from svckit.domain.identifiers import normalise
 
+from renovation.domain import checklist
 from renovation.domain.catalogue import CatalogueItem
 from renovation.domain.programme import DeadlineSettings, Programme
 from renovation.domain.workorder import Contractor
@@ -187,6 +188,12 @@ def list_catalogue(uow: RenovationUoW, principal: Principal) -> Sequence[Catalog
     POLICY.require_role(principal, "catalogue.read")  # every role
     with uow:
         return uow.repo.catalogue()
+
+
+def assessment_checklist(principal: Principal) -> dict[str, Any]:
+    """The home assessment checklist (areas, findings, suggested items, answers)."""
+    POLICY.require_role(principal, "catalogue.read")  # every role: reference data
+    return {"areas": checklist.describe(), "answers": checklist.answers_described()}
 
 
 def add_contractor(uow: RenovationUoW, principal: Principal, data: dict[str, Any]) -> Contractor:

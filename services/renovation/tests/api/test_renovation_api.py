@@ -6,7 +6,7 @@ import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from renovation_testkit import CAP, jpeg_bytes, png_bytes, staff
+from renovation_testkit import CAP, answered, jpeg_bytes, png_bytes, staff
 from svckit.auth.principal import Principal, Role
 from svckit.domain.clock import china_date
 from svckit.events.catalogue import load_all
@@ -39,6 +39,7 @@ def test_happy_path_from_application_to_inspection(world: Any, client: Any, auth
     assert (photo.json["width"], photo.json["height"]) == (8, 6)
     r = client.post(_app_url(app_id, "/assessment/complete"), headers=assessor, json={
         "findings": {"bathroom": "蹲便，无扶手", "entrance": "15厘米台阶"},
+        "checklist": answered(bathroom={"squat_toilet": "needs_work"}),
         "needs": ["坐便改造"], "photo_refs": [photo.json["ref"]]})
     assert r.status_code == 200, r.json
     r = client.put(_app_url(app_id, "/plan"), headers=assessor, json={"lines": [

@@ -296,3 +296,69 @@ def test_a_rolled_back_use_case_publishes_nothing(world: Any) -> None:
     assert len(world.outbox()) == before
     assert _timeline(world, order.application_id) == timeline
     assert _app(world, order.application_id).status == "inspection"
+
+
+def _arrived(iso_code: str, division: str, tag: str = "LC-2227-0001") -> str:
+    return event_json("unit.available", {
+        "unit_id": str(uuid.uuid4()), "asset_tag": tag, "device_type_id": str(uuid.uuid4()),
+        "iso_code": iso_code, "station_id": str(uuid.uuid4()), "division_code": division,
+        "how": "register"}, producer="inventory")
+
+
+def test_stock_arriving_in_the_district_requests_an_unavailable_item_again(world: Any) -> None:
+    early, late, away = world.application(), world.application(), world.application(
+        division="371503")
+    for app in (early, late, away):
+        world.drive(app.id, "plan_approved", lines=[
+            {"item_code": "GRAB-BAR", "quantity": 1},
+            {"item_code": "FLASH-DOORBELL", "quantity": 1}])
+    processor = world.ctx.processor()
+    request_of = {app.id: _app(world, app.id).plan.device_requests[0].id
+                  for app in (early, late, away)}
+    for app in (early, late, away):
+        processor.process(event_json("device.unavailable", {
+            "request_id": str(request_of[app.id]), "reason": "全市无库存"}), {})
+    asked = len(world.outbox("renovation.device_requested"))
+
+    # a unit of another type, or in another district, asks for nothing
+    assert processor.process(_arrived("09 33 03", "371502"), {}).applied == 1
+    processor.process(_arrived("22 27 03", "371521"), {})
+    assert len(world.outbox("renovation.device_requested")) == asked
+
+    # a doorbell registered at a station of 371502: the item waiting longest is asked again,
+    # with its own request id; a redelivery of that event asks nothing more (inbox)
+    arrival = _arrived("222703", "371502")
+    assert processor.process(arrival, {}).applied == 1
+    assert processor.process(arrival, {}).duplicates == 1
+    again = world.outbox("renovation.device_requested")[asked:]
+    assert [e["payload"]["request_id"] for e in again] == [str(request_of[early.id])]
+    assert again[0]["payload"]["iso_code"] == "22 27 03"
+    assert again[0]["payload"]["division_code"] == "371502"
+    [item] = _app(world, early.id).plan.device_requests
+    assert (item.status, item.attempts) == ("requested", 2)
+    assert _app(world, late.id).plan.device_requests[0].status == "unavailable"
+    assert _app(world, away.id).plan.device_requests[0].status == "unavailable"
+    assert "DeviceRequested" in _timeline(world, early.id)[-3:]
+
+    # the next unit serves the next household; with none waiting, nothing is asked
+    processor.process(_arrived("22 27 03", "371502", "LC-2227-0002"), {})
+    processor.process(_arrived("22 27 03", "371502", "LC-2227-0003"), {})
+    again = world.outbox("renovation.device_requested")[asked:]
+    assert [e["payload"]["request_id"] for e in again] == [
+        str(request_of[early.id]), str(request_of[late.id])]
+    load_all().load("renovation.device_requested", 1, again[-1]["payload"])
+
+
+def test_a_withdrawn_household_is_not_asked_for_again(world: Any) -> None:
+    app = world.application()
+    world.drive(app.id, "plan_approved", lines=[{"item_code": "FLASH-DOORBELL", "quantity": 1}])
+    processor = world.ctx.processor()
+    [request] = _app(world, app.id).plan.device_requests
+    processor.process(event_json("device.unavailable", {
+        "request_id": str(request.id), "reason": "全市无库存"}), {})
+    apps.withdraw(world.ctx.uow(), world.approver, app.id, "户主去世", kind="deceased",
+                  cost_incurred_fen=None, now=datetime.now(UTC))
+    asked = len(world.outbox("renovation.device_requested"))
+    assert processor.process(_arrived("22 27 03", "371502"), {}).applied == 1
+    assert len(world.outbox("renovation.device_requested")) == asked
+    assert _app(world, app.id).plan.device_requests[0].status == "unavailable"

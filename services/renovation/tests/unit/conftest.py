@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from renovation_testkit import answered
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # services/renovation
 
@@ -143,7 +144,8 @@ class World:
                 self.assessor, now + timedelta(days=1), now
             ),
             "complete_assessment": lambda: app.complete_assessment(
-                self.assessor, {Area.BATHROOM: "蹲便，无扶手"}, ["坐便改造"], ["photos/a1.jpg"], now
+                self.assessor, {Area.BATHROOM: "蹲便，无扶手"}, ["坐便改造"], ["photos/a1.jpg"], now,
+                checklist=answered(bathroom={"squat_toilet": "needs_work"}),
             ),
             "draft_plan": lambda: app.draft_plan(
                 self.programme, self.lines(*self.default_lines), self.assessor, now

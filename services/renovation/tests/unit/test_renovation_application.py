@@ -11,6 +11,7 @@ import pytest
 from renovation.domain import events as ev
 from renovation.domain.application import Application, Hardship, ineligibility
 from renovation.domain.catalogue import Area
+from renovation_testkit import answered
 from svckit.domain.certificate import DisabilityCertificate, make_certificate
 from svckit.domain.errors import Forbidden, ValidationFailed
 
@@ -213,7 +214,8 @@ def test_visit_cannot_be_scheduled_in_the_past(w: World) -> None:
 def test_only_the_scheduled_assessor_completes_the_visit(w: World) -> None:
     app = w.app_in("assessment_scheduled")
     with pytest.raises(Forbidden):
-        app.complete_assessment(uuid.uuid4(), {Area.FLOOR: "地面湿滑"}, [], [], w.now())
+        app.complete_assessment(uuid.uuid4(), {Area.FLOOR: "地面湿滑"}, [], [], w.now(),
+                                checklist=answered())
     assert app.status == "assessment_scheduled"
 
 
@@ -226,9 +228,13 @@ def test_assessment_records_findings_per_area(w: World) -> None:
         ["坡道", "坐便改造"],
         ["photos/1.jpg", "photos/2.jpg"],
         now,
+        checklist=answered(entrance={"steps": "needs_work"}),
     )
     assert app.assessment is not None
     assert app.assessment.findings == {"entrance": "门口台阶15厘米", "bathroom": "蹲便"}
+    assert app.assessment.checklist["entrance"]["steps"] == "needs_work"
+    assert app.assessment.suggested_items == [
+        {"item_code": "RAMP", "findings": ["entrance.steps"]}]
     assert app.assessment.needs == ["坡道", "坐便改造"]
     assert app.assessment.photo_refs == ["photos/1.jpg", "photos/2.jpg"]
     assert app.assessment.completed_at == now
@@ -239,7 +245,6 @@ def test_assessment_records_findings_per_area(w: World) -> None:
 @pytest.mark.parametrize(
     ("findings", "needs", "photos", "field"),
     [
-        ({}, [], [], "findings"),
         ({"garden": "杂草"}, [], [], "findings"),
         ({Area.KITCHEN: " "}, [], [], "findings"),
         ({Area.KITCHEN: "灶台过高"}, [""], [], "needs"),
@@ -251,7 +256,8 @@ def test_assessment_input_is_checked(
 ) -> None:
     app = w.app_in("assessment_scheduled")
     with pytest.raises(ValidationFailed) as err:
-        app.complete_assessment(w.assessor, findings, needs, photos, w.now())
+        app.complete_assessment(w.assessor, findings, needs, photos, w.now(),
+                                checklist=answered())
     assert field in err.value.errors
     assert app.status == "assessment_scheduled"
     assert app.assessment is not None

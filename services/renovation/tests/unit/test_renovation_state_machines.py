@@ -79,6 +79,7 @@ def device_do(w: World, app: Application, action: str) -> None:
         "reserve": lambda: app.device_reserved(rid, "LC-0001", now),
         "deliver": lambda: app.device_delivered(rid, now),
         "mark_unavailable": lambda: app.device_unavailable(rid, "本站无库存", now),
+        "rerequest": lambda: app.request_device_again(rid, now),
     }
     steps[action]()
 

@@ -125,6 +125,24 @@ class UnitWrittenOff(Schema):
 
 
 @CATALOGUE.register(
+    "unit.available", 1, P,
+    "A unit became available for lending at a station: taken into stock (register), "
+    "received from another station (receive), cleaned after a return (finish_cleaning) or "
+    "repaired (finish_repair). Renovation asks again for a device it was told was "
+    "unavailable in the station's district.",
+)
+class UnitAvailable(Schema):
+    unit_id = fields.UUID(required=True)
+    asset_tag = Text(40, required=True)
+    device_type_id = fields.UUID(required=True)
+    iso_code = Text(20, required=True)
+    station_id = fields.UUID(required=True)
+    division_code = Division(required=True)
+    how = fields.String(required=True, validate=validate.OneOf(
+        ["register", "receive", "finish_cleaning", "finish_repair"]))
+
+
+@CATALOGUE.register(
     "device.reserved", 1, P,
     "Answer to renovation.device_requested: a unit is held at a station and its delivery "
     "has been asked for.",
