@@ -19,6 +19,9 @@ class VolunteerSettings(BaseSettings):
 
     #: how long a volunteer has to answer an offer (minutes)
     offer_ttl_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    #: automatic re-offers of one task (after a decline, lapse, drop-out or no-show)
+    #: before it is escalated to the coordinator
+    reoffer_limit: int = Field(default=3, ge=0, le=50)
     #: a check-in still open after this many hours is closed by ``close-forgotten``
     checkin_limit_hours: float = Field(default=8.0, gt=0, le=48)
     #: the hours credited to a forgotten check-out (flagged, waits for approval)

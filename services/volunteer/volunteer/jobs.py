@@ -26,7 +26,13 @@ def lapse_offers(ctx: ServiceContext) -> int:
     return dispatch.lapse_offers(_uow(ctx), now=datetime.now(UTC))
 
 
+def expire_unfilled(ctx: ServiceContext) -> int:
+    """Expire tasks nobody took before their window ended; tell the asking service."""
+    return dispatch.expire_unfilled(_uow(ctx), now=datetime.now(UTC))
+
+
 JOBS = (
     PeriodicJob("lapse-offers", lapse_offers, 60),
     PeriodicJob("close-forgotten", close_forgotten, 600),
+    PeriodicJob("expire-unfilled", expire_unfilled, 300),
 )

@@ -355,7 +355,8 @@ visit_reports = sa.Table(
     sa.Column("task_id", sa.Uuid, nullable=False),
     sa.Column("source_kind", sa.String(30), nullable=False),
     sa.Column("source_id", sa.String(100), nullable=False),
-    sa.Column("outcome", sa.String(20), nullable=False),  # completed | auto_closed | failed
+    # completed | auto_closed | failed | expired (nobody took it in time)
+    sa.Column("outcome", sa.String(20), nullable=False),
     sa.Column("note", sa.String(500), nullable=False),
     sa.Column("at", UtcDateTime(), nullable=False),
     sa.Column("recorded_at", UtcDateTime(), nullable=False),

@@ -142,7 +142,8 @@ def task_completed(uow: InventoryUoW, event_id: str, payload: dict[str, Any]) ->
 def task_failed(uow: InventoryUoW, event_id: str, payload: dict[str, Any]) -> str:
     src = payload["source"]
     kind, at, reason = src["kind"], payload["failed_at"], payload["reason"]
-    _record(uow, event_id, payload, "failed", reason, at)
+    # "expired": nobody took it before its window ended (the clerk may ask again)
+    _record(uow, event_id, payload, payload.get("outcome", "failed"), reason, at)
     if kind == "rental_delivery":
         rental = _rental(uow, src["id"])
         if rental.logistics == Logistics.DELIVERY_REQUESTED:

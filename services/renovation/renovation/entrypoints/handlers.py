@@ -51,7 +51,8 @@ def visit_failed(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> Non
     if answers.is_ours(source):
         answers.visit_failed(cast(RenovationUoW, uow), kind=source["kind"],
                              source_id=source["id"], task_id=payload["task_id"],
-                             reason=payload["reason"], at=payload["failed_at"])
+                             reason=payload["reason"], at=payload["failed_at"],
+                             outcome=payload.get("outcome", "failed"), event_id=str(env.id))
 
 
 @handlers.on("device.reserved")

@@ -426,7 +426,8 @@ class IntegrationProblemOut(Schema):
     event_id = fields.String()
     consumer = fields.String(metadata={"description": "the service that parked it"})
     reason = fields.String(metadata={
-        "description": "unknown-event, invalid-payload, rejected or retries-exhausted"})
+        "description": "unknown-event, invalid-payload, rejected or retries-exhausted; "
+                       "expired: nobody took the volunteer task before its window ended"})
     message = fields.String(metadata={"description": "for staff, in Chinese and English"})
     at = fields.String(metadata={"description": "when it was parked (UTC, ISO 8601)"})
 

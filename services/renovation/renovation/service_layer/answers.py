@@ -98,18 +98,41 @@ def visit_completed(uow: RenovationUoW, *, kind: str, source_id: str, task_id: u
     app.close(at)  # a closed order's application is completed
 
 
+#: what staff read on the case when nobody took a volunteer visit before its window ended
+EXPIRED_MESSAGES = {
+    "assessment": "陪同评估的志愿者任务无人接单，已过期；请重新安排评估时间以再次派单 "
+                  "(nobody took the task to accompany the assessment before its window "
+                  "ended; schedule the assessment again to ask again)",
+    "acceptance_visit": "完工验收回访的志愿者任务无人接单，已过期 "
+                        "(nobody took the acceptance visit before its window ended)",
+    "satisfaction_visit": "满意度回访的志愿者任务无人接单，已过期 "
+                          "(nobody took the satisfaction visit before its window ended)",
+}
+
+
 def visit_failed(uow: RenovationUoW, *, kind: str, source_id: str, task_id: uuid.UUID,
-                 reason: str, at: datetime) -> None:
+                 reason: str, at: datetime, outcome: str = "failed",
+                 event_id: str = "") -> None:
+    """The visit failed, or (``outcome`` expired) nobody took it in time: recorded on the
+    case; an expired one shows on the case as a problem until the step is requested
+    again (like a parked request)."""
     app_id, order_id = _visit_target(uow, kind, source_id)
     _answered(uow, app_id, REQUEST_OF_VISIT[kind], at)
     uow.repo.add_visit(
         id=uuid.uuid4(), application_id=app_id, work_order_id=order_id, source_kind=kind,
-        source_id=source_id, task_id=task_id, volunteer_id=None, outcome="failed",
+        source_id=source_id, task_id=task_id, volunteer_id=None, outcome=outcome,
         at=at, score=None, comment=None, note=reason,
     )
     uow.repo.add_history(app_id, at, "VolunteerVisitFailed",
-                         {"kind": kind, "source_id": source_id, "reason": reason},
+                         {"kind": kind, "source_id": source_id, "reason": reason,
+                          "outcome": outcome},
                          work_order_id=order_id)
+    if outcome == "expired":
+        app = uow.repo.application(app_id, lock=True)
+        assert app is not None  # foreign key
+        app.integration_failed(REQUEST_OF_VISIT[kind], event_id=event_id, consumer="volunteer",
+                               reason="expired", message=EXPIRED_MESSAGES[kind], now=at,
+                               work_order_id=order_id)
 
 
 def device_answer(uow: RenovationUoW, request_id: uuid.UUID,

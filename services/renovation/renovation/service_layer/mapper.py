@@ -132,7 +132,7 @@ def on(*classes: type[E]) -> Callable[[Callable[[RenovationUoW, Any, Any], None]
 
 
 @on(ev.ApplicationSubmitted, ev.ApplicationRefused, ev.ConsentGiven, ev.ConsentWithdrawn,
-    ev.AssessmentCompleted, ev.PlanDrafted, ev.PlanConfirmed, ev.PlanRevised,
+    ev.PlanDrafted, ev.PlanConfirmed, ev.PlanRevised,
     ev.DeviceRequestUpdated, ev.ApplicationCompleted, ev.ApplicationClosed,
     ev.WorkOrderAccepted, ev.WorkOrderDeclined, ev.WorkOrderCancelled, ev.WorkOrderScheduled,
     ev.WorkOrderTerminated,
@@ -205,6 +205,16 @@ def _assessment_requested(uow: RenovationUoW, app: Application,
                  event.scheduled_at, event.scheduled_at + ASSESSMENT_VISIT,
                  "陪同评估员入户开展无障碍改造需求评估"),
         "application_id": event.application_id, "assessment_id": event.assessment_id,
+    }, subject_id=str(event.application_id))
+
+
+@on(ev.AssessmentCompleted)
+def _assessment_completed(uow: RenovationUoW, app: Application,
+                          event: ev.AssessmentCompleted) -> None:
+    """The volunteer side closes the task raised to accompany it (any round)."""
+    uow.add_event("renovation.assessment_completed", {
+        "application_id": event.application_id, "assessment_id": event.assessment_id,
+        "division_code": app.division, "completed_at": event.occurred_at,
     }, subject_id=str(event.application_id))
 
 

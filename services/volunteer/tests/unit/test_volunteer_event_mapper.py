@@ -8,7 +8,15 @@ import inspect
 import pkgutil
 
 import volunteer.domain
-from volunteer.domain.events import Event, TaskAssigned, TaskCompleted, TaskFailed, TaskOffered
+from volunteer.domain.events import (
+    Event,
+    TaskAssigned,
+    TaskCompleted,
+    TaskEscalated,
+    TaskExpired,
+    TaskFailed,
+    TaskOffered,
+)
 from volunteer.service_layer.mapper import mapper
 
 #: recorded by an aggregate, published to nobody (none: what stays inside the service is
@@ -28,7 +36,8 @@ def _domain_event_classes() -> set[type]:
 
 def test_every_domain_event_is_mapped_or_declared_internal() -> None:
     classes = _domain_event_classes()
-    assert classes == {TaskOffered, TaskAssigned, TaskCompleted, TaskFailed} | INTERNAL
+    assert classes == {TaskOffered, TaskAssigned, TaskCompleted, TaskFailed, TaskExpired,
+                       TaskEscalated} | INTERNAL
     assert mapper.unmapped(classes) == []
     assert mapper.internal_events == INTERNAL
     assert mapper.mapped == classes - INTERNAL

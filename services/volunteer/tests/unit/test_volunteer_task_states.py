@@ -10,7 +10,13 @@ from uuid import UUID
 
 import pytest
 from svckit.domain.errors import IllegalTransition
-from volunteer.domain.events import TaskAssigned, TaskCompleted, TaskFailed, TaskOffered
+from volunteer.domain.events import (
+    TaskAssigned,
+    TaskCompleted,
+    TaskExpired,
+    TaskFailed,
+    TaskOffered,
+)
 from volunteer.domain.tasks import TASK_MACHINE, CheckInPolicy, Task, TaskState
 from volunteer.domain.volunteers import Volunteer
 
@@ -48,6 +54,12 @@ def bring_to(w: World, state: TaskState) -> None:
     if state is TaskState.CANCELLED:
         t.cancel(now=T0, reason="来源已取消")
         return
+    if state is TaskState.CLOSED:
+        t.close(now=T0, reason="设备已归还")
+        return
+    if state is TaskState.EXPIRED:
+        t.expire(now=T0 + 4 * H)
+        return
     t.offer(v, by=w.coordinator, now=T0, expires_at=T0 + H, busy=[])
     if state is TaskState.OFFERED:
         return
@@ -80,6 +92,8 @@ ACTIONS: dict[str, Callable[[World], None]] = {
     "no_show": lambda w: w.task.mark_no_show(w.volunteer, now=T0 + 2.5 * H),
     "complete": lambda w: w.task.complete(w.volunteer, now=T0 + 3 * H, policy=w.policy),
     "auto_close": lambda w: w.task.auto_close(w.volunteer, now=T0 + 10 * H + S, policy=w.policy),
+    "close": lambda w: w.task.close(now=T0 + timedelta(minutes=20), reason="设备已归还"),
+    "expire": lambda w: w.task.expire(now=T0 + 4 * H),
 }
 
 
@@ -88,6 +102,7 @@ ACTIONS: dict[str, Callable[[World], None]] = {
 TOLD: dict[str, type] = {
     "offer": TaskOffered, "accept": TaskAssigned, "assign": TaskAssigned,
     "complete": TaskCompleted, "auto_close": TaskCompleted, "fail": TaskFailed,
+    "expire": TaskExpired,
 }
 
 
@@ -97,7 +112,8 @@ def test_every_action_of_the_table_has_a_driver() -> None:
 
 def test_every_state_is_reachable_and_terminal_states_allow_nothing() -> None:
     assert set(TASK_MACHINE.states) == set(TaskState)
-    for terminal in (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED):
+    for terminal in (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED,
+                     TaskState.CLOSED, TaskState.EXPIRED):
         assert TASK_MACHINE.allowed(terminal) == []
 
 

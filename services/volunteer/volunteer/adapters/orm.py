@@ -3,6 +3,9 @@
 Rules the domain leaves to the database:
 - one task per source (``uq_tasks_source``: service, kind, id): a request event
   delivered twice, or two events naming one source, make one task;
+- one live task per cause (partial unique index ``uq_tasks_live_cause`` on
+  ``cause_key`` over open/offered/accepted/in-progress tasks): a second round or spell of
+  one request (a work order completed again after rework) makes no second task;
 - at most one pending offer per task (partial unique index ``uq_offers_one_pending``);
 - one ledger entry per task (``uq_hours_task``); one team per district.
 Double booking of a volunteer (overlapping ``slot_start``/``slot_end`` of their accepted
@@ -29,6 +32,7 @@ from volunteer.domain.certificates import Certificate
 from volunteer.domain.events import SourceRef
 from volunteer.domain.hours import HourStatus, ServiceHourEntry
 from volunteer.domain.tasks import (
+    LIVE,
     Offer,
     OfferOutcome,
     Priority,
@@ -161,6 +165,10 @@ volunteers = sa.Table(
     sa.UniqueConstraint("phone", name="uq_volunteers_phone"),
 )
 
+#: the states of a task still to be done (``tasks.LIVE``)
+_LIVE_SQL = "state IN ('open', 'offered', 'accepted', 'in_progress')"
+assert {s.value for s in LIVE} == {"open", "offered", "accepted", "in_progress"}
+
 tasks = sa.Table(
     "tasks", metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
@@ -196,7 +204,14 @@ tasks = sa.Table(
     sa.Column("problem_consumer", sa.String(64), nullable=True),
     sa.Column("problem_reason", sa.String(32), nullable=True),
     sa.Column("problem_at", UtcDateTime, nullable=True),
+    # what the task is for (tasks.cause_key): one live task per cause
+    sa.Column("cause_key", sa.String(160), nullable=True),
+    sa.Column("reoffer_count", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("escalated_at", UtcDateTime, nullable=True),
+    sa.Column("escalation_reason", sa.String(200), nullable=True),
     sa.UniqueConstraint("source_service", "source_kind", "source_id", name="uq_tasks_source"),
+    sa.Index("uq_tasks_live_cause", "cause_key", unique=True,
+             postgresql_where=sa.text(_LIVE_SQL), sqlite_where=sa.text(_LIVE_SQL)),
     sa.Index("ix_tasks_division_state", "division", "state"),
     sa.Index("ix_tasks_assignee_state", "assignee_id", "state"),
     sa.Index("ix_tasks_state_window", "state", "window_start"),

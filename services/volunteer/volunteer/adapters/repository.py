@@ -20,7 +20,7 @@ from volunteer.domain.certificates import Certificate
 from volunteer.domain.events import SourceRef
 from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_days, china_month
 from volunteer.domain.matching import VolunteerLoad
-from volunteer.domain.tasks import COMMITTED, OfferOutcome, Task, TaskState
+from volunteer.domain.tasks import COMMITTED, LIVE, OfferOutcome, Task, TaskState
 from volunteer.domain.volunteers import Team, Volunteer
 
 
@@ -178,6 +178,24 @@ class TaskRepository:
         if lock:
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return self.session.scalars(stmt).one_or_none()
+
+    def live_by_cause(self, key: str, *, lock: bool = False) -> Task | None:
+        """The task still to be done for this cause (at most one: ``uq_tasks_live_cause``)."""
+        t = orm.tasks.c
+        stmt = sa.select(Task).where(t.cause_key == key,
+                                     t.state.in_([str(s) for s in LIVE]))
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(stmt).one_or_none()
+
+    def unfilled_past_window_ids(self, now: datetime, limit: int) -> list[UUID]:
+        """Open or offered tasks whose window has ended (the expiry job)."""
+        t = orm.tasks.c
+        return list(self.session.scalars(
+            sa.select(t.id).where(t.state.in_([str(TaskState.OPEN), str(TaskState.OFFERED)]),
+                                  t.window_end <= now)
+            .order_by(t.window_end).limit(limit)
+        ))
 
     def busy(self, volunteer_ids: Iterable[UUID], start: datetime, end: datetime) -> list[Task]:
         """Accepted / in-progress tasks of these volunteers whose booked slot (their window,

@@ -64,3 +64,23 @@ class TaskFailed(Event):
     task_id: UUID
     reason: str
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class TaskExpired(Event):
+    """Nobody took the task before its window ended; the asking service may ask again."""
+
+    task_id: UUID
+    reason: str
+    window_end: datetime
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class TaskEscalated(Event):
+    """No more automatic offers: the coordinator must act (``reoffers`` made so far)."""
+
+    task_id: UUID
+    reason: str
+    reoffers: int
+    occurred_at: datetime

@@ -19,6 +19,8 @@ from .events import (
     SourceRef,
     TaskAssigned,
     TaskCompleted,
+    TaskEscalated,
+    TaskExpired,
     TaskFailed,
     TaskOffered,
 )
@@ -62,6 +64,9 @@ TASK_DURATIONS: Mapping[TaskType, timedelta] = MappingProxyType({
     TaskType.MANUAL: timedelta(hours=1),
 })
 
+#: Why an expired task was closed (the asking service reads it).
+EXPIRED_REASON = "时段结束仍无人接单，已过期 (nobody took it before its window ended)"
+
 #: Bounds of a duration given by hand.
 MIN_DURATION = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=12)
@@ -82,6 +87,8 @@ class TaskState(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    CLOSED = "closed"  # what raised it was resolved (returned, assessed, inspection passed)
+    EXPIRED = "expired"  # its window ended with nobody on it
 
 
 S = TaskState
@@ -91,23 +98,58 @@ TASK_MACHINE = StateMachine("task", {
     (S.OPEN, "reschedule"): S.OPEN,
     (S.OPEN, "fail"): S.FAILED,  # nobody can do it
     (S.OPEN, "cancel"): S.CANCELLED,
+    (S.OPEN, "close"): S.CLOSED,  # its cause was resolved
+    (S.OPEN, "expire"): S.EXPIRED,  # window over, nobody took it
     (S.OFFERED, "accept"): S.ACCEPTED,
     (S.OFFERED, "decline"): S.OPEN,  # decliner excluded, re-offered
     (S.OFFERED, "lapse"): S.OPEN,  # not answered in time, re-offered
     (S.OFFERED, "withdraw"): S.OPEN,  # the coordinator overrides
     (S.OFFERED, "cancel"): S.CANCELLED,
+    (S.OFFERED, "close"): S.CLOSED,
+    (S.OFFERED, "expire"): S.EXPIRED,
     (S.ACCEPTED, "check_in"): S.IN_PROGRESS,
     (S.ACCEPTED, "unassign"): S.OPEN,  # the volunteer drops out
     (S.ACCEPTED, "no_show"): S.OPEN,
     (S.ACCEPTED, "cancel"): S.CANCELLED,
+    (S.ACCEPTED, "close"): S.CLOSED,
     (S.IN_PROGRESS, "complete"): S.COMPLETED,
     (S.IN_PROGRESS, "auto_close"): S.COMPLETED,  # forgotten check-out, flagged
     (S.IN_PROGRESS, "fail"): S.FAILED,
 })
 del S
 
+#: Moves only the system makes (events, jobs): never offered to a person.
+SYSTEM_ACTIONS = frozenset({"close", "expire"})
+
 #: States in which a volunteer is booked for the task's slot.
 COMMITTED = frozenset({TaskState.ACCEPTED, TaskState.IN_PROGRESS})
+#: States of a task still to be done: at most one per cause (``cause_key``).
+LIVE = frozenset({TaskState.OPEN, TaskState.OFFERED, TaskState.ACCEPTED,
+                  TaskState.IN_PROGRESS})
+
+
+def cause_key(source: SourceRef) -> str:
+    """What a task is for, whatever the round or spell of its request: the source's
+    service, kind and id up to the first ``:``. An overdue call per rental
+    (``<rental>:<due date>``), an acceptance visit per work order (``<order>:<round>``),
+    an assessment visit per assessment (``<assessment>:<round>``). At most one live task
+    per cause: a second request for it while one is live makes no second task."""
+    return f"{source.service}:{source.kind}:{source.id.partition(':')[0]}"[:160]
+
+
+class Lateness(StrEnum):
+    """Why a task needs a hand now. Never on creation: only once a deadline has passed."""
+
+    WINDOW_OVER = "window_over"  # open/offered at the end of its window
+    OFFER_LAPSED = "offer_lapsed"  # the offer's answer deadline passed unanswered
+    NO_CHECK_IN = "no_check_in"  # accepted, the booked slot is over, nobody checked in
+
+
+LATENESS_ZH: Mapping[Lateness, str] = MappingProxyType({
+    Lateness.WINDOW_OVER: "时段已过仍未派出 (the window is over and nobody took it)",
+    Lateness.OFFER_LAPSED: "邀请已过答复期限 (the offer was not answered in time)",
+    Lateness.NO_CHECK_IN: "预约时段已过仍未签到 (the booked slot is over with no check-in)",
+})
 
 
 class OfferOutcome(StrEnum):
@@ -301,6 +343,13 @@ class Task:
     problem_consumer: str | None = None
     problem_reason: str | None = None
     problem_at: datetime | None = None
+    #: what the task is for (``cause_key(source)``): one live task per cause
+    cause_key: str | None = None
+    #: offers made automatically after a decline, lapse, drop-out or no-show
+    reoffer_count: int = 0
+    #: handed to the coordinator: re-offer limit reached or nobody left to offer it to
+    escalated_at: datetime | None = None
+    escalation_reason: str | None = None
     id: UUID = field(default_factory=uuid4)
     events: list[Event] = field(default_factory=list, repr=False)
 
@@ -353,6 +402,7 @@ class Task:
             created_at=require_utc(now, "now"),
             note=note.strip(),
             duration=TASK_DURATIONS[type] if duration is None else duration,
+            cause_key=None if source is None else cause_key(source),
             id=id or uuid4(),
         )
         return task
@@ -378,7 +428,9 @@ class Task:
         self._own_offer(volunteer_id)
 
     def allowed_actions(self) -> list[str]:
-        return TASK_MACHINE.allowed(str(self.state))
+        """What a person may do now (the system's own moves, close and expire, are not
+        offered)."""
+        return [a for a in TASK_MACHINE.allowed(str(self.state)) if a not in SYSTEM_ACTIONS]
 
     @property
     def slot(self) -> Slot | None:
@@ -430,6 +482,20 @@ class Task:
     def is_offer_expired(self, now: datetime) -> bool:
         offer = self.current_offer
         return offer is not None and offer.expires_at is not None and now >= offer.expires_at
+
+    def lateness(self, now: datetime) -> Lateness | None:
+        """Why the task is late, or None. Late only once a deadline has passed: the end
+        of its window (open or offered), the answer deadline of its offer, or the end of
+        the booked slot without a check-in; never on creation."""
+        now = require_utc(now, "now")
+        if self.state in (TaskState.OPEN, TaskState.OFFERED) and now >= self.window_end:
+            return Lateness.WINDOW_OVER
+        if self.state is TaskState.OFFERED and self.is_offer_expired(now):
+            return Lateness.OFFER_LAPSED
+        if (self.state is TaskState.ACCEPTED and self.checked_in_at is None
+                and now >= self.booked_slot.end):
+            return Lateness.NO_CHECK_IN
+        return None
 
     def is_check_in_overdue(self, now: datetime, policy: CheckInPolicy) -> bool:
         return (
@@ -545,6 +611,7 @@ class Task:
         self._book(offered if keep and offered is not None else earliest)
         offer.outcome, offer.answered_at = OfferOutcome.ACCEPTED, now
         self.assignee_id = volunteer.id
+        self.escalated_at = self.escalation_reason = None
         self.state = nxt
         self.events.append(TaskAssigned(self.id, volunteer.id, False, now))
 
@@ -596,6 +663,7 @@ class Task:
         self.offers.append(Offer(volunteer.id, by, now, None, OfferOutcome.ACCEPTED, now))
         self.dispatched_by = by
         self.assignee_id = volunteer.id
+        self.escalated_at = self.escalation_reason = None
         self.state = nxt
         self.events.append(TaskAssigned(self.id, volunteer.id, True, now))
 
@@ -710,6 +778,61 @@ class Task:
             return True
         self.source_cancelled_at, self.source_cancel_reason = now, reason
         return False
+
+    def close_resolved(self, *, now: datetime, reason: str) -> bool:
+        """What raised the task was resolved (the device returned, the assessment done, the
+        inspection passed): nothing is left to do. Closed before check-in (an open offer
+        is withdrawn); a volunteer already on site finishes and checks out, the
+        resolution is recorded for the coordinator. True when closed."""
+        now = require_utc(now, "now")
+        reason = require_text("reason", reason)
+        if "close" not in TASK_MACHINE.allowed(str(self.state)):
+            if self.state is TaskState.IN_PROGRESS:
+                self.source_cancelled_at, self.source_cancel_reason = now, reason[:200]
+            return False
+        self.close(now=now, reason=reason)
+        return True
+
+    def close(self, *, now: datetime, reason: str) -> None:
+        """Close it: its cause was resolved (``reason`` in words). Only before check-in."""
+        nxt = self._next("close")
+        now = require_utc(now, "now")
+        reason = require_text("reason", reason)
+        offer = self.current_offer
+        if offer is not None:
+            offer.outcome, offer.answered_at = OfferOutcome.WITHDRAWN, now
+        if self.state is TaskState.OFFERED:
+            self._unbook()
+        self.closing_reason = f"已自动关闭：{reason}"
+        self.state = nxt
+
+    def expire(self, *, now: datetime) -> None:
+        """Its window ended and nobody took it: the asking service is told (it may ask
+        again). An open offer is withdrawn."""
+        nxt = self._next("expire")
+        now = require_utc(now, "now")
+        if now < self.window_end:
+            raise Conflict("任务时段尚未结束 (the window has not ended yet)",
+                           current_state=str(self.state))
+        offer = self.current_offer
+        if offer is not None:
+            offer.outcome, offer.answered_at = OfferOutcome.WITHDRAWN, now
+        self._unbook()
+        self.closing_reason = EXPIRED_REASON
+        self.state = nxt
+        self.events.append(TaskExpired(self.id, EXPIRED_REASON, self.window_end, now))
+
+    def escalate(self, *, now: datetime, reason: str) -> bool:
+        """Hand the task to its coordinator (no more automatic offers): the re-offer limit
+        was reached or nobody is left to offer it to. Once per task until it is taken;
+        True when escalated now."""
+        now = require_utc(now, "now")
+        if self.escalated_at is not None:
+            return False
+        self.escalated_at, self.escalation_reason = now, require_text("reason", reason)
+        self.events.append(TaskEscalated(self.id, self.escalation_reason, self.reoffer_count,
+                                         now))
+        return True
 
     # ---- integration ----------------------------------------------------------------
 

@@ -29,7 +29,14 @@ from svckit.service import ServiceContext
 from volunteer.domain.certificates import Certificate, hours_text
 from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_month, flag_text
 from volunteer.domain.slots import format_minutes
-from volunteer.domain.tasks import OVERRIDABLE, Priority, Task, TaskResult, TaskType
+from volunteer.domain.tasks import (
+    LATENESS_ZH,
+    OVERRIDABLE,
+    Priority,
+    Task,
+    TaskResult,
+    TaskType,
+)
 from volunteer.domain.volunteers import AvailabilityWindow, Skill, Volunteer, skill_labels
 from volunteer.entrypoints import schemas as s
 from volunteer.service_layer import certificates, dispatch, hours, onsite, roster, tasks
@@ -114,6 +121,7 @@ def task_out(principal: Principal, t: Task) -> dict[str, Any]:
         offers = [o for o in t.offers if o.volunteer_id == me(principal)]
     else:
         offers = list(t.offers)
+    late = t.lateness(_now())
     return {
         "id": t.id, "type": t.type.value, "type_label": TASK_TYPE_ZH[t.type],
         "state": t.state.value, "division": t.division, "division_name": name_of(t.division),
@@ -138,6 +146,9 @@ def task_out(principal: Principal, t: Task) -> dict[str, Any]:
         "source_cancelled_at": t.source_cancelled_at,
         "source_cancel_reason": t.source_cancel_reason,
         "integration_problem": _problem_out(t),
+        "late": late and late.value, "late_text": late and LATENESS_ZH[late],
+        "reoffer_count": t.reoffer_count, "escalated_at": t.escalated_at,
+        "escalation_reason": t.escalation_reason,
         "allowed_actions": t.allowed_actions() if volunteer
         or POLICY.allows(principal, "task.dispatch", division=t.division) else [],
         "created_at": t.created_at,

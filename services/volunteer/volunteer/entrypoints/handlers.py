@@ -1,6 +1,8 @@
 """Events consumed: every request for a visit, delivery, pickup or follow-up from the
 rental and renovation services, and their cancellations; and the platform's notice that
-another service parked one of volunteer's own events (shown on its task).
+another service parked one of volunteer's own events (shown on its task); and the
+events that resolve what raised a task (a return, a finished assessment, a passed
+inspection), which close it.
 
 The runner records the event id in the inbox in the same transaction; on top of that a
 source names one task at most (``uq_tasks_source``), so a second event for the same
@@ -9,6 +11,7 @@ source (or the same event replayed after the inbox was pruned) makes no second t
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +25,7 @@ from volunteer.domain.events import SourceRef
 from volunteer.service_layer import tasks
 from volunteer.service_layer.uow import VolunteerUoW
 
+log = logging.getLogger(__name__)
 handlers = Handlers("volunteer")
 
 #: event type -> the source kinds it may carry
@@ -70,6 +74,19 @@ for _type in _KINDS:
     handlers.on(_type, name=f"volunteer.create_task:{_type}")(_create)
 for _type in ("rental.visit_cancelled", "renovation.visit_cancelled"):
     handlers.on(_type, name=f"volunteer.cancel_task:{_type}")(_cancel)
+
+
+def _resolved(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    """What raised a task was resolved: its live task closes itself (the inbox drops a
+    redelivery; a replay finds no live task and changes nothing)."""
+    assert isinstance(uow, VolunteerUoW)
+    _, field, _ = tasks.RESOLUTIONS[env.type]
+    outcome = tasks.close_for_cause(uow, env.type, str(payload[field]), now=datetime.now(UTC))
+    log.info("%s %s: task %s", env.type, payload[field], outcome)
+
+
+for _type in tasks.RESOLUTIONS:
+    handlers.on(_type, name=f"volunteer.close_task:{_type}")(_resolved)
 
 
 @handlers.on(PARKED, name="volunteer.event_parked")

@@ -228,6 +228,15 @@ class TaskOut(Schema):
     source_cancel_reason = fields.String(allow_none=True)
     integration_problem = fields.Nested(IntegrationProblemOut, allow_none=True, metadata={
         "description": "another service parked one of this task's events (the latest)"})
+    late = fields.String(allow_none=True, metadata={
+        "description": "why it is late (window_over | offer_lapsed | no_check_in), null "
+                       "when not: only once its window, its offer's answer deadline or its "
+                       "booked slot has passed, never on creation"})
+    late_text = fields.String(allow_none=True, metadata={"description": "the same in words"})
+    reoffer_count = fields.Integer(metadata={"description": "automatic re-offers so far"})
+    escalated_at = When(allow_none=True, metadata={
+        "description": "handed to the coordinator: re-offer limit reached or nobody left"})
+    escalation_reason = fields.String(allow_none=True)
     allowed_actions = fields.List(fields.String())
     created_at = When()
 

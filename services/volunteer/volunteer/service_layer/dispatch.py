@@ -70,20 +70,30 @@ def _offer(uow: VolunteerUoW, task: Task, volunteer: Volunteer, by: UUID, now: d
 
 def _reoffer(uow: VolunteerUoW, task: Task, now: datetime) -> UUID | None:
     """After a decline, lapse, drop-out or no-show: offer to the next best candidate on
-    behalf of the coordinator who dispatched it. Nobody left: the task stays open."""
+    behalf of the coordinator who dispatched it, up to ``reoffer_limit`` automatic offers
+    per task; past the limit, or with nobody left, the task is escalated to the
+    coordinator (``volunteer.task_escalated``) and stays open."""
     if task.state is not TaskState.OPEN or task.dispatched_by is None:
         return None
     if now >= task.window_end:
         return None
+    limit = uow.settings.reoffer_limit
+    if task.reoffer_count >= limit:
+        task.escalate(now=now, reason=f"已自动改派{limit}次仍无人接单，请协调员处理 "
+                                      f"(re-offered {limit} times; the coordinator takes over)")
+        return None
     best = _match(uow, task, now).result.best
     if best is None:
         log.info("task %s: no candidate left to re-offer", task.id)
+        task.escalate(now=now, reason="没有其他符合条件的志愿者可改派，请协调员处理 "
+                                      "(nobody else eligible to re-offer it to)")
         return None
     try:
         _offer(uow, task, uow.volunteers.get(best.volunteer_id), task.dispatched_by, now)
     except DomainError as exc:  # a rule refused it after all: leave it open
         log.info("task %s: re-offer to %s refused: %s", task.id, best.volunteer_id, exc)
         return None
+    task.reoffer_count += 1
     return best.volunteer_id
 
 
@@ -197,6 +207,24 @@ def lapse_offers(uow: VolunteerUoW, *, now: datetime, limit: int = 200) -> int:
                 continue  # answered meanwhile
             task.lapse(now=now)
             _reoffer(uow, task, now)
+            uow.commit()
+            changed += 1
+    return changed
+
+
+def expire_unfilled(uow: VolunteerUoW, *, now: datetime, limit: int = 200) -> int:
+    """Job: open or offered tasks whose window has ended expire; the asking service is
+    told (``volunteer.task_failed`` with outcome ``expired``) and may ask again. One
+    transaction per task."""
+    with uow:
+        ids = uow.tasks.unfilled_past_window_ids(now, limit)
+    changed = 0
+    for task_id in ids:
+        with uow:
+            task = uow.tasks.lock(task_id)
+            if task.state not in (TaskState.OPEN, TaskState.OFFERED) or now < task.window_end:
+                continue  # taken or rescheduled meanwhile
+            task.expire(now=now)
             uow.commit()
             changed += 1
     return changed

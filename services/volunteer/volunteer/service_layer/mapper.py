@@ -54,5 +54,24 @@ def _completed(uow: UnitOfWork, task: Task, e: ev.TaskCompleted) -> None:
 @mapper.on(ev.TaskFailed)
 def _failed(uow: UnitOfWork, task: Task, e: ev.TaskFailed) -> None:
     uow.add_event("volunteer.task_failed",
-                  {**_base(task), "reason": e.reason[:500], "failed_at": e.occurred_at},
+                  {**_base(task), "reason": e.reason[:500], "failed_at": e.occurred_at,
+                   "outcome": "failed"},
+                  subject_id=str(e.task_id))
+
+
+@mapper.on(ev.TaskExpired)
+def _expired(uow: UnitOfWork, task: Task, e: ev.TaskExpired) -> None:
+    """The asking service is told as of a failure (it shows it and may ask again)."""
+    uow.add_event("volunteer.task_failed",
+                  {**_base(task), "reason": e.reason[:500], "failed_at": e.occurred_at,
+                   "outcome": "expired"},
+                  subject_id=str(e.task_id))
+
+
+@mapper.on(ev.TaskEscalated)
+def _escalated(uow: UnitOfWork, task: Task, e: ev.TaskEscalated) -> None:
+    uow.add_event("volunteer.task_escalated",
+                  {**_base(task), "reason": e.reason[:200], "reoffers": e.reoffers,
+                   "coordinator_id": task.dispatched_by, "window_end": task.window_end,
+                   "escalated_at": e.occurred_at},
                   subject_id=str(e.task_id))

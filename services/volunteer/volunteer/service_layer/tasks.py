@@ -15,7 +15,7 @@ from svckit.domain.errors import Conflict, Forbidden, NotFound
 from svckit.domain.identifiers import normalise
 
 from volunteer.domain.events import SourceRef
-from volunteer.domain.tasks import Priority, Task, TaskType
+from volunteer.domain.tasks import Priority, Task, TaskType, cause_key
 from volunteer.domain.volunteers import Skill
 from volunteer.service_layer.common import coordinated_task, division_arg, me, visible_task
 from volunteer.service_layer.policy import POLICY, assignee_scope
@@ -59,6 +59,10 @@ def create_from_request(uow: VolunteerUoW, req: VisitRequest, *, now: datetime) 
     if uow.tasks.source_cancelled(req.source):
         log.info("source %s was cancelled before its request arrived", req.source)
         return None
+    live = uow.tasks.live_by_cause(cause_key(req.source), lock=True)
+    if live is not None:  # another round or spell of a request still being served
+        log.info("source %s: task %s is still live for its cause", req.source, live.id)
+        return None
     task = Task.create(
         type=req.type, division=req.division, address=req.address,
         window_start=req.window_start, window_end=req.window_end, now=now,
@@ -81,6 +85,32 @@ def cancel_from_source(uow: VolunteerUoW, source: SourceRef, reason: str, *,
     if task.source_cancelled(now=now, reason=reason):
         return "cancelled"
     return "flagged" if task.source_cancelled_at is not None else "unchanged"
+
+
+#: event type -> (the cause kind it resolves, payload field naming the cause, the reason)
+RESOLUTIONS: dict[str, tuple[tuple[str, str], str, str]] = {
+    "rental.returned": (("inventory", "overdue_call"), "rental_id",
+                        "设备已归还 (the device was returned)"),
+    "renovation.assessment_completed": (("renovation", "assessment"), "assessment_id",
+                                        "评估已完成 (the assessment was done)"),
+    "renovation.inspection_passed": (("renovation", "acceptance_visit"), "work_order_id",
+                                     "验收已通过 (the inspection passed)"),
+}
+
+
+def close_for_cause(uow: VolunteerUoW, event_type: str, cause_id: str, *,
+                    now: datetime) -> str:
+    """Inside an open unit of work (an event handler): what raised a task was resolved;
+    its live task (if any) closes itself with the reason in words, or, once the volunteer
+    is on site, records it for the coordinator. Replays find nothing live: idempotent.
+    Returns what happened."""
+    (service, kind), _, reason = RESOLUTIONS[event_type]
+    task = uow.tasks.live_by_cause(cause_key(SourceRef(service, kind, cause_id)), lock=True)
+    if task is None:
+        return "none"
+    if task.close_resolved(now=now, reason=reason):
+        return "closed"
+    return "flagged"
 
 
 def record_parked_event(uow: VolunteerUoW, subject_id: str, *, event_type: str,

@@ -107,6 +107,18 @@ class InspectionPassed(VisitRequest):
     inspector = Text(100, required=True)
 
 
+@CATALOGUE.register(
+    "renovation.assessment_completed", 1, P,
+    "The assessor recorded the home assessment: a volunteer task raised to accompany it "
+    "(source kind assessment, id the assessment id) has nothing left to do.",
+)
+class AssessmentCompleted(Schema):
+    application_id = fields.UUID(required=True)
+    assessment_id = fields.UUID(required=True)
+    division_code = Division(required=True)
+    completed_at = When(required=True)
+
+
 @CATALOGUE.register("renovation.inspection_failed", 1, P,
                     "Acceptance inspection failed; the order goes back for rework.")
 class InspectionFailed(Schema):

@@ -53,8 +53,27 @@ class TaskCompleted(_Task):
     result = fields.Nested(TaskResult, load_default=dict)
 
 
-@CATALOGUE.register("volunteer.task_failed", 1, P,
-                    "A task could not be done (e.g. nobody home, device refused).")
+@CATALOGUE.register(
+    "volunteer.task_failed", 1, P,
+    "A task could not be done (e.g. nobody home, device refused), or (outcome expired) "
+    "nobody took it before its window ended. The asking service shows the reason on its "
+    "record and may ask again.",
+)
 class TaskFailed(_Task):
     reason = Text(500, required=True)
     failed_at = When(required=True)
+    outcome = fields.String(load_default="failed",
+                            validate=validate.OneOf(["failed", "expired"]))
+
+
+@CATALOGUE.register(
+    "volunteer.task_escalated", 1, P,
+    "A task goes to its coordinator by hand: the automatic re-offers reached their limit "
+    "or nobody else is eligible (raised once until someone takes it).",
+)
+class TaskEscalated(_Task):
+    reason = Text(200, required=True)
+    reoffers = fields.Integer(required=True, validate=validate.Range(min=0))
+    coordinator_id = fields.UUID(load_default=None, allow_none=True)
+    window_end = When(required=True)
+    escalated_at = When(required=True)
