@@ -15,6 +15,7 @@ WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日"
 STATE_ZH = {
     "open": "待派单", "offered": "已邀约", "accepted": "已接单", "in_progress": "服务中",
     "completed": "已完成", "failed": "未完成", "cancelled": "已取消",
+    "closed": "已自动关闭", "expired": "已过期",
 }
 
 OUTCOME_ZH = {
@@ -30,11 +31,12 @@ SKILL_ZH = {
     "phone_followup": "电话回访",
 }
 
-#: why a task is late (the board's badges), most urgent first
+#: why a task is late (the board's badges), most urgent first; the volunteer service's
+#: rule (``Task.lateness``): only once a deadline has passed, never on creation
 LATE_ZH = {
     "window_over": "时段已过仍未派出",
-    "not_dispatched": "时段已开始仍未派出",
-    "no_check_in": "已到预约时间未签到",
+    "offer_lapsed": "邀请已过答复期限",
+    "no_check_in": "预约时段已过仍未签到",
 }
 
 #: what the board can show
@@ -86,19 +88,22 @@ def input_value(value: Any) -> str:
 
 
 def lateness(task: Mapping[str, Any], now: datetime) -> str | None:
-    """Why the task is late, or None: its window is over (or has begun) and nobody has
-    taken it, or its booked slot has begun and the assignee has not checked in."""
+    """Why the task is late, or None (the volunteer service's rule; a task is never late
+    on creation): its window is over and nobody has taken it, its offer's answer deadline
+    has passed unanswered, or its booked slot is over and nobody checked in."""
     state = task.get("state")
     if state in ("open", "offered"):
-        end, start = parse_time(task.get("window_end")), parse_time(task.get("window_start"))
+        end = parse_time(task.get("window_end"))
         if end is not None and end <= now:
             return "window_over"
-        if start is not None and start <= now:
-            return "not_dispatched"
+        offer = pending_offer(task) if state == "offered" else None
+        expires = parse_time(offer.get("expires_at")) if offer else None
+        if expires is not None and expires <= now:
+            return "offer_lapsed"
         return None
-    if state == "accepted":
-        slot = parse_time(task.get("slot_start")) or parse_time(task.get("window_start"))
-        if slot is not None and slot <= now and not task.get("checked_in_at"):
+    if state == "accepted" and not task.get("checked_in_at"):
+        end = parse_time(task.get("slot_end")) or parse_time(task.get("window_end"))
+        if end is not None and end <= now:
             return "no_check_in"
     return None
 

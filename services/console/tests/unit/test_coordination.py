@@ -18,15 +18,25 @@ def task(state: str, start: timedelta, end: timedelta, **kw: Any) -> dict[str, A
 
 
 H = timedelta(hours=1)
+M = timedelta(minutes=1)
 
 
 @pytest.mark.parametrize(("t", "why"), [
     (task("open", H, 3 * H), None),
-    (task("open", -H, 3 * H), "not_dispatched"),
+    # a window that has begun is not late: an overdue call's starts as it is raised
+    (task("open", -H, 3 * H), None),
+    (task("open", -3 * H, -H), "window_over"),
     (task("offered", -3 * H, -H), "window_over"),
+    (task("offered", -H, 3 * H, offers=[{"outcome": "pending",
+                                         "expires_at": (NOW + H).isoformat()}]), None),
+    (task("offered", -H, 3 * H, offers=[{"outcome": "pending",
+                                         "expires_at": (NOW - M).isoformat()}]),
+     "offer_lapsed"),
     (task("accepted", H, 3 * H, slot_start=(NOW + H).isoformat()), None),
-    (task("accepted", -H, 3 * H, slot_start=(NOW - 10 * timedelta(minutes=1)).isoformat()),
-     "no_check_in"),
+    (task("accepted", -H, 3 * H, slot_start=(NOW - 10 * M).isoformat(),
+          slot_end=(NOW + H).isoformat()), None),  # arriving in the slot is in time
+    (task("accepted", -H, 3 * H, slot_start=(NOW - 2 * H).isoformat(),
+          slot_end=(NOW - M).isoformat()), "no_check_in"),
     (task("accepted", -H, 3 * H, slot_start=(NOW - H).isoformat(),
           checked_in_at=NOW.isoformat()), None),
     (task("in_progress", -3 * H, -H), None),
@@ -38,13 +48,15 @@ def test_lateness(t: dict[str, Any], why: str | None) -> None:
 def test_board_puts_late_first_then_priority_then_window() -> None:
     a = task("open", 2 * H, 4 * H, id="a")
     b = task("open", H, 4 * H, id="b", priority=4)
-    c = task("offered", -H, 4 * H, id="c")
+    c = task("offered", -H, 4 * H, id="c",
+             offers=[{"outcome": "pending", "expires_at": (NOW - M).isoformat()}])
     d = task("accepted", 2 * H, 4 * H, id="d")
-    e = task("accepted", -2 * H, 4 * H, id="e", slot_start=(NOW - H).isoformat())
+    e = task("accepted", -2 * H, 4 * H, id="e", slot_start=(NOW - 2 * H).isoformat(),
+             slot_end=(NOW - H).isoformat())
     f = task("open", 3 * H, 4 * H, id="f")
     rows = co.board([a, b, c, d, e, f], "active", NOW)
     assert [r["id"] for r in rows] == ["c", "e", "b", "a", "f"]
-    assert rows[0]["late"] == "not_dispatched"
+    assert rows[0]["late"] == "offer_lapsed"
     assert [r["id"] for r in co.board([a, b, c, d, e], "late", NOW)] == ["c", "e"]
     assert [r["id"] for r in co.board([a, b, c, d, e], "accepted", NOW)] == ["e", "d"]
     assert co.counts([a, b, c, d, e], NOW) == co.Counts(open=2, offered=1, late=2)

@@ -54,7 +54,15 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
              "工单{order}的{kind}期限已于{due}届满，请跟进（{division}）。"),
     Template("deadline_escalated", "SMS_471602", "工单超期未处理",
              "工单{order}的{kind}期限已于{due}届满，{division}至今未处理，请督办。"),
+    Template("task_escalated", "SMS_471701", "志愿任务待人工派单",
+             "志愿任务{task}（{type}，{division}）{reason}，请于{end}前派单。"),
 )}
+
+#: what a volunteer task type is called for people
+TASK_TYPES = {"deliver_device": "送辅具上门", "pickup_device": "上门取回辅具",
+              "accompany_assessment": "陪同入户评估", "acceptance_visit": "完工验收回访",
+              "satisfaction_visit": "满意度回访", "overdue_call": "逾期电话回访",
+              "manual": "手工任务"}
 
 #: what a renovation deadline is called for people
 DEADLINE_KINDS = {"accept": "接单", "inspect": "验收", "rework": "整改"}

@@ -1,6 +1,7 @@
 """Events consumed: a rental's life (checked out, extended, returned) arms, re-arms and
 cancels the borrower's reminders; a renovation deadline breach reaches the district's
-staff inbox and later, unread, the city's.
+staff inbox and later, unread, the city's; a volunteer task escalated after its
+re-offers reaches the division's coordinators' inbox.
 
 The runner records the event id in the inbox table in the same transaction; on top of
 that every notification has a unique idempotency key made of its cause, so an event
@@ -48,3 +49,8 @@ def _returned(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
 @handlers.on("renovation.deadline_breached", name="notify.deadline_breached")
 def _breached(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
     reminders.stage_deadline_breach(_uow(uow), payload, utcnow())
+
+
+@handlers.on("volunteer.task_escalated", name="notify.task_escalated")
+def _task_escalated(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    reminders.stage_task_escalated(_uow(uow), payload, utcnow())

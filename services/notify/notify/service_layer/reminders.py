@@ -103,3 +103,23 @@ def stage_deadline_breach(uow: NotifyUoW, payload: dict[str, Any], now: datetime
             audience_division=city_of(division), cause=f"escalation:{base}:district"))
         made += 1
     return made
+
+
+def stage_task_escalated(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
+    """A volunteer task the automatic re-offers gave up on: the inbox of the division's
+    coordinators, once per escalation (its time is part of the key). Runs in the caller's
+    open unit of work (the event handler's)."""
+    task = str(payload["task_id"])
+    division = payload["division_code"]
+    escalated_at: datetime = payload["escalated_at"]
+    key = f"task-escalated:{task}:{escalated_at.isoformat()}"
+    if uow.notifications.by_key(key) is not None:
+        return 0
+    reason = str(payload["reason"]).split(" (", 1)[0]  # the Chinese part
+    params = {"task": task[:8], "type": templates.TASK_TYPES.get(payload["task_type"], "任务"),
+              "division": name_of(division), "reason": reason,
+              "end": format_china(payload["window_end"])}
+    uow.notifications.add(Notification.create(
+        key, Channel.INBOX, "task_escalated", params, due_at=now, now=now,
+        audience_role="coordinator", audience_division=division, cause=f"task:{task}"))
+    return 1

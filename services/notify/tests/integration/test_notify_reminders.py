@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from notify import jobs
 from notify.adapters.dev_sms_gateway import DevSmsGateway
 from notify.adapters.orm import notifications
+from notify.domain import templates
 from notify.domain.notifications import at_china
 from svckit.service import ServiceContext
 from svckit.testing import event_json
@@ -191,3 +192,28 @@ def test_daily_cap_and_retries(ctx: ServiceContext, gateway: DevSmsGateway,
         row = c.execute(sa.select(notifications.c.attempts, notifications.c.state)
                         .where(notifications.c.state == "sent")).one()
     assert tuple(row) == (3, "sent")
+
+
+def test_an_escalated_volunteer_task_reaches_the_coordinators_inbox_once(
+        ctx: ServiceContext) -> None:
+    task, at = uuid.uuid4(), cn("2026-12-07 10:00")
+    payload = {
+        "task_id": task, "task_type": "overdue_call",
+        "source": {"service": "inventory", "kind": "overdue_call", "id": f"{uuid.uuid4()}"},
+        "division_code": "371502", "reoffers": 3, "coordinator_id": None,
+        "reason": "已自动改派3次仍无人接单，请协调员处理 (re-offered 3 times)",
+        "window_end": cn("2026-12-10 10:00"), "escalated_at": at,
+    }
+    for _ in range(2):  # redelivered with a new event id: still one message
+        out = ctx.processor().process(event_json("volunteer.task_escalated", payload,
+                                                 subject_id=str(task)), {})
+        assert out.action == "ack", out
+    n = notifications.c
+    with ctx.engine.connect() as c:
+        rows = c.execute(sa.select(n.template, n.audience_role, n.audience_division, n.state)
+                         .where(n.template == "task_escalated")).all()
+    assert [tuple(r) for r in rows] == [("task_escalated", "coordinator", "371502", "sent")]
+    text = templates.get("task_escalated").render({
+        "task": str(task)[:8], "type": "逾期电话回访", "division": "东昌府区",
+        "reason": "已自动改派3次仍无人接单，请协调员处理", "end": "12月10日 10:00"})
+    assert text.startswith(f"志愿任务{str(task)[:8]}（逾期电话回访，东昌府区）已自动改派3次")

@@ -362,3 +362,38 @@ def test_a_withdrawn_household_is_not_asked_for_again(world: Any) -> None:
     assert processor.process(_arrived("22 27 03", "371502"), {}).applied == 1
     assert len(world.outbox("renovation.device_requested")) == asked
     assert _app(world, app.id).plan.device_requests[0].status == "unavailable"
+
+
+def test_a_finished_assessment_tells_the_volunteer_side(world: Any) -> None:
+    """The escort task raised for the assessment closes itself on this event."""
+    app = world.application()
+    world.drive(app.id, "assessed")
+    assessment_id = str(_app(world, app.id).assessment.id)
+    done = [e for e in world.outbox() if e["type"] == "renovation.assessment_completed"]
+    assert len(done) == 1
+    assert done[0]["payload"]["assessment_id"] == assessment_id
+    assert done[0]["payload"]["application_id"] == str(app.id)
+    assert done[0]["payload"]["division_code"] == "371502"
+    load_all().load(done[0]["type"], done[0]["version"], done[0]["payload"])
+
+
+def test_an_expired_visit_shows_on_the_case_until_it_is_asked_again(world: Any) -> None:
+    app = world.application()
+    world.drive(app.id, "assessment_scheduled")
+    assessment_id = str(_app(world, app.id).assessment.id)
+    expired = _task("assessment", assessment_id)
+    for k in ("completed_at", "outcome", "result", "volunteer_id"):
+        expired.pop(k)
+    out = world.ctx.processor().process(event_json("volunteer.task_failed", {
+        **expired, "reason": "时段结束仍无人接单，已过期 (nobody took it before its window ended)",
+        "failed_at": datetime.now(UTC), "outcome": "expired"}), {})
+    assert out.action == "ack", out
+    problem = _app(world, app.id).integration_problem
+    assert problem is not None
+    assert (problem["event_type"], problem["consumer"], problem["reason"]) == (
+        "renovation.assessment_requested", "volunteer", "expired")
+    assert "无人接单" in problem["message"]
+    # asked again (the assessment rescheduled): the problem is over
+    apps.schedule_assessment(world.ctx.uow(), world.approver, app.id, world.assessor.sub,
+                             datetime.now(UTC) + timedelta(days=3), now=datetime.now(UTC))
+    assert _app(world, app.id).integration_problem is None

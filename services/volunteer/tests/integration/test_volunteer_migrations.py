@@ -63,3 +63,33 @@ def test_the_slot_migration_fills_existing_tasks(db_url: str) -> None:
     assert visit.duration_minutes == timedelta(hours=3)
     assert (visit.slot_start, visit.slot_end) == (W0, W0 + timedelta(hours=48))
     assert (done.duration_minutes, done.slot_start) == (timedelta(hours=2), None)
+
+
+BEFORE_CAUSES = "c3e8a51f7d20"
+
+
+def test_the_cause_migration_keys_existing_tasks_and_keeps_one_live_per_cause(
+        db_url: str) -> None:
+    upgrade(definition.migrations, db_url, BEFORE_CAUSES)
+    engine = make_engine(db_url)
+    wo = str(uuid4())
+    rows = [_row("acceptance_visit", "open"), _row("acceptance_visit", "open"),
+            _row("acceptance_visit", "completed"), _row("overdue_call", "open")]
+    for row, (kind, sid) in zip(rows, [("acceptance_visit", f"{wo}:1"),
+                                       ("acceptance_visit", f"{wo}:2"),
+                                       ("acceptance_visit", f"{wo}:0"),
+                                       ("overdue_call", "r-1:2026-11-01")], strict=True):
+        row.update(source_service="renovation", source_kind=kind, source_id=sid,
+                   duration_minutes=timedelta(minutes=90))
+    rows[1]["created_at"] = W0 + timedelta(minutes=1)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(orm.tasks), rows)
+    upgrade(definition.migrations, db_url)
+    t = orm.tasks.c
+    with engine.connect() as conn:
+        got = {r.id: (r.cause_key, r.reoffer_count) for r in conn.execute(
+            sa.select(t.id, t.cause_key, t.reoffer_count))}
+    engine.dispose()
+    key = f"renovation:acceptance_visit:{wo}"
+    assert [got[r["id"]] for r in rows] == [
+        (key, 0), (None, 0), (key, 0), ("renovation:overdue_call:r-1", 0)]

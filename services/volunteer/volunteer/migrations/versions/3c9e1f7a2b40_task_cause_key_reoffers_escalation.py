@@ -8,7 +8,7 @@ visit), the oldest keeps it and the others get none (the coordinator closes them
 coordinator.
 
 Revision ID: 3c9e1f7a2b40
-Revises: 1aa7bb40bcb6
+Revises: c3e8a51f7d20
 Create Date: 2026-12-07 14:40:00.000000
 """
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ from alembic import op
 import svckit.db  # noqa: F401 - custom column types (UtcDateTime)
 
 revision: str = '3c9e1f7a2b40'
-down_revision: str | None = '1aa7bb40bcb6'
+down_revision: str | None = 'c3e8a51f7d20'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
