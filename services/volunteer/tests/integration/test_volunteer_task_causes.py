@@ -24,7 +24,6 @@ from volunteer_testkit import (
     outbox,
     request_event,
     soon,
-    source_of,
     task_id_for,
     uow_of,
 )
@@ -54,7 +53,7 @@ def _tasks_of_kind(ctx, kind: str) -> list[tuple[str, str]]:
 
 def test_the_return_closes_the_overdue_call_and_a_replay_changes_nothing(ctx) -> None:
     rental_id = uuid4()
-    body, payload = _request(ctx, "overdue_call", source_id=f"{rental_id}:2026-11-30",
+    _body, payload = _request(ctx, "overdue_call", source_id=f"{rental_id}:2026-11-30",
                              start=NOW().replace(microsecond=0), hours=7 * 24)
     task = _task(ctx, payload["source"]["id"])
     assert task.state is TaskState.OPEN
@@ -73,7 +72,7 @@ def test_the_return_closes_the_overdue_call_and_a_replay_changes_nothing(ctx) ->
     assert ctx.processor().process(again, {}).action == "ack"
     assert _task(ctx, payload["source"]["id"]).state is TaskState.CLOSED
     # another rental's return closes nothing
-    other_body, other = _request(ctx, "overdue_call")
+    _other_body, other = _request(ctx, "overdue_call")
     ctx.processor().process(returned.replace(json.loads(returned)["id"], str(uuid4())), {})
     assert _task(ctx, other["source"]["id"]).state is TaskState.OPEN
 
@@ -81,7 +80,7 @@ def test_the_return_closes_the_overdue_call_and_a_replay_changes_nothing(ctx) ->
 def test_a_return_after_another_overdue_spell_still_closes_the_one_call(ctx) -> None:
     rental_id = uuid4()
     _, first = _request(ctx, "overdue_call", source_id=f"{rental_id}:2026-11-01")
-    _, second = _request(ctx, "overdue_call", source_id=f"{rental_id}:2026-11-20")
+    _, _second = _request(ctx, "overdue_call", source_id=f"{rental_id}:2026-11-20")
     assert _tasks_of_kind(ctx, "overdue_call") == [(first["source"]["id"], "open")]
 
 
@@ -101,8 +100,8 @@ def test_two_rounds_of_one_work_order_make_one_task_the_pass_closes_it(
     ctx, add_volunteer
 ) -> None:
     wo = uuid4()
-    _, round1 = _request(ctx, "acceptance_visit", source_id=f"{wo}:1")
-    _, round2 = _request(ctx, "acceptance_visit", source_id=f"{wo}:2")
+    _, _round1 = _request(ctx, "acceptance_visit", source_id=f"{wo}:1")
+    _, _round2 = _request(ctx, "acceptance_visit", source_id=f"{wo}:2")
     assert _tasks_of_kind(ctx, "acceptance_visit") == [(f"{wo}:1", "open")]
     v = add_volunteer()
     dispatch.assign(uow_of(ctx), coordinator(), task_id_for(ctx, f"{wo}:1"), v.id, now=NOW())
