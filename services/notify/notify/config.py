@@ -38,6 +38,8 @@ class NotifySettings(BaseSettings):
     escalate_after_hours: float = Field(default=48.0, gt=0, le=24 * 30)
     #: the supervisor's mailbox an escalation is also e-mailed to (empty: the inbox only)
     escalation_email: str = ""
+    #: the console's address as a volunteer's phone reaches it (the offer SMS links to it)
+    console_url: str = "http://127.0.0.1:8000/console"
     #: messages a sender pass handles before it yields
     batch_size: int = Field(default=200, ge=1, le=10000)
 

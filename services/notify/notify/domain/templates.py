@@ -50,6 +50,9 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
              "志愿者将致电了解情况。", reminder=True),
     Template("reminders_merged", "SMS_471509", "辅具租赁提醒",
              "您有{count}条辅具租赁提醒：{items}"),
+    Template("task_offered", "SMS_471701", "志愿服务邀请",
+             "您有一项志愿服务邀请：{kind}，{when}，{district}。请在{expires}前登录{link}"
+             "接受或婉拒。"),
     Template("deadline_breached", "SMS_471601", "工单超期",
              "工单{order}的{kind}期限已于{due}届满，请跟进（{division}）。"),
     Template("deadline_escalated", "SMS_471602", "工单超期未处理",
@@ -66,6 +69,12 @@ TASK_TYPES = {"deliver_device": "送辅具上门", "pickup_device": "上门取�
 
 #: what a renovation deadline is called for people
 DEADLINE_KINDS = {"accept": "接单", "inspect": "验收", "rework": "整改"}
+
+#: a volunteer task's kind in the words of the offer SMS
+TASK_KINDS = {"deliver_device": "送辅具上门", "pickup_device": "上门取回辅具",
+              "accompany_assessment": "陪同入户评估", "acceptance_visit": "验收回访",
+              "satisfaction_visit": "满意度回访", "overdue_call": "逾期电话回访",
+              "manual": "志愿服务"}
 
 
 def get(code: str) -> Template:

@@ -1,7 +1,8 @@
 """Events consumed: a rental's life (checked out, extended, returned) arms, re-arms and
 cancels the borrower's reminders; a renovation deadline breach reaches the district's
 staff inbox and later, unread, the city's; a volunteer task escalated after its
-re-offers reaches the division's coordinators' inbox.
+re-offers reaches the division's coordinators' inbox; a task offered to a volunteer is
+sent to their phone (and not sent once the task is assigned, if it is still held).
 
 The runner records the event id in the inbox table in the same transaction; on top of
 that every notification has a unique idempotency key made of its cause, so an event
@@ -54,3 +55,13 @@ def _breached(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
 @handlers.on("volunteer.task_escalated", name="notify.task_escalated")
 def _task_escalated(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
     reminders.stage_task_escalated(_uow(uow), payload, utcnow())
+
+
+@handlers.on("volunteer.task_offered", name="notify.task_offered")
+def _offered(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    reminders.stage_offer(_uow(uow), payload, utcnow())
+
+
+@handlers.on("volunteer.task_assigned", name="notify.offer_answered")
+def _assigned(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    reminders.cancel_offer(_uow(uow), payload, "已接单 (assigned)", utcnow())

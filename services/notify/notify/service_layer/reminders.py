@@ -123,3 +123,39 @@ def stage_task_escalated(uow: NotifyUoW, payload: dict[str, Any], now: datetime)
         key, Channel.INBOX, "task_escalated", params, due_at=now, now=now,
         audience_role="coordinator", audience_division=division, cause=f"task:{task}"))
     return 1
+
+
+def offer_cause(task_id: uuid.UUID | str, volunteer_id: uuid.UUID | str) -> str:
+    return f"offer:{task_id}:{volunteer_id}"
+
+
+def stage_offer(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
+    """The SMS telling a volunteer of a task offered to them, with the console's link (the
+    link opens the console; the volunteer logs in and answers there). Runs in the caller's
+    open unit of work (the event handler's); one per offer (its expiry is in the key)."""
+    phone = payload.get("volunteer_phone")
+    if not phone:
+        return 0
+    task, volunteer = payload["task_id"], payload["volunteer_id"]
+    expires: datetime = payload["expires_at"]
+    key = f"{offer_cause(task, volunteer)}:{expires.isoformat()}"
+    if uow.notifications.by_key(key) is not None:
+        return 0
+    recipient = ensure_recipient(uow, f"volunteer:volunteer:{volunteer}", phone=phone, now=now)
+    start = payload.get("starts_at")
+    params = {"kind": templates.TASK_KINDS.get(str(payload["task_type"]), "志愿服务"),
+              "when": format_china(start, "%-m月%-d日 %H:%M") if start else "时间待约",
+              "district": name_of(payload["division_code"]),
+              "expires": format_china(expires, "%-m月%-d日 %H:%M"), "link": uow.settings.console_url + "/"}
+    uow.notifications.add(Notification.create(
+        key, Channel.SMS, "task_offered", params, due_at=now, now=now,
+        recipient_id=recipient.id, cause=offer_cause(task, volunteer)))
+    return 1
+
+
+def cancel_offer(uow: NotifyUoW, payload: dict[str, Any], reason: str, now: datetime) -> int:
+    """An offer answered (or the task taken by someone) before its SMS went out (held by
+    the quiet hours, say): the SMS is not sent."""
+    found = uow.notifications.open_for_cause(
+        offer_cause(payload["task_id"], payload["volunteer_id"]))
+    return sum(n.cancel(reason, now) for n in found)

@@ -53,7 +53,7 @@ def states(ctx: ServiceContext) -> list[tuple[str, str]]:
     with ctx.engine.connect() as c:
         return [(r.template, r.state) for r in c.execute(
             sa.select(notifications.c.template, notifications.c.state)
-            .order_by(notifications.c.due_at))]
+            .order_by(notifications.c.due_at, notifications.c.template))]
 
 
 def test_reminders_at_the_right_times_rearmed_on_extension_stopped_on_return(

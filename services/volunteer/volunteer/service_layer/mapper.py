@@ -14,6 +14,7 @@ from svckit.uow import UnitOfWork
 
 from volunteer.domain import events as ev
 from volunteer.domain.tasks import Task
+from volunteer.service_layer.uow import VolunteerUoW
 
 mapper = EventMapper("volunteer")
 
@@ -31,8 +32,12 @@ def _base(task: Task) -> dict[str, Any]:
 
 @mapper.on(ev.TaskOffered)
 def _offered(uow: UnitOfWork, task: Task, e: ev.TaskOffered) -> None:
+    assert isinstance(uow, VolunteerUoW)
+    volunteer = uow.volunteers.get(e.volunteer_id)
     uow.add_event("volunteer.task_offered",
-                  {**_base(task), "volunteer_id": e.volunteer_id, "expires_at": e.expires_at},
+                  {**_base(task), "volunteer_id": e.volunteer_id, "expires_at": e.expires_at,
+                   "volunteer_phone": volunteer.phone,
+                   "starts_at": task.window_start},
                   subject_id=str(e.task_id))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from svckit.events.catalogue import CATALOGUE
-from svckit.events.catalogue.fields import Division, SourceRef, Text, When
+from svckit.events.catalogue.fields import Division, SealedText, SourceRef, Text, When
 
 P = "volunteer"
 
@@ -32,6 +32,10 @@ class _Task(Schema):
 class TaskOffered(_Task):
     volunteer_id = fields.UUID(required=True)
     expires_at = When(required=True)
+    #: for the offer's SMS (notify): the volunteer's phone, sealed (ADR 0013), and when
+    #: the visit is to start
+    volunteer_phone = SealedText(20, load_default=None, allow_none=True)
+    starts_at = When(load_default=None, allow_none=True)
 
 
 @CATALOGUE.register("volunteer.task_assigned", 1, P,
