@@ -50,7 +50,7 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
              "志愿者将致电了解情况。", reminder=True),
     Template("reminders_merged", "SMS_471509", "辅具租赁提醒",
              "您有{count}条辅具租赁提醒：{items}"),
-    Template("task_offered", "SMS_471701", "志愿服务邀请",
+    Template("task_offered", "SMS_471702", "志愿服务邀请",
              "您有一项志愿服务邀请：{kind}，{when}，{district}。请在{expires}前登录{link}"
              "接受或婉拒。"),
     Template("deadline_breached", "SMS_471601", "工单超期",

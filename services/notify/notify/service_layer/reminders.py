@@ -146,7 +146,8 @@ def stage_offer(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
     params = {"kind": templates.TASK_KINDS.get(str(payload["task_type"]), "志愿服务"),
               "when": format_china(start, "%-m月%-d日 %H:%M") if start else "时间待约",
               "district": name_of(payload["division_code"]),
-              "expires": format_china(expires, "%-m月%-d日 %H:%M"), "link": uow.settings.console_url + "/"}
+              "expires": format_china(expires, "%-m月%-d日 %H:%M"),
+              "link": uow.settings.console_url + "/"}
     uow.notifications.add(Notification.create(
         key, Channel.SMS, "task_offered", params, due_at=now, now=now,
         recipient_id=recipient.id, cause=offer_cause(task, volunteer)))

@@ -46,7 +46,7 @@ def test_an_offer_reaches_the_volunteers_phone_once(ctx: ServiceContext, gateway
     jobs.deliver(ctx)
     assert len(gateway.messages) == 1
     sms = gateway.messages[0]
-    assert sms["phones"] == [PHONE] and sms["template_code"] == "SMS_471701"
+    assert sms["phones"] == [PHONE] and sms["template_code"] == "SMS_471702"
     assert sms["text"] == ("【残联服务】您有一项志愿服务邀请：送辅具上门，3月3日 14:30，东昌府区。"
                            "请在3月2日 12:00前登录http://127.0.0.1:8000/console/接受或婉拒。")
 
