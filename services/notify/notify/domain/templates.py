@@ -70,12 +70,6 @@ TASK_TYPES = {"deliver_device": "送辅具上门", "pickup_device": "上门取�
 #: what a renovation deadline is called for people
 DEADLINE_KINDS = {"accept": "接单", "inspect": "验收", "rework": "整改"}
 
-#: a volunteer task's kind in the words of the offer SMS
-TASK_KINDS = {"deliver_device": "送辅具上门", "pickup_device": "上门取回辅具",
-              "accompany_assessment": "陪同入户评估", "acceptance_visit": "验收回访",
-              "satisfaction_visit": "满意度回访", "overdue_call": "逾期电话回访",
-              "manual": "志愿服务"}
-
 
 def get(code: str) -> Template:
     try:

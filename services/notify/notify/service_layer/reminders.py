@@ -143,7 +143,7 @@ def stage_offer(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
         return 0
     recipient = ensure_recipient(uow, f"volunteer:volunteer:{volunteer}", phone=phone, now=now)
     start = payload.get("starts_at")
-    params = {"kind": templates.TASK_KINDS.get(str(payload["task_type"]), "志愿服务"),
+    params = {"kind": templates.TASK_TYPES.get(str(payload["task_type"]), "志愿服务"),
               "when": format_china(start, "%-m月%-d日 %H:%M") if start else "时间待约",
               "district": name_of(payload["division_code"]),
               "expires": format_china(expires, "%-m月%-d日 %H:%M"),
