@@ -199,8 +199,8 @@ def test_china_month_rolls_over_the_year() -> None:
     )
 
 
-@pytest.mark.parametrize(("minutes", "text"), [(0, "0分"), (59, "59分"), (60, "1小时0分"),
-                                               (200, "3小时20分")])
+@pytest.mark.parametrize(("minutes", "text"), [(0, "0分钟"), (59, "59分钟"), (60, "1小时"),
+                                               (200, "3小时20分钟")])
 def test_format_minutes(minutes: int, text: str) -> None:
     assert format_minutes(minutes) == text
 

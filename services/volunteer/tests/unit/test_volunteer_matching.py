@@ -173,8 +173,8 @@ def test_candidate_reasons_explain_the_rank(make_task, make_volunteer) -> None:
     text = "\n".join(candidate.reasons)
     assert "服务东昌府区" in text
     assert "配送、驾驶" in text
-    assert "本月已服务3小时20分" in text
-    assert "上次服务于2025-06-01" in text
+    assert "本月已服务 3小时20分钟 (3 h 20 min served this month)" in text
+    assert "上次服务于 2025年6月1日 (last served on 1 Jun 2025)" in text
     assert "可靠率75%：完成3次，爽约1次" in text
     assert candidate.load == load
 
@@ -183,4 +183,6 @@ def test_never_served_and_no_record_are_said_so(make_task, make_volunteer) -> No
     (candidate,) = rank_candidates(make_task(), [make_volunteer()], busy=[], loads={}).candidates
     assert any("从未服务" in r for r in candidate.reasons)
     assert any("暂无履约记录" in r for r in candidate.reasons)
+    assert "本月尚无服务 (no service yet this month)" in candidate.reasons
+    assert not any("0分" in r for r in candidate.reasons)
     assert candidate.reliability is None

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from svckit.domain.division import name_of
 
-from .slots import Slot, format_minutes
+from .slots import MONTHS_EN, Slot, format_minutes, format_minutes_en
 from .tasks import Exclusion, Task, TaskType
 from .volunteers import Volunteer, skill_labels
 
@@ -95,25 +95,39 @@ def _sort_key(v: Volunteer, load: VolunteerLoad) -> tuple[int, datetime, Fractio
 
 
 def slot_reason(task: Task, slot: Slot, tz_name: str) -> str:
-    """``"可于 11月23日 09:00–11:00 上门"`` (local time of ``tz_name``)."""
+    """``"可于 11月23日 09:00–11:00 上门 (free for a 120 min visit on 23 Nov
+    09:00–11:00)"``: both halves whole (local time of ``tz_name``), so a client shows
+    either one alone."""
     label = slot.label_zh(tz_name)
     minutes = int(slot.duration.total_seconds()) // 60
+    when = slot.label_en(tz_name)
     if task.type is TaskType.OVERDUE_CALL:
-        return f"可于 {label} 电话回访 (free for a {minutes} min call then, no overlap)"
-    return f"可于 {label} 上门 (free for a {minutes} min visit then, no overlap)"
+        return f"可于 {label} 电话回访 (free for a {minutes} min call on {when})"
+    return f"可于 {label} 上门 (free for a {minutes} min visit on {when})"
+
+
+def load_reason(minutes_this_month: int) -> str:
+    """``"本月已服务 3小时20分钟 (3 h 20 min served this month)"``; none yet said so."""
+    if minutes_this_month <= 0:
+        return "本月尚无服务 (no service yet this month)"
+    return (f"本月已服务 {format_minutes(minutes_this_month)} "
+            f"({format_minutes_en(minutes_this_month)} served this month)")
 
 
 def _reasons(task: Task, v: Volunteer, load: VolunteerLoad, slot: Slot) -> tuple[str, ...]:
-    skills = (
-        f"具备所需技能：{skill_labels(task.required_skills)} (has the required skills)"
-        if task.required_skills
-        else "此任务无特定技能要求 (no particular skill required)"
-    )
-    if load.last_served_at is None:
-        last = "从未服务过，优先 (never served yet)"
+    """Each reason in both languages, ``中文 (English)``, each half complete: the API
+    gives the caller's half (``Accept-Language``), never the two mixed."""
+    if task.required_skills:
+        codes = ", ".join(sorted(s.value.replace("_", " ") for s in task.required_skills))
+        skills = f"具备所需技能：{skill_labels(task.required_skills)} (has the skills: {codes})"
     else:
-        day = load.last_served_at.astimezone(ZoneInfo(v.timezone)).date().isoformat()
-        last = f"上次服务于{day} (last served on {day})"
+        skills = "此任务无特定技能要求 (no particular skill required)"
+    if load.last_served_at is None:
+        last = "从未服务过，优先 (never served yet: first in line)"
+    else:
+        day = load.last_served_at.astimezone(ZoneInfo(v.timezone)).date()
+        last = (f"上次服务于 {day.year}年{day.month}月{day.day}日 "
+                f"(last served on {day.day} {MONTHS_EN[day.month - 1]} {day.year})")
     rel = v.reliability
     if rel is None:
         reliability = "暂无履约记录 (no record yet)"
@@ -124,13 +138,10 @@ def _reasons(task: Task, v: Volunteer, load: VolunteerLoad, slot: Slot) -> tuple
             f"(reliability {pct}%: {v.completed_count} completed, {v.no_show_count} no-shows)"
         )
     return (
-        f"服务{name_of(task.division)} (serves the task's division)",
+        f"服务{name_of(task.division)} (serves the task's district, {task.division})",
         skills,
         slot_reason(task, slot, v.timezone),
-        (
-            f"本月已服务{format_minutes(load.minutes_this_month)} "
-            f"({load.minutes_this_month} min this month)"
-        ),
+        load_reason(load.minutes_this_month),
         last,
         reliability,
     )

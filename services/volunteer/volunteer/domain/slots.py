@@ -23,6 +23,9 @@ from svckit.domain.errors import ValidationFailed
 if TYPE_CHECKING:
     from .volunteers import AvailabilityWindow
 
+#: English month abbreviations, whatever the process's locale
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
 #: Slots proposed "from now" start on a quarter hour (``now`` is rounded up to it).
 SLOT_GRANULARITY = timedelta(minutes=15)
 
@@ -39,9 +42,19 @@ def require_utc(value: datetime, field: str) -> datetime:
 
 
 def format_minutes(minutes: int) -> str:
-    """``200`` -> ``"3小时20分"``."""
+    """``200`` -> ``"3小时20分钟"``, ``60`` -> ``"1小时"``, ``0`` -> ``"0分钟"``."""
     hours, rest = divmod(minutes, 60)
-    return f"{hours}小时{rest}分" if hours else f"{rest}分"
+    if not hours:
+        return f"{rest}分钟"
+    return f"{hours}小时{rest}分钟" if rest else f"{hours}小时"
+
+
+def format_minutes_en(minutes: int) -> str:
+    """``200`` -> ``"3 h 20 min"``, ``60`` -> ``"1 h"``, ``0`` -> ``"0 min"``."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,17 @@ class Slot:
         elif b.date() != a.date():
             end = f"{b.month}月{b.day}日 {end}"
         return f"{a.month}月{a.day}日 {a.strftime('%H:%M')}–{end}"
+
+    def label_en(self, tz_name: str) -> str:
+        """``"23 Nov 09:00–11:00"`` in local time (the end date only when it differs)."""
+        tz = ZoneInfo(tz_name)
+        a, b = self.start.astimezone(tz), self.end.astimezone(tz)
+        end = b.strftime("%H:%M")
+        if end == "00:00" and b.date() == a.date() + timedelta(days=1):
+            end = "24:00"
+        elif b.date() != a.date():
+            end = f"{b.day} {MONTHS_EN[b.month - 1]} {end}"
+        return f"{a.day} {MONTHS_EN[a.month - 1]} {a:%H:%M}–{end}"
 
 
 def ceil_to(value: datetime, step: timedelta = SLOT_GRANULARITY) -> datetime:

@@ -21,6 +21,7 @@ from svckit.domain.clock import china_date
 from svckit.domain.division import name_of
 from svckit.domain.masking import mask_phone
 from svckit.http.app import current_principal, problems
+from svckit.http.messages import in_language, wants_english
 from svckit.http.ratelimit import rate_limited
 from svckit.http.records import records_blueprint
 from svckit.pipl import PurposeArgs
@@ -303,7 +304,9 @@ class TasksView(MethodView):
             note=data["note"], priority=Priority(data["priority"]),
             extra_skills=tuple(Skill(x) for x in data.get("extra_skills") or ()),
             duration=(None if data.get("duration_minutes") is None
-                      else timedelta(minutes=data["duration_minutes"]))), now=_now())
+                      else timedelta(minutes=data["duration_minutes"])),
+            contact_name=data.get("contact_name"), contact_phone=data.get("contact_phone")),
+            now=_now())
         return task_out(actor, task)
 
 
@@ -336,9 +339,11 @@ class CandidatesView(MethodView):
     @tasks_blp.response(200, s.CandidatesOut)
     @problems(tasks_blp, 403, 404)
     def get(self, task_id: UUID) -> dict[str, Any]:
-        """Ranked candidates with reasons, and who is excluded and why (coordinator)"""
+        """Ranked candidates with reasons, and who is excluded and why (coordinator); the
+        reasons in Chinese, in English with ``Accept-Language: en``"""
         r = dispatch.candidates(_uow(), current_principal(), task_id, now=_now())
         vols = r.volunteers
+        english = wants_english()  # reasons in the caller's language, never both
         return {
             "task_id": r.task.id, "state": r.task.state.value,
             "candidates": [{
@@ -351,11 +356,13 @@ class CandidatesView(MethodView):
                 "reliability": None if c.reliability is None else round(float(c.reliability), 3),
                 "slot_start": c.slot.start, "slot_end": c.slot.end,
                 "slot_label": c.slot.label_zh(vols[c.volunteer_id].timezone),
-                "reasons": list(c.reasons),
+                "reasons": [in_language(text, english=english) for text in c.reasons],
             } for c in r.result.candidates],
             "excluded": [{
                 "volunteer_id": x.volunteer_id, "real_name": vols[x.volunteer_id].real_name,
-                "reasons": [{"code": e.code.value, "message": e.message} for e in x.reasons],
+                "reasons": [{"code": e.code.value,
+                             "message": in_language(e.message, english=english)}
+                            for e in x.reasons],
                 "assignable_with_override": all(e.code in OVERRIDABLE for e in x.reasons),
             } for x in r.result.excluded],
         }

@@ -135,6 +135,13 @@ class TaskIn(Schema):
         metadata={"description": "how long the visit takes; omit: the type's default "
                                  "(deliver/pickup 120, accompany 180, acceptance/satisfaction"
                                  " 90, overdue call 30, manual 60)"})
+    contact_name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=50),
+        metadata={"description": "whom to ask for at the door; kept as surname + 某, like "
+                                 "a visit request's"})
+    contact_phone = fields.String(
+        load_default=None, allow_none=True, validate=_PHONE,
+        metadata={"description": "kept masked (138****5678), like a visit request's"})
 
     @validates_schema
     def _window(self, data: dict[str, Any], **_: Any) -> None:

@@ -11,8 +11,10 @@ from uuid import UUID, uuid4
 
 from svckit import pipl
 from svckit.auth.principal import Principal, Role
-from svckit.domain.errors import Conflict, Forbidden, NotFound
+from svckit.domain import masking
+from svckit.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from svckit.domain.identifiers import normalise
+from svckit.domain.phone import validate_phone
 
 from volunteer.domain.events import SourceRef
 from volunteer.domain.tasks import Priority, Task, TaskType, cause_key
@@ -171,12 +173,30 @@ class CreateTask:
     priority: Priority = Priority.NORMAL
     extra_skills: tuple[Skill, ...] = ()
     duration: timedelta | None = None  # None: the type's (TASK_DURATIONS)
+    #: the person to ask for at the door, as typed; kept masked like a visit request's
+    contact_name: str | None = None
+    contact_phone: str | None = None
+
+
+def masked_contact(name: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    """A coordinator's contact kept as a visit request carries it (``王某``,
+    ``138****5678``): the full values stay with the household's own service. A phone
+    that is not one: 422 on ``contact_phone``."""
+    shown_name = masking.contact_name(name) if name and name.strip() else None
+    shown_phone = None
+    if phone and phone.strip():
+        try:
+            shown_phone = masking.mask_phone(validate_phone(phone))
+        except ValueError as exc:
+            raise ValidationFailed.field("contact_phone", str(exc)) from None
+    return shown_name, shown_phone
 
 
 def create_manual(uow: VolunteerUoW, principal: Principal, cmd: CreateTask, *,
                   now: datetime) -> Task:
     """A coordinator raises a task by hand in their district (source ``volunteer/manual``)."""
     POLICY.require(principal, "task.create", division=division_arg("division", cmd.division))
+    contact = masked_contact(cmd.contact_name, cmd.contact_phone)
     task_id = uuid4()
     with uow:
         task = Task.create(
@@ -186,6 +206,7 @@ def create_manual(uow: VolunteerUoW, principal: Principal, cmd: CreateTask, *,
             extra_skills=cmd.extra_skills, note=cmd.note, duration=cmd.duration, id=task_id,
             rules=uow.settings.windows,
         )
+        task.contact_name, task.contact_phone = contact
         uow.tasks.add(task)
         uow.commit()
     return task

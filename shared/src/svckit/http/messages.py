@@ -104,3 +104,25 @@ def localize_errors(errors: Mapping[str, Sequence[str]], *, english: bool,
             texts.setdefault(name, []).append(text)
             codes.setdefault(name, []).append(code)
     return texts, codes
+
+
+def wants_english() -> bool:
+    """Whether the caller asked for English (``Accept-Language: en``); Chinese otherwise,
+    and outside a request."""
+    from flask import request
+
+    try:
+        best = request.accept_languages.best_match(["zh", "zh-CN", "en"])
+    except RuntimeError:
+        return False
+    return bool(best and best.startswith("en"))
+
+
+def in_language(message: str, *, english: bool | None = None) -> str:
+    """A platform message (``中文 (English)``) as the half in the caller's language; any
+    other text unchanged. ``english``: None asks the current request."""
+    lang = wants_english() if english is None else english
+    both = _BILINGUAL.match(str(message))
+    if not both:
+        return str(message)
+    return both["en"].strip() if lang else (both["zh"] + both["tail"]).strip()
