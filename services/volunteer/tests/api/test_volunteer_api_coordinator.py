@@ -98,3 +98,27 @@ def test_manual_hours_for_this_month_show_in_the_reasons(ctx, client, coord,
     (mine,) = [c for c in found if c["volunteer_id"] == str(v.id)]
     if mine["minutes_this_month"] == 95:  # a month boundary between the two requests aside
         assert "本月已服务 1小时35分钟" in mine["reasons"]
+
+
+def test_hours_say_who_may_decide_them(ctx, client, coord, token_for, add_volunteer) -> None:
+    v = add_volunteer(name="赵敏")
+    second = {"Authorization": "Bearer " + token_for("coordinator", sub="coord-a2",
+                                                     districts=[A])}
+    now = datetime.now(UTC)
+    ordinary = client.post("/hours", headers=coord, json={
+        "volunteer_id": str(v.id), "division": A, "note": "助残日活动",
+        "started_at": (now - timedelta(hours=30)).isoformat(),
+        "ended_at": (now - timedelta(hours=28)).isoformat()}).json
+    assert (ordinary["status"], ordinary["may_approve"]) == ("approved", False)
+    flagged = client.post("/hours", headers=coord, json={
+        "volunteer_id": str(v.id), "division": A, "note": "康复营地陪护",
+        "started_at": (now - timedelta(hours=10)).isoformat(),
+        "ended_at": (now - timedelta(minutes=30)).isoformat()}).json
+    assert (flagged["status"], flagged["flagged"]) == ("pending", True), flagged
+    # the recorder may reject it but not approve it; a second coordinator may do both
+    assert (flagged["may_approve"], flagged["may_reject"]) == (False, True)
+    listed = client.get("/hours", headers=second, query_string={"status": "pending"}).json
+    (mine,) = [e for e in listed["items"] if e["id"] == flagged["id"]]
+    assert (mine["may_approve"], mine["may_reject"]) == (True, True)
+    r = client.post(f"/hours/{flagged['id']}/approve", headers=second, json={})
+    assert (r.status_code, r.json["status"], r.json["may_approve"]) == (200, "approved", False)

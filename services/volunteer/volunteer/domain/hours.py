@@ -300,6 +300,17 @@ class ServiceHourEntry:
             flags.append(Flag.OVERLAP)
         return flags
 
+    def may_approve(self, by: UUID) -> bool:
+        """Whether ``by`` may approve it while pending: its recorder an ordinary entry,
+        anyone else (in scope) a flagged one."""
+        return (self.status is HourStatus.PENDING
+                and (by != self.recorded_by if self.flagged else by == self.recorded_by))
+
+    def may_reject(self, by: UUID) -> bool:
+        """Whether ``by`` may reject it while pending: its recorder, or a second reviewer
+        of a flagged one."""
+        return self.status is HourStatus.PENDING and (self.flagged or by == self.recorded_by)
+
     def _require_decider(self, by: UUID) -> None:
         if not self.flagged:
             self._require_recorder(by)

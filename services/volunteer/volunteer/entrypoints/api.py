@@ -163,6 +163,10 @@ def _problem_out(t: Task) -> dict[str, Any] | None:
 
 
 def hours_out(e: ServiceHourEntry) -> dict[str, Any]:
+    """An entry, with what the caller may do with it (``may_approve``, ``may_reject``)."""
+    actor = current_principal()
+    deciding = POLICY.role_allows(actor, "hours.decide")
+    who = me(actor) if deciding and actor.role is not Role.VOLUNTEER else None
     return {
         "id": e.id, "volunteer_id": e.volunteer_id, "team_id": e.team_id,
         "division": e.division, "task_id": e.task_id, "started_at": e.started_at,
@@ -172,6 +176,8 @@ def hours_out(e: ServiceHourEntry) -> dict[str, Any]:
         "recorded_by": e.recorded_by,
         "decided_by": e.decided_by, "decided_at": e.decided_at,
         "rejection_reason": e.rejection_reason, "note": e.note, "created_at": e.created_at,
+        "may_approve": who is not None and e.may_approve(who),
+        "may_reject": who is not None and e.may_reject(who),
     }
 
 

@@ -328,6 +328,10 @@ class HoursOut(Schema):
     rejection_reason = fields.String(allow_none=True)
     note = fields.String()
     created_at = When()
+    may_approve = fields.Boolean(metadata={
+        "description": "the caller may approve it (its recorder an ordinary entry; a second "
+                       "coordinator or staff a flagged one)"})
+    may_reject = fields.Boolean(metadata={"description": "the caller may reject it"})
 
 
 class HoursQuery(PageArgs):
