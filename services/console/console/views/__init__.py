@@ -16,6 +16,7 @@ def blueprints() -> list[Blueprint]:
         clerk_money,  # noqa: F401 - the clerk's money pages, on the clerk blueprint
         contractor,
         coordinator,
+        coordinator_desk,  # noqa: F401  (its pages are on coordinator.bp)
         login,
         staff,
         staff_data,

@@ -437,8 +437,12 @@ register("coordinator", {
     "已驳回该服务时长。": "Hours rejected.",
     "请填写驳回原因。": "Give a reason for rejecting.",
     "（不在我的名册）": "(not on my roster)",
-    "谁记录谁认证：只有派单的协调员可以认证或驳回。":
-        "Who records certifies: only the dispatching coordinator approves or rejects.",
+    "谁记录谁认证：派单或登记的协调员认证或驳回；标记为异常的记录须由另一位协调员或工作人员认证，登记人不能自行认证。":
+        "Who records certifies: the dispatching or recording coordinator approves or "
+        "rejects; an entry flagged as unusual is approved by a second coordinator or staff, "
+        "never by its recorder.",
+    "须由另一位协调员或工作人员认证": "To be approved by a second coordinator or staff",
+    "由登记的协调员认证": "Approved by the recording coordinator",
     "签到": "Check-in",
     "签退": "Check-out",
     "任务": "Task",

@@ -115,6 +115,11 @@ def test_hours_say_who_may_decide_them(ctx, client, coord, token_for, add_volunt
         "started_at": (now - timedelta(hours=10)).isoformat(),
         "ended_at": (now - timedelta(minutes=30)).isoformat()}).json
     assert (flagged["status"], flagged["flagged"]) == ("pending", True), flagged
+    assert flagged["flag_text"] == "超过签到时限"  # in the caller's language only
+    en = client.get("/hours", headers={**second, "Accept-Language": "en"},
+                    query_string={"status": "pending"}).json
+    assert [e["flag_text"] for e in en["items"] if e["id"] == flagged["id"]] == [
+        "longer than the check-in limit"]
     # the recorder may reject it but not approve it; a second coordinator may do both
     assert (flagged["may_approve"], flagged["may_reject"]) == (False, True)
     listed = client.get("/hours", headers=second, query_string={"status": "pending"}).json

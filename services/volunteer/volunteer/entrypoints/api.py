@@ -28,7 +28,13 @@ from svckit.pipl import PurposeArgs
 from svckit.service import ServiceContext
 
 from volunteer.domain.certificates import Certificate, hours_text
-from volunteer.domain.hours import HourStatus, ServiceHourEntry, china_month, flag_text
+from volunteer.domain.hours import (
+    FLAG_LABELS,
+    HourStatus,
+    ServiceHourEntry,
+    china_month,
+    flag_text,
+)
 from volunteer.domain.slots import format_minutes
 from volunteer.domain.tasks import (
     LATENESS_ZH,
@@ -162,6 +168,15 @@ def _problem_out(t: Task) -> dict[str, Any] | None:
                                    "reason": p.reason, "at": p.at, "text": p.text}
 
 
+def _flag_text(flags: list[str]) -> str:
+    """Why an entry is flagged, in the caller's language only."""
+    english = wants_english()
+    if not flags:
+        return in_language(flag_text(flags), english=english)
+    return (", " if english else "、").join(
+        in_language(FLAG_LABELS.get(f, f), english=english) for f in flags)
+
+
 def hours_out(e: ServiceHourEntry) -> dict[str, Any]:
     """An entry, with what the caller may do with it (``may_approve``, ``may_reject``)."""
     actor = current_principal()
@@ -172,7 +187,7 @@ def hours_out(e: ServiceHourEntry) -> dict[str, Any]:
         "division": e.division, "task_id": e.task_id, "started_at": e.started_at,
         "ended_at": e.ended_at, "minutes": e.minutes, "duration": format_minutes(e.minutes),
         "flagged": e.flagged, "flags": list(e.flags),
-        "flag_text": flag_text(e.flags) if e.flagged else None, "status": e.status.value,
+        "flag_text": _flag_text(e.flags) if e.flagged else None, "status": e.status.value,
         "recorded_by": e.recorded_by,
         "decided_by": e.decided_by, "decided_at": e.decided_at,
         "rejection_reason": e.rejection_reason, "note": e.note, "created_at": e.created_at,
