@@ -160,7 +160,7 @@ def test_a_volunteer_requests_their_own_certificate_and_never_anothers(
     assert r.status_code == 200, r.json
     year = china_date(now - timedelta(days=2)).year
     assert r.json["items"] == [{"year": year, "minutes": 60, "hours": "1",
-                                "duration": "1小时0分", "entries": 1}]
+                                "duration": "1小时", "entries": 1}]
 
 
 def test_annual_totals_per_year_count_approved_hours(ctx, client, auth,

@@ -90,7 +90,7 @@ def test_a_certificate_snapshots_the_hours_and_refuses_a_period_without_any(
                              period_end=date(2026, 12, 7), issuer=ISSUER, by=by,
                              by_role="coordinator", now=NOW)
     assert (cert.real_name, cert.total_minutes, cert.entry_count, cert.hours,
-            cert.duration) == ("欧阳娜娜", 150, 1, "2.5", "2小时30分")
+            cert.duration) == ("欧阳娜娜", 150, 1, "2.5", "2小时30分钟")
     assert cert.lines == [{"kind": "pickup_device", "label": "上门回收辅具", "minutes": 150,
                            "entries": 1}]
     assert (cert.issuer_name, cert.issuer_contact, cert.division, cert.issued_at,
