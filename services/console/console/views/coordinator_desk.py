@@ -177,7 +177,7 @@ def hours_new() -> Any:
               "success")
         return redirect(url_for("coordinator.hours", status="approved") + f"#h-{entry['id']}")
     flash(_("已登记 {duration} 服务时长；该记录异常（{why}），须由另一位协调员或工作人员认证。",
-            duration=entry.get("duration", ""), why=entry.get("flag_text") or _("异常")),
+            duration=entry.get("duration", ""), why=entry.get("flag_text") or ""),
           "success")
     return redirect(url_for("coordinator.hours") + f"#h-{entry['id']}")
 
@@ -219,8 +219,8 @@ register("coordinator_desk", {
     "登记服务时长": "Record hours",
     "手工登记服务时长": "Record service hours by hand",
     "请选择志愿者": "Choose a volunteer",
-    "开始时间": "Started",
-    "结束时间": "Ended",
+    "服务开始时间": "Service started",
+    "服务结束时间": "Service ended",
     "服务内容": "Service done",
     "请说明服务内容": "Describe the service",
     "不超过12小时且与该志愿者其他记录不重叠的时长立即认证；超过签到时限、单日过长或重叠的记录须由另一位协调员或工作人员认证。":
@@ -230,11 +230,10 @@ register("coordinator_desk", {
     "已登记 {duration} 服务时长；该记录异常（{why}），须由另一位协调员或工作人员认证。":
         "Recorded {duration} of service; it is unusual ({why}) and waits for a second "
         "coordinator or staff.",
-    "异常": "unusual",
 })
 
 describe("coordinator", labels={
     "type": "任务类型", "division": "服务区域（区县）", "duration_minutes": "预计时长（分钟）",
     "address": "上门地址", "contact_name": "联系人姓名", "contact_phone": "联系电话",
-    "priority": "优先级", "extra_skills": "另需技能", "started_at": "开始时间",
-    "ended_at": "结束时间"})
+    "priority": "优先级", "extra_skills": "另需技能", "started_at": "服务开始时间",
+    "ended_at": "服务结束时间"})
