@@ -63,6 +63,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "pass_inspection": ("验收通过", "pass the inspection"),
     "fail_inspection": ("验收不合格", "fail the inspection"),
     "record_satisfaction": ("记录回访结果", "record the satisfaction visit"),
+    "read_contact": ("查看住户地址和电话", "see the household's address and phone"),
     "close": ("结案", "close"),
     "works_terminated": ("终止施工", "end the works"),
     "start_works": ("开工", "start the works"),

@@ -22,6 +22,9 @@ from .states import WORK_ORDER_STATES, LabelledMachine
 
 #: states from which staff may end an order the contractor has taken on
 _TERMINABLE = ("accepted", "scheduled", "in_progress", "completion_requested", "rework")
+#: states in which the assigned contractor may see the site's full address and the
+#: household's phone (from accepting the order until it is closed or ended)
+CONTACT_STATES = _TERMINABLE
 
 WORK_ORDER = LabelledMachine(
     "work_order",
@@ -444,6 +447,15 @@ class WorkOrder:
         self.satisfaction_score, self.status = score, nxt
         self.events.append(ev.SatisfactionRecorded(now, self.id, self.application_id, score,
                                                    self.satisfaction_missing_reason))
+
+    def require_contact(self, company: uuid.UUID | None) -> None:
+        """The assigned contractor may see the household's address and phone only while
+        the order is theirs to carry out (accepted ... rework): 403 for anyone else, 409
+        naming the state in words before acceptance and after closure."""
+        if company != self.contractor_id:
+            raise Forbidden("只能查看本单位工单的住户联系方式 (only your own company's orders)")
+        if self.status not in CONTACT_STATES:
+            raise WORK_ORDER.refuse(self.status, "read_contact")
 
     # ---- helpers ---------------------------------------------------------------------
 

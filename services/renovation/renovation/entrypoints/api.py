@@ -475,6 +475,19 @@ class WorkOrderView(MethodView):
         return orders.get(_uow(), current_principal(), order_id)
 
 
+@orders_blp.route("/<uuid:order_id>/contact")
+class OrderContactView(MethodView):
+    @orders_blp.arguments(PurposeArgs, location="query")
+    @orders_blp.response(200, s.SiteContactOut)
+    @problems(orders_blp, 401, 403, 404, 409, 422)
+    def get(self, args: dict[str, Any], order_id: uuid.UUID) -> Any:
+        """The site's full address and the household's phone, for the assigned contractor
+        from accepting the order until its closure (409 naming the state otherwise);
+        ``purpose`` required, the read is recorded in the access log."""
+        return orders.site_contact(_uow(), current_principal(), order_id, args["purpose"],
+                                   now=_now())
+
+
 @orders_blp.route("/<uuid:order_id>/accept")
 class OrderAcceptView(MethodView):
     @orders_blp.response(200, s.WorkOrderOut)

@@ -474,6 +474,18 @@ class ContactOut(Schema):
     phone = fields.String()
 
 
+class SiteContactOut(Schema):
+    """The site's full address and the household's phone (the assigned contractor, from
+    accepting the order until its closure; the read is in the access log)."""
+
+    work_order_id = fields.UUID()
+    number = fields.String()
+    status = fields.String()
+    site_address = fields.String()
+    phone = fields.String()
+    contact_name = fields.String(metadata={"description": "how to address them: 张某"})
+
+
 # ---- work orders ------------------------------------------------------------------------------
 class AssignIn(Schema):
     contractor_id = fields.UUID(required=True)

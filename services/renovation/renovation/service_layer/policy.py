@@ -48,6 +48,9 @@ POLICY = Policy("renovation", {
     "work_order.cancel": STAFF,
     "work_order.terminate": STAFF,  # end an order in progress (bankruptcy, breach, ...)
     "work_order.satisfaction": STAFF,  # record the visit's result or why there is none
+    # the assigned contractor: the site's full address and the household's phone, from
+    # accepting the order until its closure (the domain checks the company and the state)
+    "work_order.contact": {Role.CONTRACTOR},
     "work_order.respond": {Role.CONTRACTOR},  # accept, decline, schedule, progress, complete
     "work_order.inspect": {Role.INSPECTOR},
     "work_order.photo": {Role.CONTRACTOR, Role.INSPECTOR},

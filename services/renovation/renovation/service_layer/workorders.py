@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from svckit import pipl
 from svckit.auth.principal import Principal, Role
 from svckit.domain.errors import Conflict, NotFound
 from svckit.domain.identifiers import normalise
-from svckit.domain.masking import mask_address
+from svckit.domain.masking import contact_name, mask_address
 
 from renovation.domain.application import Application
 from renovation.domain.deadlines import Breach, clock_of, overdue
@@ -27,6 +28,8 @@ from renovation.service_layer.uow import RenovationUoW
 
 #: work-order states that no longer hold the case (a new order may be assigned)
 DEAD_ORDER_STATES = ("declined", "cancelled", "terminated")
+#: what ``GET /work-orders/{id}/contact`` shows the assigned contractor in full
+SITE_CONTACT_FIELDS = ("address", "phone")
 
 
 def load_order(uow: RenovationUoW, principal: Principal, action: str, order_id: uuid.UUID,
@@ -270,6 +273,29 @@ def _annotate(uow: RenovationUoW, orders: Sequence[WorkOrder]) -> None:
             successor = next((o.id for o in uow.repo.work_orders_of(order.application_id)
                               if o.predecessor_id == order.id), None)
             setattr(order, "successor_id", successor)  # noqa: B010
+
+
+def site_contact(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID,
+                 purpose: str, *, now: datetime) -> dict[str, Any]:
+    """The site's full address and the household's phone for the assigned contractor,
+    from accepting the order until its closure (``WorkOrder.require_contact``: 409 naming
+    the state before and after). Each read is recorded in the access log (svckit.pipl)
+    with its purpose, and in the household file, in the same transaction. The name stays
+    a form of address (``张某``)."""
+    purpose = pipl.check_purpose(purpose)
+    with uow:
+        order = load_order(uow, principal, "work_order.contact", order_id, lock=False)
+        order.require_contact(company_of(principal))
+        app = uow.repo.application(order.application_id)
+        assert app is not None  # foreign key
+        pipl.record_read(uow, principal, record_type="work_order", record_id=order.id,
+                         fields=SITE_CONTACT_FIELDS, purpose=purpose, at=now)
+        uow.repo.add_history(app.id, now, "SiteContactRead", {}, actor=principal.sub,
+                             work_order_id=order.id)
+        uow.commit()
+        return {"work_order_id": order.id, "number": order.number, "status": order.status,
+                "site_address": app.address, "phone": app.phone,
+                "contact_name": contact_name(app.holder_name)}
 
 
 def get(uow: RenovationUoW, principal: Principal, order_id: uuid.UUID) -> WorkOrder:
