@@ -16,12 +16,14 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers.response import Response as BaseResponse
 
+from svckit import pipl
+
 from console import api
 from console.auth import roles_required
 from console.formatting import TZ, local_time
 from console.i18n import gettext as _
 from console.i18n import register
-from console.problems import REFUSALS, describe, explain, refused
+from console.problems import REFUSALS, describe, explain, flash_problem, refused
 
 bp = Blueprint("contractor", __name__, url_prefix="/contractor")
 ROLES = ("contractor",)
@@ -47,6 +49,12 @@ STATE_BADGE = {"assigned": "warn", "rework": "bad", "closed": "ok", "completion_
 DUE_LABELS = {"accept": "接单期限", "inspect": "验收期限", "rework": "整改期限"}
 PROGRESS_STATES = ("scheduled", "in_progress", "rework")
 PHOTO_PURPOSES = {"before": "施工前", "after": "施工后"}
+#: states in which the assigned contractor may reveal the site's address and phone (the
+#: service decides; the page offers the button only then)
+CONTACT_STATES = ("accepted", "scheduled", "in_progress", "completion_requested", "rework")
+#: why a contractor reads the full address and phone: codes of the platform's list (svckit.pipl)
+CONTACT_PURPOSES = {code: pipl.PURPOSES[code] for code in
+                    ("works_contact", "visit_arrangement", "complaint_handling")}
 
 register("contractor", {
     "我的工单": "My work orders",
@@ -126,6 +134,18 @@ register("contractor", {
     "大于5 MB的照片会在上传前自动压缩。": "Photos over 5 MB are shrunk before upload.",
     "每张照片不超过5 MB，JPEG或PNG。": "JPEG or PNG, up to 5 MB each.",
     "共 {total} 张工单": "{total} work orders",
+    "住户联系方式": "Household contact",
+    "查看目的": "Purpose",
+    "查看完整地址和电话": "Show the full address and phone",
+    "完整地址和电话的查看会连同目的一并记录；工单验收关闭后不再显示。":
+        "Viewing the full address and phone is logged with its purpose; it is no longer "
+        "shown once the order is closed.",
+    "完整地址": "Full address",
+    "住户电话": "Household phone",
+    "联系人": "Contact",
+    "已显示完整地址和电话，查看目的“{purpose}”已记录。":
+        "Full address and phone shown; the purpose \u201c{purpose}\u201d is logged.",
+    **{pipl.PURPOSES[code]: pipl.PURPOSES_EN[code].capitalize() for code in CONTACT_PURPOSES},
 })
 
 
@@ -217,7 +237,8 @@ def _catalogue() -> dict[str, dict[str, Any]]:
 
 
 def _order_page(order_id: uuid.UUID, *, errors: dict[str, list[str]] | None = None,
-                form: dict[str, Any] | None = None, status: int = 200) -> Any:
+                form: dict[str, Any] | None = None, status: int = 200,
+                contact: dict[str, Any] | None = None) -> Any:
     order = api.get("renovation", f"/work-orders/{order_id}")
     today = datetime.now(TZ).date()
     defaults = {"start_on": order.get("start_on") or today.isoformat(),
@@ -225,13 +246,31 @@ def _order_page(order_id: uuid.UUID, *, errors: dict[str, list[str]] | None = No
                 "percent": order.get("percent", 0), "photo_purpose": "after"}
     return render_template("contractor/order.html", order=order, catalogue=_catalogue(),
                            errors=errors or {}, form={**defaults, **(form or {})},
-                           max_photos=MAX_PHOTOS, **_helpers()), status
+                           max_photos=MAX_PHOTOS, contact=contact,
+                           contact_states=CONTACT_STATES, contact_purposes=CONTACT_PURPOSES,
+                           **_helpers()), status
 
 
 @bp.get("/orders/<uuid:order_id>")
 @roles_required(*ROLES)
 def order(order_id: uuid.UUID) -> Any:
-    return _order_page(order_id)
+    """The order; with ``?purpose=`` (one of :data:`CONTACT_PURPOSES`) also the site's full
+    address and the household's phone, a read the service logs with that purpose (PIPL)
+    and refuses before acceptance and after closure (the refusal is shown in words)."""
+    purpose = request.args.get("purpose", "").strip()
+    contact = None
+    if purpose in CONTACT_PURPOSES:
+        try:
+            contact = api.get("renovation", f"/work-orders/{order_id}/contact",
+                              purpose=purpose)
+        except api.ApiError as exc:
+            if exc.status not in (403, 404, 409):
+                raise
+            flash_problem(exc)
+        else:
+            flash(_("已显示完整地址和电话，查看目的“{purpose}”已记录。",
+                    purpose=_(CONTACT_PURPOSES[purpose])), "success")
+    return _order_page(order_id, contact=contact)
 
 
 def _back(order_id: uuid.UUID) -> BaseResponse:

@@ -28,6 +28,9 @@ HOURS_PAGE = 20
 #: why a coordinator reads a task's full address: codes of the platform's list (svckit.pipl)
 PURPOSES = {code: pipl.PURPOSES[code] for code in
             ("visit_arrangement", "home_delivery", "home_pickup", "complaint_handling")}
+#: why a coordinator reads a volunteer's full phone (svckit.pipl; the service logs it)
+PHONE_PURPOSES = {code: pipl.PURPOSES[code] for code in ("volunteer_contact",
+                                                         "complaint_handling")}
 
 
 def _now() -> datetime:
@@ -224,8 +227,31 @@ def roster() -> Any:
         v["now"] = co.available_at(v.get("availability") or [], now)
         v["team"] = team_names.get(str(v.get("team_id")), "")
         v["areas"] = "、".join(_division(d) for d in v.get("divisions") or [])
+    purpose = request.args.get("purpose", "")
+    if purpose not in PHONE_PURPOSES:
+        purpose = "volunteer_contact"
+    revealed = _reveal_phone(request.args.get("reveal", "").strip(), purpose)
     return render_template("coordinator/roster.html", volunteers=volunteers, teams=teams,
-                           skill=skill or "", active=state, co=co)
+                           skill=skill or "", active=state, co=co, revealed=revealed,
+                           purpose=purpose, phone_purposes=PHONE_PURPOSES)
+
+
+def _reveal_phone(volunteer_id: str, purpose: str) -> dict[str, Any] | None:
+    """A volunteer's phone in full (one click on the roster, the purpose chosen above it):
+    the volunteer service logs the read with the purpose (PIPL)."""
+    if not volunteer_id:
+        return None
+    try:
+        found: dict[str, Any] = api.get("volunteer", f"/volunteers/{volunteer_id}/contact",
+                                        purpose=purpose)
+    except api.ApiError as exc:
+        if exc.status not in (403, 404, 409, 422):
+            raise
+        flash_problem(exc)
+        return None
+    flash(_("已显示{name}的完整电话，查看目的“{purpose}”已记录。", name=found["real_name"],
+            purpose=_(PHONE_PURPOSES[purpose])), "success")
+    return found
 
 
 @bp.post("/roster/<uuid:volunteer_id>/<any(activate, deactivate):action>")
@@ -452,6 +478,11 @@ register("coordinator", {
     "完整地址": "Full address",
     **{pipl.PURPOSES[code]: pipl.PURPOSES_EN[code].capitalize() for code in PURPOSES},
     "完整地址的读取会连同目的一并记录。": "Reading the full address is logged with its purpose.",
+    "查看电话": "Show phone",
+    "完整电话的查看会连同目的一并记录。": "Viewing a full phone number is logged with its purpose.",
+    "已显示{name}的完整电话，查看目的“{purpose}”已记录。":
+        "{name}'s full phone shown; the purpose \u201c{purpose}\u201d is logged.",
+    **{pipl.PURPOSES[code]: pipl.PURPOSES_EN[code].capitalize() for code in PHONE_PURPOSES},
     "编辑可服务时段": "Edit availability",
     "每周可服务时段：{name}": "Weekly availability: {name}",
     "已保存 {name} 的每周可服务时段。": "Saved the weekly availability of {name}.",

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from svckit import pipl
 from svckit.domain.division import KNOWN, is_within
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -292,9 +293,48 @@ def new_application() -> Any:
         divisions=_divisions(programmes), hardship=HARDSHIP), status
 
 
+#: why staff read a household's full name, address and phone (svckit.pipl; logged)
+CONTACT_PURPOSES = {code: pipl.PURPOSES[code] for code in (
+    "household_contact", "visit_arrangement", "home_assessment", "complaint_handling",
+    "record_correction")}
+register("staff_contact", {
+    "查看完整地址和电话": "Show the full address and phone",
+    "完整地址和电话的查看会连同目的一并记录。":
+        "Viewing the full address and phone is logged with its purpose.",
+    "已显示户主的完整地址和电话，查看目的“{purpose}”已记录。":
+        "The household's full address and phone shown; the purpose \u201c{purpose}\u201d "
+        "is logged.",
+    "户主姓名": "Holder's name",
+    "查看目的": "Purpose",
+    "完整地址": "Full address",
+    "联系电话（完整）": "Phone (full)",
+    **{pipl.PURPOSES[code]: pipl.PURPOSES_EN[code].capitalize() for code in CONTACT_PURPOSES},
+})
+
+
+def _reveal_contact(application_id: Any) -> dict[str, Any] | None:
+    """``?purpose=`` (one of :data:`CONTACT_PURPOSES`, staff only): the household's full
+    name, address and phone, a read the renovation service logs with the purpose."""
+    purpose = request.args.get("purpose", "")
+    if purpose not in CONTACT_PURPOSES or not _is_staff():
+        return None
+    try:
+        found: dict[str, Any] = api.get(SVC, f"/applications/{application_id}/contact",
+                                        purpose=purpose)
+    except api.ApiError as exc:
+        if exc.status not in (403, 404, 409, 422):
+            raise
+        flash_problem(exc)
+        return None
+    flash(_("已显示户主的完整地址和电话，查看目的“{purpose}”已记录。",
+            purpose=_(CONTACT_PURPOSES[purpose])), "success")
+    return found
+
+
 @bp.get("/applications/<uuid:application_id>")
 @roles_required(*ROLES)
 def application(application_id: Any) -> Any:
+    contact = _reveal_contact(application_id)
     file = api.get(SVC, f"/applications/{application_id}/file")
     app = file["application"]
     contractors = api.get(SVC, "/contractors").get("items", [])
@@ -323,7 +363,8 @@ def application(application_id: Any) -> Any:
         may_assign=app["status"] == "plan_approved" and not open_orders(orders),
         assessors=assessors, timeline=timeline, default_time=_default_visit_time(),
         checklist=checklist, answer_list=answers, suggested=suggested, item_names=item_names,
-        checklist_rows=checklist_rows(checklist, dict(answers), assessment))
+        checklist_rows=checklist_rows(checklist, dict(answers), assessment),
+        contact=contact, contact_purposes=CONTACT_PURPOSES)
 
 
 def open_orders(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -367,6 +367,18 @@ class RentalView(MethodView):
         return queries.rental_detail(_uow(), current_principal(), rental_id)
 
 
+@rentals.route("/<uuid:rental_id>/contact")
+class RentalContactView(MethodView):
+    @rentals.arguments(s.PersonalArgs, location="query")
+    @rentals.response(200, s.RentalContactOut)
+    @problems(rentals, 403, 404, 409, 422)
+    def get(self, args: dict[str, Any], rental_id: uuid.UUID) -> Any:
+        """The borrower's full name and phone of an active rental (the overdue list's
+        call); ``purpose`` required, the read is logged against the borrower (PIPL)."""
+        return borrower_uc.rental_contact(_uow(), current_principal(), rental_id,
+                                          args["purpose"], now=_now())
+
+
 @rentals.route("/<uuid:rental_id>/extend")
 class ExtendView(MethodView):
     @rentals.arguments(s.ExtendIn)

@@ -268,6 +268,18 @@ class BorrowerPersonalOut(BorrowerOut):
     address = fields.String()
 
 
+class RentalContactOut(Schema):
+    """The borrower's full name and phone of an active rental (the read is logged)."""
+
+    rental_id = fields.UUID()
+    rental_number = fields.String()
+    borrower_id = fields.UUID()
+    name = fields.String()
+    phone = fields.String()
+    due_on = fields.Date()
+    days_overdue = fields.Integer()
+
+
 class BorrowerListArgs(PageArgs):
     division_code = fields.String(validate=validate.Regexp(r"^\d{6}$"))
     certificate_tail = fields.String(validate=validate.Regexp(r"^\d{4}$"), metadata={
@@ -686,6 +698,7 @@ class OverdueRowOut(Schema):
     borrower_id = fields.UUID()
     borrower_certificate = fields.String()
     borrower_phone = fields.String()
+    borrower_contact_name = fields.String(metadata={"description": "a form of address: 王某"})
     overdue_noticed_at = fields.AwareDateTime(allow_none=True)
 
 

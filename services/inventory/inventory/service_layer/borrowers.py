@@ -13,14 +13,17 @@ from typing import Any
 from svckit import pipl
 from svckit.auth.principal import Principal
 from svckit.domain.certificate import DisabilityCertificate
-from svckit.domain.errors import Conflict, NotFound, ValidationFailed
+from svckit.domain.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 
 from inventory.domain.borrowers import Borrower, BorrowerStatus
-from inventory.service_layer.policy import POLICY, require_at, require_borrower
+from inventory.domain.rentals import RENTAL_MACHINE, Rental, RentalStatus
+from inventory.service_layer.policy import POLICY, require_at, require_borrower, require_visible
 from inventory.service_layer.uow import InventoryUoW
 
 #: what ``GET /borrowers/<id>/personal`` shows in full
 PERSONAL_FIELDS = ("certificate_number", "name", "phone", "address")
+#: what ``GET /rentals/<id>/contact`` shows in full (the overdue list's call)
+RENTAL_CONTACT_FIELDS = ("name", "phone")
 
 
 @dataclass(frozen=True)
@@ -169,3 +172,32 @@ def read_personal(uow: InventoryUoW, principal: Principal, borrower_id: uuid.UUI
                          fields=PERSONAL_FIELDS, purpose=purpose, at=now)
         uow.commit()
         return borrower
+
+
+def rental_contact(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID,
+                   purpose: str, *, now: datetime) -> dict[str, Any]:
+    """The borrower's full name and phone of an active rental (the overdue list's call):
+    only those two fields, for the staff of the rental's station; a rental returned or
+    lost is a 409 naming its state. Each read is logged with its purpose (svckit.pipl)
+    against the borrower, in the same transaction."""
+    POLICY.require_role(principal, "rental.contact")
+    purpose = pipl.check_purpose(purpose)
+    with uow:
+        rental = uow.repo.get(Rental, rental_id)
+        if rental is None:
+            raise NotFound("rental", rental_id)
+        require_visible(uow, principal, "rental.contact", "rental", rental_id,
+                        rental.station_id)
+        if rental.status != RentalStatus.ACTIVE:
+            raise IllegalTransition(
+                "rental", rental.status, "read_contact", label=RENTAL_MACHINE.label,
+                state_label=RENTAL_MACHINE.state_label(rental.status),
+                action_label=("查看借用人姓名和电话", "see the borrower's name and phone"))
+        borrower = uow.repo.get(Borrower, rental.borrower_id)
+        assert borrower is not None  # foreign key
+        pipl.record_read(uow, principal, record_type="borrower", record_id=borrower.id,
+                         fields=RENTAL_CONTACT_FIELDS, purpose=purpose, at=now)
+        uow.commit()
+        return {"rental_id": rental.id, "rental_number": rental.number,
+                "borrower_id": borrower.id, "name": borrower.name, "phone": borrower.phone,
+                "due_on": rental.due_on, "days_overdue": rental.days_overdue(now)}

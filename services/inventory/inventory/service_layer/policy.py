@@ -60,6 +60,7 @@ POLICY = Policy("inventory", {
     "reservation.place": AT_STATIONS,
     "reservation.cancel": AT_STATIONS,
     "rental.read": AT_STATIONS,
+    "rental.contact": AT_STATIONS,  # the borrower's full name and phone (logged)
     "rental.check_out": AT_STATIONS,
     "rental.override_overdue": OVERRIDE,
     "rental.extend": AT_STATIONS,

@@ -336,6 +336,7 @@ def overdue_report(uow: InventoryUoW, principal: Principal, page: Page,
         "borrower_id": r.borrower_id,
         "borrower_certificate": borrowers[r.borrower_id].masked_certificate,
         "borrower_phone": borrowers[r.borrower_id].masked_phone,
+        "borrower_contact_name": borrowers[r.borrower_id].contact_name,
         "overdue_noticed_at": r.overdue_noticed_at,
     } for r in result["items"]]
     return result
