@@ -13,10 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from svckit import pipl
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers.response import Response as BaseResponse
-
-from svckit import pipl
 
 from console import api
 from console.auth import roles_required
