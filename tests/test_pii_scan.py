@@ -166,6 +166,9 @@ def rental_flow(system: System, values: dict[str, str]) -> None:
     rental = clerk.post("/rentals", {
         "station_id": station["id"], "borrower_id": borrower["id"], "unit_id": unit["id"],
         "home_delivery": True, "due_on": (date.today() + timedelta(days=14)).isoformat()})
+    # the overdue list's reveal: name and phone in the answer only, the read logged
+    called = clerk.get(f"/rentals/{rental['id']}/contact", params={"purpose": "return_reminder"})
+    assert called["phone"] == values["borrower_phone"]
     coordinator = system.client("volunteer", "coordinator", districts=[DONGCHANGFU])
     task = poll(lambda: task_for(coordinator, rental["id"]), what="the delivery task")
     dispatch_and_complete(system, task)
@@ -204,6 +207,9 @@ def renovation_flow(system: System, values: dict[str, str]) -> None:
                             {"contractor_id": r.contractor["id"]})
     c = r.contractor_client
     c.post(f"/work-orders/{order['id']}/accept")
+    # the assigned contractor's reveal: the site's address and phone in the answer only
+    site = c.get(f"/work-orders/{order['id']}/contact?purpose=works_contact")
+    assert site["site_address"] == values["household_address"]
     c.post(f"/work-orders/{order['id']}/schedule",
            {"start_on": china_date(utcnow()).isoformat(),  # a China calendar date
             "end_on": (china_date(utcnow()) + timedelta(days=3)).isoformat()})
@@ -214,6 +220,7 @@ def renovation_flow(system: System, values: dict[str, str]) -> None:
     dispatch_and_complete(system, first)
     passed = r.inspector.post(f"/work-orders/{order['id']}/inspection", {"passed": True})
     assert passed["status"] == "closed"
+    c.call("GET", f"/work-orders/{order['id']}/contact?purpose=works_contact", expect=409)
     survey = poll(lambda: task_for(coordinator, order["id"]), what="satisfaction visit")
     dispatch_and_complete(system, survey, result={"score": 5, "comment": "很满意"})
     poll(lambda: r.application(app_id)["status"] == "closed", what="the case to close")
