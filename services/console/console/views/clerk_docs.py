@@ -95,6 +95,21 @@ def _ensure_font() -> None:
         pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
 
 
+
+def _labelled_rows(c: canvas.Canvas, rows: list[tuple[str, str, bool]], left: float, y: float,
+                   width: float) -> float:
+    """A sheet's table of label / value lines (``latin``: the value in the Latin font),
+    ruled under each; returns the height reached."""
+    for label, value, latin in rows:
+        c.setFont(CJK_FONT, 12)
+        c.drawString(left, y, label)
+        c.setFont(LATIN_FONT if latin else CJK_FONT, 12)
+        c.drawString(left + 45 * mm, y, value)
+        c.setLineWidth(0.3)
+        c.line(left, y - 2.5 * mm, width - left, y - 2.5 * mm)
+        y -= 10 * mm
+    return y
+
 def handover_pdf(h: HandOver) -> bytes:
     """One A4 page: who lends what until when, the money in yuan, two signature lines.
 
@@ -132,14 +147,7 @@ def handover_pdf(h: HandOver) -> bytes:
         ("减免", _waiver_label(h.waiver), False),
         ("送货上门", "是" if h.home_delivery else "否", False),
     ]
-    for label, value, latin in rows:
-        c.setFont(CJK_FONT, 12)
-        c.drawString(left, y, label)
-        c.setFont(LATIN_FONT if latin else CJK_FONT, 12)
-        c.drawString(left + 45 * mm, y, value)
-        c.setLineWidth(0.3)
-        c.line(left, y - 2.5 * mm, width - left, y - 2.5 * mm)
-        y -= 10 * mm
+    y = _labelled_rows(c, rows, left, y, width)
 
     y -= 4 * mm
     c.setFont(CJK_FONT, 10)
@@ -325,14 +333,7 @@ def receipt_pdf(r: Receipt) -> bytes:
         ("已收租金（元）", yuan(r.fees_paid_fen), True),
         ("现存押金（元）", yuan(r.deposit_held_fen), True),
     ]
-    for label, value, latin in rows:
-        c.setFont(CJK_FONT, 12)
-        c.drawString(left, y, label)
-        c.setFont(LATIN_FONT if latin else CJK_FONT, 12)
-        c.drawString(left + 45 * mm, y, value)
-        c.setLineWidth(0.3)
-        c.line(left, y - 2.5 * mm, width - left, y - 2.5 * mm)
-        y -= 10 * mm
+    y = _labelled_rows(c, rows, left, y, width)
     y -= 6 * mm
     c.setFont(CJK_FONT, 10)
     c.drawString(left, y, "本收据由服务站经办人据实登记，金额以人民币元计。押金于归还验收后退还，"
