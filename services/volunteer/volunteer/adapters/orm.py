@@ -209,6 +209,7 @@ tasks = sa.Table(
     sa.Column("reoffer_count", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("escalated_at", UtcDateTime, nullable=True),
     sa.Column("escalation_reason", sa.String(200), nullable=True),
+    sa.Column("check_in_code", sa.String(6), nullable=True),
     sa.UniqueConstraint("source_service", "source_kind", "source_id", name="uq_tasks_source"),
     sa.Index("uq_tasks_live_cause", "cause_key", unique=True,
              postgresql_where=sa.text(_LIVE_SQL), sqlite_where=sa.text(_LIVE_SQL)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
@@ -301,6 +302,11 @@ class Exclusion:
     message: str
 
 
+def new_check_in_code() -> str:
+    """Six random digits: what the household's sheet or the coordinator gives on site."""
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
 @dataclass(eq=False)
 class Task:
     """A piece of volunteer work. Aggregate root; ``offers`` are its child entities."""
@@ -350,6 +356,9 @@ class Task:
     #: handed to the coordinator: re-offer limit reached or nobody left to offer it to
     escalated_at: datetime | None = None
     escalation_reason: str | None = None
+    #: six digits the volunteer types (or scans) on site to check in and out; given to
+    #: those who dispatch, never in a volunteer's view (None: a task older than the code)
+    check_in_code: str | None = None
     id: UUID = field(default_factory=uuid4)
     events: list[Event] = field(default_factory=list, repr=False)
 
@@ -404,6 +413,7 @@ class Task:
             duration=TASK_DURATIONS[type] if duration is None else duration,
             cause_key=None if source is None else cause_key(source),
             id=id or uuid4(),
+            check_in_code=new_check_in_code(),
         )
         return task
 
@@ -700,10 +710,19 @@ class Task:
 
     # ---- on site --------------------------------------------------------------------
 
-    def check_in(self, volunteer_id: UUID, *, now: datetime) -> None:
+    def check_code(self, code: str | None) -> None:
+        """A code typed or scanned on site must be the task's (None: not asked for)."""
+        if code is None:
+            return
+        if self.check_in_code is None or not secrets.compare_digest(
+                code.strip().encode(), self.check_in_code.encode()):
+            raise ValidationFailed.field("code", "签到码不正确 (wrong check-in code)")
+
+    def check_in(self, volunteer_id: UUID, *, now: datetime, code: str | None = None) -> None:
         nxt = self._next("check_in")
         now = require_utc(now, "now")
         self._require_assignee(volunteer_id)
+        self.check_code(code)
         self.checked_in_at = now
         self.state = nxt
 
@@ -714,12 +733,15 @@ class Task:
         now: datetime,
         policy: CheckInPolicy,
         result: TaskResult | None = None,
+        code: str | None = None,
     ) -> None:
         """Check out, done. A check-out later than the limit is capped and flagged.
-        A satisfaction visit needs the household's score."""
+        A satisfaction visit needs the household's score. ``code``: the check-in code,
+        when the volunteer checks out by it."""
         nxt = self._next("complete")
         now = require_utc(now, "now")
         self._require_assignee(volunteer.id)
+        self.check_code(code)
         if self.type is TaskType.SATISFACTION_VISIT and (result is None or result.score is None):
             raise ValidationFailed.field(
                 "result.score", "满意度回访须填写评分1-5 (a satisfaction visit needs a score)"

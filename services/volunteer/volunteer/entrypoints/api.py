@@ -124,6 +124,8 @@ def task_out(principal: Principal, t: Task) -> dict[str, Any]:
     """A task, its address as the area only: in full only from ``/tasks/<id>/address``."""
     full_allowed = POLICY.allows(principal, "task.read_address", **assignee_scope(t))
     volunteer = principal.role is Role.VOLUNTEER
+    dispatcher = not volunteer and POLICY.allows(principal, "task.dispatch",
+                                                 division=t.division)
     if volunteer:
         offers = [o for o in t.offers if o.volunteer_id == me(principal)]
     else:
@@ -156,8 +158,9 @@ def task_out(principal: Principal, t: Task) -> dict[str, Any]:
         "late": late and late.value, "late_text": late and LATENESS_ZH[late],
         "reoffer_count": t.reoffer_count, "escalated_at": t.escalated_at,
         "escalation_reason": t.escalation_reason,
-        "allowed_actions": t.allowed_actions() if volunteer
-        or POLICY.allows(principal, "task.dispatch", division=t.division) else [],
+        "allowed_actions": t.allowed_actions() if volunteer or dispatcher else [],
+        # what the volunteer types on site: for those who dispatch, never the volunteer
+        "check_in_code": t.check_in_code if dispatcher else None,
         "created_at": t.created_at,
     }
 
@@ -505,13 +508,14 @@ class TaskCancelView(MethodView):
 
 @tasks_blp.route("/<uuid:task_id>/check-in")
 class TaskCheckInView(MethodView):
-    @tasks_blp.arguments(s.EmptyIn)
+    @tasks_blp.arguments(s.CheckInIn)
     @tasks_blp.response(200, s.TaskOut)
     @problems(tasks_blp, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
-        """Check in on site (assignee)"""
+        """Check in on site (assignee); with ``code``, it must be the task's check-in code"""
         p = current_principal()
-        return task_out(p, onsite.check_in(_uow(), p, task_id, now=_now()))
+        return task_out(p, onsite.check_in(_uow(), p, task_id, now=_now(),
+                                           code=data.get("code")))
 
 
 @tasks_blp.route("/<uuid:task_id>/check-out")
@@ -522,7 +526,8 @@ class TaskCheckOutView(MethodView):
     def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
         """Check out: done, with the result (a satisfaction visit needs a score)"""
         p = current_principal()
-        return task_out(p, onsite.check_out(_uow(), p, task_id, _result(data), now=_now()))
+        return task_out(p, onsite.check_out(_uow(), p, task_id, _result(data), now=_now(),
+                                            code=data.get("code")))
 
 
 @tasks_blp.route("/<uuid:task_id>/fail")

@@ -177,7 +177,15 @@ class ResultIO(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
-class CheckOutIn(Schema):
+class CheckInIn(Schema):
+    """``code``: the task's six-digit check-in code typed or scanned on site (optional;
+    checked when given)."""
+
+    code = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Regexp(r"^\s*\d{6}\s*$"))
+
+
+class CheckOutIn(CheckInIn):
     result = fields.Nested(ResultIO, load_default=None, allow_none=True)
 
 
@@ -245,6 +253,9 @@ class TaskOut(Schema):
         "description": "handed to the coordinator: re-offer limit reached or nobody left"})
     escalation_reason = fields.String(allow_none=True)
     allowed_actions = fields.List(fields.String())
+    check_in_code = fields.String(allow_none=True, metadata={
+        "description": "six digits typed or scanned on site to check in and out: for "
+                       "those who dispatch the task, null for the volunteer"})
     created_at = When()
 
 

@@ -39,21 +39,23 @@ def _record_hours(uow: VolunteerUoW, task: Task, volunteer: Volunteer,
     return entry
 
 
-def check_in(uow: VolunteerUoW, principal: Principal, task_id: UUID, *, now: datetime) -> Task:
+def check_in(uow: VolunteerUoW, principal: Principal, task_id: UUID, *, now: datetime,
+             code: str | None = None) -> Task:
+    """``code``: the task's check-in code typed or scanned on site (checked when given)."""
     with uow:
         task = _assigned(uow, principal, task_id)
-        task.check_in(me(principal), now=now)
+        task.check_in(me(principal), now=now, code=code)
         uow.commit()
     return task
 
 
 def check_out(uow: VolunteerUoW, principal: Principal, task_id: UUID,
-              result: TaskResult | None, *, now: datetime) -> Task:
+              result: TaskResult | None, *, now: datetime, code: str | None = None) -> Task:
     with uow:
         task = _assigned(uow, principal, task_id)
         task.check("complete")
         volunteer = uow.volunteers.lock(me(principal))
-        task.complete(volunteer, now=now, policy=uow.settings.policy, result=result)
+        task.complete(volunteer, now=now, policy=uow.settings.policy, result=result, code=code)
         _record_hours(uow, task, volunteer, now)
         uow.commit()
     return task
