@@ -20,6 +20,7 @@ HOME = {
     "coordinator": "coordinator.home",
     "staff": "staff.home",
     "inspector": "staff.home",
+    "volunteer": "volunteer.home",
 }
 
 

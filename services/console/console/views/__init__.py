@@ -1,8 +1,9 @@
 """One blueprint per area: sign-in (``/login``), ``/clerk``, ``/contractor``,
 ``/coordinator``, ``/staff`` (cases), ``/staff/data`` (reports, export, import) and
-``/staff/parked`` (parked messages), ``/staff/recalls`` (device recalls), and the
+``/staff/parked`` (parked messages), ``/staff/recalls`` (device recalls), the
 volunteer service record certificates (``/coordinator/volunteers/<id>/certificates``,
-``/certificates/<id>.pdf``, the public ``/verify``)."""
+``/certificates/<id>.pdf``, the public ``/verify``), and ``/volunteer`` (a volunteer's own
+offers, tasks and hours)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def blueprints() -> list[Blueprint]:
         staff_data,
         staff_parked,
         staff_recalls,
+        volunteer,
     )
 
     return [login.bp, clerk.bp, contractor.bp, coordinator.bp, staff.bp, staff_data.bp,
-            staff_parked.bp, staff_recalls.bp, certificates.bp]
+            staff_parked.bp, staff_recalls.bp, certificates.bp, volunteer.bp]
