@@ -12,6 +12,7 @@ ROLE_HOMES = [
     ("coordinator-371502", "/coordinator/"),
     ("staff-zhao", "/staff/"),
     ("inspector-sun", "/staff/"),
+    ("volunteer-1201", "/volunteer/"),
 ]
 
 
