@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from browser_kit import audit, flashes, login, screenshot, submit
+from browser_kit import audit, flashes, login, pdf_text, screenshot, submit
 from console.coordination import hours_label
 from e2e_kit import Client, System
 from playwright.sync_api import Page, expect
@@ -114,6 +114,18 @@ def test_offer_accept_address_check_in_and_out_by_code_then_approved_hours(
                    mine.get("/hours?status=approved&page_size=100")["items"])
     expect(phone.locator("#approved-total")).to_have_text(hours_label(approved))
     screenshot(phone, "volunteer-hours")
+
+    # 我的证明: a certificate the coordinator issued, its PDF from the volunteer's page
+    today = datetime.now(TZ).date().isoformat()
+    cert = coordinator.post(f"/volunteers/{ZHANG}/certificates",
+                            {"period_start": today, "period_end": today})
+    with phone.expect_navigation():
+        phone.get_by_role("navigation", name="导航").get_by_role("link", name="我的证明").click()
+    audit(phone)
+    row = phone.locator(f"#c-{cert['id']}")
+    expect(row).to_contain_text(cert["number"])
+    text = pdf_text(phone, row.get_by_role("link").get_attribute("href") or "")
+    assert "志愿服务记录证明" in text and cert["number"] in text
 
     # the same page in English
     with phone.expect_navigation():

@@ -18,7 +18,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from console import api
 from console import coordination as co
-from console.auth import roles_required
+from console.auth import roles_required, user
 from console.i18n import gettext as _
 from console.i18n import register
 from console.problems import REFUSALS, describe, refused
@@ -90,9 +90,10 @@ register("volunteer", {
     "时长": "Duration",
     "审核状态": "Approval",
     "暂无服务时长记录。": "No hours recorded yet.",
-    "异常": "Flagged",
     "任务": "Task",
     "手工登记": "Recorded by hand",
+    "我的证明": "My certificates",
+    "暂无志愿服务记录证明。": "No service record certificates yet.",
 })
 
 
@@ -232,6 +233,15 @@ def hours() -> Any:
     return render_template("volunteer/hours.html", entries=body.get("items", []),
                            total=int(body.get("total", 0)), page=page, page_size=HOURS_PAGE,
                            totals=totals, **_helpers())
+
+
+@bp.get("/certificates")
+@roles_required(*ROLES)
+def certificates() -> Any:
+    """My service record certificates, each a link to its PDF (the certificates pages)."""
+    me = str((user() or {}).get("volunteer_id") or "")
+    issued = api.get("volunteer", f"/volunteers/{me}/certificates")["items"] if me else []
+    return render_template("volunteer/certificates.html", issued=issued, **_helpers())
 
 
 describe(
