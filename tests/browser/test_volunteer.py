@@ -116,9 +116,16 @@ def test_offer_accept_address_check_in_and_out_by_code_then_approved_hours(
     screenshot(phone, "volunteer-hours")
 
     # 我的证明: a certificate the coordinator issued, its PDF from the volunteer's page
-    today = datetime.now(TZ).date().isoformat()
-    cert = coordinator.post(f"/volunteers/{ZHANG}/certificates",
-                            {"period_start": today, "period_end": today})
+    # (the check-in above lasted seconds: an hour recorded by hand gives the period hours)
+    day = (datetime.now(TZ) - timedelta(days=1)).replace(hour=10, minute=0, second=0,
+                                                         microsecond=0)
+    coordinator.post("/hours", {
+        "volunteer_id": ZHANG, "division": DIVISION, "note": "助残日活动现场服务",
+        "started_at": day.astimezone(UTC).isoformat(),
+        "ended_at": (day + timedelta(hours=1)).astimezone(UTC).isoformat()})
+    cert = coordinator.post(f"/volunteers/{ZHANG}/certificates", {
+        "period_start": day.date().isoformat(),
+        "period_end": datetime.now(TZ).date().isoformat()})
     with phone.expect_navigation():
         phone.get_by_role("navigation", name="导航").get_by_role("link", name="我的证明").click()
     audit(phone)
@@ -131,7 +138,11 @@ def test_offer_accept_address_check_in_and_out_by_code_then_approved_hours(
     with phone.expect_navigation():
         phone.get_by_role("link", name="English").click()
     audit(phone)
-    expect(phone.get_by_role("heading", level=1)).to_have_text("My hours")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("My certificates")
+    expect(phone.get_by_role("link", name=re.compile("Download PDF"))).to_be_visible()
+    with phone.expect_navigation():
+        phone.get_by_role("link", name="My hours").click()
+    audit(phone)
     expect(phone.locator(f"#h-{entry['id']}")).to_contain_text("Approved")
     with phone.expect_navigation():
         phone.get_by_role("link", name="中文").click()
