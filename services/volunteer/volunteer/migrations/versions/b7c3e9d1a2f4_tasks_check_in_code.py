@@ -1,7 +1,7 @@
 """tasks check-in code
 
 Revision ID: b7c3e9d1a2f4
-Revises: c3e8a51f7d20
+Revises: 3c9e1f7a2b40
 Create Date: 2026-12-07 14:30:00.000000
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = 'b7c3e9d1a2f4'
-down_revision: str | None = 'c3e8a51f7d20'
+down_revision: str | None = '3c9e1f7a2b40'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
