@@ -107,6 +107,12 @@ def test_a_certificate_snapshots_the_hours_and_refuses_a_period_without_any(
                           period_end=date(2026, 5, 31), issuer=ISSUER, by=by,
                           by_role="coordinator", now=NOW)
     assert "period_start" in refused.value.errors
+    zero = [(entry(at(2026, 6, 1), 0), "pickup_device")]  # checked in and out at once
+    with pytest.raises(ValidationFailed) as refused:  # approved, but nothing to certify
+        Certificate.issue(v, zero, period_start=date(2026, 6, 1),
+                          period_end=date(2026, 6, 30), issuer=ISSUER, by=by,
+                          by_role="coordinator", now=NOW)
+    assert "period_start" in refused.value.errors
 
 
 def test_annual_totals_count_approved_minutes_per_china_year() -> None:

@@ -196,7 +196,7 @@ class Certificate:
         now = require_utc(now, "now")
         start, end = check_period(period_start, period_end, today=china_date(now))
         total, count, lines = summarise(rows, start, end)
-        if count == 0:
+        if count == 0 or total == 0:  # nothing to certify (entries of 0 minutes only)
             raise ValidationFailed.field("period_start", NO_HOURS)
         return cls(volunteer_id=volunteer.id, real_name=volunteer.real_name,
                    period_start=start, period_end=end, total_minutes=total,
