@@ -126,6 +126,9 @@ def test_the_coordinators_day(page: Page, console: str, system: System) -> None:
     made = coordinator.get(f"/tasks/{task_id}")
     assert (made["type"], made["state"], made["priority"]) == ("manual", "open", 3)
     assert made["note"] == note
+    # the check-in code the coordinator gives the household (the volunteer types it there)
+    expect(page.locator("#check-in-code")).to_have_text(made["check_in_code"])
+    assert len(made["check_in_code"]) == 6
 
     # -- reschedule: an hour later
     page.get_by_text("改期", exact=True).first.click()

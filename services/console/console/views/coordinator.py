@@ -384,6 +384,8 @@ register("coordinator", {
     "越过限制指派（选择志愿者）": "Assign with override (choose a volunteer)",
     "邀约对象": "Offered to",
     "邀约截止": "Offer expires",
+    "告知服务对象；志愿者到场后输入此码签到。":
+        "Give it to the person served; the volunteer enters it on arrival to check in.",
     "撤回邀约": "Withdraw offer",
     "执行人": "Assignee",
     "登记爽约": "Record no-show",
