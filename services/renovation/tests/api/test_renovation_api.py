@@ -96,6 +96,7 @@ def test_happy_path_from_application_to_inspection(world: Any, client: Any, auth
     types = [e["type"] for e in world.outbox()]
     assert types == [
         "renovation.application_accepted", "renovation.assessment_requested",
+        "renovation.assessment_completed",
         "renovation.plan_approved", "renovation.device_requested",
         "renovation.workorder_assigned", "renovation.workorder_completed",
         "renovation.inspection_failed", "renovation.workorder_completed",
