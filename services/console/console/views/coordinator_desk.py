@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from svckit.domain.division import KNOWN, is_within, name_of
+from svckit.domain.task_types import TASK_TYPE_LABELS
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from console import api
@@ -22,15 +23,8 @@ from console.views.coordinator import ROLES, _act, bp
 
 #: what a coordinator may raise by hand (the volunteer service's task types), the
 #: ad-hoc kind first
-TASK_KINDS = (
-    ("manual", "其他上门服务"),
-    ("deliver_device", "送辅具上门"),
-    ("pickup_device", "上门回收辅具"),
-    ("accompany_assessment", "陪同入户评估"),
-    ("acceptance_visit", "改造验收回访"),
-    ("satisfaction_visit", "满意度回访"),
-    ("overdue_call", "逾期电话回访"),
-)
+TASK_KINDS = tuple((kind, TASK_TYPE_LABELS[kind][0])
+                   for kind in ("manual", *(k for k in TASK_TYPE_LABELS if k != "manual")))
 TASK_INPUTS = ("type", "division", "window_start", "window_end", "duration_minutes",
                "address", "contact_name", "contact_phone", "priority", "note")
 HOURS_INPUTS = ("volunteer_id", "division", "started_at", "ended_at", "note")
@@ -185,13 +179,7 @@ def hours_new() -> Any:
 register("coordinator_desk", {
     "发起任务": "Raise a task",
     "任务类型": "Kind",
-    "其他上门服务": "Other home service",
-    "送辅具上门": "Deliver a device",
-    "上门回收辅具": "Collect a device",
-    "陪同入户评估": "Accompany an assessment",
-    "改造验收回访": "Renovation acceptance visit",
-    "满意度回访": "Satisfaction visit",
-    "逾期电话回访": "Overdue rental call",
+    **dict(TASK_TYPE_LABELS.values()),
     "服务区域（区县）": "District",
     "时段开始": "Window start",
     "时段结束": "Window end",

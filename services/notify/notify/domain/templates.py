@@ -12,6 +12,8 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
+from svckit.domain.task_types import TASK_TYPE_LABELS
+
 SIGN_NAME = "残联服务"
 
 
@@ -62,10 +64,7 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
 )}
 
 #: what a volunteer task type is called for people
-TASK_TYPES = {"deliver_device": "送辅具上门", "pickup_device": "上门回收辅具",
-              "accompany_assessment": "陪同入户评估", "acceptance_visit": "改造验收回访",
-              "satisfaction_visit": "满意度回访", "overdue_call": "逾期电话回访",
-              "manual": "协调员派发任务"}
+TASK_TYPES = {kind: zh for kind, (zh, _en) in TASK_TYPE_LABELS.items()}
 
 #: what a renovation deadline is called for people
 DEADLINE_KINDS = {"accept": "接单", "inspect": "验收", "rework": "整改"}

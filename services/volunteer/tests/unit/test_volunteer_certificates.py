@@ -75,7 +75,7 @@ def test_only_approved_hours_started_within_the_period_count_per_content() -> No
     assert [(ln.kind, ln.label, ln.minutes, ln.entries) for ln in lines] == [
         ("deliver_device", "送辅具上门", 210, 2),
         ("satisfaction_visit", "满意度回访", 15, 1),
-        ("overdue_call", "辅具逾期电话回访", 30, 1),
+        ("overdue_call", "逾期电话回访", 30, 1),
         ("manual_record", "其他志愿服务（协调员登记）", 60, 1),
     ]
 

@@ -38,6 +38,7 @@ from svckit.domain.clock import china_date, china_midnight, in_system_years
 from svckit.domain.errors import ValidationFailed
 from svckit.domain.fields import FieldErrors
 from svckit.domain.masking import mask_name
+from svckit.domain.task_types import TASK_TYPE_LABELS
 
 from .hours import HourStatus, ServiceHourEntry
 from .slots import format_minutes, require_utc
@@ -47,16 +48,8 @@ from .volunteers import Team, Volunteer
 PREFIX = "ZS"
 
 #: the content of the service, by the task's kind (``manual_record``: no task)
-CONTENT_ZH = {
-    "deliver_device": "送辅具上门",
-    "pickup_device": "上门回收辅具",
-    "accompany_assessment": "陪同入户评估",
-    "acceptance_visit": "无障碍改造验收回访",
-    "satisfaction_visit": "满意度回访",
-    "overdue_call": "辅具逾期电话回访",
-    "manual": "协调员派发的志愿服务",
-    "manual_record": "其他志愿服务（协调员登记）",
-}
+CONTENT_ZH = {**{kind: zh for kind, (zh, _en) in TASK_TYPE_LABELS.items()},
+              "manual_record": "其他志愿服务（协调员登记）"}
 MANUAL_RECORD = "manual_record"
 
 NO_HOURS = "该期间没有已认证的志愿服务时长，不能出具证明 (no approved hours in this period)"

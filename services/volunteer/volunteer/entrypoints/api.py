@@ -20,6 +20,7 @@ from svckit.auth.principal import Principal, Role
 from svckit.domain.clock import china_date
 from svckit.domain.division import name_of
 from svckit.domain.masking import mask_phone
+from svckit.domain.task_types import TASK_TYPE_LABELS
 from svckit.http.app import current_principal, problems
 from svckit.http.messages import in_language, wants_english
 from svckit.http.ratelimit import rate_limited
@@ -51,15 +52,8 @@ from volunteer.service_layer.common import me
 from volunteer.service_layer.policy import POLICY, assignee_scope
 from volunteer.service_layer.uow import VolunteerUoW
 
-TASK_TYPE_ZH = {
-    TaskType.DELIVER_DEVICE: "送辅具上门",
-    TaskType.PICKUP_DEVICE: "上门回收辅具",
-    TaskType.ACCOMPANY_ASSESSMENT: "陪同入户评估",
-    TaskType.ACCEPTANCE_VISIT: "改造验收回访",
-    TaskType.SATISFACTION_VISIT: "满意度回访",
-    TaskType.OVERDUE_CALL: "逾期电话回访",
-    TaskType.MANUAL: "协调员派发任务",
-}
+#: what a task type is called (one map: the event catalogue's)
+TASK_TYPE_ZH = {t: TASK_TYPE_LABELS[t.value][0] for t in TaskType}
 
 teams_blp = Blueprint("teams", __name__, url_prefix="/teams",
                       description="绿挎包志愿服务队 Green Satchel teams")

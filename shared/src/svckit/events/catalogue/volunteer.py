@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from svckit.domain.task_types import TASK_TYPE_LABELS
 from svckit.events.catalogue import CATALOGUE
 from svckit.events.catalogue.fields import Division, SealedText, SourceRef, Text, When
 
 P = "volunteer"
 
-TASK_TYPES = ["deliver_device", "pickup_device", "accompany_assessment", "acceptance_visit",
-              "satisfaction_visit", "overdue_call", "manual"]
+TASK_TYPES = list(TASK_TYPE_LABELS)
 
 
 class TaskResult(Schema):
