@@ -31,7 +31,7 @@ from pydantic_settings import BaseSettings
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import Session, sessionmaker
 
-from svckit import context, db, migrations
+from svckit import context, db
 from svckit.auth.tokens import TokenVerifier
 from svckit.config import Config, PlatformSettings
 from svckit.events.catalogue import Catalogue, load_all
@@ -264,6 +264,8 @@ class ServiceContext:
 
     # -- processes ---------------------------------------------------------------
     def migrate(self) -> None:
+        from svckit import migrations  # alembic only where a process migrates (~7 MB)
+
         migrations.upgrade(self.definition.migrations, self.config.database_url)
 
     def relay(self, name: str | None = None) -> Relay:
