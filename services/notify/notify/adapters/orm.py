@@ -58,6 +58,7 @@ notifications = sa.Table(
     sa.Column("recipient_id", sa.Uuid, sa.ForeignKey("recipients.id")),
     sa.Column("audience_role", sa.String(20)),
     sa.Column("audience_division", sa.String(6)),
+    sa.Column("audience_company", sa.String(64)),
     sa.Column("cause", sa.String(200)),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.String(500)),
@@ -75,6 +76,9 @@ notifications = sa.Table(
     sa.Index("ix_notifications_recipient_sent", "recipient_id", "sent_at"),
     sa.Index("ix_notifications_cause", "cause"),
     sa.Index("ix_notifications_inbox", "audience_role", "audience_division", "read_at"),
+    sa.Index("ix_notifications_inbox_company", "audience_company", "read_at",
+             postgresql_where=sa.text("audience_company IS NOT NULL"),
+             sqlite_where=sa.text("audience_company IS NOT NULL")),
 )
 
 _mapped = False

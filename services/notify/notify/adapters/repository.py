@@ -82,13 +82,18 @@ class NotificationRepository:
         return sum(1 for t in found if templates.get(t).reminder or t == "reminders_merged")
 
     def inbox_query(self, role: str, divisions: Sequence[str] | None, *,
-                    unread: bool = False) -> Any:
+                    company: str | None = None, unread: bool = False) -> Any:
         """The inbox of a role; ``divisions`` the caller's scope (None: the whole city;
-        an empty list: only the role's messages addressed to no division)."""
+        an empty list: only the role's messages addressed to no division). A contractor's
+        is its company's: ``company`` given, only the messages addressed to that company
+        (whatever their division); otherwise never a message addressed to a company."""
         q = sa.select(Notification).where(
             N.channel == Channel.INBOX, N.state == State.SENT, N.audience_role == role)
         if unread:
             q = q.where(N.read_at.is_(None))
+        if company is not None:
+            return q.where(N.audience_company == company)
+        q = q.where(N.audience_company.is_(None))
         if divisions is not None:
             conds: list[Any] = [N.audience_division.is_(None)]
             for d in divisions:

@@ -164,9 +164,10 @@ class Notification:
     due_at: datetime
     created_at: datetime
     recipient_id: uuid.UUID | None = None
-    #: inbox messages: the role and the scope that see them
+    #: inbox messages: the role and the scope that see them (a contractor's: its company)
     audience_role: str | None = None
     audience_division: str | None = None
+    audience_company: str | None = None
     #: what the message is about, to cancel it when that resolves (``rental:<id>``)
     cause: str | None = None
     attempts: int = 0
@@ -184,13 +185,15 @@ class Notification:
     def create(cls, key: str, channel: Channel, template: str, params: dict[str, str], *,
                due_at: datetime, now: datetime, recipient_id: uuid.UUID | None = None,
                audience_role: str | None = None, audience_division: str | None = None,
-               cause: str | None = None) -> Notification:
+               audience_company: str | None = None, cause: str | None = None
+               ) -> Notification:
         tpl = templates.get(template)
         tpl.render(params)  # every parameter is there
         n = cls(id=uuid.uuid4(), idempotency_key=key, channel=channel, template=template,
                 params=dict(params), state=State.PENDING, due_at=require_aware(due_at),
                 created_at=now, updated_at=now, recipient_id=recipient_id,
-                audience_role=audience_role, audience_division=audience_division, cause=cause)
+                audience_role=audience_role, audience_division=audience_division,
+                audience_company=audience_company, cause=cause)
         if channel is Channel.INBOX:  # the inbox is the database: it is there at once
             if due_at <= now:
                 n.state, n.sent_at = State.SENT, now

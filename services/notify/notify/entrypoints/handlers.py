@@ -1,6 +1,7 @@
 """Events consumed: a rental's life (checked out, extended, returned) arms, re-arms and
 cancels the borrower's reminders; a renovation deadline breach reaches the district's
-staff inbox and later, unread, the city's; a volunteer task escalated after its
+staff inbox and later, unread, the city's; a work order assigned to a contractor
+reaches that company's inbox; a volunteer task escalated after its
 re-offers reaches the division's coordinators' inbox; a task offered to a volunteer is
 sent to their phone (and not sent once the task is assigned, if it is still held).
 
@@ -50,6 +51,11 @@ def _returned(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
 @handlers.on("renovation.deadline_breached", name="notify.deadline_breached")
 def _breached(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
     reminders.stage_deadline_breach(_uow(uow), payload, utcnow())
+
+
+@handlers.on("renovation.workorder_assigned", name="notify.workorder_assigned")
+def _workorder_assigned(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    reminders.stage_workorder_assigned(_uow(uow), payload, utcnow())
 
 
 @handlers.on("volunteer.task_escalated", name="notify.task_escalated")

@@ -23,11 +23,34 @@ def _scope(p: Principal) -> list[str] | None:
         return None
     if p.role in _DISTRICT_ROLES:
         return list(p.districts)
-    return []  # clerks, supervisors, contractors: only role-wide messages (no division)
+    return []  # clerks, supervisors: only role-wide messages (no division)
+
+
+#: a contractor token without a company sees no message (no company is "")
+_NO_COMPANY = ""
+
+
+def _company(p: Principal) -> str | None:
+    """A contractor's inbox is its company's (None: the caller is not a contractor)."""
+    if p.role is Role.CONTRACTOR:
+        return p.company or _NO_COMPANY
+    return None
 
 
 def _query(uow: NotifyUoW, p: Principal, unread: bool) -> Any:
-    return uow.notifications.inbox_query(p.role.value, _scope(p), unread=unread)
+    return uow.notifications.inbox_query(p.role.value, _scope(p), company=_company(p),
+                                         unread=unread)
+
+
+def _visible(n: Notification | None, p: Principal) -> bool:
+    if n is None or n.channel is not Channel.INBOX or n.state is not State.SENT:
+        return False
+    if n.audience_role != p.role.value:
+        return False
+    company = _company(p)
+    if company is not None or n.audience_company is not None:
+        return bool(company) and n.audience_company == company
+    return n.audience_division is None or p.covers(division=n.audience_division)
 
 
 def list_inbox(uow: NotifyUoW, p: Principal, *, unread: bool, page: int,
@@ -50,11 +73,7 @@ def mark_read(uow: NotifyUoW, p: Principal, notification_id: uuid.UUID,
     POLICY.require_role(p, "inbox.read")
     with uow:
         n = uow.notifications.get(notification_id)
-        visible = (n is not None and n.channel is Channel.INBOX and n.state is State.SENT
-                   and n.audience_role == p.role.value
-                   and (n.audience_division is None
-                        or p.covers(division=n.audience_division)))
-        if not visible or n is None:
+        if n is None or not _visible(n, p):
             raise NotFound("notification", notification_id)
         n.mark_read(p.sub, now)
         uow.commit()

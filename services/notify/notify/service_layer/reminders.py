@@ -105,6 +105,24 @@ def stage_deadline_breach(uow: NotifyUoW, payload: dict[str, Any], now: datetime
     return made
 
 
+def stage_workorder_assigned(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
+    """A work order assigned to a contractor company: a message in that company's inbox
+    (its users only: ``audience_company``), once per order. Runs in the caller's open unit
+    of work (the event handler's)."""
+    order = str(payload["work_order_id"])
+    key = f"workorder-assigned:{order}"
+    if uow.notifications.by_key(key) is not None:
+        return 0
+    division = payload["division_code"]
+    params = {"order": payload.get("number") or order[:8], "division": name_of(division),
+              "accept_by": format_china(payload["accept_by"], "%-m月%-d日 %H:%M")}
+    uow.notifications.add(Notification.create(
+        key, Channel.INBOX, "workorder_assigned", params, due_at=now, now=now,
+        audience_role="contractor", audience_division=division,
+        audience_company=str(payload["contractor_id"]), cause=f"workorder:{order}"))
+    return 1
+
+
 def stage_task_escalated(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
     """A volunteer task the automatic re-offers gave up on: the inbox of the division's
     coordinators, once per escalation (its time is part of the key). Runs in the caller's

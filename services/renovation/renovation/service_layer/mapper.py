@@ -243,7 +243,8 @@ def _device_requested(uow: RenovationUoW, app: Application,
 def _assigned(uow: RenovationUoW, order: WorkOrder, event: ev.WorkOrderAssigned) -> None:
     programme = _programme(uow, order.programme_id)
     uow.add_event("renovation.workorder_assigned", {
-        "work_order_id": event.work_order_id, "application_id": event.application_id,
+        "work_order_id": event.work_order_id, "number": order.number or None,
+        "application_id": event.application_id,
         "contractor_id": event.contractor_id, "division_code": event.division,
         "accept_by": event.occurred_at + programme.deadlines.accept_within,
     }, subject_id=str(event.work_order_id))

@@ -75,9 +75,11 @@ class DeviceRequested(Schema):
 
 
 @CATALOGUE.register("renovation.workorder_assigned", 1, P,
-                    "A work order was assigned to a contractor company.")
+                    "A work order was assigned to a contractor company; the number is the "
+                    "one people read (SG-...), absent from events of older producers.")
 class WorkOrderAssigned(Schema):
     work_order_id = fields.UUID(required=True)
+    number = Text(24, load_default=None, allow_none=True)
     application_id = fields.UUID(required=True)
     contractor_id = fields.UUID(required=True)
     division_code = Division(required=True)
