@@ -174,9 +174,10 @@ def _refresh() -> bool:
 
 def call(service: str, method: str, path: str, *, json: Any = None,
          params: dict[str, Any] | None = None, files: Any = None, data: Any = None,
-         raw: bool = False) -> Any:
+         raw: bool = False, timeout: float | None = None) -> Any:
     """Call ``service`` as the signed-in user; returns the decoded JSON (or the response
-    itself with ``raw=True``); raises :class:`ApiError` / :class:`NotSignedIn`."""
+    itself with ``raw=True``); raises :class:`ApiError` / :class:`NotSignedIn`.
+    ``timeout``: seconds to wait instead of ``CONSOLE_API_TIMEOUT``."""
     s = _settings()
     if "access_token" not in session:
         raise NotSignedIn()
@@ -191,7 +192,7 @@ def call(service: str, method: str, path: str, *, json: Any = None,
         if key:
             headers["Idempotency-Key"] = key
         resp = _http().request(method, url, json=json, params=params, files=files, data=data,
-                               headers=headers, timeout=s.api_timeout)
+                               headers=headers, timeout=timeout or s.api_timeout)
         if resp.status_code == 401 and attempt == 1 and _refresh():
             continue
         break

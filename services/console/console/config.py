@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("identity", "inventory", "renovation", "volunteer")
+SERVICES = ("identity", "inventory", "renovation", "volunteer", "notify")
 
 
 class ConsoleSettings(BaseSettings):
@@ -27,11 +27,14 @@ class ConsoleSettings(BaseSettings):
     inventory_url: str | None = None
     renovation_url: str | None = None
     volunteer_url: str | None = None
+    notify_url: str | None = None
     secret_key: SecretStr | None = None
     #: set on HTTPS deployments: the session cookie is then sent over HTTPS only
     cookie_secure: bool = False
     #: seconds the console waits for a service
     api_timeout: float = 15.0
+    #: seconds the header's bell waits for the unread count (notify down: no count shown)
+    bell_timeout: float = 1.0
     var_dir: Path = Field(default=Path("var"), validation_alias="VAR_DIR")
     #: where sessions are kept (``redis://host/0``; ``CONSOLE_REDIS_URL`` or the platform's
     #: ``REDIS_URL``); without it, a SQLite file in ``VAR_DIR`` (one machine)

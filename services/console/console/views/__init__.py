@@ -1,7 +1,8 @@
 """One blueprint per area: sign-in (``/login``), ``/clerk``, ``/contractor``,
 ``/coordinator``, ``/staff`` (cases), ``/staff/data`` (reports, export, import) and
-``/staff/parked`` (parked messages), ``/staff/recalls`` (device recalls), the
-volunteer service record certificates (``/coordinator/volunteers/<id>/certificates``,
+``/staff/parked`` (parked messages), ``/staff/recalls`` (device recalls), ``/inbox`` (every
+staff role's messages, the header's bell), the volunteer service record certificates
+(``/coordinator/volunteers/<id>/certificates``,
 ``/certificates/<id>.pdf``, the public ``/verify``), and ``/volunteer`` (a volunteer's own
 offers, tasks and hours)."""
 
@@ -18,6 +19,7 @@ def blueprints() -> list[Blueprint]:
         contractor,
         coordinator,
         coordinator_desk,  # noqa: F401  (its pages are on coordinator.bp)
+        inbox,
         login,
         staff,
         staff_data,
@@ -27,4 +29,4 @@ def blueprints() -> list[Blueprint]:
     )
 
     return [login.bp, clerk.bp, contractor.bp, coordinator.bp, staff.bp, staff_data.bp,
-            staff_parked.bp, staff_recalls.bp, certificates.bp, volunteer.bp]
+            staff_parked.bp, staff_recalls.bp, certificates.bp, volunteer.bp, inbox.bp]
