@@ -1,6 +1,6 @@
-"""The header's bell: one call to notify per page with a short timeout; the count in the
-link's accessible name; notify down or slow, the page is still shown (no count, no 5xx);
-no bell for volunteers. The services are one small real HTTP server: renovation answers
+"""The header's bell: one call to notify per page with a short timeout (none on an error
+page); the count in the link's accessible name; notify down or slow, the page is still
+shown (no count, no 5xx); no bell for volunteers. The services are one small real HTTP server: renovation answers
 the contractor's list of orders, notify the unread count (or hangs, or errs)."""
 
 from __future__ import annotations
@@ -93,9 +93,15 @@ def test_the_count_is_in_the_bell_once_per_page(services: Services, tmp_path: Pa
 
 @pytest.mark.parametrize("role", ["clerk", "supervisor", "coordinator", "staff", "inspector"])
 def test_every_staff_role_has_the_bell(services: Services, tmp_path: Path, role: str) -> None:
-    r = _client(tmp_path, services.base, role).get("/no-such-page")
-    assert r.status_code == 404
+    client = _client(tmp_path, services.base, role)
+    r = client.get("/inbox/")
+    assert r.status_code == 200
     assert 'aria-label="未读消息 3 条"' in _bell(r.get_data(as_text=True))
+    assert services.bell_calls() == 1  # the page's own and the header's count: one call
+    # an error page asks notify nothing: a plain bell
+    r = client.get("/no-such-page")
+    assert r.status_code == 404 and 'aria-label="消息"' in _bell(r.get_data(as_text=True))
+    assert services.bell_calls() == 1
 
 
 def test_no_bell_for_volunteers(services: Services, tmp_path: Path) -> None:
