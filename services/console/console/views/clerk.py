@@ -190,7 +190,7 @@ register("clerk", {
     "退还押金（元）": "Deposit refunded (yuan)",
     "上门服务": "Home visits",
     "按状态筛选": "Filter by status",
-    "已通知": "Notified",
+    "已请志愿者回访": "Volunteer call asked for",
     "发出时间": "Sent",
     "设备清单": "Units",
     "设备清单与标签": "Units and labels",

@@ -366,11 +366,12 @@ class Repository:
                                        r.status == RentalStatus.ACTIVE.value)
         return list(self.session.execute(stmt).scalars())
 
-    def overdue_unnoticed(self, today: date, limit: int) -> list[Rental]:
+    def overdue_unnoticed(self, due_by: date, limit: int) -> list[Rental]:
+        """Active rentals due on ``due_by`` or before whose overdue spell raised nothing."""
         r = orm.rentals.c
         stmt = (
             sa.select(Rental)
-            .where(r.status == RentalStatus.ACTIVE.value, r.due_on < today,
+            .where(r.status == RentalStatus.ACTIVE.value, r.due_on <= due_by,
                    r.overdue_noticed_at.is_(None))
             .order_by(r.due_on).limit(limit).with_for_update(skip_locked=True)
         )

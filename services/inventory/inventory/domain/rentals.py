@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from svckit.domain.clock import AWARE_MESSAGE, china_date, is_aware
+from svckit.domain.clock import AWARE_MESSAGE, china_date, china_midnight, is_aware
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
 from svckit.domain.fields import FieldErrors, require_text
 from svckit.domain.statemachine import StateMachine
@@ -37,6 +37,17 @@ from .units import ConditionGrade, Unit, UnitStatus
 
 #: how far ahead a home delivery or pickup may be booked (the volunteers dispatch within it)
 VISIT_HORIZON = timedelta(days=90)
+#: when a volunteer's phone call about an overdue loan is asked for, counted from the
+#: first moment of the due date (China time): the 7th day overdue at 09:00, once the
+#: borrower's last SMS reminder has gone out (notify sends it that morning at 09:00 and
+#: it announces the call). Before that the borrower is reminded, not called.
+OVERDUE_CALL_AFTER = timedelta(days=7, hours=9)
+
+
+def overdue_call_due_by(now: datetime) -> date:
+    """The latest due date whose overdue call is due at ``now`` (the job's query; China
+    keeps no daylight saving, so this is exact)."""
+    return china_date(now - OVERDUE_CALL_AFTER)
 
 
 def check_visit_window(field_name: str, window_end: datetime | None, now: datetime) -> None:
@@ -312,9 +323,15 @@ class Rental:
     def is_overdue(self, now: datetime) -> bool:
         return self.days_overdue(now) > 0
 
+    def overdue_call_at(self) -> datetime:
+        """When a volunteer should phone if the unit is still out (``OVERDUE_CALL_AFTER``)."""
+        return china_midnight(self.due_on) + OVERDUE_CALL_AFTER
+
     def notice_overdue(self, now: datetime) -> bool:
-        """For the scheduled job: raise ``RentalOverdue`` once per overdue spell."""
-        if not self.is_overdue(now) or self.overdue_noticed_at is not None:
+        """For the scheduled job: raise ``RentalOverdue`` (a volunteer's call) once per
+        overdue spell, from :meth:`overdue_call_at` on: after the 7-day reminder."""
+        if (not self.is_overdue(now) or self.overdue_noticed_at is not None
+                or now < self.overdue_call_at()):
             return False
         self.overdue_noticed_at = now
         self.events.append(RentalOverdue(

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from svckit.domain.certificate import make_certificate
-from svckit.domain.clock import china_date, utcnow
+from svckit.domain.clock import utcnow
 from svckit.service import ServiceContext
 
 from inventory.domain.borrowers import Borrower
+from inventory.domain.rentals import overdue_call_due_by
 from inventory.service_layer.requests import expire_hold
 from inventory.service_layer.uow import InventoryUoW
 
@@ -89,11 +90,13 @@ def _drain(step: Callable[[InventoryUoW], int], ctx: ServiceContext) -> int:
 
 
 def overdue_scan(ctx: ServiceContext, now: datetime | None = None) -> int:
-    """Raise ``rental.overdue`` once per overdue spell for every late, active rental."""
+    """Raise ``rental.overdue`` (a volunteer's phone call) once per overdue spell for every
+    active rental 7 days overdue, after that morning's last SMS reminder
+    (``OVERDUE_CALL_AFTER``)."""
     at = now or utcnow()
 
     def step(uow: InventoryUoW) -> int:
-        rentals = uow.repo.overdue_unnoticed(china_date(at), BATCH)
+        rentals = uow.repo.overdue_unnoticed(overdue_call_due_by(at), BATCH)
         for rental in rentals:
             rental.notice_overdue(at)
         return len(rentals)

@@ -194,7 +194,8 @@ class TestJobs:
         jobs.overdue_scan(ctx)
         rental_uc.extend(uow_of(ctx), principal("staff"), OVERDUE_RENTAL,
                          today() + timedelta(days=1), now=NOW)
-        assert jobs.overdue_scan(ctx, NOW + timedelta(days=3)) == 1
+        assert jobs.overdue_scan(ctx, NOW + timedelta(days=3)) == 0  # reminded, not called
+        assert jobs.overdue_scan(ctx, NOW + timedelta(days=9)) == 1
         first, second = outbox(ctx, "rental.overdue")
         assert first["payload"]["source"]["id"] != second["payload"]["source"]["id"]
 

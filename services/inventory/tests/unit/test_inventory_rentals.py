@@ -17,7 +17,13 @@ from inventory.domain.events import (
     RentalReturned,
     UnitWrittenOff,
 )
-from inventory.domain.rentals import Rental, SupervisorOverride, check_visit_window, quote
+from inventory.domain.rentals import (
+    Rental,
+    SupervisorOverride,
+    check_visit_window,
+    overdue_call_due_by,
+    quote,
+)
 from inventory.domain.units import ConditionGrade, Unit
 from inventory_builders import NOW, TODAY, UTC, borrower, prosthesis, station, unit, wheelchair
 from svckit.domain.clock import china_date
@@ -199,12 +205,12 @@ class TestExtend:
 
     def test_overdue_rental_extended_is_no_longer_overdue_and_can_be_noticed_again(self) -> None:
         r = check_out(days=10)
-        later = NOW + timedelta(days=12)
+        later = NOW + timedelta(days=18)  # 8 days overdue: the call was asked for
         assert r.notice_overdue(later)
         r.extend(TODAY + timedelta(days=20), later)
         assert not r.is_overdue(later)
         assert r.overdue_noticed_at is None
-        assert r.notice_overdue(NOW + timedelta(days=25))
+        assert r.notice_overdue(NOW + timedelta(days=28))
 
 
 class TestReturn:
@@ -299,13 +305,32 @@ class TestOverdueDetection:
     def test_overdue_event_raised_once(self) -> None:
         r = check_out(days=5)
         assert not r.notice_overdue(NOW + timedelta(days=5))
-        later = NOW + timedelta(days=7)
+        later = NOW + timedelta(days=13)
         assert r.notice_overdue(later)
         assert not r.notice_overdue(later + timedelta(days=1))
         overdue = [e for e in r.events if isinstance(e, RentalOverdue)]
         assert overdue == [RentalOverdue(rental_id=r.id, unit_id=r.unit_id, station_id=HOME.id,
                                          borrower_id=r.borrower_id, due_on=date(2025, 3, 8),
-                                         days_overdue=2, occurred_at=later)]
+                                         days_overdue=8, occurred_at=later)]
+
+    def test_the_call_is_asked_for_after_the_seven_day_reminder_not_before(self) -> None:
+        """Reminded at +1 and +7 days (notify, 09:00 China time); the volunteer's call only
+        once the 7-day reminder has gone out: it announces the call."""
+        r = check_out(days=5)  # due 2025-03-08
+        for moment in (datetime(2025, 3, 9, 1, 5, tzinfo=UTC),  # +1, 09:05 in China
+                       datetime(2025, 3, 14, 15, 59, tzinfo=UTC),  # +6, 23:59 in China
+                       datetime(2025, 3, 15, 0, 59, tzinfo=UTC)):  # +7, 08:59 in China
+            assert r.is_overdue(moment) and not r.notice_overdue(moment), moment
+        assert r.overdue_call_at() == datetime(2025, 3, 15, 1, 0, tzinfo=UTC)  # +7, 09:00
+        assert r.notice_overdue(datetime(2025, 3, 15, 1, 0, tzinfo=UTC))
+        [event] = [e for e in r.events if isinstance(e, RentalOverdue)]
+        assert event.days_overdue == 7
+
+    @pytest.mark.parametrize("minutes", [-1, 0, 1, 60 * 24 * 30])
+    def test_the_jobs_query_agrees_with_the_rental(self, minutes: int) -> None:
+        r = check_out(days=5)
+        moment = r.overdue_call_at() + timedelta(minutes=minutes)
+        assert (r.due_on <= overdue_call_due_by(moment)) == (moment >= r.overdue_call_at())
 
 
 class TestDeliveryAndPickup:

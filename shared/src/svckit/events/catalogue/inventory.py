@@ -104,8 +104,9 @@ class VisitCancelled(Schema):
 
 @CATALOGUE.register(
     "rental.overdue", 1, P,
-    "A rental passed its due date (once per overdue spell). Volunteers phone the borrower "
-    "(source kind overdue_call).",
+    "A rental is still out 7 days after its due date, after that morning's last SMS "
+    "reminder (from 09:00 China time on the 7th day overdue; once per overdue spell). "
+    "Volunteers phone the borrower (source kind overdue_call).",
 )
 class RentalOverdue(VisitRequest):
     rental_id = fields.UUID(required=True)
