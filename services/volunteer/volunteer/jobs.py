@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from svckit.domain.clock import utcnow
 from svckit.service import PeriodicJob, ServiceContext
 
 from volunteer.service_layer import dispatch, onsite
@@ -18,17 +17,17 @@ def _uow(ctx: ServiceContext) -> VolunteerUoW:
 
 def close_forgotten(ctx: ServiceContext) -> int:
     """Close check-ins left open past the limit; flag them; their hours wait."""
-    return onsite.close_forgotten(_uow(ctx), now=datetime.now(UTC))
+    return onsite.close_forgotten(_uow(ctx), now=utcnow())
 
 
 def lapse_offers(ctx: ServiceContext) -> int:
     """Lapse offers not answered in time and re-offer to the next candidate."""
-    return dispatch.lapse_offers(_uow(ctx), now=datetime.now(UTC))
+    return dispatch.lapse_offers(_uow(ctx), now=utcnow())
 
 
 def expire_unfilled(ctx: ServiceContext) -> int:
     """Expire tasks nobody took before their window ended; tell the asking service."""
-    return dispatch.expire_unfilled(_uow(ctx), now=datetime.now(UTC))
+    return dispatch.expire_unfilled(_uow(ctx), now=utcnow())
 
 
 JOBS = (

@@ -185,3 +185,25 @@ def test_nobody_left_to_reoffer_escalates_at_once(ctx, add_volunteer) -> None:
     assert task.state is TaskState.OPEN and task.escalated_at is not None
     assert [e["payload"]["reoffers"] for e in outbox(ctx)
             if e["type"] == "volunteer.task_escalated"] == [0]
+
+
+def test_the_consumer_and_the_jobs_read_the_svckit_clock(ctx) -> None:
+    """Like every service's edges, volunteer's read ``svckit.domain.clock.utcnow`` (the
+    end-to-end tests move one injected clock for every process): a request handled 10
+    days ahead is created then, and the expiry job sees its window over 3 days later."""
+    from svckit.domain.clock import inject
+
+    ahead = soon(24 * 10)
+    moment = {"now": ahead}
+    inject(lambda: moment["now"])
+    try:
+        _, payload = _request(ctx, "overdue_call", start=ahead, hours=72)
+        task = _task(ctx, payload["source"]["id"])
+        assert task.created_at == ahead and task.state is TaskState.OPEN
+        moment["now"] = ahead + timedelta(hours=71)
+        assert jobs.expire_unfilled(ctx) == 0
+        moment["now"] = ahead + timedelta(hours=72)
+        assert jobs.expire_unfilled(ctx) == 1
+        assert _task(ctx, payload["source"]["id"]).state is TaskState.EXPIRED
+    finally:
+        inject(None)

@@ -9,7 +9,7 @@ their coordinators). Each full read is recorded in the access log (svckit.pipl).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +17,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from svckit.auth.principal import Principal, Role
-from svckit.domain.clock import china_date
+from svckit.domain.clock import china_date, utcnow
 from svckit.domain.division import name_of
 from svckit.domain.masking import mask_phone
 from svckit.domain.task_types import TASK_TYPE_LABELS
@@ -81,7 +81,7 @@ def _uow() -> VolunteerUoW:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def _page(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:

@@ -12,9 +12,9 @@ source (or the same event replayed after the inbox was pruned) makes no second t
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
+from svckit.domain.clock import utcnow
 from svckit.domain.errors import DomainError
 from svckit.events.catalogue.platform import PARKED
 from svckit.events.envelope import Envelope
@@ -56,7 +56,7 @@ def _create(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
         contact_phone=payload.get("contact_phone"),
     )
     try:
-        tasks.create_from_request(uow, req, now=datetime.now(UTC))
+        tasks.create_from_request(uow, req, now=utcnow())
     except DomainError as exc:  # e.g. an empty window: no retry can fix it
         raise Reject(f"{env.type}: {exc}") from exc
 
@@ -65,7 +65,7 @@ def _cancel(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
     assert isinstance(uow, VolunteerUoW)
     try:
         tasks.cancel_from_source(uow, _source(payload["source"]), payload["reason"],
-                                 now=datetime.now(UTC))
+                                 now=utcnow())
     except DomainError as exc:
         raise Reject(f"{env.type}: {exc}") from exc
 
@@ -81,7 +81,7 @@ def _resolved(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
     redelivery; a replay finds no live task and changes nothing)."""
     assert isinstance(uow, VolunteerUoW)
     _, field, _ = tasks.RESOLUTIONS[env.type]
-    outcome = tasks.close_for_cause(uow, env.type, str(payload[field]), now=datetime.now(UTC))
+    outcome = tasks.close_for_cause(uow, env.type, str(payload[field]), now=utcnow())
     log.info("%s %s: task %s", env.type, payload[field], outcome)
 
 
