@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
+from svckit.domain.clock import utcnow
 
 MAX_ROWS = 2000
 CHUNK = 10
@@ -370,7 +371,7 @@ class Job:
 def prepare(kind: Kind, data: bytes, lookups: Lookups, *, owner: str, filename: str) -> Job:
     """Parse and check every row of the upload (no service call yet)."""
     job = Job(id=uuid.uuid4().hex, kind=kind.key, owner=owner, filename=filename[:200],
-              created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+              created_at=utcnow().isoformat(timespec="seconds"))
     seen: dict[str, int] = {}
     for number, cells in read_rows(kind, data):
         payload, errors = kind.build(cells, lookups)

@@ -12,12 +12,13 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from markupsafe import Markup, escape
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from svckit.domain.clock import china_date, utcnow
 
 Cell = str | int | float | None
 
@@ -160,7 +161,7 @@ def to_xlsx(report: Report) -> bytes:
 
 
 def filename(report: Report, ext: str, today: date | None = None) -> str:
-    return f"{report.key}-{(today or datetime.now().date()).isoformat()}.{ext}"
+    return f"{report.key}-{(today or china_date(utcnow())).isoformat()}.{ext}"
 
 
 def display(value: Cell) -> str:

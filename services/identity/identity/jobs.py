@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from svckit.domain.clock import utcnow
 from svckit.service import PeriodicJob, ServiceContext
 
 from identity.service_layer import auth
@@ -13,7 +12,7 @@ from identity.service_layer.uow import IdentityUoW
 def prune(ctx: ServiceContext) -> int:
     uow = ctx.uow()
     assert isinstance(uow, IdentityUoW)
-    return auth.prune(uow, now=datetime.now(UTC))
+    return auth.prune(uow, now=utcnow())
 
 
 JOBS = (PeriodicJob("prune", prune, 3600),)

@@ -9,9 +9,9 @@ they agree): the 东昌府区 and 阳谷县 stations (inventory), the two contra
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from svckit.auth.principal import Role
+from svckit.domain.clock import utcnow
 from svckit.service import ServiceContext
 
 from identity.config import IdentitySettings
@@ -60,7 +60,7 @@ def seed(ctx: ServiceContext) -> None:
     assert isinstance(uow, IdentityUoW)
     settings: IdentitySettings = ctx.settings
     password = settings.seed_password.get_secret_value()
-    now = datetime.now(UTC)
+    now = utcnow()
     with uow:
         hashed: str | None = None
         for username, name, role, scope in USERS:

@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from svckit.domain.clock import china_date
+from svckit.domain.clock import china_date, utcnow
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from console import api
@@ -36,7 +35,7 @@ NUMBER_MAX = 40
 @roles_required("coordinator")
 def volunteer_certificates(volunteer_id: str) -> Any:
     v = api.get("volunteer", f"/volunteers/{volunteer_id}")
-    today = china_date(datetime.now(UTC))
+    today = china_date(utcnow())
     values = {"period_start": f"{today.year}-01-01", "period_end": today.isoformat()}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":

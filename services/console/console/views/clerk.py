@@ -9,7 +9,7 @@ inventory API's ``/borrowers/lookup`` does.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from svckit import pipl
+from svckit.domain.clock import utcnow
 from svckit.domain.division import KNOWN as DIVISIONS
 from svckit.domain.division import city_of
 from werkzeug.wrappers.response import Response as BaseResponse
@@ -263,7 +264,7 @@ def grades() -> list[tuple[str, str]]:
 # -- small helpers --------------------------------------------------------------------------
 
 def today() -> date:
-    return datetime.now(TZ).date()
+    return utcnow().astimezone(TZ).date()
 
 
 #: the session key of the clerk's current station (one of the user's stations)

@@ -8,10 +8,10 @@ payer's transaction reference). Amounts are typed in yuan and sent in fen.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from svckit.domain.clock import utcnow
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from console import api
@@ -147,7 +147,7 @@ def _month() -> str:
     month = request.args.get("month", "")
     if len(month) == 7 and month[4] == "-" and month.replace("-", "").isdigit():
         return month
-    return datetime.now(TZ).strftime("%Y-%m")
+    return utcnow().astimezone(TZ).strftime("%Y-%m")
 
 
 def _settlement(month: str) -> dict[str, Any]:

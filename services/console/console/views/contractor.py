@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from svckit import pipl
+from svckit.domain.clock import utcnow
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -158,7 +159,7 @@ def is_overdue(due_at: str | None, now: datetime | None = None) -> bool:
         return False
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    return at < (now or datetime.now(UTC))
+    return at < (now or utcnow())
 
 
 def photo_id(ref: str) -> str | None:
@@ -239,7 +240,7 @@ def _order_page(order_id: uuid.UUID, *, errors: dict[str, list[str]] | None = No
                 form: dict[str, Any] | None = None, status: int = 200,
                 contact: dict[str, Any] | None = None) -> Any:
     order = api.get("renovation", f"/work-orders/{order_id}")
-    today = datetime.now(TZ).date()
+    today = utcnow().astimezone(TZ).date()
     defaults = {"start_on": order.get("start_on") or today.isoformat(),
                 "end_on": order.get("end_on") or (today + timedelta(days=7)).isoformat(),
                 "percent": order.get("percent", 0), "photo_purpose": "after"}

@@ -4,11 +4,12 @@ roster with weekly availability, and the service hours awaiting approval."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from svckit import pipl
+from svckit.domain.clock import utcnow
 from svckit.domain.division import name_of
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -34,7 +35,7 @@ PHONE_PURPOSES = {code: pipl.PURPOSES[code] for code in ("volunteer_contact",
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def _division(code: str | None) -> str:

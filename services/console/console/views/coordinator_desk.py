@@ -5,10 +5,10 @@ second coordinator or staff when the service flags the entry as unusual)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from svckit.domain.clock import utcnow
 from svckit.domain.division import KNOWN, is_within, name_of
 from svckit.domain.task_types import TASK_TYPE_LABELS
 from werkzeug.wrappers.response import Response as BaseResponse
@@ -75,7 +75,7 @@ def task_new() -> Any:
     until the assignee or a coordinator reads it with a purpose), the contact (kept
     masked), priority, extra skills and notes."""
     if request.method == "GET":
-        start, end = co.default_window(datetime.now(UTC))
+        start, end = co.default_window(utcnow())
         places = districts()
         return _task_form({"type": "manual", "division": places[0][0] if places else "",
                            "window_start": start, "window_end": end, "priority": "2",

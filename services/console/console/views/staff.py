@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from svckit import pipl
+from svckit.domain.clock import utcnow
 from svckit.domain.division import KNOWN, is_within
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -377,7 +378,7 @@ def _default_visit_time() -> str:
     """Tomorrow 09:00 Beijing time, as a ``datetime-local`` value."""
     from datetime import timedelta
 
-    t = datetime.now(TZ) + timedelta(days=1)
+    t = utcnow().astimezone(TZ) + timedelta(days=1)
     return t.replace(hour=9, minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
 
 
