@@ -33,6 +33,7 @@ definition = ServiceDefinition(
         PeriodicJob("overdue-scan", jobs.overdue_scan, 300),
         PeriodicJob("reservation-expiry", jobs.expire_reservations, 60),
         PeriodicJob("cleaning-release", jobs.release_cleaned, 300),
+        PeriodicJob("booking-start", jobs.start_bookings, 600),
         PeriodicJob("pipl-anonymise", jobs.anonymise_borrowers, 86_400),
     ),
     slot=0,

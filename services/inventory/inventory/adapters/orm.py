@@ -42,6 +42,7 @@ from inventory.domain.stocktakes import (
 )
 from inventory.domain.transfers import Transfer, TransferStatus
 from inventory.domain.units import AcquisitionKind, ConditionGrade, Movement, Unit, UnitStatus
+from inventory.domain.waitlist import Booking, BookingStatus, WaitlistEntry, WaitStatus
 
 metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -185,6 +186,46 @@ _partial_unique("uq_reservations_held_unit", reservations, "unit_id",
                 reservations.c.status == "held")
 sa.Index("ix_reservations_status_expires", reservations.c.status, reservations.c.expires_at)
 sa.Index("ix_reservations_station_status", reservations.c.station_id, reservations.c.status)
+
+#: the waiting list of a type at a station (one open entry per borrower, type, station)
+waitlist_entries = sa.Table(
+    "waitlist_entries", metadata,
+    _id(),
+    sa.Column("type_id", sa.Uuid, sa.ForeignKey("device_types.id"), nullable=False),
+    sa.Column("station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False),
+    sa.Column("borrower_id", sa.Uuid, sa.ForeignKey("borrowers.id"), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("priority", _enum(WaiverReason), nullable=True),
+    sa.Column("status", _enum(WaitStatus), nullable=False),
+    sa.Column("reservation_id", sa.Uuid, sa.ForeignKey("reservations.id"), nullable=True),
+    sa.Column("held_at", UtcDateTime(), nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+)
+_open_wait = waitlist_entries.c.status.in_(["waiting", "held"])
+sa.Index("uq_waitlist_open_borrower", waitlist_entries.c.borrower_id,
+         waitlist_entries.c.type_id, waitlist_entries.c.station_id, unique=True,
+         postgresql_where=_open_wait, sqlite_where=_open_wait)
+sa.Index("ix_waitlist_line", waitlist_entries.c.type_id, waitlist_entries.c.station_id,
+         waitlist_entries.c.status)
+sa.Index("ix_waitlist_reservation", waitlist_entries.c.reservation_id)
+
+#: date bookings of a type at a station
+bookings = sa.Table(
+    "bookings", metadata,
+    _id(),
+    sa.Column("type_id", sa.Uuid, sa.ForeignKey("device_types.id"), nullable=False),
+    sa.Column("station_id", sa.Uuid, sa.ForeignKey("stations.id"), nullable=False),
+    sa.Column("borrower_id", sa.Uuid, sa.ForeignKey("borrowers.id"), nullable=False),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("status", _enum(BookingStatus), nullable=False),
+    sa.Column("reservation_id", sa.Uuid, sa.ForeignKey("reservations.id"), nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.CheckConstraint("ends_on >= starts_on", name="booking_days"),
+)
+sa.Index("ix_bookings_stock", bookings.c.type_id, bookings.c.station_id, bookings.c.status,
+         bookings.c.starts_on)
 
 rentals = sa.Table(
     "rentals", metadata,
@@ -402,5 +443,8 @@ def start_mappers() -> None:
     r.map_imperatively(StocktakeScan, stocktake_scans)
     r.map_imperatively(StocktakeCorrection, stocktake_corrections)
     r.map_imperatively(Payment, payments)
-    records_events(Unit, Reservation, Rental, Allocation, Recall, Stocktake)
+    r.map_imperatively(WaitlistEntry, waitlist_entries)
+    r.map_imperatively(Booking, bookings)
+    records_events(Unit, Reservation, Rental, Allocation, Recall, Stocktake, WaitlistEntry,
+                   Booking)
     sa.event.listen(Unit, "load", _history_not_loaded)

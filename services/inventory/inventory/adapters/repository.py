@@ -39,6 +39,7 @@ from inventory.domain.stocktakes import (
 )
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import ConditionGrade, Movement, Unit, UnitStatus
+from inventory.domain.waitlist import Booking, BookingStatus, WaitlistEntry, WaitStatus
 
 T = TypeVar("T")
 
@@ -423,3 +424,94 @@ class Repository:
         if before is not None:
             stmt = stmt.where(p.recorded_at < before)
         return list(self.session.scalars(stmt.order_by(p.recorded_at, p.number)))
+
+    # -- the waiting list and date bookings ---------------------------------------------
+    def lock_stock(self, type_id: uuid.UUID, station_id: uuid.UUID) -> None:
+        """Serialise the changes that count the free units of a type at a station against
+        its date bookings (ADR 0023): a transaction-scoped advisory lock on the pair.
+        SQLite (embedded mode) has one writer at a time anyway."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        self.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 23))"),
+                             {"key": f"stock:{type_id}:{station_id}"})
+
+    def free_count(self, type_id: uuid.UUID, station_id: uuid.UUID, *,
+                   lock: bool = False) -> int:
+        """The free (lendable) units of the type at the station; ``lock``: row-locked
+        (waiting for a check-out or hold that has one locked, so that it is counted as it
+        ends up)."""
+        if not lock:
+            return self.availability(type_id, [station_id]).get(station_id, 0)
+        u = orm.units.c
+        stmt = (sa.select(u.id)
+                .where(u.type_id == type_id, u.current_station_id == station_id,
+                       u.status == UnitStatus.AVAILABLE.value,
+                       u.condition != ConditionGrade.D.value, _not_recalled())
+                .with_for_update(of=orm.units))
+        return len(self.session.execute(stmt).all())
+
+    def coming_back(self, type_id: uuid.UUID,
+                    station_id: uuid.UUID) -> tuple[list[date], int]:
+        """What will be lendable again at the station: the due dates of the type's loans
+        from there, and the cleaning-until times of its units in cleaning."""
+        r, u = orm.rentals.c, orm.units.c
+        due = self.session.execute(sa.select(r.due_on).where(
+            r.type_id == type_id, r.station_id == station_id,
+            r.status == RentalStatus.ACTIVE.value)).scalars()
+        cleaning = self.session.execute(sa.select(sa.func.count()).where(
+            u.type_id == type_id, u.current_station_id == station_id,
+            u.status == UnitStatus.CLEANING.value)).scalar_one()
+        return list(due), int(cleaning)
+
+    def booked(self, type_id: uuid.UUID, station_id: uuid.UUID, start: date,
+               until: date) -> list[Booking]:
+        """Booked (not yet held) bookings of the type at the station overlapping the days."""
+        b = orm.bookings.c
+        stmt = (sa.select(Booking)
+                .where(b.type_id == type_id, b.station_id == station_id,
+                       b.status == BookingStatus.BOOKED.value, b.ends_on >= start,
+                       b.starts_on <= until)
+                .order_by(b.starts_on, b.created_at))
+        return list(self.session.execute(stmt).scalars())
+
+    def bookings_to_start(self, today: date, limit: int) -> list[Booking]:
+        b = orm.bookings.c
+        stmt = (sa.select(Booking)
+                .where(b.status == BookingStatus.BOOKED.value, b.starts_on <= today)
+                .order_by(b.starts_on, b.created_at).limit(limit)
+                .with_for_update(skip_locked=True))
+        return list(self.session.execute(stmt).scalars())
+
+    def waiting_line(self, type_id: uuid.UUID, station_id: uuid.UUID) -> list[WaitlistEntry]:
+        """The open entries (waiting or holding a unit) of the type at the station."""
+        w = orm.waitlist_entries.c
+        stmt = sa.select(WaitlistEntry).where(
+            w.type_id == type_id, w.station_id == station_id,
+            w.status.in_([WaitStatus.WAITING.value, WaitStatus.HELD.value]))
+        return list(self.session.execute(stmt).scalars())
+
+    def open_entry(self, borrower_id: uuid.UUID, type_id: uuid.UUID,
+                   station_id: uuid.UUID) -> WaitlistEntry | None:
+        w = orm.waitlist_entries.c
+        stmt = sa.select(WaitlistEntry).where(
+            w.borrower_id == borrower_id, w.type_id == type_id, w.station_id == station_id,
+            w.status.in_([WaitStatus.WAITING.value, WaitStatus.HELD.value]))
+        return self.session.execute(stmt).scalars().first()
+
+    def entries_holding(self, reservation_ids: Sequence[uuid.UUID]) -> list[WaitlistEntry]:
+        w = orm.waitlist_entries.c
+        stmt = (sa.select(WaitlistEntry)
+                .where(w.reservation_id.in_(list(reservation_ids)),
+                       w.status == WaitStatus.HELD.value)
+                .with_for_update())
+        return list(self.session.execute(stmt).scalars())
+
+    def borrowers_booking_today(self, borrower_id: uuid.UUID, type_id: uuid.UUID,
+                                station_id: uuid.UUID, today: date) -> Booking | None:
+        b = orm.bookings.c
+        stmt = (sa.select(Booking)
+                .where(b.borrower_id == borrower_id, b.type_id == type_id,
+                       b.station_id == station_id, b.status == BookingStatus.BOOKED.value,
+                       b.starts_on <= today, b.ends_on >= today)
+                .order_by(b.starts_on).limit(1).with_for_update())
+        return self.session.execute(stmt).scalars().first()

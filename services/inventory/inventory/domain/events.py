@@ -194,3 +194,28 @@ class StocktakeClosed(DomainEvent):
     unexpected: int
     unknown_tags: int
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class WaitlistUnitHeld(DomainEvent):
+    """A unit that became free was held for the first borrower on the waiting list of its
+    type at its station (or a date booking's start day came): the borrower is told."""
+
+    entry_id: uuid.UUID | None  # the waiting-list entry; None for a date booking
+    booking_id: uuid.UUID | None
+    reservation_id: uuid.UUID
+    unit_id: uuid.UUID
+    type_id: uuid.UUID
+    station_id: uuid.UUID
+    borrower_id: uuid.UUID
+    expires_at: datetime
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ReservationFulfilled(DomainEvent):
+    """A hold became a loan or an allocation (its waiting-list entry, if any, is served)."""
+
+    reservation_id: uuid.UUID
+    unit_id: uuid.UUID
+    occurred_at: datetime

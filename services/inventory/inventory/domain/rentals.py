@@ -197,6 +197,27 @@ class ClassLimit:
     open_in_class: int
 
 
+def loan_blocks(borrower: Borrower, borrower_rentals: Iterable[Rental],
+                limit: ClassLimit | None, now: datetime) -> list[Conflict]:
+    """What stands in the way of a new loan for ``borrower`` (an overdue rental, the
+    class limit reached): each needs a supervisor's override at check-out. The waiting
+    list applies the same rules when a borrower is put on it."""
+    open_rentals = [r for r in borrower_rentals if r.borrower_id == borrower.id]
+    blocks: list[Conflict] = []
+    if any(r.is_overdue(now) for r in open_rentals):
+        blocks.append(Conflict("借用人有逾期未还的设备，需主管批准 "
+                               "(borrower has an overdue rental; a supervisor must "
+                               "override)", current_state="overdue"))
+    if limit is not None and limit.open_in_class >= limit.max_open:
+        blocks.append(Conflict(
+            f"借用人已借{limit.open_in_class}件{limit.iso_class}类设备，达到每人"
+            f"{limit.max_open}件的上限，需主管批准 (the borrower has "
+            f"{limit.open_in_class} open loans of class {limit.iso_class}, the limit is "
+            f"{limit.max_open}; a supervisor must override)",
+            current_state="limit_reached"))
+    return blocks
+
+
 @dataclass(eq=False)
 class Rental:
     unit_id: uuid.UUID
@@ -264,19 +285,7 @@ class Rental:
         if unit.status == UnitStatus.RESERVED and reservation is None:
             raise Conflict("该设备已被预约 (unit is reserved)", current_state=unit.status)
         override_reason: str | None = None
-        open_rentals = [r for r in borrower_rentals if r.borrower_id == borrower.id]
-        blocks: list[Conflict] = []
-        if any(r.is_overdue(now) for r in open_rentals):
-            blocks.append(Conflict("借用人有逾期未还的设备，需主管批准 "
-                                   "(borrower has an overdue rental; a supervisor must "
-                                   "override)", current_state="overdue"))
-        if limit is not None and limit.open_in_class >= limit.max_open:
-            blocks.append(Conflict(
-                f"借用人已借{limit.open_in_class}件{limit.iso_class}类设备，达到每人"
-                f"{limit.max_open}件的上限，需主管批准 (the borrower has "
-                f"{limit.open_in_class} open loans of class {limit.iso_class}, the limit is "
-                f"{limit.max_open}; a supervisor must override)",
-                current_state="limit_reached"))
+        blocks = loan_blocks(borrower, borrower_rentals, limit, now)
         if blocks:
             if override is None:
                 raise blocks[0]

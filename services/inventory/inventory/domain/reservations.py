@@ -14,7 +14,13 @@ from svckit.domain.statemachine import StateMachine
 
 from .borrowers import Borrower
 from .catalogue import Station
-from .events import DeviceHeldForRequest, DomainEvent, NoDeviceForRequest, ReservationReleased
+from .events import (
+    DeviceHeldForRequest,
+    DomainEvent,
+    NoDeviceForRequest,
+    ReservationFulfilled,
+    ReservationReleased,
+)
 from .units import Unit, UnitStatus
 
 
@@ -128,6 +134,8 @@ class Reservation:
             raise Conflict("该设备已为其他借用人预约 (unit is reserved for another borrower)",
                            current_state=self.status)
         self._close("fulfil", now)
+        self.events.append(ReservationFulfilled(reservation_id=self.id, unit_id=self.unit_id,
+                                                occurred_at=now))
 
     def _check_unit(self, unit: Unit) -> None:
         if unit.id != self.unit_id:

@@ -31,6 +31,7 @@ from inventory.service_layer import recalls as recall_uc
 from inventory.service_layer import rentals as rental_uc
 from inventory.service_layer import stock as stock_uc
 from inventory.service_layer import stocktakes as stocktake_uc
+from inventory.service_layer import waitlist as waitlist_uc
 from inventory.service_layer.uow import InventoryUoW
 
 
@@ -332,6 +333,105 @@ class CancelReservationView(MethodView):
         """Cancel a hold; the unit is free again."""
         return stock_uc.cancel_reservation(_uow(), current_principal(), reservation_id,
                                            now=_now())
+
+
+# -- the waiting list and date bookings (ADR 0023) ---------------------------------------
+waitlist = Blueprint("waitlist", __name__, url_prefix="/waitlist",
+                     description="候补登记 The waiting list of a device type at a station: "
+                                 "a unit freed there is held for the first in line")
+
+
+@waitlist.route("")
+class WaitlistView(MethodView):
+    @waitlist.arguments(s.WaitlistArgs, location="query")
+    @waitlist.response(200, s.WaitlistEntryOut(many=True))
+    @problems(waitlist, 403, 422)
+    def get(self, args: dict[str, Any]) -> Any:
+        """The line of a type at a station: entries holding a unit, then those waiting in
+        the order they will be served (priority first, then first come)."""
+        return waitlist_uc.read_line(_uow(), current_principal(), args["station_id"],
+                                     args["type_id"])
+
+    @waitlist.arguments(s.WaitlistIn)
+    @waitlist.response(201, s.WaitlistEntryOut)
+    @problems(waitlist, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Put a borrower on the line (a unit free right now is held at once)."""
+        uow, principal = _uow(), current_principal()
+        entry = waitlist_uc.join(uow, principal, waitlist_uc.Join(**data), now=_now())
+        return waitlist_uc.get_entry(uow, principal, entry.id)
+
+
+@waitlist.route("/<uuid:entry_id>")
+class WaitlistEntryView(MethodView):
+    @waitlist.response(200, s.WaitlistEntryOut)
+    @problems(waitlist, 403, 404)
+    def get(self, entry_id: uuid.UUID) -> Any:
+        """One entry, with its position in line."""
+        return waitlist_uc.get_entry(_uow(), current_principal(), entry_id)
+
+
+@waitlist.route("/<uuid:entry_id>/cancel")
+class CancelWaitlistEntryView(MethodView):
+    @waitlist.arguments(s.CancelIn)
+    @waitlist.response(200, s.WaitlistEntryOut)
+    @problems(waitlist, 403, 404, 409, 422)
+    def post(self, _data: dict[str, Any], entry_id: uuid.UUID) -> Any:
+        """Take the entry off the line; a unit held for it goes to the next in line."""
+        return waitlist_uc.cancel_entry(_uow(), current_principal(), entry_id, now=_now())
+
+
+bookings = Blueprint("bookings", __name__, url_prefix="/bookings",
+                     description="日期预约 A unit of a type at a station for future days")
+
+
+@bookings.route("")
+class BookingsView(MethodView):
+    @bookings.arguments(s.BookingListArgs, location="query")
+    @bookings.response(200, s.BookingPage)
+    @problems(bookings, 403, 422)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List the bookings of the caller's stations."""
+        page = _page(args)
+        return queries.list_bookings(_uow(), current_principal(), page, **args)
+
+    @bookings.arguments(s.BookingIn)
+    @bookings.response(201, s.BookingOut)
+    @problems(bookings, 403, 404, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Book a unit of a type for days ahead (409 when a day is fully booked)."""
+        return waitlist_uc.book(_uow(), current_principal(), waitlist_uc.Book(**data),
+                                now=_now())
+
+
+@bookings.route("/availability")
+class BookingAvailabilityView(MethodView):
+    @bookings.arguments(s.BookingAvailabilityArgs, location="query")
+    @bookings.response(200, s.BookingAvailabilityOut)
+    @problems(bookings, 403, 422)
+    def get(self, args: dict[str, Any]) -> Any:
+        """How many more bookings of a type every day of a period could take."""
+        return waitlist_uc.availability(_uow(), current_principal(), now=_now(), **args)
+
+
+@bookings.route("/<uuid:booking_id>")
+class BookingView(MethodView):
+    @bookings.response(200, s.BookingOut)
+    @problems(bookings, 403, 404)
+    def get(self, booking_id: uuid.UUID) -> Any:
+        """One booking."""
+        return waitlist_uc.get_booking(_uow(), current_principal(), booking_id)
+
+
+@bookings.route("/<uuid:booking_id>/cancel")
+class CancelBookingView(MethodView):
+    @bookings.arguments(s.CancelIn)
+    @bookings.response(200, s.BookingOut)
+    @problems(bookings, 403, 404, 409, 422)
+    def post(self, _data: dict[str, Any], booking_id: uuid.UUID) -> Any:
+        """Cancel a booking that has not started."""
+        return waitlist_uc.cancel_booking(_uow(), current_principal(), booking_id,
+                                          now=_now())
 
 
 # -- rentals ----------------------------------------------------------------------------
@@ -888,6 +988,7 @@ class CorrectionsView(MethodView):
 
 
 def blueprints(_ctx: ServiceContext) -> list[Blueprint]:
-    return [stations, types, limits, units, borrowers, reservations, rentals, payments,
+    return [stations, types, limits, units, borrowers, reservations, waitlist, bookings,
+            rentals, payments,
             allocations, transfers, maintenance, reports, recalls, stocktakes,
             records_blueprint()]

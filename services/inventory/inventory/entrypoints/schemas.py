@@ -873,3 +873,82 @@ class StocktakeDetailOut(Schema):
 
 
 StocktakePage = paged(StocktakeOut, "StocktakePage")
+
+
+# -- the waiting list and date bookings (ADR 0023) ----------------------------------------
+
+class WaitlistIn(Schema):
+    station_id = fields.UUID(required=True)
+    type_id = fields.UUID(required=True)
+    borrower_id = fields.UUID(required=True)
+
+
+class WaitlistArgs(Schema):
+    station_id = fields.UUID(required=True)
+    type_id = fields.UUID(required=True)
+
+
+class WaitlistEntryOut(Schema):
+    id = fields.UUID()
+    type_id = fields.UUID()
+    station_id = fields.UUID()
+    borrower_id = fields.UUID()
+    waiting_since = fields.AwareDateTime()
+    priority = fields.String(allow_none=True, metadata={
+        "description": "tekun, dibao or severe: served before the others; null: none"})
+    status = fields.String(metadata={"description": "waiting, held, served, lapsed, "
+                                                    "cancelled"})
+    position = fields.Integer(allow_none=True, metadata={
+        "description": "1 = next to be served; null once a unit is held or it closed"})
+    reservation_id = fields.UUID(allow_none=True)
+    held_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class BookingIn(Schema):
+    station_id = fields.UUID(required=True)
+    type_id = fields.UUID(required=True)
+    borrower_id = fields.UUID(required=True)
+    starts_on = fields.Date(required=True, metadata={"description": "tomorrow at the earliest"})
+    ends_on = fields.Date(required=True)
+
+
+class BookingOut(Schema):
+    id = fields.UUID()
+    type_id = fields.UUID()
+    station_id = fields.UUID()
+    borrower_id = fields.UUID()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    created_at = fields.AwareDateTime()
+    status = fields.String()
+    reservation_id = fields.UUID(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class BookingListArgs(PageArgs):
+    station_id = fields.UUID()
+    type_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(["booked", "held", "fulfilled",
+                                                    "cancelled", "lapsed"]))
+
+
+BookingPage = paged(BookingOut, "BookingPage")
+
+
+class BookingAvailabilityArgs(Schema):
+    station_id = fields.UUID(required=True)
+    type_id = fields.UUID(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+
+class BookingAvailabilityOut(Schema):
+    station_id = fields.UUID()
+    type_id = fields.UUID()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    free_now = fields.Integer()
+    booked = fields.Integer(metadata={"description": "bookings overlapping the days"})
+    available = fields.Integer(metadata={
+        "description": "how many more bookings every day of the period could take"})

@@ -20,6 +20,7 @@ from inventory.domain.borrowers import Borrower
 from inventory.domain.rentals import overdue_call_due_by
 from inventory.service_layer.requests import expire_hold
 from inventory.service_layer.uow import InventoryUoW
+from inventory.service_layer.waitlist import start_booking
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -128,3 +129,25 @@ def release_cleaned(ctx: ServiceContext, now: datetime | None = None) -> int:
         return len(done)
 
     return _drain(step, ctx)
+
+
+def start_bookings(ctx: ServiceContext, now: datetime | None = None) -> int:
+    """Date bookings whose first day has come become holds of a free unit (the borrower
+    is told); with none free they wait for the first unit freed at the station; past
+    their last day they lapse. Returns how many were held or lapsed."""
+    at = now or utcnow()
+    changed = 0
+
+    def step(uow: InventoryUoW) -> int:
+        nonlocal changed
+        found = uow.repo.bookings_to_start(china_date(at), BATCH)
+        for booking in found:
+            changed += start_booking(uow, booking, at) != "waiting"
+        return len(found)
+
+    # a booking left waiting is picked again by the next run, not by this one's next batch
+    uow = _uow(ctx)
+    with uow:
+        step(uow)
+        uow.commit()
+    return changed

@@ -297,3 +297,20 @@ def _allocated(uow: UnitOfWork, allocation: Allocation, e: ev.UnitAllocated) -> 
         "request_id": request_id, "unit_id": e.unit_id, "asset_tag": unit.asset_tag,
         "delivered_at": e.occurred_at,
     }, subject_id=str(request_id))
+
+
+mapper.internal(ev.ReservationFulfilled)
+
+
+@mapper.on(ev.WaitlistUnitHeld)
+def _waitlist_held(uow: UnitOfWork, _holder: Any, e: ev.WaitlistUnitHeld) -> None:
+    """A unit held for a borrower from the waiting list (or on a booking's first day):
+    the borrower is told by SMS (notify); the phone is sealed on the broker (ADR 0013)."""
+    unit, device_type = _get(uow, Unit, e.unit_id), _get(uow, DeviceType, e.type_id)
+    station, borrower = _get(uow, Station, e.station_id), _get(uow, Borrower, e.borrower_id)
+    uow.add_event("waitlist.unit_held", {
+        "reservation_id": e.reservation_id, "entry_id": e.entry_id, "booking_id": e.booking_id,
+        "unit_id": e.unit_id, "asset_tag": unit.asset_tag, "device_type_id": e.type_id,
+        "station_id": e.station_id, "expires_at": e.expires_at,
+        **_reminder_fields(borrower, device_type, station),
+    }, subject_id=str(e.reservation_id))

@@ -59,6 +59,13 @@ POLICY = Policy("inventory", {
     "reservation.read": AT_STATIONS,
     "reservation.place": AT_STATIONS,
     "reservation.cancel": AT_STATIONS,
+    # the waiting list of a type at a station, and date bookings (ADR 0023)
+    "waitlist.read": AT_STATIONS,
+    "waitlist.join": AT_STATIONS,
+    "waitlist.cancel": AT_STATIONS,
+    "booking.read": AT_STATIONS,
+    "booking.place": AT_STATIONS,
+    "booking.cancel": AT_STATIONS,
     "rental.read": AT_STATIONS,
     "rental.contact": AT_STATIONS,  # the borrower's full name and phone (logged)
     "rental.check_out": AT_STATIONS,

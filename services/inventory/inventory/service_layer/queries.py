@@ -27,6 +27,7 @@ from inventory.domain.reports import utilisation_by_type
 from inventory.domain.reservations import Reservation
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import Movement, Unit
+from inventory.domain.waitlist import Booking
 from inventory.service_layer.policy import (
     POLICY,
     borrower_scope,
@@ -169,6 +170,18 @@ def list_reservations(uow: InventoryUoW, principal: Principal, page: Page, *,
         stmt = _scoped(uow, sa.select(Reservation).order_by(t.c.created_at.desc(), t.c.id),
                        principal, t.c.station_id)
         stmt = _filters(stmt, t, station_id=station_id, status=status)
+        return _paged(uow, stmt, page)
+
+
+def list_bookings(uow: InventoryUoW, principal: Principal, page: Page, *,
+                  station_id: uuid.UUID | None = None, type_id: uuid.UUID | None = None,
+                  status: str | None = None) -> dict[str, Any]:
+    t = orm.bookings
+    POLICY.require_role(principal, "booking.read")
+    with uow:
+        stmt = _scoped(uow, sa.select(Booking).order_by(t.c.starts_on, t.c.created_at, t.c.id),
+                       principal, t.c.station_id)
+        stmt = _filters(stmt, t, station_id=station_id, type_id=type_id, status=status)
         return _paged(uow, stmt, page)
 
 

@@ -28,11 +28,12 @@ from inventory.domain.rentals import (
     SupervisorOverride,
 )
 from inventory.domain.reservations import Reservation
-from inventory.domain.units import ConditionGrade, Unit
+from inventory.domain.units import ConditionGrade, Unit, UnitStatus
 from inventory.service_layer.payments import settle_deposit_at_return
 from inventory.service_layer.policy import POLICY, require_at, require_visible
 from inventory.service_layer.recalls import refuse_if_recalled
 from inventory.service_layer.uow import InventoryUoW
+from inventory.service_layer.waitlist import guard_stock, loan_back_on
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,9 @@ def check_out(uow: InventoryUoW, principal: Principal, cmd: CheckOut, *, now: da
                 by=principal.sub, reason=cmd.override_reason,
                 permitted=POLICY.allows(principal, "rental.override_overdue",
                                         station=station.id, division=station.division_code))
+        if reservation is None and unit.status == UnitStatus.AVAILABLE:
+            guard_stock(uow, unit.type_id, station.id, now=now,
+                        back_on=loan_back_on(cmd.due_on), borrower_id=borrower.id)
         open_rentals = uow.repo.open_rentals_of(borrower.id)
         rental = Rental.check_out(
             unit=unit, device_type=device_type, station=station, borrower=borrower,
@@ -304,6 +308,9 @@ def swap_unit(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, cmd
                 refuse_if_recalled(uow, rental.type_id, rental.station_id)
                 raise Conflict("本站暂无可替换的同类设备 (no unit of this type is free at this "
                                "station)", current_state="none_available")
+        if new.status == UnitStatus.AVAILABLE:
+            guard_stock(uow, new.type_id, rental.station_id, now=now,
+                        back_on=loan_back_on(rental.due_on))
         ticket = uow.repo.open_ticket_of(old.id)
         on_loan_repair = ticket is not None and ticket.rental_id == rental.id
         rental.swap(old=None if on_loan_repair else old, new=new, device_type=device_type,

@@ -20,6 +20,7 @@ from inventory.domain.units import AcquisitionKind, ConditionGrade, Unit, UnitSt
 from inventory.service_layer.policy import POLICY, require_at, require_visible
 from inventory.service_layer.recalls import refuse_if_recalled
 from inventory.service_layer.uow import InventoryUoW
+from inventory.service_layer.waitlist import guard_stock, hold_back_on
 
 #: a clerk's hold lasts this long unless they say otherwise (at most MAX_HOLD)
 DEFAULT_HOLD = timedelta(hours=48)
@@ -183,6 +184,9 @@ def reserve(uow: InventoryUoW, principal: Principal, cmd: Reserve, *, now: datet
             assert cmd.unit_id is not None
             unit = _unit(uow, principal, "reservation.place", cmd.unit_id)
             ensure_not_recalled(unit, uow.repo.active_recalls(unit.type_id))
+        if unit.status == UnitStatus.AVAILABLE:
+            guard_stock(uow, unit.type_id, station.id, now=now,
+                        back_on=hold_back_on(expires_at))
         reservation = Reservation.place(unit=unit, station=station, now=now,
                                         expires_at=expires_at, borrower=borrower)
         uow.repo.add(reservation)

@@ -41,10 +41,13 @@ def test_check_out_by_unit_reads_once_and_never_loads_the_history(
         r = client.post("/rentals", json=body, headers=headers("clerk", "GX"))
     assert r.status_code == 201, r.get_json()
     selects = [s for s in seen if s.startswith("SELECT")]
-    # unit (locked) + type + station + borrower + held reservation in one statement, then
-    # the borrower's open rentals; the movement history is never read
-    assert len(selects) == 2, selects
+    # unit (locked) + type + station + borrower + held reservation in one statement, the
+    # date bookings of the type at the station in the loan's days (ADR 0023: none here, so
+    # no lock and no count), then the borrower's open rentals; the movement history is
+    # never read
+    assert len(selects) == 3, selects
     assert "FOR UPDATE OF units" in selects[0]
+    assert "FROM bookings" in selects[1] and not any("pg_advisory" in s for s in seen)
     assert not any("FROM unit_movements" in s for s in seen)
     # the outbox rows and the relay's wake-up travel together
     assert any(s.startswith("WITH outbox_rows AS (INSERT INTO outbox") and "pg_notify" in s

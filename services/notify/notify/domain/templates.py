@@ -50,6 +50,9 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
     Template("rental_overdue_7", "SMS_471504", "辅具逾期7天",
              "您租用的{device}（{tag}）已逾期7天（到期日{due}），请尽快归还{station}；"
              "志愿者将致电了解情况。", reminder=True),
+    Template("waitlist_unit_held", "SMS_471510", "候补辅具已为您预留",
+             "您候补的{device}（{tag}）已在{station}为您预留，请于{expires}前到站办理借用，"
+             "逾期将顺延给下一位候补人。"),
     Template("reminders_merged", "SMS_471509", "辅具租赁提醒",
              "您有{count}条辅具租赁提醒：{items}"),
     Template("task_offered", "SMS_471702", "志愿服务邀请",

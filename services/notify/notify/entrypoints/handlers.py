@@ -3,7 +3,9 @@ cancels the borrower's reminders; a renovation deadline breach reaches the distr
 staff inbox and later, unread, the city's; a work order assigned to a contractor
 reaches that company's inbox; a volunteer task escalated after its
 re-offers reaches the division's coordinators' inbox; a task offered to a volunteer is
-sent to their phone (and not sent once the task is assigned, if it is still held).
+sent to their phone (and not sent once the task is assigned, if it is still held); a
+unit held for a borrower from the waiting list (or on a booking's first day) is texted
+to them.
 
 The runner records the event id in the inbox table in the same transaction; on top of
 that every notification has a unique idempotency key made of its cause, so an event
@@ -71,3 +73,8 @@ def _offered(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
 @handlers.on("volunteer.task_assigned", name="notify.offer_answered")
 def _assigned(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
     reminders.cancel_offer(_uow(uow), payload, "已接单 (assigned)", utcnow())
+
+
+@handlers.on("waitlist.unit_held", name="notify.waitlist_unit_held")
+def _waitlist_held(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
+    reminders.stage_waitlist_hold(_uow(uow), payload, utcnow())

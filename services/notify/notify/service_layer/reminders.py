@@ -178,3 +178,24 @@ def cancel_offer(uow: NotifyUoW, payload: dict[str, Any], reason: str, now: date
     found = uow.notifications.open_for_cause(
         offer_cause(payload["task_id"], payload["volunteer_id"]))
     return sum(n.cancel(reason, now) for n in found)
+
+
+def stage_waitlist_hold(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
+    """The SMS telling a borrower that a unit they waited for (or booked) is held for
+    them at the station until a time. Runs in the caller's open unit of work (the event
+    handler's); one per hold (the reservation id is the key)."""
+    phone = payload.get("borrower_phone")
+    if not phone:
+        return 0
+    key = f"waitlist-hold:{payload['reservation_id']}"
+    if uow.notifications.by_key(key) is not None:
+        return 0
+    recipient = ensure_recipient(uow, f"inventory:borrower:{payload['borrower_id']}",
+                                 phone=phone, now=now)
+    params = {"device": payload["device_name"], "tag": payload["asset_tag"],
+              "station": payload["station_name"],
+              "expires": format_china(payload["expires_at"], "%-m月%-d日 %H:%M")}
+    uow.notifications.add(Notification.create(
+        key, Channel.SMS, "waitlist_unit_held", params, due_at=now, now=now,
+        recipient_id=recipient.id, cause=key))
+    return 1

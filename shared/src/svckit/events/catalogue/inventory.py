@@ -215,3 +215,24 @@ class StocktakeClosed(Schema):
     unexpected = fields.Integer(required=True, validate=validate.Range(min=0))
     unknown_tags = fields.Integer(required=True, validate=validate.Range(min=0))
     closed_at = When(required=True)
+
+
+@CATALOGUE.register(
+    "waitlist.unit_held", 1, P,
+    "A unit that became free was held for the first borrower on the waiting list of its "
+    "type at its station (entry_id), or for a date booking whose first day came "
+    "(booking_id), until expires_at. The borrower is told by SMS (notify).",
+)
+class WaitlistUnitHeld(Schema):
+    reservation_id = fields.UUID(required=True)
+    entry_id = fields.UUID(load_default=None, allow_none=True)
+    booking_id = fields.UUID(load_default=None, allow_none=True)
+    unit_id = fields.UUID(required=True)
+    asset_tag = Text(40, required=True)
+    device_type_id = fields.UUID(required=True)
+    station_id = fields.UUID(required=True)
+    expires_at = When(required=True)
+    borrower_id = fields.UUID(required=True)
+    borrower_phone = SealedText(20, load_default=None, allow_none=True)  # sealed (ADR 0013)
+    device_name = Text(100, required=True)
+    station_name = Text(100, required=True)
