@@ -89,6 +89,15 @@ POLICY: dict[str, tuple[str, bool]] = {
     "inventory POST /reservations": (INV, True),
     "inventory GET /reservations/{reservation_id}": (INV, True),
     "inventory POST /reservations/{reservation_id}/cancel": (INV, True),
+    "inventory GET /waitlist": (INV, True),
+    "inventory POST /waitlist": (INV, True),
+    "inventory GET /waitlist/{waitlist_entry_id}": (INV, True),
+    "inventory POST /waitlist/{waitlist_entry_id}/cancel": (INV, True),
+    "inventory GET /bookings": (INV, False),
+    "inventory POST /bookings": (INV, True),
+    "inventory GET /bookings/availability": (INV, True),
+    "inventory GET /bookings/{booking_id}": (INV, True),
+    "inventory POST /bookings/{booking_id}/cancel": (INV, True),
     "inventory GET /rentals": (INV, False),
     "inventory POST /rentals": (INV, True),
     "inventory GET /rentals/{rental_id}": (INV, True),
@@ -348,6 +357,15 @@ def add_objects(s: dict[str, Svc]) -> None:
         _created(inv.call("staff", "POST", "/transfers",
                           {"unit_id": free[3], "to_station_id": szx}))
         _created(inv.call("staff", "POST", "/stocktakes", {"station_id": st}))
+        # a waiting-list entry and a date booking (of the rented unit's type: back by then)
+        free_type = next(u["type_id"] for u in units if u["id"] == free[2])
+        for path, extra in (("/waitlist", {}), ("/bookings", {
+                "starts_on": (date.today() + timedelta(days=30)).isoformat(),
+                "ends_on": (date.today() + timedelta(days=31)).isoformat()})):
+            tried = [inv.call("staff", "POST", path, {"station_id": st, "type_id": free_type,
+                                                      "borrower_id": b, **extra})
+                     for b in borrowers[:4]]  # the first the loan rules let through
+            _created(next((r for r in tried if r.status_code == 201), tried[0]))
     types = inv.items("/device-types?page_size=5")
     _created(inv.call("staff", "POST", "/recalls", {  # a model no unit carries
         "type_id": types[0]["id"], "model": "AUTHZ-MATRIX", "reason": "授权矩阵测试"}))
@@ -385,7 +403,11 @@ def objects(s: dict[str, Svc]) -> dict[str, dict[str, dict[str, str | None]]]:
     held = {"reservation_id": inv.items("/reservations?page_size=100"),
             "ticket_id": inv.items("/maintenance-tickets?page_size=100"),
             "transfer_id": inv.items("/transfers?page_size=100"),
-            "stocktake_id": inv.items("/stocktakes?page_size=100")}
+            "stocktake_id": inv.items("/stocktakes?page_size=100"),
+            "booking_id": inv.items("/bookings?page_size=100"),
+            "waitlist_entry_id": [e for st in (DCF, YG) for t in inv.items(
+                "/device-types?page_size=100") for e in inv.items(
+                f"/waitlist?station_id={st}&type_id={t['id']}")]}
     orders = ren.items("/work-orders?page_size=100")
     tasks = vol.items("/tasks?page_size=100")
     volunteers = vol.items("/volunteers?page_size=100")
@@ -510,7 +532,9 @@ def example(spec: dict[str, Any], schema: dict[str, Any], ids: dict[str, str | N
 
 #: values of required query parameters, so that a cell reaches the authorization check
 #: instead of stopping at a 422 (a stated purpose, the record a log is asked for...)
-QUERY_VALUES = {"purpose": "资格核验", "object_type": "borrower", "month": "2026-12"}
+QUERY_VALUES = {"purpose": "资格核验", "object_type": "borrower", "month": "2026-12",
+                "starts_on": (date.today() + timedelta(days=40)).isoformat(),
+                "ends_on": (date.today() + timedelta(days=41)).isoformat()}
 
 
 def query_for(op: dict[str, Any], ids: dict[str, str | None]) -> str:
@@ -603,7 +627,7 @@ def test_foreign_objects_exist_for_the_scoped_kinds(systems: dict[str, Svc]) -> 
     objs = objects(systems)
     for role, kinds in (("clerk", ("unit_id", "asset_tag", "station_id", "rental_id",
                                    "reservation_id", "ticket_id", "transfer_id",
-                                   "borrower_id")),
+                                   "borrower_id", "waitlist_entry_id", "booking_id")),
                         ("contractor", ("order_id",)),
                         ("coordinator", ("task_id", "volunteer_id", "entry_id")),
                         ("volunteer", ("volunteer_id", "task_id"))):

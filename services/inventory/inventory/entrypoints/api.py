@@ -362,23 +362,24 @@ class WaitlistView(MethodView):
         return waitlist_uc.get_entry(uow, principal, entry.id)
 
 
-@waitlist.route("/<uuid:entry_id>")
+@waitlist.route("/<uuid:waitlist_entry_id>")
 class WaitlistEntryView(MethodView):
     @waitlist.response(200, s.WaitlistEntryOut)
     @problems(waitlist, 403, 404)
-    def get(self, entry_id: uuid.UUID) -> Any:
+    def get(self, waitlist_entry_id: uuid.UUID) -> Any:
         """One entry, with its position in line."""
-        return waitlist_uc.get_entry(_uow(), current_principal(), entry_id)
+        return waitlist_uc.get_entry(_uow(), current_principal(), waitlist_entry_id)
 
 
-@waitlist.route("/<uuid:entry_id>/cancel")
+@waitlist.route("/<uuid:waitlist_entry_id>/cancel")
 class CancelWaitlistEntryView(MethodView):
     @waitlist.arguments(s.CancelIn)
     @waitlist.response(200, s.WaitlistEntryOut)
     @problems(waitlist, 403, 404, 409, 422)
-    def post(self, _data: dict[str, Any], entry_id: uuid.UUID) -> Any:
+    def post(self, _data: dict[str, Any], waitlist_entry_id: uuid.UUID) -> Any:
         """Take the entry off the line; a unit held for it goes to the next in line."""
-        return waitlist_uc.cancel_entry(_uow(), current_principal(), entry_id, now=_now())
+        return waitlist_uc.cancel_entry(_uow(), current_principal(), waitlist_entry_id,
+                                        now=_now())
 
 
 bookings = Blueprint("bookings", __name__, url_prefix="/bookings",
