@@ -281,3 +281,44 @@ def test_overdue_borrower_is_refused_until_a_supervisor_overrides(
     submit(page, "确认借出")
     expect(page.locator("#rental-status")).to_have_text("在借")
     screenshot(page, "clerk-rental")
+
+
+def test_waiting_list_add_then_a_unit_is_held_then_cancel(
+        page: Page, console: str, desk: dict[str, Any]) -> None:
+    """Issue 16: a borrower on the waiting list of a type with no free unit; a unit taken
+    into stock is held for them at once; taking them off the list frees it."""
+    staff = desk["staff"]
+    kind = staff.post("/device-types", {
+        "iso_code": CANE, "name_zh": f"候补测试手杖{uuid.uuid4().hex[:4]}", "mode": "rentable",
+        "daily_fee_fen": 50, "deposit_fen": 0, "max_rental_days": 30,
+        "cleaning_buffer_hours": 0})
+    certificate, person = new_borrower(desk)
+    login(page, console, "clerk-dcf")
+    page.get_by_role("link", name="候补", exact=True).click()
+    page.wait_for_url("**/clerk/waitlist")
+    audit(page)
+    form = page.locator("form", has=page.get_by_role("button", name="加入候补"))
+    form.get_by_label("残疾人证号").fill(certificate)
+    form.get_by_label("设备类型").select_option(kind["id"])
+    submit(page, "加入候补")
+    assert "已加入候补，排第1位。" in flashes(page)
+    row = page.get_by_role("row", name=re.compile("候补中"))
+    expect(row).to_contain_text(person["certificate_masked"])
+    expect(row.locator("td").first).to_have_text("1")
+
+    # a unit of the type taken into stock at the station: held for the borrower
+    tag = f"WL-{uuid.uuid4().hex[:6].upper()}"
+    unit = desk["clerk"].post("/units", {
+        "asset_tag": tag, "serial": f"SN-{tag}", "type_id": kind["id"],
+        "station_id": desk["station"]["id"], "condition": "A", "acquisition": "donation",
+        "acquired_on": date.today().isoformat(), "cost_fen": 0})
+    page.reload()
+    audit(page)
+    row = page.get_by_role("row", name=re.compile("已为其预留设备"))
+    expect(row).to_contain_text(person["certificate_masked"])
+    assert desk["clerk"].get(f"/units/{unit['id']}")["status"] == "reserved"
+
+    submit(page, f"取消候补 {person['certificate_masked']}")
+    assert "已取消候补。" in flashes(page)
+    expect(page.locator("main")).to_contain_text("无人候补。")
+    assert desk["clerk"].get(f"/units/{unit['id']}")["status"] == "available"

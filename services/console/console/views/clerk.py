@@ -125,6 +125,25 @@ register("clerk", {
     "取消预约": "Cancel reservation",
     "按预约借出": "Check out this reservation",
     "新建预约": "New reservation",
+    "候补": "Waiting list",
+    "候补名单": "Waiting list",
+    "加入候补": "Add to the waiting list",
+    "取消候补": "Take off the list",
+    "排位": "Position",
+    "登记时间": "Waiting since",
+    "优先": "Priority",
+    "候补中": "Waiting",
+    "已为其预留设备": "A unit is held",
+    "预留已失效": "Hold lapsed",
+    "重度残疾优先": "Severe disability",
+    "低保优先": "Minimum living allowance",
+    "特困优先": "Extreme poverty support",
+    "已加入候补，排第{n}位。": "Added to the waiting list, number {n}.",
+    "本站有空闲设备，已为其预留。": "A unit is free here: it is held for them.",
+    "已取消候补。": "Taken off the waiting list.",
+    "无人候补。": "Nobody is waiting.",
+    "有空闲设备时自动为排在最前的借用人预留，并短信通知。":
+        "When a unit is free it is held for the first in line, who is told by SMS.",
     "预约到期": "Hold expires",
     "打印": "Print",
     "打印标签": "Print labels",
@@ -910,6 +929,69 @@ def fulfil(reservation_id: Any) -> BaseResponse:
         "home_delivery": bool(request.form.get("home_delivery"))})
     flash(_("已借出。"), "success")
     return redirect(url_for("clerk.rental_page", rental_id=rental["id"]))
+
+
+# -- the waiting list (issue 16) -----------------------------------------------------------
+
+WAIT_STATUS = {"waiting": "候补中", "held": "已为其预留设备", "served": "已借出",
+               "lapsed": "预留已失效", "cancelled": "已取消"}
+WAIT_PRIORITY = {"severe": "重度残疾优先", "dibao": "低保优先", "tekun": "特困优先"}
+
+
+def _rentable() -> list[tuple[str, str]]:
+    return [(t["id"], f"{t['name_zh']}（{t['iso_code']}）") for t in types().values()
+            if t["mode"] == "rentable"]
+
+
+@bp.get("/waitlist")
+@roles_required(*ROLES)
+def waitlist() -> Any:
+    return _waitlist()
+
+
+def _waitlist(errors: dict[str, list[str]] | None = None, code: int = 200,
+              type_id: str | None = None) -> Any:
+    """The waiting list of a type at the clerk's station (held entries first, then the
+    line in order), and the form to add a borrower to it."""
+    rentable = _rentable()
+    chosen = type_id or request.args.get("type_id") or (rentable[0][0] if rentable else "")
+    line = (api.get(INV, "/waitlist", station_id=station_id(), type_id=chosen)
+            if chosen else [])
+    return render_template("clerk/waitlist.html", line=line, rentable=rentable,
+                           type_id=chosen, types=types(), borrower=borrower, unit=unit,
+                           WAIT_STATUS=WAIT_STATUS, WAIT_PRIORITY=WAIT_PRIORITY,
+                           errors=errors or {}), code
+
+
+@bp.post("/waitlist")
+@roles_required(*ROLES)
+def join_waitlist() -> Any:
+    certificate = request.form.get("certificate_number", "").strip()
+    type_id = request.form.get("type_id", "")
+    try:
+        person = _lookup(certificate) if certificate else None
+        if person is None:
+            return _waitlist({"certificate_number": [_("未找到该证号的借用人。")]}, 422,
+                             type_id)
+        entry = api.post(INV, "/waitlist", {"station_id": station_id(), "type_id": type_id,
+                                            "borrower_id": person["id"]})
+    except api.ApiError as exc:
+        if exc.status not in REFUSALS:
+            raise
+        return _waitlist(refused(exc), exc.status, type_id)
+    if entry["status"] == "held":
+        flash(_("本站有空闲设备，已为其预留。"), "success")
+    else:
+        flash(_("已加入候补，排第{n}位。").format(n=entry["position"]), "success")
+    return redirect(url_for("clerk.waitlist", type_id=type_id))
+
+
+@bp.post("/waitlist/<uuid:entry_id>/cancel")
+@roles_required(*ROLES)
+def cancel_waitlist(entry_id: Any) -> BaseResponse:
+    entry = api.post(INV, f"/waitlist/{entry_id}/cancel", {"reason": ""})
+    flash(_("已取消候补。"), "success")
+    return redirect(url_for("clerk.waitlist", type_id=entry["type_id"]))
 
 
 # -- transfers ----------------------------------------------------------------------------
