@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from svckit.domain.certificate import make_certificate
-from svckit.domain.clock import utcnow
+from svckit.domain.clock import china_date, utcnow
 from svckit.service import ServiceContext
 
 from inventory.domain.borrowers import Borrower
