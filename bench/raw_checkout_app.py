@@ -34,6 +34,10 @@ READ = (
     "AND reservations.status = 'held' WHERE units.id = %(unit)s LIMIT 1 FOR UPDATE OF units")
 OPEN = ("SELECT rentals.id, rentals.due_on FROM rentals WHERE rentals.borrower_id = %(borrower)s "
         "AND rentals.status = 'active'")
+BOOKED = (  # the date bookings the loan's days would overlap (ADR 0023); none: no lock
+    "SELECT bookings.id FROM bookings WHERE bookings.type_id = %(type)s "
+    "AND bookings.station_id = %(station)s AND bookings.status = 'booked' "
+    "AND bookings.ends_on >= %(today)s AND bookings.starts_on <= %(until)s")
 NUMBER = (  # svckit.numbering: a counter row per (prefix, division, year)
     "INSERT INTO document_counters (prefix, division, year, last_value) VALUES "
     "('ZL', %(division)s, %(year)s, 1) ON CONFLICT (prefix, division, year) DO UPDATE SET "
@@ -106,7 +110,10 @@ def check_out() -> Any:
             return _problem(409, "borrower has an overdue rental")
         days = (p["due"] - now.date()).days
         p.update(type=row[3], fee=row[4], deposit=row[5], max_days=row[6],
-                 total=row[4] * max(days, 1))
+                 total=row[4] * max(days, 1), today=today,
+                 until=max(p["due"], today))
+        if conn.execute(BOOKED, p).fetchone() is not None:
+            return _problem(409, "a booking needs the unit")
         p.update(division=row[10], year=(now + timedelta(hours=8)).year)  # China year
         seq = conn.execute(NUMBER, p).fetchone()[0]  # type: ignore[index]
         p["number"] = f"ZL-{row[10]}-{p['year']}-{seq:06d}"
