@@ -108,6 +108,13 @@ backup: install
 restore: install
 	$(BIN)/python -m svckit.backup restore
 
+## a year of a district over the public APIs of the native topology, with an injected
+## clock: 300 households, 1,500 rentals, 60 renovation cases, a recall, two stocktakes,
+## volunteers (bench/simulate_year.py; docs/testing.md). SIM_ARGS=--short: two months.
+.PHONY: simulate-year
+simulate-year: install
+	$(BIN)/python -m bench.simulate_year $(SIM_ARGS)
+
 ## schemathesis over every service's OpenAPI, with tokens of every role, against the
 ## distributed topology on PostgreSQL + RabbitMQ (bench/fuzz.py; docs/reliability.md).
 .PHONY: fuzz
