@@ -205,6 +205,9 @@ class Simulation:
         if session is None:
             session = sessions[key] = requests.Session()
             session.headers["Authorization"] = f"Bearer {token}"
+            # a new connection per call: a kept-alive one the server closes while idle
+            # (gunicorn's keepalive) resets a call sent on it at that moment
+            session.headers["Connection"] = "close"
         r = session.request(method, base + path, json=body, timeout=60)
         self.count("http calls")
         if r.status_code in tuple(ok):

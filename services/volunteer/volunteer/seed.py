@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
-from svckit.domain.clock import CHINA_TZ, china_time
+from svckit.domain.clock import CHINA_TZ, china_time, utcnow
 from svckit.service import ServiceContext
 
 from volunteer.domain.events import SourceRef
@@ -125,7 +125,7 @@ def _local(day: datetime, hour: int) -> datetime:
 def seed(ctx: ServiceContext) -> None:
     uow = ctx.uow()
     assert isinstance(uow, VolunteerUoW)
-    now = datetime.now(UTC)
+    now = utcnow()
     with uow:
         for division, name in DISTRICTS.items():
             team = uow.session.get(Team, team_id(division))
