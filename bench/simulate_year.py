@@ -182,6 +182,7 @@ class Simulation:
         self.pool = ThreadPoolExecutor(max_workers=cfg.threads)
         self.today = self.start
         self.extra_days = 0
+        self.unoffered: set[str] = set()
 
     # -- plumbing -----------------------------------------------------------------------
     def count(self, what: str, n: int = 1) -> None:
@@ -446,10 +447,11 @@ class Simulation:
                 got = self.call(clerk, "POST", "/rentals", body, tolerate=(409,))
                 break
             except Refused as refusal:
-                no_unit = "暂无可出借" in refusal.body
-                self.count("check-outs refused: " + (
-                    "no unit of the type free" if no_unit else _detail(refusal.body)))
-                if no_unit:
+                # no unit of the type free (or only recalled ones): the borrower goes away;
+                # a borrower refused (an overdue loan): the next household comes in
+                state = _state(refusal.body)
+                self.count(f"check-outs refused: {state} ({_detail(refusal.body)})")
+                if state in ("none_available", "recalled"):
                     r.status = "refused"
                     return
         else:
@@ -518,6 +520,22 @@ class Simulation:
         if r.deposit:
             self.pay(r, "damage_deduction", r.deposit)
         self.pay_fee_due(r)
+
+    def release_cleaned(self) -> None:
+        """Each morning the clerks put the units whose cleaning buffer is over back on the
+        shelf (the scheduler's cleaning-release runs on the wall clock, every 5 min)."""
+        jobs: list[Callable[[], Any]] = []
+        for i, sid in enumerate(self.stations):
+            for unit in self.pages(f"clerk{i}", f"/units?station_id={sid}&status=cleaning"):
+                jobs.append(partial(self._cleaned, i, unit["id"]))
+        self.parallel(jobs)
+
+    def _cleaned(self, station: int, unit_id: str) -> None:
+        try:
+            self.call(f"clerk{station}", "POST", f"/units/{unit_id}/cleaned", tolerate=(409,))
+            self.count("units cleaned and back on the shelf")
+        except Refused:
+            pass  # its buffer is not over yet: tomorrow
 
     # -- recall and stocktakes ------------------------------------------------------------
     def place_recall(self) -> None:
@@ -694,8 +712,11 @@ class Simulation:
             try:
                 offered = self.call("coordinator", "POST", f"/tasks/{task['id']}/offer", {},
                                     tolerate=(409, 422))
-            except Refused:
-                self.count("offers without a candidate (tried again later)")
+            except Refused as refusal:
+                if task["id"] not in self.unoffered:
+                    self.unoffered.add(task["id"])
+                    self.count(f"tasks without a candidate on first offer: {task['type']} "
+                               f"({_detail(refusal.body)})")
                 continue
             vid = offered["offers"][-1]["volunteer_id"]
             key = f"vol-{vid}"
@@ -739,6 +760,7 @@ class Simulation:
             f"{len(self.cases)} renovation cases planned")
         for day in range(self.days):
             self.set_day(day)
+            self.release_cleaned()
             if day == self.recall_day:
                 self.place_recall()
             if day == self.lift_day:
@@ -872,7 +894,14 @@ def _detail(body: str) -> str:
     except ValueError:
         return body[:60]
     english = detail[detail.find("(") + 1:detail.rfind(")")] if "(" in detail else detail
-    return re.sub(r"[0-9A-Z-]{6,}|\d{4}-\d{2}-\d{2}", "…", english)[:80]
+    return re.sub(r"[0-9A-Z-]{6,}|\d{4}-\d{2}-\d{2}", "…", english)[:60]
+
+
+def _state(body: str) -> str:
+    try:
+        return str(json.loads(body).get("current_state", ""))
+    except ValueError:
+        return ""
 
 
 def _add_months(day: date, months: int) -> date:
