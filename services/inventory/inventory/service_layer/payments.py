@@ -36,6 +36,7 @@ from inventory.domain.rentals import Rental
 from inventory.domain.units import Unit
 from inventory.service_layer.policy import (
     POLICY,
+    load_visible,
     require_at,
     require_visible,
     stations_in_scope,
@@ -54,11 +55,7 @@ class RecordPayment:
 
 def _ledger(uow: InventoryUoW, principal: Principal, action: str, rental_id: uuid.UUID,
             *, lock: bool) -> RentalLedger:
-    POLICY.require_role(principal, action)
-    rental = uow.repo.get(Rental, rental_id, lock=lock)
-    if rental is None:
-        raise NotFound("rental", rental_id)
-    require_visible(uow, principal, action, "rental", rental_id, rental.station_id)
+    rental = load_visible(uow, principal, action, Rental, "rental", rental_id, lock=lock)
     return RentalLedger(rental, uow.repo.payments_of(rental_id))
 
 

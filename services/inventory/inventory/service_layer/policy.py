@@ -20,7 +20,8 @@ at a station the caller does not serve is refused (403).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import sqlalchemy as sa
 from svckit.auth.policy import Policy
@@ -134,6 +135,24 @@ def require_visible(uow: InventoryUoW, principal: Principal, action: str, kind: 
     if not principal.covers(station=station_ids,
                             division=_divisions(uow, principal, station_ids)):
         raise NotFound(kind, key)
+
+
+T = TypeVar("T")
+
+
+def load_visible(uow: InventoryUoW, principal: Principal, action: str, cls: type[T],
+                 kind: str, obj_id: uuid.UUID, *, lock: bool,
+                 stations: Callable[[T], tuple[uuid.UUID, ...]] | None = None) -> T:
+    """The ``cls`` object ``obj_id`` for ``action``: 403 unless the role may do it; 404
+    when there is none or the caller's scope covers none of its stations (``stations``;
+    by default its ``station_id``). ``lock``: read ``FOR UPDATE``."""
+    POLICY.require_role(principal, action)
+    obj = uow.repo.get(cls, obj_id, lock=lock)
+    if obj is None:
+        raise NotFound(kind, obj_id)
+    ids = stations(obj) if stations is not None else (obj.station_id,)  # type: ignore[attr-defined]
+    require_visible(uow, principal, action, kind, obj_id, *ids)
+    return obj
 
 
 def stations_in_scope(uow: InventoryUoW, principal: Principal) -> list[uuid.UUID] | None:

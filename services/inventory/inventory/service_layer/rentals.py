@@ -30,7 +30,7 @@ from inventory.domain.rentals import (
 from inventory.domain.reservations import Reservation
 from inventory.domain.units import ConditionGrade, Unit, UnitStatus
 from inventory.service_layer.payments import settle_deposit_at_return
-from inventory.service_layer.policy import POLICY, require_at, require_visible
+from inventory.service_layer.policy import POLICY, load_visible, require_at
 from inventory.service_layer.recalls import refuse_if_recalled
 from inventory.service_layer.uow import InventoryUoW
 from inventory.service_layer.waitlist import guard_stock, loan_back_on
@@ -187,11 +187,7 @@ def check_out(uow: InventoryUoW, principal: Principal, cmd: CheckOut, *, now: da
 
 def _load(uow: InventoryUoW, principal: Principal, action: str, rental_id: uuid.UUID,
           lock: bool = True) -> tuple[Rental, Unit, DeviceType, Borrower]:
-    POLICY.require_role(principal, action)
-    rental = uow.repo.get(Rental, rental_id, lock=lock)
-    if rental is None:
-        raise NotFound("rental", rental_id)
-    require_visible(uow, principal, action, "rental", rental_id, rental.station_id)
+    rental = load_visible(uow, principal, action, Rental, "rental", rental_id, lock=lock)
     unit = uow.repo.get(Unit, rental.unit_id, lock=lock)
     assert unit is not None
     return rental, unit, _type(uow, rental.type_id), _borrower(uow, rental.borrower_id)

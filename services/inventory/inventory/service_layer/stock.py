@@ -17,7 +17,7 @@ from inventory.domain.recalls import ensure_not_recalled
 from inventory.domain.reservations import Reservation
 from inventory.domain.transfers import Transfer
 from inventory.domain.units import AcquisitionKind, ConditionGrade, Unit, UnitStatus
-from inventory.service_layer.policy import POLICY, require_at, require_visible
+from inventory.service_layer.policy import POLICY, load_visible, require_at, require_visible
 from inventory.service_layer.recalls import refuse_if_recalled
 from inventory.service_layer.uow import InventoryUoW
 from inventory.service_layer.waitlist import guard_stock, hold_back_on
@@ -36,12 +36,8 @@ def _grade(raw: str, field: str = "condition") -> ConditionGrade:
 
 def _unit(uow: InventoryUoW, principal: Principal, action: str, unit_id: uuid.UUID, *,
           lock: bool = True) -> Unit:
-    POLICY.require_role(principal, action)
-    unit = uow.repo.get(Unit, unit_id, lock=lock)
-    if unit is None:
-        raise NotFound("unit", unit_id)
-    require_visible(uow, principal, action, "unit", unit_id, unit.current_station_id)
-    return unit
+    return load_visible(uow, principal, action, Unit, "unit", unit_id, lock=lock,
+                        stations=lambda u: (u.current_station_id,))
 
 
 def _get(uow: InventoryUoW, cls: type, obj_id: uuid.UUID, kind: str) -> object:
@@ -197,13 +193,8 @@ def reserve(uow: InventoryUoW, principal: Principal, cmd: Reserve, *, now: datet
 
 def _reservation(uow: InventoryUoW, principal: Principal, action: str,
                  reservation_id: uuid.UUID, lock: bool = True) -> Reservation:
-    POLICY.require_role(principal, action)
-    reservation = uow.repo.get(Reservation, reservation_id, lock=lock)
-    if reservation is None:
-        raise NotFound("reservation", reservation_id)
-    require_visible(uow, principal, action, "reservation", reservation_id,
-                    reservation.station_id)
-    return reservation
+    return load_visible(uow, principal, action, Reservation, "reservation", reservation_id,
+                        lock=lock)
 
 
 def get_reservation(uow: InventoryUoW, principal: Principal,
@@ -305,13 +296,8 @@ def dispatch(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID,
 def _transfer(uow: InventoryUoW, principal: Principal, action: str, transfer_id: uuid.UUID,
               lock: bool = True) -> Transfer:
     """Seen by the stations at both ends."""
-    POLICY.require_role(principal, action)
-    transfer = uow.repo.get(Transfer, transfer_id, lock=lock)
-    if transfer is None:
-        raise NotFound("transfer", transfer_id)
-    require_visible(uow, principal, action, "transfer", transfer_id,
-                    transfer.from_station_id, transfer.to_station_id)
-    return transfer
+    return load_visible(uow, principal, action, Transfer, "transfer", transfer_id, lock=lock,
+                        stations=lambda t: (t.from_station_id, t.to_station_id))
 
 
 def get_transfer(uow: InventoryUoW, principal: Principal, transfer_id: uuid.UUID) -> Transfer:
@@ -351,11 +337,8 @@ def open_ticket(uow: InventoryUoW, principal: Principal, unit_id: uuid.UUID, fau
 
 def _ticket(uow: InventoryUoW, principal: Principal, action: str, ticket_id: uuid.UUID,
             lock: bool = True) -> tuple[MaintenanceTicket, Unit]:
-    POLICY.require_role(principal, action)
-    ticket = uow.repo.get(MaintenanceTicket, ticket_id, lock=lock)
-    if ticket is None:
-        raise NotFound("maintenance_ticket", ticket_id)
-    require_visible(uow, principal, action, "maintenance_ticket", ticket_id, ticket.station_id)
+    ticket = load_visible(uow, principal, action, MaintenanceTicket, "maintenance_ticket",
+                          ticket_id, lock=lock)
     unit = uow.repo.get(Unit, ticket.unit_id, lock=lock)
     assert unit is not None
     return ticket, unit

@@ -25,8 +25,8 @@ from inventory.domain.stocktakes import (
 from inventory.domain.units import Unit
 from inventory.service_layer.policy import (
     POLICY,
+    load_visible,
     require_at,
-    require_visible,
     stations_in_scope,
 )
 from inventory.service_layer.uow import InventoryUoW
@@ -34,12 +34,8 @@ from inventory.service_layer.uow import InventoryUoW
 
 def _stocktake(uow: InventoryUoW, principal: Principal, action: str, stocktake_id: uuid.UUID,
                *, lock: bool = False) -> Stocktake:
-    POLICY.require_role(principal, action)
-    stocktake = uow.repo.get(Stocktake, stocktake_id, lock=lock)
-    if stocktake is None:
-        raise NotFound("stocktake", stocktake_id)
-    require_visible(uow, principal, action, "stocktake", stocktake_id, stocktake.station_id)
-    return stocktake
+    return load_visible(uow, principal, action, Stocktake, "stocktake", stocktake_id,
+                        lock=lock)
 
 
 def start(uow: InventoryUoW, principal: Principal, station_id: uuid.UUID, *,

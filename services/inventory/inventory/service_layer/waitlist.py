@@ -43,7 +43,7 @@ from inventory.domain.waitlist import (
     overbooked,
     refusal,
 )
-from inventory.service_layer.policy import POLICY, require_at, require_visible
+from inventory.service_layer.policy import load_visible, require_at
 from inventory.service_layer.uow import InventoryUoW
 
 #: how long a unit stays held for the borrower it was held for from the waiting list or a
@@ -223,12 +223,8 @@ def join(uow: InventoryUoW, principal: Principal, cmd: Join, *, now: datetime) -
 
 def _entry(uow: InventoryUoW, principal: Principal, action: str, entry_id: uuid.UUID,
            lock: bool = False) -> WaitlistEntry:
-    POLICY.require_role(principal, action)
-    entry = uow.repo.get(WaitlistEntry, entry_id, lock=lock)
-    if entry is None:
-        raise NotFound("waitlist_entry", entry_id)
-    require_visible(uow, principal, action, "waitlist_entry", entry_id, entry.station_id)
-    return entry
+    return load_visible(uow, principal, action, WaitlistEntry, "waitlist_entry", entry_id,
+                        lock=lock)
 
 
 def positions(entries: list[WaitlistEntry]) -> dict[uuid.UUID, int]:
@@ -341,12 +337,7 @@ def availability(uow: InventoryUoW, principal: Principal, station_id: uuid.UUID,
 
 def _booking(uow: InventoryUoW, principal: Principal, action: str, booking_id: uuid.UUID,
              lock: bool = False) -> Booking:
-    POLICY.require_role(principal, action)
-    booking = uow.repo.get(Booking, booking_id, lock=lock)
-    if booking is None:
-        raise NotFound("booking", booking_id)
-    require_visible(uow, principal, action, "booking", booking_id, booking.station_id)
-    return booking
+    return load_visible(uow, principal, action, Booking, "booking", booking_id, lock=lock)
 
 
 def get_booking(uow: InventoryUoW, principal: Principal, booking_id: uuid.UUID) -> Booking:
