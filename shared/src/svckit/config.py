@@ -35,6 +35,10 @@ class PlatformSettings(BaseSettings):
     #: keys sealing personal fields of events (svckit.events.sealing): "id=key,..."; the
     #: first seals, all open. Unset: a development key in ``var_dir``
     event_keys: SecretStr | None = None
+    #: keys signing the links one service makes and another opens (svckit.links: the
+    #: offer SMS's link, a printed sheet's check-in QR code): "id=secret,..."; the first
+    #: signs, all verify. Unset: a development key in ``var_dir``
+    link_keys: SecretStr | None = None
     #: the ``iss`` and ``aud`` every token must carry: identity issues them, every service
     #: checks them (an OIDC provider's issuer URL and client id instead, when it issues)
     auth_issuer: str = Field(default=DEFAULT_ISSUER, min_length=1)
