@@ -56,8 +56,7 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
     Template("reminders_merged", "SMS_471509", "辅具租赁提醒",
              "您有{count}条辅具租赁提醒：{items}"),
     Template("task_offered", "SMS_471702", "志愿服务邀请",
-             "您有一项志愿服务邀请：{kind}，{when}，{district}。请在{expires}前登录{link}"
-             "接受或婉拒。"),
+             "志愿服务邀请：{kind}，{when}，{district}。请于{expires}前打开{link}答复。"),
     Template("deadline_breached", "SMS_471601", "工单超期",
              "工单{order}的{kind}期限已于{due}届满，请跟进（{division}）。"),
     Template("deadline_escalated", "SMS_471602", "工单超期未处理",

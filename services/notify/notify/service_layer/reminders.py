@@ -13,6 +13,7 @@ from typing import Any
 
 from svckit.domain.clock import format_china
 from svckit.domain.division import city_of, name_of
+from svckit.links import link_keys
 
 from notify.domain import templates
 from notify.domain.notifications import Channel, Notification, Recipient, reminder_plan
@@ -147,10 +148,24 @@ def offer_cause(task_id: uuid.UUID | str, volunteer_id: uuid.UUID | str) -> str:
     return f"offer:{task_id}:{volunteer_id}"
 
 
+#: what an offer link's token is signed for (svckit.links; the console opens it)
+OFFER_LINK = "offer-link"
+
+
+def offer_link(console_url: str, task_id: uuid.UUID, volunteer_id: uuid.UUID,
+               expires_at: datetime) -> str:
+    """The offer's own link: the console's ``/o/<token>``, the token naming the task and
+    the offer's expiry, bound to the volunteer (signed, not written in it). It opens the
+    offer for that volunteer, signed in, once, until the offer expires."""
+    token = link_keys().make(OFFER_LINK, task_id, expires_at, bound_to=str(volunteer_id))
+    return f"{console_url.rstrip('/')}/o/{token}"
+
+
 def stage_offer(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
-    """The SMS telling a volunteer of a task offered to them, with the console's link (the
-    link opens the console; the volunteer logs in and answers there). Runs in the caller's
-    open unit of work (the event handler's); one per offer (its expiry is in the key)."""
+    """The SMS telling a volunteer of a task offered to them, with the offer's own signed
+    link (:func:`offer_link`: the volunteer logs in and answers there). Runs in the
+    caller's open unit of work (the event handler's); one per offer (its expiry is in the
+    key)."""
     phone = payload.get("volunteer_phone")
     if not phone:
         return 0
@@ -165,7 +180,8 @@ def stage_offer(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
               "when": format_china(start, "%-m月%-d日 %H:%M") if start else "时间待约",
               "district": name_of(payload["division_code"]),
               "expires": format_china(expires, "%-m月%-d日 %H:%M"),
-              "link": uow.settings.console_url + "/"}
+              "link": offer_link(uow.settings.console_url, uuid.UUID(str(task)),
+                                 uuid.UUID(str(volunteer)), expires)}
     uow.notifications.add(Notification.create(
         key, Channel.SMS, "task_offered", params, due_at=now, now=now,
         recipient_id=recipient.id, cause=offer_cause(task, volunteer)))

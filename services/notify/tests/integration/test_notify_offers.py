@@ -1,10 +1,11 @@
 """A task offered to a volunteer reaches their phone (issue 15: offers lapsed without ever
 reaching the volunteer): the SMS names the kind of task, when and where, the offer's
-deadline and the console's link; it is sent once however often the event comes; one held
+deadline and the offer's own signed link; it is sent once however often the event comes; one held
 by the quiet hours is not sent once the task is assigned."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from notify import jobs
 from notify.adapters.dev_sms_gateway import DevSmsGateway
 from notify.domain.notifications import at_china
+from svckit.links import TOKEN_LENGTH, link_keys
 from svckit.service import ServiceContext
 from svckit.testing import event_json
 
@@ -47,8 +49,17 @@ def test_an_offer_reaches_the_volunteers_phone_once(ctx: ServiceContext, gateway
     assert len(gateway.messages) == 1
     sms = gateway.messages[0]
     assert sms["phones"] == [PHONE] and sms["template_code"] == "SMS_471702"
-    assert sms["text"] == ("【残联服务】您有一项志愿服务邀请：送辅具上门，3月3日 14:30，东昌府区。"
-                           "请在3月2日 12:00前登录http://127.0.0.1:8000/console/接受或婉拒。")
+    found = re.fullmatch(r"【残联服务】志愿服务邀请：送辅具上门，3月3日 14:30，东昌府区。"
+                         r"请于3月2日 12:00前打开http://127\.0\.0\.1:8000/console/o/"
+                         r"([A-Za-z0-9_-]+)答复。", sms["text"])
+    assert found, sms["text"]
+    token = found.group(1)
+    assert len(token) == TOKEN_LENGTH == 38  # short: the SMS stays two segments at most
+    assert len(sms["text"]) <= 134, len(sms["text"])
+    # the token names the task and the offer's expiry, signed for that volunteer only
+    signed = link_keys().read("offer-link", token, now=fixed_clock.now, bound_to=str(volunteer))
+    assert signed.subject == task and signed.expires_at == payload["expires_at"]
+    assert str(volunteer) not in sms["text"] and PHONE not in sms["text"]
 
     # offered again later (it lapsed and came back): a new offer, a new SMS
     fixed_clock.set(fixed_clock.now + timedelta(hours=3))
