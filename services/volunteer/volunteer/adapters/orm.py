@@ -210,6 +210,8 @@ tasks = sa.Table(
     sa.Column("escalated_at", UtcDateTime, nullable=True),
     sa.Column("escalation_reason", sa.String(200), nullable=True),
     sa.Column("check_in_code", sa.String(6), nullable=True),
+    # the printed sheet whose QR code checks the visit in (Task.site_key)
+    sa.Column("site_key", sa.String(80), nullable=True),
     sa.UniqueConstraint("source_service", "source_kind", "source_id", name="uq_tasks_source"),
     sa.Index("uq_tasks_live_cause", "cause_key", unique=True,
              postgresql_where=sa.text(_LIVE_SQL), sqlite_where=sa.text(_LIVE_SQL)),

@@ -359,6 +359,10 @@ class Task:
     #: six digits the volunteer types (or scans) on site to check in and out; given to
     #: those who dispatch, never in a volunteer's view (None: a task older than the code)
     check_in_code: str | None = None
+    #: where the visit happens, as a printed sheet names it (``inventory:rental:<id>``,
+    #: ``renovation:application:<id>``): the sheet's QR code checks in and out a task at
+    #: its site (None: no sheet, e.g. a phone call or a coordinator's own task)
+    site_key: str | None = None
     id: UUID = field(default_factory=uuid4)
     events: list[Event] = field(default_factory=list, repr=False)
 
@@ -381,9 +385,11 @@ class Task:
         duration: timedelta | None = None,
         id: UUID | None = None,
         rules: WindowRules = WindowRules(),
+        site_key: str | None = None,
     ) -> Task:
         """``duration``: how long the visit takes; ``None``: ``TASK_DURATIONS[type]``;
-        ``rules``: what the window may be (the service's settings)."""
+        ``rules``: what the window may be (the service's settings); ``site_key``: the
+        sheet whose QR code proves presence (:attr:`site_key`)."""
         errors = FieldErrors()
         code = errors.parse("division", validate_division, division)
         if not address.strip() or len(address) > 200:
@@ -414,6 +420,7 @@ class Task:
             cause_key=None if source is None else cause_key(source),
             id=id or uuid4(),
             check_in_code=new_check_in_code(),
+            site_key=site_key,
         )
         return task
 
@@ -718,11 +725,25 @@ class Task:
                 code.strip().encode(), self.check_in_code.encode()):
             raise ValidationFailed.field("code", "签到码不正确 (wrong check-in code)")
 
-    def check_in(self, volunteer_id: UUID, *, now: datetime, code: str | None = None) -> None:
+    def check_site(self, site: str | None) -> None:
+        """The site a scanned sheet's QR code names (its signature already checked) must
+        be this task's (None: no scan)."""
+        if site is None:
+            return
+        if self.site_key is None or site != self.site_key:
+            raise ValidationFailed.field(
+                "scan", "二维码不是本任务的交接单或方案确认单 "
+                        "(the QR code is not this task's sheet)")
+
+    def check_in(self, volunteer_id: UUID, *, now: datetime, code: str | None = None,
+                 site: str | None = None) -> None:
+        """``code``: the check-in code typed; ``site``: the site named by the sheet's QR
+        code scanned (checked when given)."""
         nxt = self._next("check_in")
         now = require_utc(now, "now")
         self._require_assignee(volunteer_id)
         self.check_code(code)
+        self.check_site(site)
         self.checked_in_at = now
         self.state = nxt
 
@@ -734,14 +755,17 @@ class Task:
         policy: CheckInPolicy,
         result: TaskResult | None = None,
         code: str | None = None,
+        site: str | None = None,
     ) -> None:
         """Check out, done. A check-out later than the limit is capped and flagged.
         A satisfaction visit needs the household's score. ``code``: the check-in code,
-        when the volunteer checks out by it."""
+        when the volunteer checks out by it; ``site``: the site of the sheet's QR code,
+        when by a scan."""
         nxt = self._next("complete")
         now = require_utc(now, "now")
         self._require_assignee(volunteer.id)
         self.check_code(code)
+        self.check_site(site)
         if self.type is TaskType.SATISFACTION_VISIT and (result is None or result.score is None):
             raise ValidationFailed.field(
                 "result.score", "满意度回访须填写评分1-5 (a satisfaction visit needs a score)"

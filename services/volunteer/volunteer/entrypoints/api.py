@@ -155,6 +155,7 @@ def task_out(principal: Principal, t: Task) -> dict[str, Any]:
         "allowed_actions": t.allowed_actions() if volunteer or dispatcher else [],
         # what the volunteer types on site: for those who dispatch, never the volunteer
         "check_in_code": t.check_in_code if dispatcher else None,
+        "site": t.site_key,
         "created_at": t.created_at,
     }
 
@@ -506,10 +507,11 @@ class TaskCheckInView(MethodView):
     @tasks_blp.response(200, s.TaskOut)
     @problems(tasks_blp, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], task_id: UUID) -> dict[str, Any]:
-        """Check in on site (assignee); with ``code``, it must be the task's check-in code"""
+        """Check in on site (assignee); with ``code``, it must be the task's check-in code;
+        with ``scan``, the code of the QR printed on the task's sheet"""
         p = current_principal()
         return task_out(p, onsite.check_in(_uow(), p, task_id, now=_now(),
-                                           code=data.get("code")))
+                                           code=data.get("code"), scan=data.get("scan")))
 
 
 @tasks_blp.route("/<uuid:task_id>/check-out")
@@ -521,7 +523,7 @@ class TaskCheckOutView(MethodView):
         """Check out: done, with the result (a satisfaction visit needs a score)"""
         p = current_principal()
         return task_out(p, onsite.check_out(_uow(), p, task_id, _result(data), now=_now(),
-                                            code=data.get("code")))
+                                            code=data.get("code"), scan=data.get("scan")))
 
 
 @tasks_blp.route("/<uuid:task_id>/fail")

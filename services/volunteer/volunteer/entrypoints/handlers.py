@@ -43,6 +43,17 @@ def _source(raw: dict[str, Any]) -> SourceRef:
     return SourceRef(raw["service"], raw["kind"], raw["id"])
 
 
+def _site(env: Envelope, payload: dict[str, Any]) -> str | None:
+    """The printed sheet a visit's QR check-in goes by: a rental's hand-over sheet for its
+    delivery and pickup, the household's plan sheet for the visits of an application."""
+    if env.type in ("rental.delivery_requested", "rental.pickup_requested"):
+        rental = payload.get("rental_id")
+        return f"inventory:rental:{rental}" if rental else None
+    if env.type.startswith("renovation."):
+        return f"renovation:application:{payload['application_id']}"
+    return None  # an overdue rental's phone call: no sheet
+
+
 def _create(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
     assert isinstance(uow, VolunteerUoW)
     source = _source(payload["source"])
@@ -53,7 +64,7 @@ def _create(env: Envelope, payload: dict[str, Any], uow: UnitOfWork) -> None:
         division=payload["division_code"], address=payload["address"],
         window_start=payload["window_start"], window_end=payload["window_end"],
         summary=payload["summary"], contact_name=payload.get("contact_name"),
-        contact_phone=payload.get("contact_phone"),
+        contact_phone=payload.get("contact_phone"), site_key=_site(env, payload),
     )
     try:
         tasks.create_from_request(uow, req, now=utcnow())

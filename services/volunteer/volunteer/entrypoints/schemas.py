@@ -178,11 +178,15 @@ class ResultIO(Schema):
 
 
 class CheckInIn(Schema):
-    """``code``: the task's six-digit check-in code typed or scanned on site (optional;
-    checked when given)."""
+    """``code``: the task's six-digit check-in code typed on site; ``scan``: the code of
+    the QR printed on the task's sheet (the rental's hand-over sheet, the household's plan
+    sheet), scanned on site. Both optional, each checked when given."""
 
     code = fields.String(load_default=None, allow_none=True,
                          validate=validate.Regexp(r"^\s*\d{6}\s*$"))
+    scan = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(min=1, max=64), metadata={
+                             "description": "the signed code of the sheet's QR (svckit.links)"})
 
 
 class CheckOutIn(CheckInIn):
@@ -256,6 +260,9 @@ class TaskOut(Schema):
     check_in_code = fields.String(allow_none=True, metadata={
         "description": "six digits typed or scanned on site to check in and out: for "
                        "those who dispatch the task, null for the volunteer"})
+    site = fields.String(allow_none=True, metadata={
+        "description": "the printed sheet whose QR code checks the visit in "
+                       "(inventory:rental:<id>, renovation:application:<id>), null: none"})
     created_at = When()
 
 

@@ -9,7 +9,8 @@ from datetime import datetime
 from uuid import UUID
 
 from svckit.auth.principal import Principal
-from svckit.domain.errors import Conflict, NotFound
+from svckit.domain.errors import Conflict, NotFound, ValidationFailed
+from svckit.links import LinkError, link_keys
 
 from volunteer.domain.hours import ServiceHourEntry
 from volunteer.domain.tasks import Task, TaskResult, TaskState
@@ -39,23 +40,39 @@ def _record_hours(uow: VolunteerUoW, task: Task, volunteer: Volunteer,
     return entry
 
 
+def site_of(scan: str | None, now: datetime) -> str | None:
+    """The site a scanned sheet's QR code names, its signature checked (None: no scan)."""
+    if scan is None:
+        return None
+    try:
+        return link_keys().read_site_code(scan.strip(), now=now)
+    except LinkError:
+        raise ValidationFailed.field(
+            "scan", "不是有效的签到二维码 (not a valid check-in QR code)") from None
+
+
 def check_in(uow: VolunteerUoW, principal: Principal, task_id: UUID, *, now: datetime,
-             code: str | None = None) -> Task:
-    """``code``: the task's check-in code typed or scanned on site (checked when given)."""
+             code: str | None = None, scan: str | None = None) -> Task:
+    """``code``: the task's check-in code typed on site; ``scan``: the code of the QR
+    printed on the task's sheet (each checked when given)."""
+    site = site_of(scan, now)
     with uow:
         task = _assigned(uow, principal, task_id)
-        task.check_in(me(principal), now=now, code=code)
+        task.check_in(me(principal), now=now, code=code, site=site)
         uow.commit()
     return task
 
 
 def check_out(uow: VolunteerUoW, principal: Principal, task_id: UUID,
-              result: TaskResult | None, *, now: datetime, code: str | None = None) -> Task:
+              result: TaskResult | None, *, now: datetime, code: str | None = None,
+              scan: str | None = None) -> Task:
+    site = site_of(scan, now)
     with uow:
         task = _assigned(uow, principal, task_id)
         task.check("complete")
         volunteer = uow.volunteers.lock(me(principal))
-        task.complete(volunteer, now=now, policy=uow.settings.policy, result=result, code=code)
+        task.complete(volunteer, now=now, policy=uow.settings.policy, result=result, code=code,
+                      site=site)
         _record_hours(uow, task, volunteer, now)
         uow.commit()
     return task

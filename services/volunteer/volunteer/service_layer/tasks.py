@@ -49,6 +49,8 @@ class VisitRequest:
     contact_name: str | None = None
     contact_phone: str | None = None
     priority: Priority = Priority.NORMAL
+    #: the sheet whose QR code checks the visit in (Task.site_key)
+    site_key: str | None = None
 
 
 def create_from_request(uow: VolunteerUoW, req: VisitRequest, *, now: datetime) -> Task | None:
@@ -69,7 +71,7 @@ def create_from_request(uow: VolunteerUoW, req: VisitRequest, *, now: datetime) 
         type=req.type, division=req.division, address=req.address,
         window_start=req.window_start, window_end=req.window_end, now=now,
         priority=req.priority, source=req.source, note=req.summary,
-        rules=uow.settings.windows,
+        rules=uow.settings.windows, site_key=req.site_key,
     )
     task.contact_name, task.contact_phone = req.contact_name, req.contact_phone
     uow.tasks.add(task)
