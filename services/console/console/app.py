@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from console import api, formatting, people, problems, sessions
+from console import api, formatting, people, problems, sessions, signed_links
 from console.auth import user
 from console.config import ConsoleSettings
 from console.i18n import LANGS
@@ -37,6 +37,8 @@ def create_app(settings: ConsoleSettings | None = None) -> Flask:
         idle=settings.session_idle_minutes * 60, absolute=settings.session_max_hours * 3600,
         secure=settings.cookie_secure)
     CSRFProtect(app)
+    app.extensions["link_keys"] = signed_links.keys_for(settings)
+    app.extensions["used_links"] = signed_links.used_links_for(settings)
     app.jinja_env.globals.update(
         _=_, user=user, langs=LANGS, here=here, field_errors=problems.field_errors,
         kept=problems.kept, unplaced_errors=problems.unplaced_errors,

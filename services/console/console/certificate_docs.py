@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import segno
-from reportlab.lib.colors import Color, black
+from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
 
 from console.renovation_docs import FONT, _Page
+from console.views.clerk_docs import draw_qr
 
 RED = Color(0.8, 0.1, 0.1)
 MEASURES = "《志愿服务记录与证明出具办法（试行）》"
@@ -89,19 +89,7 @@ def _seal(p: _Page, name: str, cx: float, cy: float, r: float = 19 * mm) -> None
 
 def _qr(p: _Page, text: str, x: float, y: float, size: float) -> None:
     """The QR code of ``text``, ``size`` wide, its lower left corner at ``(x, y)``."""
-    qr = segno.make(text, error="m", micro=False)
-    rows = [list(r) for r in qr.matrix]
-    n = len(rows) + 8  # a 4-module quiet zone each side
-    cell = size / n
-    c = p.c
-    c.saveState()
-    c.setFillColor(black)
-    for j, row in enumerate(rows):
-        for i, dark in enumerate(row):
-            if dark:
-                c.rect(x + (i + 4) * cell, y + size - (j + 5) * cell, cell, cell,
-                       stroke=0, fill=1)
-    c.restoreState()
+    draw_qr(p.c, text, x, y, size)
 
 
 def certificate_pdf(d: CertificateDoc) -> bytes:

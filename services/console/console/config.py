@@ -53,6 +53,12 @@ class ConsoleSettings(BaseSettings):
     #: the console's address in ``IDENTITY_TRUSTED_PROXIES``. Off: identity sees the
     #: console's own address for every sign-in.
     forward_client_address: bool = False
+    #: the keys of the signed links (svckit.links: the offer SMS's link notify makes, the
+    #: check-in QR code of the printed sheets): ``CONSOLE_LINK_KEYS`` or the platform's
+    #: ``LINK_KEYS``; without it, the development key in ``VAR_DIR/dev-link-keys``
+    link_keys: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("CONSOLE_LINK_KEYS", "LINK_KEYS",
+                                                    "link_keys"))
 
     def url(self, service: str) -> str:
         explicit: str | None = getattr(self, f"{service}_url")

@@ -18,6 +18,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from console.formatting import amount
+from console.views.clerk_docs import draw_check_in_qr
 
 FONT = "STSong-Light"
 UNITS = {"each": "个", "metre": "米", "square_metre": "平方米"}
@@ -55,6 +56,9 @@ class PlanSheet:
     drafted_on: str
     assessed_by: str = ""
     assessed_on: str = ""
+    #: the console address a volunteer's phone opens to check the application's visits
+    #: in and out (empty: no QR code)
+    check_in_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,8 @@ def plan_sheet_pdf(s: PlanSheet) -> bytes:
             "改造费用由年度项目资金支付，户主无需向施工单位支付任何费用。",
             "本单一式三份，户主、区县残联、施工单位各执一份。"])
     p.signatures(["户主（或监护人）签字", "经办人签字", "区县残联（盖章）"])
+    if s.check_in_url:
+        draw_check_in_qr(p.c, s.check_in_url, p.right, 14 * mm)
     return p.done()
 
 

@@ -4,7 +4,8 @@
 staff role's messages, the header's bell), the volunteer service record certificates
 (``/coordinator/volunteers/<id>/certificates``,
 ``/certificates/<id>.pdf``, the public ``/verify``), and ``/volunteer`` (a volunteer's own
-offers, tasks and hours)."""
+offers, tasks and hours; ``/volunteer/scan/<code>``, a printed sheet's check-in QR code)
+with ``/o/<token>``, the offer SMS's signed link."""
 
 from __future__ import annotations
 
@@ -29,4 +30,5 @@ def blueprints() -> list[Blueprint]:
     )
 
     return [login.bp, clerk.bp, contractor.bp, coordinator.bp, staff.bp, staff_data.bp,
-            staff_parked.bp, staff_recalls.bp, certificates.bp, volunteer.bp, inbox.bp]
+            staff_parked.bp, staff_recalls.bp, certificates.bp, volunteer.bp, inbox.bp,
+            volunteer.offer_links]

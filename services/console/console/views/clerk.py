@@ -9,6 +9,7 @@ inventory API's ``/borrowers/lookup`` does.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -30,7 +31,7 @@ from svckit.domain.division import KNOWN as DIVISIONS
 from svckit.domain.division import city_of
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from console import api
+from console import api, signed_links
 from console.auth import roles_required, user
 from console.formatting import TZ, local_time
 from console.formatting import amount as yuan
@@ -670,7 +671,9 @@ def _pdf(data: bytes, name: str) -> Response:
 @bp.get("/rentals/<uuid:rental_id>/handover.pdf")
 @roles_required(*ROLES)
 def handover(rental_id: Any) -> Response:
-    h = _paper(rental_id)
+    # with the QR code a volunteer scans to check its delivery or pickup in and out
+    h = replace(_paper(rental_id),
+                check_in_url=signed_links.check_in_url("inventory:rental", rental_id))
     return _pdf(handover_pdf(h), f"handover-{h.rental_number}.pdf")
 
 

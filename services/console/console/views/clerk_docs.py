@@ -66,6 +66,36 @@ def qr_svg(text: str, title: str = "") -> str:
     return svg
 
 
+def draw_qr(c: canvas.Canvas, text: str, x: float, y: float, size: float) -> None:
+    """The QR code of ``text`` drawn as dark squares, ``size`` wide with a 4-module quiet
+    zone, its lower left corner at ``(x, y)`` (printed papers: a phone camera reads it)."""
+    qr = segno.make(text, error="m", micro=False)
+    rows = [list(r) for r in qr.matrix]
+    cell = size / (len(rows) + 8)
+    c.saveState()
+    c.setFillColorRGB(0, 0, 0)
+    for j, row in enumerate(rows):
+        for i, dark in enumerate(row):
+            if dark:
+                c.rect(x + (i + 4) * cell, y + size - (j + 5) * cell, cell, cell,
+                       stroke=0, fill=1)
+    c.restoreState()
+
+
+#: the caption of the check-in QR code on the printed sheets
+CHECK_IN_CAPTION = ("志愿者到场后用手机扫码签到、签退", "（也可输入协调员告知的6位签到码）")
+
+
+def draw_check_in_qr(c: canvas.Canvas, url: str, right: float, y: float) -> None:
+    """The sheet's check-in QR code (a console address with the signed site code, see
+    svckit.links), 30 mm wide at the right margin, its caption to its left."""
+    size = 30 * mm
+    draw_qr(c, url, right - size, y, size)
+    c.setFont(CJK_FONT, 9)
+    for i, line in enumerate(CHECK_IN_CAPTION):
+        c.drawRightString(right - size - 2 * mm, y + size / 2 - i * 5 * mm, line)
+
+
 @dataclass(frozen=True)
 class HandOver:
     """What the hand-over sheet and the agreement show (the borrower's full name, the
@@ -88,6 +118,9 @@ class HandOver:
     waiver: str | None
     home_delivery: bool
     condition: str
+    #: the console address a volunteer's phone opens to check the rental's delivery or
+    #: pickup in and out (empty: no QR code, e.g. the agreement)
+    check_in_url: str = ""
 
 
 def _ensure_font() -> None:
@@ -158,6 +191,8 @@ def handover_pdf(h: HandOver) -> bytes:
         y -= 7 * mm
 
     _signatures(c, h, y - 16 * mm)
+    if h.check_in_url:
+        draw_check_in_qr(c, h.check_in_url, width - left, 14 * mm)
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -16,7 +16,7 @@ from svckit.domain.clock import utcnow
 from svckit.domain.division import KNOWN, is_within
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from console import api, household, people
+from console import api, household, people, signed_links
 from console.auth import roles_required, user
 from console.formatting import TZ, local_time, yuan
 from console.i18n import gettext as _
@@ -653,7 +653,9 @@ def plan_sheet(application_id: Any) -> BaseResponse:
         drafted_by=people.name_of(plan.get("drafted_by")),
         drafted_on=local_time(plan.get("drafted_at"))[:10],
         assessed_by=people.name_of(assessment.get("assessor_id")),
-        assessed_on=local_time(assessment.get("completed_at"))[:10]))
+        assessed_on=local_time(assessment.get("completed_at"))[:10],
+        # the QR code a volunteer scans to check the household's visits in and out
+        check_in_url=signed_links.check_in_url("renovation:application", application_id)))
     return _pdf(pdf, f"plan-{str(application_id)[:8]}.pdf")
 
 
