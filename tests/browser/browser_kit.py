@@ -147,6 +147,21 @@ def screenshots(page: Page, name: str) -> tuple[Path, Path]:
     return desktop, phone
 
 
+def pdf_qr_codes(page: Page, url: str) -> list[str]:
+    """What a phone camera reads off a PDF the console serves (fetched with the page's
+    session): its first page rendered at 200 dpi (pypdfium2), the codes decoded (zxing-cpp)."""
+    from urllib.parse import urljoin
+
+    import pypdfium2
+    import zxingcpp
+
+    resp = page.request.get(urljoin(page.url, url))
+    assert resp.status == 200, f"{url} -> {resp.status}"
+    assert resp.headers["content-type"].startswith("application/pdf")
+    image = pypdfium2.PdfDocument(resp.body())[0].render(scale=200 / 72).to_pil()
+    return [found.text for found in zxingcpp.read_barcodes(image)]
+
+
 def pdf_text(page: Page, url: str) -> str:
     """The text of a PDF the console serves (fetched with the page's session), whitespace
     removed: CJK text extracted from a PDF has no spaces to trust."""
