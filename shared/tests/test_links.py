@@ -53,6 +53,13 @@ def test_tampered_or_malformed_tokens_are_refused() -> None:
         forged = base64.urlsafe_b64encode(bytes(bad)).rstrip(b"=").decode()
         with pytest.raises(LinkError):
             KEYS.read("offer-link", forged, now=NOW, bound_to=volunteer)
+    # one token, one spelling: the last character's spare bits are no second token
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    respelled = [token[:-1] + c for c in alphabet if c != token[-1]]
+    assert len(respelled) == 63
+    for other in respelled:
+        with pytest.raises(LinkError):
+            KEYS.read("offer-link", other, now=NOW, bound_to=volunteer)
     for junk in ("", token[:-1], token + "A", "!" * TOKEN_LENGTH, "\u4e00" * TOKEN_LENGTH):
         with pytest.raises(LinkError):
             KEYS.read("offer-link", junk, now=NOW, bound_to=volunteer)

@@ -100,6 +100,10 @@ class LinkKeys:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError):
             raise LinkError("malformed link token") from None
+        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != token:
+            # the last character's spare bits set: another spelling of a genuine token
+            # would pass as a new one (single use is recorded by the token's text)
+            raise LinkError("malformed link token")
         body, tag = raw[:_BODY.size], raw[_BODY.size:]
         if not any(hmac.compare_digest(self._tag(key, purpose, body, bound_to), tag)
                    for key in self._keys.values()):
