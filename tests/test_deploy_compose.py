@@ -211,6 +211,13 @@ def test_environment_per_the_configuration_table(compose: dict[str, Any]) -> Non
             others = {f"{o.upper()}_DATABASE_URL" for o in SERVICES if o != svc}
             assert not others & set(env), f"{svc}-{proc} sees another service's database"
             assert "AUTH_PUBLIC_KEY" not in env  # the JWKS wins anyway; one source of truth
+            # one shared key set for sealed event fields and signed links: never a key made
+            # per container (then no consumer could open another service's sealed fields)
+            keyed = svc in EVENT_SERVICES
+            assert ("EVENT_KEYS" in env) == keyed and ("LINK_KEYS" in env) == keyed, f"{svc}-{proc}"
+            if keyed:
+                assert env["EVENT_KEYS"] == "${EVENT_KEYS:?set EVENT_KEYS in .env}"
+                assert env["LINK_KEYS"] == "${LINK_KEYS:?set LINK_KEYS in .env}"
             assert ("REDIS_URL" in env) == (proc == "api"), f"{svc}-{proc}"
             # only the identity API holds the signing key
             has_key = "identity_signing_key" in spec.get("secrets", [])
@@ -300,6 +307,9 @@ def test_the_console_calls_every_api_and_waits_for_them(compose: dict[str, Any])
         assert env[f"CONSOLE_{svc.upper()}_URL"] == f"http://{svc}-api:8000"
         assert console["depends_on"][f"{svc}-api"]["condition"] == "service_healthy"
     assert "${CONSOLE_SECRET_KEY:?" in env["CONSOLE_SECRET_KEY"]  # never a default secret
+    # checks the links notify signs and signs the sheets' codes: the services' key set
+    assert env["LINK_KEYS"] == "${LINK_KEYS:?set LINK_KEYS in .env}"
+    assert "EVENT_KEYS" not in env  # the console opens no event
     assert "DATABASE_URL" not in " ".join(env) and "BUS_URL" not in env
 
 

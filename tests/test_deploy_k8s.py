@@ -96,9 +96,9 @@ def test_core_objects_valid_against_the_kubernetes_schemas(objects: list[dict[st
     core = [d for d in objects if not _is_crd(d)]
     # 3 x (Job, 4 Deployments, Service, HPA, PDB) + identity (Job, 2 Deployments, Service,
     # HPA, PDB) + notify (Job, 3 Deployments, Service, HPA, PDB) + the console (Deployment,
-    # Service) + Namespace, 2 ConfigMaps, the three Secret templates, the definitions import
+    # Service) + Namespace, 2 ConfigMaps, the four Secret templates, the definitions import
     # Job + 13 NetworkPolicies
-    assert len(core) == 3 * 8 + 6 + 7 + 2 + 7 + 13
+    assert len(core) == 3 * 8 + 6 + 7 + 2 + 8 + 13
     for doc in core:
         try:
             version = kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
@@ -217,7 +217,10 @@ def test_environment_and_references_resolve(objects: list[dict[str, Any]], by_ki
                 assert v["configMap"]["name"] in configmaps
         for c in pod["containers"]:
             for ef in c.get("envFrom", []):
-                assert ef["configMapRef"]["name"] in configmaps
+                if "secretRef" in ef:
+                    assert ef["secretRef"]["name"] in secrets, (w["metadata"]["name"], ef)
+                else:
+                    assert ef["configMapRef"]["name"] in configmaps
             for e in c.get("env", []):
                 ref = e.get("valueFrom", {}).get("secretKeyRef")
                 if ref:
@@ -286,6 +289,36 @@ def test_secret_template_holds_no_secret(by_kind: dict) -> None:
     value = secret["stringData"]["IDENTITY_SIGNING_KEY"]
     assert "BEGIN" not in value and value.startswith("REPLACE")
     assert "data" not in secret
+    keys = by_kind[("Secret", "platform-keys")]
+    assert set(keys["stringData"]) == {"EVENT_KEYS", "LINK_KEYS"}
+    assert all(v.startswith("REPLACE") for v in keys["stringData"].values())
+
+
+def test_every_event_process_shares_the_platform_keys(objects: list[dict[str, Any]]) -> None:
+    """Sealed event fields (EVENT_KEYS) and signed links (LINK_KEYS) need one key set for
+    every pod: each container of the four event services reads the platform-keys Secret;
+    the console reads LINK_KEYS from it; identity reads neither."""
+    seen = set()
+    for obj in objects:
+        if obj["kind"] not in ("Deployment", "Job", "CronJob"):
+            continue
+        pod = obj["spec"]["template"]["spec"]
+        if obj["kind"] == "CronJob":
+            pod = obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        service = obj["metadata"]["labels"].get("app.kubernetes.io/name", "")
+        for c in pod["containers"]:
+            refs = {e["secretRef"]["name"] for e in c.get("envFrom", []) if "secretRef" in e}
+            env = {e["name"]: e for e in c.get("env", [])}
+            if service in ("inventory", "renovation", "volunteer", "notify"):
+                assert "platform-keys" in refs, f"{obj['metadata']['name']}/{c['name']}"
+                seen.add(service)
+            elif service == "console":
+                ref = env["LINK_KEYS"]["valueFrom"]["secretKeyRef"]
+                assert ref == {"name": "platform-keys", "key": "LINK_KEYS"}
+                assert "platform-keys" not in refs  # not the event keys
+            else:
+                assert "platform-keys" not in refs and "LINK_KEYS" not in env, service
+    assert seen == {"inventory", "renovation", "volunteer", "notify"}
 
 
 def test_rabbitmq_cluster(by_kind: dict) -> None:
