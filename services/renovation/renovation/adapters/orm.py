@@ -130,6 +130,7 @@ contractors = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("status", sa.String(20), nullable=False, server_default="active"),
     sa.Column("status_reason", sa.String(200), nullable=True),
+    sa.Column("contact_phone", sa.String(20), nullable=True),
 )
 
 applications = sa.Table(

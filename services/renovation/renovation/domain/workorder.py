@@ -13,6 +13,7 @@ from svckit.domain.division import validate_division
 from svckit.domain.errors import Conflict, Forbidden, ValidationFailed
 from svckit.domain.fields import FieldErrors, member, require_text
 from svckit.domain.money import yuan
+from svckit.domain.phone import validate_phone
 
 from . import events as ev
 from . import rules
@@ -88,6 +89,8 @@ class Contractor:
     #: active; suspended (no new orders, may be reinstated); blacklisted (for good)
     status: str = "active"
     status_reason: str | None = None
+    #: the company's dispatch mobile (optional): new work orders are texted to it
+    contact_phone: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         check = FieldErrors()
@@ -95,6 +98,8 @@ class Contractor:
             self.name = require_text("name", self.name, 100)
         with check.field("division"):
             self.division = validate_division(self.division)
+        with check.field("contact_phone"):
+            self.contact_phone = _contact_phone(self.contact_phone)
         check.raise_if_any()
 
     def require_assignable(self) -> None:
@@ -103,17 +108,24 @@ class Contractor:
             raise Conflict(f"施工单位{zh}，不能派单 (the contractor is {en})",
                            current_state=self.status, current_state_label=zh)
 
-    def edit(self, *, name: str | None = None, division: str | None = None) -> None:
+    def edit(self, *, name: str | None = None, division: str | None = None,
+             contact_phone: str | None = None) -> None:
+        """Change what is given; ``contact_phone`` ``""`` removes the phone."""
         check = FieldErrors()
+        phone = self.contact_phone
         if name is not None:
             with check.field("name"):
                 name = require_text("name", name, 100)
         if division is not None:
             with check.field("division"):
                 division = validate_division(division)
+        if contact_phone is not None:
+            with check.field("contact_phone"):
+                phone = _contact_phone(contact_phone)
         check.raise_if_any()
         self.name = name or self.name
         self.division = division or self.division
+        self.contact_phone = phone
 
     def set_status(self, status: str, reason: str) -> None:
         """Suspend (no new orders), blacklist (for good) or reinstate, with a reason.
@@ -125,6 +137,14 @@ class Contractor:
                            f"(the contractor is {en})", current_state=self.status,
                            current_state_label=zh)
         self.status, self.status_reason, self.active = status, clean, status == "active"
+
+
+def _contact_phone(raw: str | None) -> str | None:
+    """A contractor's dispatch phone: none (blank), or a mobile (it is texted), by the one
+    phone rule (``svckit.domain.phone``)."""
+    if raw is None or not str(raw).strip():
+        return None
+    return validate_phone(raw, mobile_only=True)
 
 
 @dataclass(eq=False)

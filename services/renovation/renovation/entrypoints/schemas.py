@@ -201,9 +201,15 @@ class CatalogueList(Schema):
     items = fields.List(fields.Nested(CatalogueItemOut))
 
 
+_CONTACT_PHONE = {"description": "the company's dispatch mobile (optional): new work orders "
+                                  "are texted to it; shown masked"}
+
+
 class ContractorIn(Schema):
     name = Text(100, required=True)
     division = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    contact_phone = fields.String(load_default=None, allow_none=True,
+                                  validate=validate.Length(max=20), metadata=_CONTACT_PHONE)
 
 
 class ContractorOut(Schema):
@@ -214,11 +220,16 @@ class ContractorOut(Schema):
     status = fields.String(metadata={"description": "active, suspended or blacklisted"})
     status_zh = fields.Function(lambda c: CONTRACTOR_STATES.get(c.status, (c.status,))[0])
     status_reason = fields.String(allow_none=True)
+    contact_phone = fields.Function(
+        lambda c: mask_phone(c.contact_phone) if c.contact_phone else None,
+        metadata=_CONTACT_PHONE)
 
 
 class ContractorPatchIn(Schema):
     name = Text(100)
     division = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    contact_phone = fields.String(allow_none=True, validate=validate.Length(max=20),
+                                  metadata={"description": "null or blank: remove the phone"})
 
 
 class ContractorList(Schema):

@@ -242,11 +242,14 @@ def _device_requested(uow: RenovationUoW, app: Application,
 @on(ev.WorkOrderAssigned)
 def _assigned(uow: RenovationUoW, order: WorkOrder, event: ev.WorkOrderAssigned) -> None:
     programme = _programme(uow, order.programme_id)
+    contractor = uow.repo.contractor(event.contractor_id)
     uow.add_event("renovation.workorder_assigned", {
         "work_order_id": event.work_order_id, "number": order.number or None,
         "application_id": event.application_id,
         "contractor_id": event.contractor_id, "division_code": event.division,
         "accept_by": event.occurred_at + programme.deadlines.accept_within,
+        # sealed on the broker (catalogue field); notify texts the company
+        "contractor_phone": contractor.contact_phone if contractor else None,
     }, subject_id=str(event.work_order_id))
 
 

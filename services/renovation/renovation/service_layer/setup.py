@@ -217,7 +217,9 @@ def edit_contractor(uow: RenovationUoW, principal: Principal, contractor_id: uui
     POLICY.require_role(principal, "contractor.change")
     with uow:
         contractor = _contractor(uow, contractor_id)
-        contractor.edit(name=changes.get("name"), division=changes.get("division"))
+        phone = (changes.get("contact_phone") or "") if "contact_phone" in changes else None
+        contractor.edit(name=changes.get("name"), division=changes.get("division"),
+                        contact_phone=phone)
         uow.session.flush()  # the unique name answers here (409)
         uow.commit()
     return contractor

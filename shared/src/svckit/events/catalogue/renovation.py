@@ -84,6 +84,9 @@ class WorkOrderAssigned(Schema):
     contractor_id = fields.UUID(required=True)
     division_code = Division(required=True)
     accept_by = When(required=True)
+    #: for the SMS to the contractor (notify): the company's dispatch mobile, sealed
+    #: (ADR 0013); absent when it keeps none
+    contractor_phone = SealedText(20, load_default=None, allow_none=True)
 
 
 @CATALOGUE.register(
