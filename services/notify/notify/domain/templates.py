@@ -63,6 +63,9 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
              "工单{order}的{kind}期限已于{due}届满，{division}至今未处理，请督办。"),
     Template("workorder_assigned", "SMS_471603", "新工单",
              "新工单{order}已派给贵单位（{division}），请于{accept_by}前接单或拒单。"),
+    Template("workorder_assigned_sms", "SMS_471604", "新工单",
+             "贵单位有新的无障碍改造工单{order}（{division}），请于{accept_by}前登录{link}"
+             "接单或拒单。"),
     Template("task_escalated", "SMS_471701", "志愿任务待人工派单",
              "志愿任务{task}（{type}，{division}）{reason}，请于{end}前派单。"),
 )}

@@ -108,20 +108,33 @@ def stage_deadline_breach(uow: NotifyUoW, payload: dict[str, Any], now: datetime
 
 def stage_workorder_assigned(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
     """A work order assigned to a contractor company: a message in that company's inbox
-    (its users only: ``audience_company``), once per order. Runs in the caller's open unit
-    of work (the event handler's)."""
+    (its users only: ``audience_company``), and an SMS to the company's dispatch phone when
+    the event carries one (sealed); each once per order (the order is in the keys). Runs
+    in the caller's open unit of work (the event handler's). Returns how many were made."""
     order = str(payload["work_order_id"])
-    key = f"workorder-assigned:{order}"
-    if uow.notifications.by_key(key) is not None:
-        return 0
+    company = str(payload["contractor_id"])
     division = payload["division_code"]
     params = {"order": payload.get("number") or order[:8], "division": name_of(division),
               "accept_by": format_china(payload["accept_by"], "%-m月%-d日 %H:%M")}
-    uow.notifications.add(Notification.create(
-        key, Channel.INBOX, "workorder_assigned", params, due_at=now, now=now,
-        audience_role="contractor", audience_division=division,
-        audience_company=str(payload["contractor_id"]), cause=f"workorder:{order}"))
-    return 1
+    made = 0
+    key = f"workorder-assigned:{order}"
+    if uow.notifications.by_key(key) is None:
+        uow.notifications.add(Notification.create(
+            key, Channel.INBOX, "workorder_assigned", params, due_at=now, now=now,
+            audience_role="contractor", audience_division=division,
+            audience_company=company, cause=f"workorder:{order}"))
+        made += 1
+    phone = payload.get("contractor_phone")
+    sms_key = f"workorder-assigned:{order}:sms"
+    if phone and uow.notifications.by_key(sms_key) is None:
+        recipient = ensure_recipient(uow, f"renovation:contractor:{company}", phone=phone,
+                                     now=now)
+        uow.notifications.add(Notification.create(
+            sms_key, Channel.SMS, "workorder_assigned_sms",
+            {**params, "link": uow.settings.console_url + "/"}, due_at=now, now=now,
+            recipient_id=recipient.id, cause=f"workorder:{order}"))
+        made += 1
+    return made
 
 
 def stage_task_escalated(uow: NotifyUoW, payload: dict[str, Any], now: datetime) -> int:
