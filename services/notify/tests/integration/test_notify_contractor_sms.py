@@ -56,6 +56,7 @@ def test_a_new_order_is_texted_to_the_contractor_once(
     assert sms["phones"] == [PHONE] and sms["template_code"] == "SMS_471604"
     assert sms["text"] == ("【残联服务】贵单位有新的无障碍改造工单SG-371502-2026-000045（东昌府区），"
                            "请于3月4日 10:00前登录http://127.0.0.1:8000/console/接单或拒单。")
+    assert len(sms["text"]) <= 134  # two SMS segments at most
 
     # A second order to the same company: a second SMS, to the same recipient.
     feed(ctx, assigned(number="SG-371502-2026-000046"))
