@@ -33,7 +33,7 @@ from inventory.service_layer.payments import settle_deposit_at_return
 from inventory.service_layer.policy import POLICY, load_visible, require_at
 from inventory.service_layer.recalls import refuse_if_recalled
 from inventory.service_layer.uow import InventoryUoW
-from inventory.service_layer.waitlist import guard_stock, loan_back_on
+from inventory.service_layer.waitlist import guard_extension, guard_stock, loan_back_on
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,10 @@ def extend(uow: InventoryUoW, principal: Principal, rental_id: uuid.UUID, due_on
            *, now: datetime) -> Rental:
     with uow:
         rental, *_ = _load(uow, principal, "rental.extend", rental_id)
-        rental.extend(due_on, now)
+        old_due = rental.due_on
+        rental.extend(due_on, now)  # the domain's checks (limits, state) first
+        guard_extension(uow, rental.type_id, rental.station_id, now=now, old_due=old_due,
+                        new_due=rental.due_on)
         uow.commit()
     return rental
 

@@ -236,6 +236,8 @@ def allocate(uow: InventoryUoW, principal: Principal, cmd: Allocate,
         reservation = None
         if unit.status == UnitStatus.RESERVED:
             reservation = uow.repo.held_reservation_of_unit(unit.id)
+        elif unit.status == UnitStatus.AVAILABLE:  # given away: never back for a booking
+            guard_stock(uow, unit.type_id, station.id, now=now, back_on=date.max)
         allocation = Allocation.allocate(unit=unit, device_type=device_type, station=station,
                                          borrower=borrower, now=now, reason=cmd.reason,
                                          reservation=reservation)

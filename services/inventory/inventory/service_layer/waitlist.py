@@ -126,6 +126,31 @@ def guard_stock(uow: InventoryUoW, type_id: uuid.UUID, station_id: uuid.UUID, *,
         raise refusal(clash)
 
 
+def guard_extension(uow: InventoryUoW, type_id: uuid.UUID, station_id: uuid.UUID, *,
+                    now: datetime, old_due: date, new_due: date) -> None:
+    """After a loan was extended from ``old_due`` to ``new_due`` (in this unit of work,
+    before it commits): 409 naming the booking
+    that counted on its unit coming back after ``old_due``. Nothing to check when the new
+    due date brings the unit back no later. One query when no booking overlaps the days
+    the unit is now kept."""
+    today = china_date(now)
+    was_back, back_on = loan_back_on(old_due), loan_back_on(new_due)
+    if back_on <= was_back:
+        return
+    start, until = max(was_back, today), back_on - timedelta(days=1)
+    if start > until or not uow.repo.booked(type_id, station_id, start, until):
+        return
+    uow.repo.lock_stock(type_id, station_id)
+    bookings = uow.repo.booked(type_id, station_id, start, until)
+    uow.session.flush()  # the loan at its new due date, as the count below reads it
+    coming = _coming(uow, type_id, station_id, today)
+    coming.remove(back_on)  # this loan: back only after the period checked
+    clash = first_unservable(bookings, free=uow.repo.free_count(type_id, station_id),
+                             coming=coming, start=start, until=until)
+    if clash is not None:
+        raise refusal(clash)
+
+
 # -- serving freed units (called by the unit of work before it commits) ------------------
 
 def _hold_until(now: datetime, last_day: date | None = None) -> datetime:

@@ -242,3 +242,44 @@ def test_a_booking_with_no_free_unit_on_its_day_waits_then_lapses(
         assert conn.execute(sa.select(sa.func.count()).select_from(orm.waitlist_entries)
                             ).scalar_one() == 0
     assert today()
+
+
+def test_an_extension_into_booked_days_is_refused_naming_the_booking(
+        client: FlaskClient, ctx: ServiceContext, headers: H) -> None:
+    """A booking counts on a lent unit coming back after its due date; extending the
+    loan past the booked days would leave it without one."""
+    h = headers("clerk", "GX")
+    add_units(ctx, "GX", "BD", 1, prefix="EX")
+    r = client.post("/rentals", headers=h, json={
+        "station_id": GX, "borrower_id": str(BO["B2"]), "due_on": due(2), "type_id": BD})
+    assert r.status_code == 201, r.get_json()
+    rental = r.get_json()
+    booked = _book(client, h, "B6", 6, 9)  # the unit is expected back from day 4
+    assert booked.status_code == 201, booked.get_json()
+    booking = booked.get_json()
+
+    r = client.post(f"/rentals/{rental['id']}/extend", headers=h, json={"due_on": due(8)})
+    assert r.status_code == 409
+    body = r.get_json()
+    assert booking["id"][:8] in body["detail"] and "日期预约" in body["detail"]
+    r = client.get(f"/rentals/{rental['id']}", headers=h)
+    assert r.get_json()["due_on"] == due(2)  # nothing changed
+    # back (and lendable) by the booking's first day: allowed
+    r = client.post(f"/rentals/{rental['id']}/extend", headers=h, json={"due_on": due(4)})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["due_on"] == due(4)
+
+
+def test_a_free_unit_a_booking_needs_cannot_be_given_away(
+        client: FlaskClient, ctx: ServiceContext, headers: H) -> None:
+    h = headers("clerk", "GX")
+    [first] = add_units(ctx, "GX", "BD", 1, prefix="GA")
+    assert _book(client, h, "B6", 30, 40).status_code == 201
+    r = client.post("/allocations", headers=h, json={
+        "unit_id": str(first), "borrower_id": str(BO["B4"]), "reason": "特困供养 2026-07"})
+    assert r.status_code == 409 and "日期预约" in r.get_json()["detail"]
+    assert unit_status(ctx, first) == "available"
+    [second] = add_units(ctx, "GX", "BD", 1, prefix="GB")  # one to spare: allowed
+    r = client.post("/allocations", headers=h, json={
+        "unit_id": str(second), "borrower_id": str(BO["B4"]), "reason": "特困供养 2026-07"})
+    assert r.status_code == 201, r.get_json()
