@@ -7,9 +7,11 @@ script moves day by day from 1 January of next year (China time). Seeds a distri
 (Dongchangfu, 371502: two rental stations, units, households, volunteers, a renovation
 programme and contractors), then walks the days doing what the roles do, by HTTP only:
 
-- clerks lend (some with home delivery), take fees and deposits (cash, WeChat Pay,
-  Alipay), extend, take units back with the deposit refunded (damage deducted), report
-  losses (deposit kept), chase late payers, correct a wrong entry by a reversal;
+- clerks lend (some with home delivery; a household turned away for want of a free unit
+  joins the type's waiting list and is lent the unit held for it later), take fees and
+  deposits (cash, WeChat Pay, Alipay), extend, take units back with the deposit refunded
+  (damage deducted), report losses (deposit kept), chase late payers, correct a wrong
+  entry by a reversal;
 - staff recall a batch (the units out are brought back) and lift the recall; clerks count
   their stock twice (a missing unit written off by a supervisor);
 - staff take renovation applications, assess, plan, approve and assign; contractors
@@ -82,11 +84,15 @@ class Config:
     seed: int = 2027
     threads: int = 6
     workers: int = 2  # gunicorn workers per API
+    #: units of the scarce type (:data:`SCARCE`) per station; 0: as many as the others get
+    scarce_units: int = 0
 
 
 FULL = Config()
 SHORT = Config(months=2, households=30, rentals=60, cases=5, terminations=1, withdrawals=1,
-               volunteers=4, threads=4, workers=1)
+               volunteers=4, threads=4, workers=1, scarce_units=2)
+#: the type the short version keeps scarce, so households wait for it on the waiting list
+SCARCE = "SC"
 
 
 def log(msg: str) -> None:
@@ -122,7 +128,7 @@ class Rental:
     reversal: bool = False
     # filled while running
     id: str | None = None
-    status: str = "planned"
+    status: str = "planned"  # planned | active | waiting | returned | lost | refused
     fee_due: int = 0
     fee_paid: int = 0
     deposit: int = 0
@@ -272,6 +278,8 @@ class Simulation:
         for i in range(len(self.stations)):
             for key, _iso, share in TYPES:
                 n = 2 + math.ceil(out_at_once * share / total_share / len(self.stations) * 1.5)
+                if key == SCARCE and cfg.scarce_units:
+                    n = cfg.scarce_units
                 units += [(i, key, k) for k in range(n)]
         self.unit_tags: dict[int, list[str]] = defaultdict(list)
 
@@ -373,15 +381,14 @@ class Simulation:
             if r.late_payer:
                 r.pay_day = day + rng.randint(10, 40)
             self.rentals.append(r)
-        self.by_day: dict[int, list[tuple[str, Rental]]] = defaultdict(list)
+        #: day -> (action, rental, the rental's start day it was planned for)
+        self.by_day: dict[int, list[tuple[str, Rental, int]]] = defaultdict(list)
+        self.plan_lock = threading.Lock()
+        #: waiting-list entry id -> the rental waiting for a unit
+        self.waiting: dict[str, Rental] = {}
         for r in self.rentals:
-            self.by_day[r.day].append(("checkout", r))
-            if r.extend_day is not None and r.extend_day < days:
-                self.by_day[r.extend_day].append(("extend", r))
-            if r.end_day is not None and r.end_day < days:
-                self.by_day[r.end_day].append((r.end, r))
-            if r.pay_day is not None:
-                self.by_day[min(r.pay_day, days - 1)].append(("pay_late", r))
+            self.by_day[r.day].append(("checkout", r, r.day))
+            self.schedule(r)
         # renovation: cases start over the first three quarters of the period
         self.cases: list[Case] = []
         span = max(2, int(days * 0.7))
@@ -399,6 +406,18 @@ class Simulation:
         self.recall_day = int(days * 0.4)
         self.lift_day = int(days * 0.6)
         self.stocktake_days = {int(days * 0.3): 0, int(days * 0.8): 1}
+
+    def schedule(self, r: Rental) -> None:
+        """The actions after a rental's check-out on day ``r.day``: extension, return or
+        loss, a late payment (those after the last day are not done, as for any loan)."""
+        days = self.days
+        with self.plan_lock:
+            if r.extend_day is not None and r.extend_day < days:
+                self.by_day[r.extend_day].append(("extend", r, r.day))
+            if r.end_day is not None and r.end_day < days:
+                self.by_day[r.end_day].append((r.end, r, r.day))
+            if r.pay_day is not None:
+                self.by_day[min(r.pay_day, days - 1)].append(("pay_late", r, r.day))
 
     # -- rentals --------------------------------------------------------------------------
     def pay(self, r: Rental, kind: str, amount: int, method: str | None = None) -> dict[str, Any]:
@@ -419,11 +438,11 @@ class Simulation:
             self.pay(r, "fee", owed)
             r.fee_paid += owed
 
-    def rental_day(self, actions: list[tuple[str, Rental]]) -> None:
-        for action, r in actions:
+    def rental_day(self, actions: list[tuple[str, Rental, int]]) -> None:
+        for action, r, planned_for in actions:
             if action == "checkout":
                 self.checkout(r)
-            elif r.status != "active":
+            elif r.status != "active" or planned_for != r.day:  # moved by waiting
                 continue
             elif action == "extend":
                 self.extend(r)
@@ -447,16 +466,80 @@ class Simulation:
                 got = self.call(clerk, "POST", "/rentals", body, tolerate=(409,))
                 break
             except Refused as refusal:
-                # no unit of the type free (or only recalled ones): the borrower goes away;
-                # a borrower refused (an overdue loan): the next household comes in
+                # no unit of the type free: the household joins the waiting list; only
+                # recalled ones: it goes away; a borrower refused (an overdue loan): the
+                # next household comes in
                 state = _state(refusal.body)
                 self.count(f"check-outs refused: {state} ({_detail(refusal.body)})")
-                if state in ("none_available", "recalled"):
+                if state == "none_available":
+                    self.join_waitlist(r, borrower)
+                    return
+                if state == "recalled":
                     r.status = "refused"
                     return
         else:
             r.status = "refused"
             return
+        self.lent(r, got, due)
+
+    def join_waitlist(self, r: Rental, borrower: str) -> None:
+        try:
+            entry = self.call(f"clerk{r.station}", "POST", "/waitlist", {
+                "station_id": self.stations[r.station], "type_id": self.types[r.type_key]["id"],
+                "borrower_id": borrower}, tolerate=(409, 422))
+        except Refused as refusal:  # already in this line (another planned loan), blocked
+            self.count(f"waiting list refused: {_state(refusal.body)} "
+                       f"({_detail(refusal.body)})")
+            r.status = "refused"
+            return
+        r.status = "waiting"
+        with self.plan_lock:
+            self.waiting[str(entry["id"])] = r
+        self.count("households joined the waiting list")
+
+    def serve_waitlist(self, day: int) -> None:
+        """Each morning the clerks read the lines of the types with households waiting and
+        lend each unit held for one of them (the loan as planned, from today on)."""
+        lines = sorted({(r.station, r.type_key) for r in self.waiting.values()})
+        jobs: list[Callable[[], Any]] = []
+        for station, key in lines:
+            line = self.call(f"clerk{station}", "GET", f"/waitlist?station_id="
+                             f"{self.stations[station]}&type_id={self.types[key]['id']}")
+            for entry in line:
+                r = self.waiting.get(str(entry["id"]))
+                if r is not None and entry["status"] == "held":
+                    jobs.append(partial(self.checkout_held, r, entry, day))
+        self.parallel(jobs)
+
+    def checkout_held(self, r: Rental, entry: dict[str, Any], day: int) -> None:
+        clerk = f"clerk{r.station}"
+        with self.plan_lock:
+            del self.waiting[str(entry["id"])]
+        due = self.today + timedelta(days=r.days)
+        body = {"station_id": self.stations[r.station], "borrower_id": entry["borrower_id"],
+                "reservation_id": entry["reservation_id"], "due_on": due.isoformat(),
+                "home_delivery": r.delivery}
+        try:
+            got = self.call(clerk, "POST", "/rentals", body, tolerate=(409,))
+        except Refused as refusal:  # e.g. the household now has an overdue loan
+            self.count(f"waiting-list check-outs refused: {_state(refusal.body)} "
+                       f"({_detail(refusal.body)})")
+            self.call(clerk, "POST", f"/waitlist/{entry['id']}/cancel")
+            r.status = "refused"
+            return
+        # the plan moves by the days waited: extension, return, late payment
+        waited = day - r.day
+        r.day = day
+        r.end_day = None if r.end_day is None else r.end_day + waited
+        r.extend_day = None if r.extend_day is None else r.extend_day + waited
+        r.pay_day = None if r.pay_day is None else r.pay_day + waited
+        self.schedule(r)
+        self.lent(r, got, due)
+        self.count("rentals from the waiting list")
+        self.count("days waited on the waiting list", waited)
+
+    def lent(self, r: Rental, got: dict[str, Any], due: date) -> None:
+        clerk = f"clerk{r.station}"
         assert got["number"].startswith(f"ZL-{DISTRICT}-"), got["number"]
         r.id, r.status, r.due_on = got["id"], "active", due
         r.fee_due, r.deposit = got["fee_fen"], got["deposit_fen"]
@@ -767,9 +850,10 @@ class Simulation:
                 self.lift_recall()
             if day in self.stocktake_days:
                 self.stocktake(self.stocktake_days[day])
-            per_rental: dict[int, list[tuple[str, Rental]]] = defaultdict(list)
-            for action, r in self.by_day.get(day, []):
-                per_rental[r.idx].append((action, r))
+            self.serve_waitlist(day)
+            per_rental: dict[int, list[tuple[str, Rental, int]]] = defaultdict(list)
+            for action, r, planned_for in self.by_day.get(day, []):
+                per_rental[r.idx].append((action, r, planned_for))
             jobs: list[Callable[[], Any]] = [
                 partial(self.rental_day, a) for a in per_rental.values()]
             jobs += [partial(self.case_step, c) for c in self.cases
@@ -780,6 +864,8 @@ class Simulation:
             if tomorrow.day == 1:
                 self.approve_hours()
                 log(f"{self.today:%Y-%m} done: {dict(sorted(self._brief().items()))}")
+        if self.waiting:
+            self.count("households still on the waiting list at the end", len(self.waiting))
         self.finish_cases()
 
     def finish_cases(self) -> None:
@@ -829,6 +915,12 @@ class Simulation:
                                "deductions": deds, "receipts": s["receipts_fen"],
                                "entries": s["entry_count"], "balanced": int(ok and same)})
         n_settlements = len(months) * len(self.stations)
+        c = self.counts
+        lines.append(f"rentals lent: {c['rentals checked out']} of {len(self.rentals)} planned, "
+                     f"{c['rentals from the waiting list']} of them from the waiting list "
+                     f"({c['households joined the waiting list']} households joined it, "
+                     f"{c['households still on the waiting list at the end']} still on it "
+                     f"at the end)")
         lines.append(f"settlements balanced to the fen and equal to the script's ledger: "
                      f"{totals['balanced']}/{n_settlements} (entries {totals['entries']}, "
                      f"receipts {_yuan(totals['receipts'])} = fees {_yuan(totals['fees'])} + "

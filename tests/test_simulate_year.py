@@ -1,8 +1,10 @@
 """The year simulation (``make simulate-year``, bench/simulate_year.py) in its short
 version, through the same code: two months of the district over the public APIs of the
-native topology, with a termination and reassignment, a withdrawal, a recall and two
-stocktakes; every check of the full run must hold (settlements balanced and equal to the
-script's own ledger, spend + remaining = budget, no case stuck without a deadline)."""
+native topology, with a termination and reassignment, a withdrawal, a recall, two
+stocktakes and a scarce type (households turned away join its waiting list and are lent
+a held unit later); every check of the full run must hold (settlements balanced and equal
+to the script's own ledger, spend + remaining = budget, no case stuck without a
+deadline)."""
 
 from __future__ import annotations
 
@@ -27,3 +29,7 @@ def test_short_simulation_passes_every_check(tmp_path: Path) -> None:
     assert counts["units written off at a stocktake"] == 1, report
     assert counts["volunteer tasks done: accompany_assessment"] == SHORT.cases, report
     assert any(line.startswith("settlements balanced") for line in summary), report
+    # the scarce type turns households away: they join the waiting list and some of them
+    # are lent the unit held for them later, paid and returned through the same path
+    assert counts["households joined the waiting list"] > 0, report
+    assert counts["rentals from the waiting list"] > 0, report
