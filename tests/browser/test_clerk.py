@@ -33,7 +33,7 @@ def desk(system: System) -> dict[str, Any]:
     station = find(stations, division_code=DONGCHANGFU)
     other = find(stations, division_code="371521")  # 阳谷县
     types = staff.get("/device-types?page_size=100")["items"]
-    cane = next((t for t in types if t["iso_code"] == CANE), None) or staff.post(
+    cane = next((t for t in types if t["iso_code"] == CANE and t["name_zh"] == "手杖"), None) or staff.post(
         "/device-types", {"iso_code": CANE, "name_zh": "手杖", "mode": "rentable",
                           "daily_fee_fen": 50, "deposit_fen": 5_000, "max_rental_days": 90,
                           "cleaning_buffer_hours": 0})

@@ -30,11 +30,11 @@ def loan(system: System) -> dict[str, Any]:
     """A rental of our own at the 东昌府区 station: a cane for 10 days to a new borrower."""
     staff = system.client("inventory", "staff")
     station = find(staff.get("/stations?page_size=100")["items"], division_code=DONGCHANGFU)
-    types = staff.get("/device-types?page_size=100")["items"]
-    cane = next((t for t in types if t["iso_code"] == CANE), None) or staff.post(
-        "/device-types", {"iso_code": CANE, "name_zh": "手杖", "mode": "rentable",
-                          "daily_fee_fen": 50, "deposit_fen": 5_000, "max_rental_days": 90,
-                          "cleaning_buffer_hours": 0})
+    # a type of our own: another test's cane type may have other fees (no deposit)
+    cane = staff.post("/device-types", {
+        "iso_code": CANE, "name_zh": f"收费测试手杖{uuid.uuid4().hex[:4]}", "mode": "rentable",
+        "daily_fee_fen": 50, "deposit_fen": 5_000, "max_rental_days": 90,
+        "cleaning_buffer_hours": 0})
     clerk = system.client("inventory", "clerk", stations=[station["id"]], name="王芳")
     tag = f"PAY-{uuid.uuid4().hex[:6].upper()}"
     unit = clerk.post("/units", {
