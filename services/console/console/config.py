@@ -8,13 +8,12 @@ kept in ``VAR_DIR/console-secret`` (development only). Sessions: :mod:`console.s
 
 from __future__ import annotations
 
-import os
 import secrets
-import time
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from svckit.devkeys import shared_dev_secret
 
 SERVICES = ("identity", "inventory", "renovation", "volunteer", "notify")
 
@@ -67,18 +66,5 @@ class ConsoleSettings(BaseSettings):
     def secret(self) -> str:
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        path = self.var_dir / "console-secret"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:  # exclusive create: every worker process ends up with the same key
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(48))
-        for _ in range(50):  # another process may be between create and write
-            key = path.read_text().strip()
-            if key:
-                return key
-            time.sleep(0.01)
-        raise RuntimeError(f"empty console secret in {path}")
+        return shared_dev_secret(self.var_dir / "console-secret",
+                                 lambda: secrets.token_urlsafe(48))

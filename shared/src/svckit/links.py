@@ -28,7 +28,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import secrets
 import struct
 import threading
@@ -36,6 +35,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from svckit.devkeys import shared_dev_secret
 
 TAG_BYTES = 8
 _BODY = struct.Struct(">16sI")
@@ -134,22 +135,8 @@ class LinkKeys:
 def dev_link_keys(var_dir: Path) -> LinkKeys:
     """The development key shared by the processes of one ``VAR_DIR`` (made once,
     race-free: the first process to create the file wins, the others read it)."""
-    path = var_dir / "dev-link-keys"
-    if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(f"dev={secrets.token_urlsafe(32)}\n")
-    for _ in range(100):  # a writer between create and write: wait for the line
-        text = path.read_text().strip()
-        if text:
-            return LinkKeys.parse(text)
-        threading.Event().wait(0.01)
-    raise RuntimeError(f"{path} stays empty")
+    return LinkKeys.parse(shared_dev_secret(
+        var_dir / "dev-link-keys", lambda: f"dev={secrets.token_urlsafe(32)}"))
 
 
 _lock = threading.Lock()

@@ -18,11 +18,12 @@ the native topology, tests) the processes share a development key kept in
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from svckit.devkeys import shared_dev_secret
 
 
 class SealError(ValueError):
@@ -68,22 +69,8 @@ class Keyring:
 def dev_keyring(var_dir: Path) -> Keyring:
     """The development key shared by the processes of one ``VAR_DIR`` (made once,
     race-free: the first process to create the file wins, the others read it)."""
-    path = var_dir / "dev-event-keys"
-    if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(f"dev={Fernet.generate_key().decode()}\n")
-    for _ in range(100):  # a writer between create and write: wait for the line
-        text = path.read_text().strip()
-        if text:
-            return Keyring.parse(text)
-        threading.Event().wait(0.01)
-    raise RuntimeError(f"{path} stays empty")
+    return Keyring.parse(shared_dev_secret(
+        var_dir / "dev-event-keys", lambda: f"dev={Fernet.generate_key().decode()}"))
 
 
 _lock = threading.Lock()
