@@ -68,17 +68,16 @@ class RedisStore:
         self.client.delete(self.prefix + sid)
 
 
-class SqliteStore:
-    """A table in ``VAR_DIR/console-sessions.sqlite3`` (owner only); expired rows are
-    ignored when read and swept now and then."""
+class SqliteFile:
+    """A SQLite file of the console's ``VAR_DIR`` (owner only) when there is no Redis: its
+    table made on first use, one connection per thread, WAL (shared by the workers)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, schema: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._local = threading.local()
         with self._conn() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY,"
-                         " data TEXT NOT NULL, expires REAL NOT NULL)")
+            conn.execute(schema)
         path.chmod(0o600)
 
     def _conn(self) -> sqlite3.Connection:
@@ -88,6 +87,15 @@ class SqliteStore:
             conn.execute("PRAGMA journal_mode=WAL")
             self._local.conn = conn
         return conn
+
+
+class SqliteStore(SqliteFile):
+    """A table in ``VAR_DIR/console-sessions.sqlite3``; expired rows are ignored when read
+    and swept now and then."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY,"
+                               " data TEXT NOT NULL, expires REAL NOT NULL)")
 
     def load(self, sid: str) -> dict[str, Any] | None:
         row = self._conn().execute("SELECT data FROM sessions WHERE id = ? AND expires > ?",

@@ -11,8 +11,6 @@ anyway. Only a hash of the token is stored.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import threading
 import time
 import uuid
 from datetime import datetime
@@ -25,6 +23,7 @@ from svckit.domain.clock import utcnow
 from svckit.links import LinkKeys, dev_link_keys
 
 from console.config import ConsoleSettings
+from console.sessions import SqliteFile
 
 #: what an offer link's token is signed for (notify makes it: notify.service_layer.reminders)
 OFFER_LINK = "offer-link"
@@ -50,23 +49,10 @@ class RedisUsedLinks:
         return bool(self.client.set(self.prefix + _key(token), "1", nx=True, px=ttl))
 
 
-class SqliteUsedLinks:
+class SqliteUsedLinks(SqliteFile):
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._local = threading.local()
-        with self._conn() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS used_links (id TEXT PRIMARY KEY,"
-                         " expires REAL NOT NULL)")
-        path.chmod(0o600)
-
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=10)
-            conn.execute("PRAGMA journal_mode=WAL")
-            self._local.conn = conn
-        return conn
+        super().__init__(path, "CREATE TABLE IF NOT EXISTS used_links (id TEXT PRIMARY KEY,"
+                               " expires REAL NOT NULL)")
 
     def claim(self, token: str, until: datetime) -> bool:
         now = time.time()
