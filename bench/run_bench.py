@@ -607,7 +607,8 @@ def consumer_part(cluster: Cluster, quick: bool) -> None:
             "SELECT * FROM outbox WHERE subject_id = %s", (str(task["id"]),))]
     script = ["BEGIN;",
               _render_insert("inbox", dict(inbox_row), {"event_id": "ie"}),
-              _render_insert("tasks", dict(task), {"id": "ti", "source_id": "ts"})]
+              _render_insert("tasks", dict(task), {"id": "ti", "source_id": "ts",
+                                                   "cause_key": "tc"})]
     for table, r in extra:
         fresh = {"event_id": "oe"} if table == "outbox" else {}
         script.append(_render_insert(table, dict(r), fresh).replace(

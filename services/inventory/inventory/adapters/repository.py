@@ -9,6 +9,7 @@ on one another.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -58,14 +59,26 @@ def _not_recalled() -> sa.ColumnElement[bool]:
 
 @functools.cache
 def _check_out_context_stmt(by_tag: bool) -> Any:
-    """Built once (bound parameters ``station_id``, ``borrower_id``, ``unit``): the
-    check-out reads it on every request."""
-    u, r = orm.units.c, orm.reservations.c
+    """Built once (bound parameters ``station_id``, ``borrower_id``, ``unit``, and the
+    booking window ``first_day``/``last_day``): the check-out reads it on every request."""
+    u, r, b, rt = orm.units.c, orm.reservations.c, orm.bookings.c, orm.rentals.c
     # the first standing recall covering the unit, if any (no further round trip)
     recall_id = (sa.select(orm.recalls.c.id).where(_recall_covers_unit())
                  .order_by(orm.recalls.c.placed_at).limit(1).scalar_subquery())
+    # whether a booking of the type at the station overlaps the loan's days (only then
+    # does the stock guard read them) and whether the borrower has a loan open (only then
+    # are their open rentals loaded): the common check-out needs neither query
+    booked = sa.exists().where(
+        b.type_id == u.type_id, b.station_id == sa.bindparam("station_id", type_=sa.Uuid),
+        b.status == BookingStatus.BOOKED.value,
+        b.ends_on >= sa.bindparam("first_day", type_=sa.Date),
+        b.starts_on <= sa.bindparam("last_day", type_=sa.Date))
+    borrowing = sa.exists().where(
+        rt.borrower_id == sa.bindparam("borrower_id", type_=sa.Uuid),
+        rt.status == RentalStatus.ACTIVE.value)
     return (
-        sa.select(Unit, DeviceType, Station, Borrower, Reservation, recall_id)
+        sa.select(Unit, DeviceType, Station, Borrower, Reservation, recall_id, booked,
+                  borrowing)
         .select_from(orm.units)
         .join(orm.device_types, orm.device_types.c.id == u.type_id)
         .join(orm.stations, orm.stations.c.id == sa.bindparam("station_id", type_=sa.Uuid))
@@ -76,6 +89,21 @@ def _check_out_context_stmt(by_tag: bool) -> Any:
         .limit(1)
         .with_for_update(of=orm.units)
     )
+
+
+@dataclass(frozen=True)
+class CheckOutContext:
+    """What a check-out of a named unit reads in one round trip."""
+    unit: Unit
+    device_type: DeviceType
+    station: Station
+    borrower: Borrower
+    reservation: Reservation | None
+    recall: Recall | None
+    #: a booking of the unit's type at the station overlaps the window asked about
+    booked: bool
+    #: the borrower has a loan open
+    borrowing: bool
 
 
 class Repository:
@@ -137,24 +165,26 @@ class Repository:
         return self.session.execute(stmt).scalars().first()
 
     def check_out_context(
-        self, station_id: uuid.UUID, borrower_id: uuid.UUID, *,
-        unit_id: uuid.UUID | None = None, asset_tag: str | None = None,
-    ) -> tuple[Unit, DeviceType, Station, Borrower, Reservation | None, Recall | None] | None:
+        self, station_id: uuid.UUID, borrower_id: uuid.UUID, *, first_day: date,
+        last_day: date, unit_id: uuid.UUID | None = None, asset_tag: str | None = None,
+    ) -> CheckOutContext | None:
         """What a check-out of a named unit reads, in one round trip: the unit (locked,
         ``FOR UPDATE OF units``), its type, the station, the borrower, the unit's held
-        reservation if any and the standing recall covering it if any (loaded only then).
-        None when the unit, station or borrower does not exist (the caller then looks
-        them up one by one to say which)."""
+        reservation if any, the standing recall covering it if any (loaded only then),
+        whether a booking of the type at the station overlaps ``first_day``-``last_day``
+        and whether the borrower has a loan open. None when the unit, station or borrower
+        does not exist (the caller then looks them up one by one to say which)."""
         by_tag = unit_id is None
         params: dict[str, Any] = {"station_id": station_id, "borrower_id": borrower_id,
                                   "unit": normalise(asset_tag) if by_tag
-                                  else unit_id}
+                                  else unit_id, "first_day": first_day, "last_day": last_day}
         row = self.session.execute(_check_out_context_stmt(by_tag), params).first()
         if row is None:
             return None
-        unit, device_type, station, borrower, reservation, recall_id = row
+        unit, device_type, station, borrower, reservation, recall_id, booked, borrowing = row
         recall = self.get(Recall, recall_id) if recall_id is not None else None
-        return unit, device_type, station, borrower, reservation, recall
+        return CheckOutContext(unit, device_type, station, borrower, reservation, recall,
+                               bool(booked), bool(borrowing))
 
     def pick_free_unit(self, type_id: uuid.UUID, station_id: uuid.UUID) -> Unit | None:
         """Lock one available, issuable unit of the type at the station (best grade first),

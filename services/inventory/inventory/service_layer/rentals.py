@@ -33,7 +33,12 @@ from inventory.service_layer.payments import settle_deposit_at_return
 from inventory.service_layer.policy import POLICY, load_visible, require_at
 from inventory.service_layer.recalls import refuse_if_recalled
 from inventory.service_layer.uow import InventoryUoW
-from inventory.service_layer.waitlist import guard_extension, guard_stock, loan_back_on
+from inventory.service_layer.waitlist import (
+    guard_extension,
+    guard_stock,
+    loan_back_on,
+    stock_window,
+)
 
 
 @dataclass(frozen=True)
@@ -104,31 +109,47 @@ def _pick_unit(uow: InventoryUoW, cmd: CheckOut) -> tuple[Unit, Reservation | No
     return unit, reservation
 
 
-def _check_out_context(
-    uow: InventoryUoW, cmd: CheckOut,
-) -> tuple[Station, Borrower, Unit, Reservation | None, DeviceType]:
+@dataclass(frozen=True)
+class _Context:
+    station: Station
+    borrower: Borrower
+    unit: Unit
+    reservation: Reservation | None
+    device_type: DeviceType
+    #: False only when the one-query read saw no booking overlapping the loan's days
+    maybe_booked: bool = True
+    #: False only when the one-query read saw no open loan of the borrower
+    maybe_borrowing: bool = True
+
+
+def _check_out_context(uow: InventoryUoW, cmd: CheckOut, *, now: datetime) -> _Context:
     """Station, borrower, the unit (locked), its reservation and its type.
 
-    A named unit (id or asset tag) is read with all the rest in one query; otherwise, or
-    when that finds nothing, one lookup after the other, which says what is missing."""
+    A named unit (id or asset tag) is read with all the rest in one query, which also says
+    whether a booking overlaps the loan's days and whether the borrower has a loan open
+    (the stock guard and the open loans are read only then); otherwise, or when that finds
+    nothing, one lookup after the other, which says what is missing."""
     named = [x for x in (cmd.type_id, cmd.unit_id, cmd.asset_tag, cmd.reservation_id)
              if x is not None]
     if len(named) == 1 and (cmd.unit_id is not None or cmd.asset_tag is not None):
+        first_day, last_day = stock_window(now, loan_back_on(cmd.due_on))
         found = uow.repo.check_out_context(cmd.station_id, cmd.borrower_id,
+                                           first_day=first_day, last_day=last_day,
                                            unit_id=cmd.unit_id, asset_tag=cmd.asset_tag)
         if found is not None:
-            unit, device_type, station, borrower, reservation, recall = found
-            if recall is not None:
-                raise recall.refusal()
+            if found.recall is not None:
+                raise found.recall.refusal()
+            reservation = found.reservation
             if reservation is not None and reservation.borrower_id != cmd.borrower_id:
                 reservation = None  # held for someone else: the domain refuses the loan
-            return station, borrower, unit, reservation, device_type
+            return _Context(found.station, found.borrower, found.unit, reservation,
+                            found.device_type, found.booked, found.borrowing)
     station = _station(uow, cmd.station_id)
     borrower = _borrower(uow, cmd.borrower_id)
     unit, reservation = _pick_unit(uow, cmd)
     if cmd.type_id is None:  # a picked unit is never a recalled one
         ensure_not_recalled(unit, uow.repo.active_recalls(unit.type_id))
-    return station, borrower, unit, reservation, _type(uow, unit.type_id)
+    return _Context(station, borrower, unit, reservation, _type(uow, unit.type_id))
 
 
 def default_loan_limit() -> int | None:
@@ -160,17 +181,19 @@ def _class_limit(uow: InventoryUoW, device_type: DeviceType,
 def check_out(uow: InventoryUoW, principal: Principal, cmd: CheckOut, *, now: datetime) -> Rental:
     with uow:
         require_at(uow, principal, "rental.check_out", cmd.station_id)
-        station, borrower, unit, reservation, device_type = _check_out_context(uow, cmd)
+        ctx = _check_out_context(uow, cmd, now=now)
+        station, borrower, unit, reservation, device_type = (
+            ctx.station, ctx.borrower, ctx.unit, ctx.reservation, ctx.device_type)
         override = None
         if cmd.override_reason is not None:
             override = SupervisorOverride(
                 by=principal.sub, reason=cmd.override_reason,
                 permitted=POLICY.allows(principal, "rental.override_overdue",
                                         station=station.id, division=station.division_code))
-        if reservation is None and unit.status == UnitStatus.AVAILABLE:
+        if reservation is None and unit.status == UnitStatus.AVAILABLE and ctx.maybe_booked:
             guard_stock(uow, unit.type_id, station.id, now=now,
                         back_on=loan_back_on(cmd.due_on), borrower_id=borrower.id)
-        open_rentals = uow.repo.open_rentals_of(borrower.id)
+        open_rentals = uow.repo.open_rentals_of(borrower.id) if ctx.maybe_borrowing else []
         rental = Rental.check_out(
             unit=unit, device_type=device_type, station=station, borrower=borrower,
             due_on=cmd.due_on, now=now, borrower_rentals=open_rentals,

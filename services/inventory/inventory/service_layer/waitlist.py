@@ -98,6 +98,13 @@ def hold_back_on(expires_at: datetime) -> date:
     return china_date(expires_at) + timedelta(days=1)
 
 
+def stock_window(now: datetime, back_on: date) -> tuple[date, date]:
+    """The China days a unit taken now and counting again on ``back_on`` is away: the
+    bookings overlapping them are the ones :func:`guard_stock` weighs."""
+    today = china_date(now)
+    return today, max(back_on - timedelta(days=1), today)
+
+
 def guard_stock(uow: InventoryUoW, type_id: uuid.UUID, station_id: uuid.UUID, *,
                 now: datetime, back_on: date, borrower_id: uuid.UUID | None = None) -> None:
     """Before a free unit of the type is taken at the station until the day before
@@ -106,8 +113,7 @@ def guard_stock(uow: InventoryUoW, type_id: uuid.UUID, station_id: uuid.UUID, *,
     loan to a borrower whose own booking covers today is lent against that booking
     (``borrower_id``: it is fulfilled). Call before the unit changes (the count reads it
     as free). One query when the station has no booking of the type in the period."""
-    today = china_date(now)
-    until = max(back_on - timedelta(days=1), today)
+    today, until = stock_window(now, back_on)
     bookings = uow.repo.booked(type_id, station_id, today, until)
     if not bookings:
         return

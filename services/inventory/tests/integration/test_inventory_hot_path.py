@@ -41,13 +41,14 @@ def test_check_out_by_unit_reads_once_and_never_loads_the_history(
         r = client.post("/rentals", json=body, headers=headers("clerk", "GX"))
     assert r.status_code == 201, r.get_json()
     selects = [s for s in seen if s.startswith("SELECT")]
-    # unit (locked) + type + station + borrower + held reservation in one statement, the
-    # date bookings of the type at the station in the loan's days (ADR 0023: none here, so
-    # no lock and no count), then the borrower's open rentals; the movement history is
-    # never read
-    assert len(selects) == 3, selects
+    # unit (locked) + type + station + borrower + held reservation in one statement, which
+    # also says that no date booking of the type at the station overlaps the loan's days
+    # (ADR 0023) and that the borrower has no loan open: neither is read again; the
+    # movement history is never read
+    assert len(selects) == 1, selects
     assert "FOR UPDATE OF units" in selects[0]
-    assert "FROM bookings" in selects[1] and not any("pg_advisory" in s for s in seen)
+    assert "FROM bookings" in selects[0] and "FROM rentals" in selects[0]
+    assert not any("pg_advisory" in s for s in seen)
     assert not any("FROM unit_movements" in s for s in seen)
     # the outbox rows and the relay's wake-up travel together
     assert any(s.startswith("WITH outbox_rows AS (INSERT INTO outbox") and "pg_notify" in s
@@ -56,6 +57,28 @@ def test_check_out_by_unit_reads_once_and_never_loads_the_history(
         moves = conn.execute(sa.select(orm.unit_movements.c.action).where(
             orm.unit_movements.c.unit_id == unit).order_by(orm.unit_movements.c.at)).all()
     assert [m[0] for m in moves] == ["register", "check_out"]  # appended, history kept
+
+
+def test_a_borrower_with_a_loan_open_and_a_booking_are_read(
+        ctx: ServiceContext, client: FlaskClient, headers: H) -> None:
+    """The one-query read only says whether to look: with a loan open and a booking in
+    the loan's days, the open loans and the bookings are read (and weighed) as before."""
+    first, second = add_units(ctx, "GX", "BD", 2, prefix="HOB")
+    body = {"station_id": str(ST["GX"]), "borrower_id": str(BO["B6"]),
+            "unit_id": str(first), "due_on": due(30)}
+    assert client.post("/rentals", json=body, headers=headers("clerk", "GX")).status_code == 201
+    booking = client.post("/bookings", json={
+        "station_id": str(ST["GX"]), "type_id": str(TY["BD"]), "borrower_id": str(BO["B5"]),
+        "starts_on": due(3), "ends_on": due(10)}, headers=headers("clerk", "GX"))
+    assert booking.status_code == 201, booking.get_json()
+    with statements(ctx) as seen:
+        r = client.post("/rentals", json={**body, "unit_id": str(second)},
+                        headers=headers("clerk", "GX"))
+    assert r.status_code in (201, 409), r.get_json()
+    selects = [s for s in seen if s.startswith("SELECT")]
+    assert any(s.startswith("SELECT") and "FROM bookings" in s and "FOR UPDATE" not in s
+               and "EXISTS" not in s for s in selects[1:]), selects
+    assert any("FROM rentals" in s and "EXISTS" not in s for s in selects[1:]), selects
 
 
 def test_a_missing_borrower_is_still_named(ctx: ServiceContext, client: FlaskClient,
