@@ -9,9 +9,9 @@ on one another.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
