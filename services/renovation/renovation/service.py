@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from svckit.service import PeriodicJob, ServiceDefinition
+from svckit.service import PeriodicJob, ServiceContext, ServiceDefinition
 
 from renovation import seed
 from renovation.adapters import orm
-from renovation.entrypoints import api, handlers
+from renovation.entrypoints import handlers
 from renovation.service_layer import jobs
 from renovation.service_layer.mapper import mapper
 from renovation.service_layer.uow import RenovationUoW
 from renovation.settings import RenovationSettings
+
+if TYPE_CHECKING:
+    from flask_smorest import Blueprint
+
+
+def _blueprints(ctx: ServiceContext) -> list[Blueprint]:
+    """The API's blueprints, imported by the process that serves it: the relay, the
+    consumer and the scheduler load no Flask (docs/performance.md)."""
+    from renovation.entrypoints import api
+
+    return api.blueprints(ctx)
+
 
 definition = ServiceDefinition(
     name="renovation",
@@ -24,7 +37,7 @@ definition = ServiceDefinition(
     ),
     metadata=orm.metadata,
     migrations=Path(__file__).parent / "migrations",
-    blueprints=api.blueprints,
+    blueprints=_blueprints,
     handlers=handlers.handlers,
     start_mappers=orm.start_mappers,
     uow_class=RenovationUoW,

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from svckit.service import ServiceDefinition
+from svckit.service import ServiceContext, ServiceDefinition
 
 from volunteer import jobs, seed
 from volunteer.adapters import orm
 from volunteer.config import VolunteerSettings
-from volunteer.entrypoints import api, handlers
+from volunteer.entrypoints import VERIFY_PREFIX, handlers
 from volunteer.service_layer.mapper import mapper
 from volunteer.service_layer.uow import VolunteerUoW
+
+if TYPE_CHECKING:
+    from flask_smorest import Blueprint
+
+
+def _blueprints(ctx: ServiceContext) -> list[Blueprint]:
+    """The API's blueprints, imported by the process that serves it: the relay, the
+    consumer and the scheduler load no Flask (docs/performance.md)."""
+    from volunteer.entrypoints import api
+
+    return api.blueprints(ctx)
+
 
 definition = ServiceDefinition(
     name="volunteer",
@@ -23,7 +36,7 @@ definition = ServiceDefinition(
     ),
     metadata=orm.metadata,
     migrations=Path(__file__).parent / "migrations",
-    blueprints=api.blueprints,
+    blueprints=_blueprints,
     handlers=handlers.handlers,
     start_mappers=orm.start_mappers,
     uow_class=VolunteerUoW,
@@ -32,6 +45,6 @@ definition = ServiceDefinition(
     jobs=jobs.JOBS,
     slot=2,
     settings=VolunteerSettings,
-    public_paths=(api.VERIFY_PREFIX,),  # the certificate verification (no token)
+    public_paths=(VERIFY_PREFIX,),  # the certificate verification (no token)
     extra={"token_hints": seed.token_hints},
 )

@@ -30,9 +30,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import configure_mappers
 
-from svckit import context, db, logs, metrics, migrations
+from svckit import context, db, logs, metrics
 from svckit.messaging.parked import ParkedQueue
-from svckit.messaging.relay import pending_count
 from svckit.messaging.topology import queue_depth
 from svckit.service import ServiceContext, ServiceDefinition
 
@@ -130,6 +129,8 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
         print(json.dumps({"job": args.name, "changed": changed}))
     elif args.cmd == "outbox":
         if args.action == "status":
+            from svckit.messaging.relay import pending_count  # pika: the relay's
+
             status = {"pending": pending_count(ctx.engine, ctx.tables)}
             if not ctx.config.platform.bus_is_memory:  # events nobody is bound to
                 status["unrouted"] = queue_depth(ctx.bus_url, ctx.topology.unrouted_name)
@@ -143,6 +144,8 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
     elif args.cmd == "parked":
         return _parked(ctx, args)
     elif args.cmd == "makemigration":
+        from svckit import migrations  # alembic only where a process migrates (~7 MB)
+
         migrations.revision(definition.migrations, ctx.config.database_url, args.message)
     return 0
 

@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from svckit.auth.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+from svckit.rates import Rate
 
 
 class PlatformSettings(BaseSettings):
@@ -82,8 +83,6 @@ class PlatformSettings(BaseSettings):
     @field_validator("report_rate_limit")
     @classmethod
     def _valid_rate(cls, value: str) -> str:
-        from svckit.http.ratelimit import Rate
-
         Rate.parse(value)  # raises ValueError with the expected form
         return value
 

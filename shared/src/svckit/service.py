@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Flask
-from flask_smorest import Blueprint
 from kombu import Connection
 from pydantic_settings import BaseSettings
 from sqlalchemy import Engine, MetaData
@@ -36,16 +34,19 @@ from svckit.auth.tokens import TokenVerifier
 from svckit.config import Config, PlatformSettings
 from svckit.events.catalogue import Catalogue, load_all
 from svckit.events.mapper import EventMapper
-from svckit.http.app import create_app
-from svckit.http.idempotency import TABLE as IDEMPOTENCY_TABLE
-from svckit.http.parked import parked_blueprint
+from svckit.idempotency import TABLE as IDEMPOTENCY_TABLE
 from svckit.messaging.consumer import ConsumerRunner, Handlers, Processor
 from svckit.messaging.parked import ParkedQueue
-from svckit.messaging.publishers import make_publisher
-from svckit.messaging.relay import Relay
 from svckit.messaging.tables import MessagingTables, messaging_tables
 from svckit.messaging.topology import Topology
 from svckit.uow import OutboxSignal, UnitOfWork
+
+# Flask only where a process serves the API, pika only in the relay (docs/performance.md)
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask_smorest import Blueprint
+
+    from svckit.messaging.relay import Relay
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +270,10 @@ class ServiceContext:
         migrations.upgrade(self.definition.migrations, self.config.database_url)
 
     def relay(self, name: str | None = None) -> Relay:
+        # pika (the relay's publisher) only in the relay: the API and the consumer use kombu
+        from svckit.messaging.publishers import make_publisher
+        from svckit.messaging.relay import Relay
+
         p = self.config.platform
         return Relay(
             self.engine,
@@ -314,6 +319,9 @@ class ServiceContext:
         return self._verifier
 
     def create_app(self) -> Flask:
+        # the HTTP side is imported here: a relay or consumer never loads Flask (~10 MB)
+        from svckit.http.app import create_app
+
         d = self.definition
         app = create_app(
             name=d.name,
@@ -336,6 +344,8 @@ class ServiceContext:
 
     def _platform_blueprints(self) -> list[Blueprint]:
         """What every service gets without declaring it: ``/parked`` where it consumes."""
+        from svckit.http.parked import parked_blueprint
+
         return [parked_blueprint()] if self.definition.handlers.event_types else []
 
     def run_scheduler(self, stop: threading.Event, tick: float = 1.0) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import registry
 from svckit.audit import audit_table
 from svckit.auth.principal import Role
 from svckit.db import UtcDateTime
-from svckit.http.idempotency import idempotency_table
+from svckit.idempotency import idempotency_table
 from svckit.messaging.tables import messaging_tables
 from svckit.pipl import access_log_table
 
@@ -26,7 +26,7 @@ messaging_tables(metadata)
 #: personal-data access log (identity returns no personal data in full: it stays empty)
 access_log_table(metadata)
 audit_table(metadata)
-idempotency_table(metadata)  # Idempotency-Key answers (svckit.http.idempotency)
+idempotency_table(metadata)  # Idempotency-Key answers (svckit.idempotency)
 mapper_registry = registry(metadata=metadata)
 
 users = sa.Table(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import registry
 from svckit import audit
 from svckit.audit import audit_table
 from svckit.db import UtcDateTime, records_events
-from svckit.http.idempotency import idempotency_table
+from svckit.idempotency import idempotency_table
 from svckit.messaging.tables import messaging_tables
 from svckit.pipl import access_log_table
 

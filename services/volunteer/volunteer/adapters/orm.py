@@ -23,7 +23,7 @@ from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import composite, registry, relationship
 from svckit.audit import audit_table
 from svckit.db import UtcDateTime, records_events
-from svckit.http.idempotency import idempotency_table
+from svckit.idempotency import idempotency_table
 from svckit.messaging.tables import messaging_tables
 from svckit.numbering import document_counters_table
 from svckit.pipl import access_log_table
@@ -48,7 +48,7 @@ messaging_tables(metadata)
 #: PIPL: who read personal data in full (svckit.pipl) and the audit trail (svckit.audit)
 access_log_table(metadata)
 audit_table(metadata)
-idempotency_table(metadata)  # Idempotency-Key answers (svckit.http.idempotency)
+idempotency_table(metadata)  # Idempotency-Key answers (svckit.idempotency)
 #: one counter per (prefix, division, year) for the document numbers (svckit.numbering)
 document_counters = document_counters_table(metadata)
 mapper_registry = registry(metadata=metadata)

@@ -46,6 +46,7 @@ from volunteer.domain.tasks import (
     TaskType,
 )
 from volunteer.domain.volunteers import AvailabilityWindow, Skill, Volunteer, skill_labels
+from volunteer.entrypoints import VERIFY_PREFIX
 from volunteer.entrypoints import schemas as s
 from volunteer.service_layer import certificates, dispatch, hours, onsite, roster, tasks
 from volunteer.service_layer.common import me
@@ -65,8 +66,6 @@ hours_blp = Blueprint("hours", __name__, url_prefix="/hours",
                       description="志愿服务时长 Service hours ledger")
 certificates_blp = Blueprint("certificates", __name__, url_prefix="/certificates",
                              description="志愿服务记录证明 Service record certificates")
-#: the public verification (no token): ``/certificates/verify/<number>``
-VERIFY_PREFIX = "/certificates/verify/"
 
 
 def _ctx() -> ServiceContext:

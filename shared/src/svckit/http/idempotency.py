@@ -16,9 +16,9 @@ service records the key, per caller, in its own database before running the requ
   :data:`STALE_AFTER`;
 - the same key with another method, path or body is 422: a key names one request.
 
-Every service whose metadata has :func:`idempotency_table` gets this on every POST, PUT,
-PATCH and DELETE (``svckit.http.app.create_app``); a request without the header runs as
-before.
+Every service whose metadata has :func:`~svckit.idempotency.idempotency_table` (declared
+with its other tables, without Flask) gets this on every POST, PUT, PATCH and DELETE
+(``svckit.http.app.create_app``); a request without the header runs as before.
 """
 
 from __future__ import annotations
@@ -29,52 +29,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
-from sqlalchemy import (
-    Column,
-    Engine,
-    Integer,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from svckit.db import UtcDateTime
 from svckit.http.problems import problem
+from svckit.idempotency import TABLE, idempotency_table
 
-TABLE = "idempotency_keys"
+__all__ = ["HEADER", "STALE_AFTER", "TABLE", "WAIT_SECONDS", "idempotency_table", "install"]
+
 HEADER = "Idempotency-Key"
 #: a key whose request has not answered after this long was left by a crashed process
 STALE_AFTER = timedelta(seconds=60)
 #: how long a repeat waits for the first request's answer
 WAIT_SECONDS = 20.0
 _METHODS = ("POST", "PUT", "PATCH", "DELETE")
-
-
-def idempotency_table(metadata: MetaData) -> Table:
-    """The keys table in ``metadata`` (created once, returned thereafter)."""
-    if TABLE in metadata.tables:
-        return metadata.tables[TABLE]
-    return Table(
-        TABLE,
-        metadata,
-        Column("key", String(100), nullable=False),
-        Column("principal", String(100), nullable=False),
-        Column("method", String(10), nullable=False),
-        Column("path", String(300), nullable=False),
-        Column("request_hash", String(64), nullable=False),
-        Column("created_at", UtcDateTime(), nullable=False),
-        Column("status", Integer, nullable=True),
-        Column("body", Text, nullable=True),
-        Column("content_type", String(100), nullable=True),
-        PrimaryKeyConstraint("key", "principal", name="pk_idempotency_keys"),
-    )
 
 
 def _engine() -> Engine:

@@ -23,44 +23,28 @@ import functools
 import logging
 import math
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import redis
 from flask import Blueprint, Flask, current_app, g, request
 from flask.typing import ResponseReturnValue
 
 from svckit.http.problems import problem
+from svckit.rates import Rate
+
+if TYPE_CHECKING:  # redis-py only where a Redis store is made (its package: ~7 MB)
+    import redis
+
+__all__ = ["Limiter", "MemoryStore", "Rate", "RedisStore", "Store", "check", "limit_blueprint",
+           "rate_limited", "redis_store", "store"]
 
 log = logging.getLogger(__name__)
 
-_PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
-_LIMIT = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d*)\s*(second|minute|hour|day)s?\s*$", re.I)
-
 F = TypeVar("F", bound=Callable[..., Any])
 B = TypeVar("B", bound=Blueprint)
-
-
-@dataclass(frozen=True)
-class Rate:
-    count: int
-    period: float  # seconds
-
-    @classmethod
-    def parse(cls, text: str | None) -> Rate | None:
-        """``"30/minute"`` -> Rate(30, 60.0); ``"100/5 minutes"`` too; ``""``/``"0"`` -> None."""
-        if text is None or text.strip() in ("", "0"):
-            return None
-        m = _LIMIT.match(text)
-        if not m:
-            raise ValueError(f"rate limit {text!r}: expected e.g. '30/minute'")
-        count, mult, unit = int(m[1]), int(m[2] or 1), m[3].lower()
-        if count == 0:
-            return None
-        return cls(count, mult * _PERIODS[unit])
 
 
 class Store(Protocol):
@@ -201,6 +185,8 @@ _CLIENTS_LOCK = threading.Lock()
 
 def redis_store(url: str, prefix: str = "") -> RedisStore:
     """A store on ``url`` (one connection pool per URL and process)."""
+    import redis
+
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(url)
         if client is None:
@@ -264,8 +250,10 @@ def check(group: str) -> ResponseReturnValue | None:
     key = f"{group}:{principal.sub if principal is not None else 'ip:' + str(request.remote_addr)}"
     try:
         wait = limiter.hit(key)
-    except redis.RedisError as exc:  # a report is served rather than refused
-        log.warning("rate limit not counted: %s", exc)
+    except Exception as exc:
+        if not _is_redis_error(exc):
+            raise
+        log.warning("rate limit not counted: %s", exc)  # a report is served, not refused
         return None
     if not wait:
         return None
@@ -274,6 +262,12 @@ def check(group: str) -> ResponseReturnValue | None:
                    f"请求过于频繁，请{retry_after}秒后再试 "
                    f"(rate limit {limiter.rate.count} per {limiter.rate.period:g}s exceeded)",
                    headers={"Retry-After": str(retry_after)})
+
+
+def _is_redis_error(exc: Exception) -> bool:
+    """``exc`` is redis-py's (which is imported only once a Redis store was made)."""
+    module = sys.modules.get("redis")
+    return module is not None and isinstance(exc, module.RedisError)
 
 
 def limit_blueprint(bp: B, group: str = "reports") -> B:
