@@ -55,6 +55,7 @@ from sqlalchemy import (
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
+from sqlalchemy.sql.elements import BindParameter
 
 from svckit import context
 from svckit.db import UtcDateTime
@@ -278,49 +279,71 @@ def _merge(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in merged.values() if e["changes"]]
 
 
-def write(session: Session, table: Table) -> int:
-    """Flush, then write what was collected with one multi-row INSERT; returns the count."""
+def take_rows(session: Session) -> list[dict[str, Any]]:
+    """Flush, then the audit rows of what was collected (one per object), in the columns
+    of :func:`audit_table`; the collected changes are cleared."""
     if PENDING not in session.info:
-        return 0
+        return []
     session.flush()
     entries = _merge(session.info[PENDING])
     session.info[PENDING] = []
     if not entries:
-        return 0
+        return []
     now = dt.datetime.now(dt.UTC)
     actor = (context.actor.get() or "system")[:100]
     role = context.actor_role.get() or ("system" if actor.startswith("system") else None)
     request_id = context.correlation_id.get()
-    rows = [{"at": now, "actor": actor, "actor_role": role, "request_id": request_id, **e}
+    return [{"at": now, "actor": actor, "actor_role": role, "request_id": request_id, **e}
             for e in entries]
-    # one statement per transaction; a huge one (a bulk seed) in chunks that stay within
-    # the drivers' bound-parameter limits
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Write ``rows`` (:func:`take_rows`) with one multi-row INSERT; a huge batch (a bulk
+    seed) in chunks that stay within the drivers' bound-parameter limits."""
     for i in range(0, len(rows), _CHUNK):
         chunk = rows[i:i + _CHUNK]
-        if len(chunk) <= _CACHED_UP_TO:
-            session.execute(_insert(table, len(chunk)),
-                            {f"{c}_{j}": row.get(c) for j, row in enumerate(chunk)
-                             for c in _COLUMNS})
+        if len(chunk) <= CACHED_UP_TO:
+            session.execute(_insert(table, len(chunk)), bound(chunk))
         else:
             session.execute(table.insert().values(chunk))
+
+
+def write(session: Session, table: Table) -> int:
+    """Flush, then write what was collected with one multi-row INSERT; returns the count."""
+    rows = take_rows(session)
+    insert_rows(session, table, rows)
     return len(rows)
 
 
-_COLUMNS = ("at", "actor", "actor_role", "object_type", "object_id", "action", "changes",
-            "request_id")
+def bound(rows: list[dict[str, Any]], prefix: str = "") -> dict[str, Any]:
+    """The parameters of :func:`values_clause` for ``rows``."""
+    return {f"{prefix}{c}_{j}": row.get(c) for j, row in enumerate(rows) for c in COLUMNS}
+
+
+def values_clause(table: Table, n: int, prefix: str = "") -> tuple[str, list[BindParameter[Any]]]:
+    """``INSERT INTO audit_log (...) VALUES ...`` of ``n`` rows with typed bound parameters
+    ``<prefix><column>_<i>``: the text and its parameters (to be built once per count)."""
+    cols = ", ".join(COLUMNS)
+    rows = ", ".join("(" + ", ".join(f":{prefix}{c}_{i}" for c in COLUMNS) + ")"
+                     for i in range(n))
+    params = [bindparam(f"{prefix}{c}_{i}", type_=table.c[c].type)
+              for i in range(n) for c in COLUMNS]
+    return f"INSERT INTO {table.name} ({cols}) VALUES {rows}", params
+
+
+COLUMNS = ("at", "actor", "actor_role", "object_type", "object_id", "action", "changes",
+           "request_id")
 #: row counts whose INSERT text is built once (a use case changes a handful of objects)
-_CACHED_UP_TO = 16
+CACHED_UP_TO = 16
 
 
 @functools.lru_cache(maxsize=64)
 def _insert(table: Table, n: int) -> TextClause:
-    """The INSERT of ``n`` audit rows, built once per row count with typed bound parameters
-    ``<column>_<i>``: SQLAlchemy does not cache the compiled form of a multi-row
-    ``insert().values()``, so it compiled one on every commit (~10 % of a check-out)."""
-    cols = ", ".join(_COLUMNS)
-    rows = ", ".join("(" + ", ".join(f":{c}_{i}" for c in _COLUMNS) + ")" for i in range(n))
-    return text(f"INSERT INTO {table.name} ({cols}) VALUES {rows}").bindparams(
-        *(bindparam(f"{c}_{i}", type_=table.c[c].type) for i in range(n) for c in _COLUMNS))
+    """The INSERT of ``n`` audit rows, built once per row count: SQLAlchemy does not cache
+    the compiled form of a multi-row ``insert().values()``, so it compiled one on every
+    commit (~10 % of a check-out)."""
+    sql, params = values_clause(table, n)
+    return text(sql).bindparams(*params)
 
 
 def discard(session: Session) -> None:

@@ -59,19 +59,27 @@ _OUTBOX_COLUMNS = ("event_id", "event_type", "subject_id", "body", "created_at",
 
 
 @functools.lru_cache(maxsize=64)
-def _outbox_and_notify(outbox: Table, n: int) -> TextClause:
-    """``n`` outbox rows and the relay's wake-up (``pg_notify``, delivered at commit) in one
-    round trip: a data-modifying CTE runs whether or not the outer SELECT reads it. Text
-    built once per row count with bound parameters ``<column>_<i>`` (SQLAlchemy does not
-    cache the compiled form of a multi-row ``insert().values()``, which took a fresh
-    compile on every commit)."""
+def _outbox_and_notify(outbox: Table, n: int, audit_table: Table | None = None,
+                       n_audit: int = 0) -> TextClause:
+    """``n`` outbox rows, ``n_audit`` audit rows (``svckit.audit``) and the relay's wake-up
+    (``pg_notify``, delivered at commit) in one round trip: a data-modifying CTE runs
+    whether or not the outer SELECT reads it. Text built once per pair of row counts with
+    bound parameters ``<column>_<i>`` and ``a_<column>_<i>`` (SQLAlchemy does not cache the
+    compiled form of a multi-row ``insert().values()``, which took a fresh compile on
+    every commit)."""
     cols = ", ".join(_OUTBOX_COLUMNS)
     rows = ", ".join("(" + ", ".join(f":{c}_{i}" for c in _OUTBOX_COLUMNS) + ")"
                      for i in range(n))
-    sql = (f"WITH outbox_rows AS (INSERT INTO {outbox.name} ({cols}) VALUES {rows}) "
+    params = [bindparam(f"{c}_{i}", type_=outbox.c[c].type)
+              for i in range(n) for c in _OUTBOX_COLUMNS]
+    audit_cte = ""
+    if audit_table is not None and n_audit:
+        audit_sql, audit_params = audit.values_clause(audit_table, n_audit, prefix="a_")
+        audit_cte = f"audit_rows AS ({audit_sql}), "
+        params += audit_params
+    sql = (f"WITH {audit_cte}outbox_rows AS (INSERT INTO {outbox.name} ({cols}) VALUES {rows}) "
            "SELECT pg_notify(:channel, '')")
-    return text(sql).bindparams(*(bindparam(f"{c}_{i}", type_=outbox.c[c].type)
-                                  for i in range(n) for c in _OUTBOX_COLUMNS))
+    return text(sql).bindparams(*params)
 
 
 class UnitOfWork:
@@ -268,16 +276,29 @@ class UnitOfWork:
         self.collect_events()
         if not publish:
             self._pending = []
-        if self._audit is not None:
-            audit.write(session, self._audit)  # one multi-row INSERT of the changes
-        if self._pending:
-            if self.signal is not None and session.get_bind().dialect.name == "postgresql":
-                stmt = _outbox_and_notify(self.tables.outbox, len(self._pending))
-                params: dict[str, Any] = {"channel": self.signal.channel}
-                for i, row in enumerate(self._pending):
-                    params.update({f"{k}_{i}": v for k, v in row.items()})
-                session.execute(stmt, params)
-            else:
+        # the changes of the transaction (one audit row per object; this flushes)
+        audit_rows = audit.take_rows(session) if self._audit is not None else []
+        if self._pending and self.signal is not None and (
+                session.get_bind().dialect.name == "postgresql"):
+            # audit rows, outbox rows and the relay's wake-up in one statement
+            with_audit = self._audit is not None and 0 < len(audit_rows) <= audit.CACHED_UP_TO
+            if audit_rows and not with_audit:
+                assert self._audit is not None
+                audit.insert_rows(session, self._audit, audit_rows)
+            stmt = _outbox_and_notify(self.tables.outbox, len(self._pending),
+                                      self._audit if with_audit else None,
+                                      len(audit_rows) if with_audit else 0)
+            params: dict[str, Any] = {"channel": self.signal.channel}
+            for i, row in enumerate(self._pending):
+                params.update({f"{k}_{i}": v for k, v in row.items()})
+            if with_audit:
+                params.update(audit.bound(audit_rows, prefix="a_"))
+            session.execute(stmt, params)
+        else:
+            if audit_rows:
+                assert self._audit is not None
+                audit.insert_rows(session, self._audit, audit_rows)
+            if self._pending:
                 session.execute(insert(self.tables.outbox), self._pending)
         session.commit()
         self.committed = True

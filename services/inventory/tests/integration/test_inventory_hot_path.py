@@ -50,9 +50,15 @@ def test_check_out_by_unit_reads_once_and_never_loads_the_history(
     assert "FROM bookings" in selects[0] and "FROM rentals" in selects[0]
     assert not any("pg_advisory" in s for s in seen)
     assert not any("FROM unit_movements" in s for s in seen)
-    # the outbox rows and the relay's wake-up travel together
-    assert any(s.startswith("WITH outbox_rows AS (INSERT INTO outbox") and "pg_notify" in s
-               for s in seen)
+    # the audit rows, the outbox rows and the relay's wake-up travel together; nothing
+    # else is written after the rental row
+    [last] = [s for s in seen if "INSERT INTO outbox" in s]
+    assert last.startswith("WITH audit_rows AS (INSERT INTO audit_log") and "pg_notify" in last
+    assert not any(s.startswith("INSERT INTO audit_log") for s in seen)
+    writes = [s.split(" (")[0] for s in seen if not s.startswith("SELECT")]
+    assert writes == ["UPDATE units SET status=%(status)s WHERE units.id = %(units_id)s::UUID",
+                      "INSERT INTO unit_movements", "INSERT INTO document_counters",
+                      "INSERT INTO rentals", "WITH audit_rows AS"], writes
     with ctx.engine.connect() as conn:
         moves = conn.execute(sa.select(orm.unit_movements.c.action).where(
             orm.unit_movements.c.unit_id == unit).order_by(orm.unit_movements.c.at)).all()
