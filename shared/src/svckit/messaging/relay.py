@@ -97,6 +97,8 @@ class Relay:
     # -- one cycle ----------------------------------------------------------------
     def _claim(self, conn: Connection) -> list[OutgoingMessage]:
         if conn.dialect.name == "postgresql":
+            for setting in _CLAIM_PLAN:
+                conn.exec_driver_sql(setting)
             rows = conn.execute(self._claim_pg, {"limit": self.batch_size}).all()
             return [_outgoing(*r) for r in rows]
         o = self.outbox
@@ -240,7 +242,8 @@ class Relay:
         try:
             # BEGIN and the claim in one simple query: one round trip from wake-up to rows.
             cur = pg.execute(self._claim_simple)
-            cur.nextset()
+            while cur.nextset():  # BEGIN, the SET LOCALs, then the claim's rows
+                pass
             batch = [_outgoing(*r) for r in cur.fetchall()]
             if not batch:
                 pg.execute("ROLLBACK")
@@ -341,7 +344,8 @@ class Relay:
 
     @property
     def _claim_simple(self) -> str:
-        return "BEGIN; " + _claim_sql(self.outbox.name, str(int(self.batch_size)))
+        return "; ".join(["BEGIN", *_CLAIM_PLAN,
+                          _claim_sql(self.outbox.name, str(int(self.batch_size)))])
 
     def _take_pg(self) -> Any:
         """A connection of the pipelined loop's own (one per batch in flight, plus one
@@ -430,6 +434,15 @@ class _InFlight:
             self.conn.close()
         except Exception:  # noqa: BLE001 - the connection may be gone already
             pass
+
+
+#: The claim's plan, whatever the statistics say: walk ``ix_outbox_pending`` in ``seq``
+#: order and stop after ``limit`` rows locked. With the planner's own choice, an outbox
+#: whose statistics predate a backlog (a freshly written one, or a long history with
+#: nothing pending when it was last analysed) was read with a bitmap scan of EVERY pending
+#: row, bodies included, sorted (on disk beyond ``work_mem``) before the first lock: ~20 of
+#: the ~25 ms a claim of 500 took with 10,000 pending, and growing with the backlog.
+_CLAIM_PLAN = ("SET LOCAL enable_bitmapscan = off", "SET LOCAL enable_seqscan = off")
 
 
 def _claim_sql(table: str, limit: str) -> str:
