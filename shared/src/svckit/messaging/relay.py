@@ -15,8 +15,9 @@ and off later rows of their subjects, as they do between two relays.
 
 On PostgreSQL that loop runs on two connections of its own (autocommit, transactions by
 hand, ADR 0014): steps 1 and 2 are one statement sent with its ``BEGIN`` as one simple
-query, so waking up to publishing is one round trip, and marking is sent with its
-``COMMIT``, a second one.
+query, so waking up to publishing is one round trip; while a backlog lasts, marking batch
+n and its ``COMMIT`` go in the same simple query as the ``BEGIN`` and claim of batch n+2,
+on batch n's connection, so that claim sees batch n as sent.
 
 While the broker is down the relay backs off (exponentially, with jitter, capped) and
 tries again; the API never waits for it: it only writes rows.
@@ -29,9 +30,7 @@ import logging
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,9 +88,8 @@ class Relay:
         self._claim_pg = text(_claim_sql(self.outbox.name, ":limit"))
         self._listener: Any = None
         self._free_pg: list[Any] = []
-        #: marks sent and not yet collected: (the marker thread's future, its connection)
-        self._marking: deque[tuple[Future[Any], Any]] = deque()
-        self._marker: ThreadPoolExecutor | None = None
+        #: the last claim came back empty while batches were in flight (held back)
+        self._held_back = False
         self.published = 0
 
     # -- one cycle ----------------------------------------------------------------
@@ -211,7 +209,7 @@ class Relay:
                 for batch in inflight:
                     batch.abort()
                 inflight.clear()
-                self._reap(wait=True, quiet=True)
+                self._held_back = False
                 log.warning(
                     "relay cycle failed; retrying in %.1fs: %s", backoff, exc,
                     extra={"relay": self.name},
@@ -235,14 +233,32 @@ class Relay:
         mark it and commit. Batch n's rows stay locked (and unpublished, as far as the
         database knows) until then: SKIP LOCKED keeps them out of batch n+1, and the
         blocked-subject check holds back any later row of their subjects, so per-subject
-        order and exactly-once marking are those of the sequential loop."""
+        order and exactly-once marking are those of the sequential loop.
+
+        When the pipeline is full (or the last claim was held back behind a batch in
+        flight), the oldest batch's confirms are collected first and its mark, ``COMMIT``,
+        ``BEGIN`` and the next claim go to the database as one simple query on its
+        connection: one round trip, and the claim already sees that batch as sent, so the
+        later rows of its subjects are not held back behind it."""
         if self.signal is not None:
             self.signal.event.clear()
-        pg = self._take_pg()
+        sql = self._claim_simple
+        marked: tuple[list[int], list[int]] | None = None
+        if inflight and (len(inflight) >= self.pipeline_depth or self._held_back):
+            oldest = inflight.pop(0)
+            mark, sent, failed = self._settle(oldest)
+            if failed:
+                # Not everything confirmed: mark alone (it raises when nothing was), and
+                # claim on another connection.
+                self._mark_pg(oldest.conn, mark, sent, failed)
+                pg = self._take_pg()
+            else:
+                pg, sql, marked = oldest.conn, f"{mark}; {sql}", (sent, failed)
+        else:
+            pg = self._take_pg()
         try:
-            # BEGIN and the claim in one simple query: one round trip from wake-up to rows.
-            cur = pg.execute(self._claim_simple)
-            while cur.nextset():  # BEGIN, the SET LOCALs, then the claim's rows
+            cur = pg.execute(sql)
+            while cur.nextset():  # [the mark, COMMIT,] BEGIN, the SET LOCALs, the claim
                 pass
             batch = [_outgoing(*r) for r in cur.fetchall()]
             if not batch:
@@ -250,12 +266,14 @@ class Relay:
         except Exception:
             pg.close()
             raise
+        if marked is not None:
+            log.debug("relay cycle published %d", self._count(*marked))
+        self._held_back = not batch and bool(inflight)
         if not batch:
             self._free_pg.append(pg)
-            if inflight:
-                self._complete(inflight.pop(0))
-                return  # claim again: rows held back behind that batch are free now
-            self._wait(stop)
+            if not inflight:
+                self._wait(stop)
+            # else: claim again once the oldest batch is marked (rows held back behind it)
             return
         publisher = self._ensure_publisher()
         assert isinstance(publisher, PipelinedPublisher)
@@ -265,8 +283,6 @@ class Relay:
             pg.close()
             raise
         inflight.append(_InFlight(pg, batch, handle))
-        while len(inflight) >= self.pipeline_depth:
-            self._complete(inflight.pop(0))
         if len(batch) < self.batch_size:
             # The backlog is drained: nothing to claim while these confirms come back, so
             # complete them now (an empty claim and its rollback would only delay the
@@ -274,7 +290,10 @@ class Relay:
             while inflight:
                 self._complete(inflight.pop(0))
 
-    def _complete(self, batch: _InFlight) -> int:
+    def _settle(self, batch: _InFlight) -> tuple[str, list[int], list[int]]:
+        """Wait for a batch's confirms; the statements that mark it and commit (one
+        simple query: the sequence numbers are integers), the rows sent and the others.
+        On failure the batch's transaction is rolled back (its connection closed)."""
         publisher = self._publisher
         try:
             if not isinstance(publisher, PipelinedPublisher):
@@ -288,59 +307,39 @@ class Relay:
             if seconds is not None:
                 metrics.RELAY_CONFIRM_SECONDS.labels(self.service).observe(seconds)
             sent, failed = _split(batch.batch, confirmed)
-            # Marking and COMMIT in one simple query (the sequence numbers are integers).
-            # The commit need not wait for its WAL flush: a mark lost in a database crash
-            # only republishes the rows, which the consumers' inboxes absorb (ADR 0014).
-            statements = ["SET LOCAL synchronous_commit TO off"]
-            if sent:
-                statements.append(
-                    f"UPDATE {self.outbox.name} SET published_at = clock_timestamp(), "
-                    f"attempts = attempts + 1 WHERE seq = ANY('{_int_array(sent)}'::bigint[])")
-            if failed:
-                statements.append(
-                    f"UPDATE {self.outbox.name} SET attempts = attempts + 1, "
-                    "last_error = 'not confirmed by broker' "
-                    f"WHERE seq = ANY('{_int_array(failed)}'::bigint[])")
-            statements.append("COMMIT")
         except Exception:
             batch.abort()
             raise
-        self._mark_async(batch.conn, "; ".join(statements))
+        # The commit need not wait for its WAL flush: a mark lost in a database crash only
+        # republishes the rows, which the consumers' inboxes absorb (ADR 0014).
+        statements = ["SET LOCAL synchronous_commit TO off"]
+        if sent:
+            statements.append(
+                f"UPDATE {self.outbox.name} SET published_at = clock_timestamp(), "
+                f"attempts = attempts + 1 WHERE seq = ANY('{_int_array(sent)}'::bigint[])")
+        if failed:
+            statements.append(
+                f"UPDATE {self.outbox.name} SET attempts = attempts + 1, "
+                "last_error = 'not confirmed by broker' "
+                f"WHERE seq = ANY('{_int_array(failed)}'::bigint[])")
+        statements.append("COMMIT")
+        return "; ".join(statements), sent, failed
+
+    def _complete(self, batch: _InFlight) -> int:
+        """Wait for a batch's confirms, mark it and commit (no claim after it)."""
+        mark, sent, failed = self._settle(batch)
+        return self._mark_pg(batch.conn, mark, sent, failed)
+
+    def _mark_pg(self, pg: Any, sql: str, sent: list[int], failed: list[int]) -> int:
+        try:
+            pg.execute(sql)
+        except Exception:
+            pg.close()  # rolls the batch's transaction back: its rows stay pending
+            raise
+        self._free_pg.append(pg)
         n = self._count(sent, failed)
         log.debug("relay cycle published %d", n)
         return n
-
-    def _mark_async(self, conn: Any, sql: str) -> None:
-        """Mark and commit on the marker thread, so that the next claim (on another
-        connection) overlaps it: the two statements touch different rows. The batch's
-        rows stay locked until the commit, which SKIP LOCKED and the blocked-subject
-        check respect as they do for a batch in flight."""
-        if self._marker is None:
-            self._marker = ThreadPoolExecutor(max_workers=1,
-                                              thread_name_prefix=f"{self.name}-mark")
-        self._marking.append((self._marker.submit(conn.execute, sql), conn))
-
-    def _reap(self, *, wait: bool = False, quiet: bool = False) -> None:
-        """Collect finished marks (every one when ``wait``): their connections are free
-        again; a failed one closes its connection (rolling back) and raises, unless
-        ``quiet``."""
-        error: BaseException | None = None
-        while self._marking:
-            future, conn = self._marking[0]
-            if not wait and not future.done():
-                break
-            self._marking.popleft()
-            exc = future.exception()
-            if exc is None:
-                self._free_pg.append(conn)
-                continue
-            error = error or exc
-            try:
-                conn.close()
-            except Exception:  # noqa: BLE001
-                pass
-        if error is not None and not quiet:
-            raise error
 
     @property
     def _claim_simple(self) -> str:
@@ -348,12 +347,7 @@ class Relay:
                           _claim_sql(self.outbox.name, str(int(self.batch_size)))])
 
     def _take_pg(self) -> Any:
-        """A connection of the pipelined loop's own (one per batch in flight, plus one
-        while a mark is committing)."""
-        self._reap()
-        if not self._free_pg and len(self._marking) > 1:
-            self._marking[0][0].exception()  # wait for the oldest mark, not a new connection
-            self._reap()
+        """A connection of the pipelined loop's own (one per batch in flight)."""
         while self._free_pg:
             pg = self._free_pg.pop()
             if not pg.closed:
@@ -363,10 +357,6 @@ class Relay:
         return psycopg.connect(libpq_url(self.engine.url), autocommit=True, connect_timeout=10)
 
     def _close_pg(self) -> None:
-        self._reap(wait=True, quiet=True)
-        if self._marker is not None:
-            self._marker.shutdown(wait=True)
-            self._marker = None
         for pg in self._free_pg:
             try:
                 pg.close()
