@@ -1,16 +1,18 @@
 """The relay's drain against raw pika, in one process, on a throwaway database.
 
-    .venv/bin/python -m bench.relay_harness [--rows 10000] [--rounds 3]
+    .venv/bin/python -m bench.relay_harness [--rows 10000] [--rounds 3] [--before REV]
 
 Creates a database ``t_relayh_<hex>`` with the outbox tables and a bus prefix of its own
 (a quorum queue bound to the prefix's ``events`` exchange stands in for the services'
-queues), starts the real :class:`Relay` (idle, on LISTEN), then alternates: COPY ``rows``
-valid outbox rows with the NOTIFY in the same transaction and time until none is pending;
-publish ``rows`` messages with bench.run_bench's raw pika publisher (persistent,
-mandatory, confirms, batches of 500, 2 in flight). Prints each round, the medians, the
-ratio and the relay's steps per batch (claim, waiting for confirms, mark + commit on the
-marker thread). The database and the queues/exchanges are removed at the end, also on
-failure. Timings only, nothing asserted; the machine's load average is printed with them.
+queues). Each round: for each relay (this checkout's, and ``--before`` revisions' relay.py
+loaded beside it), start the real :class:`Relay` (idle on LISTEN, idle poll 1 s), COPY
+``rows`` valid outbox rows with the NOTIFY in the same transaction, time until none is
+pending, stop it; then publish ``rows`` messages with bench.run_bench's raw pika publisher
+(persistent, mandatory, confirms, batches of 500, 2 in flight). Prints each round, the
+medians, the ratios and the relay's steps per batch (its statements as sent: claim, mark +
+commit [+ claim]; starting a batch's publishing; waiting for its confirms). The database
+and the queues/exchanges are removed at the end, also on failure. Timings only, nothing
+asserted; the machine's load average is printed with them. Not part of ``make bench``.
 """
 
 from __future__ import annotations
