@@ -540,6 +540,8 @@ def _render_insert(table: str, row: dict[str, Any], fresh: dict[str, str]) -> st
             end = lit.rfind("'")
             if ":" in lit[:end]:
                 lit = "(" + lit[:end + 1].replace(":", "' || chr(58) || '") + ")" + lit[end + 1:]
+                if isinstance(value, dict | list):
+                    lit += "::json"  # a text expression now: the column's JSON type
             vals.append(lit)
     return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(vals)});"
 
@@ -582,8 +584,14 @@ def consumer_part(cluster: Cluster, quick: bool) -> None:
                 raise TimeoutError("relay did not drain in 300 s")
             time.sleep(0.05)
     log(f"{rows} delivery requests queued for the stopped volunteer consumer")
-    cluster.start("volunteer", "consumer")
+    consumer = cluster.start("volunteer", "consumer")
     cluster.wait_consumers()
+    assert consumer.pid is not None
+    cpu0 = kit.cpu_seconds(consumer.pid)  # after startup: the catch-up's CPU only
+    prof_lines: list[str] = []
+    prof = threading.Thread(target=lambda: prof_lines.extend(profile(
+        consumer.pid, 4, kit.REPO / "var" / "bench" / "catchup.pyspy.txt")), daemon=True)
+    prof.start()
     with kit.connect(cluster, "volunteer") as conn:
         t0 = time.perf_counter()
         while conn.execute("SELECT count(*) FROM inbox WHERE event_id = ANY(%s)",
@@ -609,16 +617,26 @@ def consumer_part(cluster: Cluster, quick: bool) -> None:
               _render_insert("inbox", dict(inbox_row), {"event_id": "ie"}),
               _render_insert("tasks", dict(task), {"id": "ti", "source_id": "ts",
                                                    "cause_key": "tc"})]
-    for table, r in extra:
-        fresh = {"event_id": "oe"} if table == "outbox" else {}
-        script.append(_render_insert(table, dict(r), fresh).replace(
-            f"'{task['id']}'", "md5('ti' || :k)"))
+    writes = [_render_insert(table, dict(r), {"event_id": "oe"} if table == "outbox" else {})
+              .replace(f"'{task['id']}'", "md5('ti' || :k)").rstrip(";") for table, r in extra]
+    if len(writes) > 1:  # the unit of work sends the audit and outbox rows in one statement
+        script.append("WITH " + ", ".join(f"w{i} AS ({w})" for i, w in enumerate(writes[:-1]))
+                      + " " + writes[-1] + ";")
+    else:
+        script.extend(w + ";" for w in writes)
     script.append("END;")
+    cpu_ms = 1000 * (kit.cpu_seconds(consumer.pid) - cpu0) / rows
     rate = rows / seconds
     print(f"consumer caught up on {rows} events in {seconds:.2f} s -> {rate:.0f}/s "
-          f"({workers} workers)", flush=True)
+          f"({workers} workers; {cpu_ms:.1f} ms of CPU per event in one process, whose "
+          f"Python runs on one CPU at a time: at most {1000 / max(cpu_ms, 0.01):.0f}/s)",
+          flush=True)
+    prof.join(timeout=60)
+    print("profile of the consumer catching up (py-spy, raw stacks in "
+          "var/bench/catchup.pyspy.txt):")
+    print("\n".join(prof_lines))
     pgfile = Path(tempfile.mkdtemp(prefix="pgbench-")) / "handler.pgbench"
-    pgfile.write_text("\\set k random(1, 1000000000)\n" + "\n".join(script) + "\n")
+    pgfile.write_text("\\set k random(1, 1000000000000000)\n" + "\n".join(script) + "\n")
     dur = 4 if quick else 10
     out = subprocess.run(["pgbench", "-n", "-M", "prepared", "-c", str(workers), "-j", "2",
                           "-T", str(dur), "-f", str(pgfile), cluster.database_url("volunteer")],
