@@ -138,7 +138,7 @@ BORROWER_COLS = ["id", "certificate_number", "name", "phone", "address", "divisi
 RENTAL_COLS = ["id", "unit_id", "type_id", "station_id", "borrower_id", "checked_out_at",
                "due_on", "max_rental_days", "daily_fee_fen", "fee_fen", "deposit_fen", "status",
                "logistics", "returned_at", "return_condition", "return_notes",
-               "damage_charge_fen", "deposit_refund_fen"]
+               "damage_charge_fen", "deposit_refund_fen", "number"]
 
 
 def _cert(i: int) -> str:
@@ -180,7 +180,9 @@ def bulk_history(cluster: Cluster, fx: Fixture, units: int, rentals: int) -> tup
     rentals of them, by COPY (foreign-key triggers off for the load: the rows are made
     consistent here). Returns seconds for the units and for the rentals."""
     with connect(cluster, "inventory") as conn:
-        stations = [str(r[0]) for r in conn.execute("SELECT id FROM stations")]
+        rows = conn.execute("SELECT id, division_code FROM stations").fetchall()
+        stations = [str(r[0]) for r in rows]
+        divisions = [r[1] for r in rows]
         types = [str(r[0]) for r in conn.execute("SELECT id FROM device_types")]
         conn.execute("SET session_replication_role = replica")
         t0 = time.perf_counter()
@@ -205,7 +207,9 @@ def bulk_history(cluster: Cluster, fx: Fixture, units: int, rentals: int) -> tup
                 yield (f"{uuid.uuid4()}\t{unit_ids[i % units]}\t{types[i % nt]}\t"
                        f"{stations[i % ns]}\t"
                        f"{bs[i % nb]}\t{out.isoformat()}\t{(out.date() + timedelta(days=14))}\t30\t"
-                       f"100\t700\t20000\treturned\tnone\t{back}\tB\t\t0\t20000\n")
+                       f"100\t700\t20000\treturned\tnone\t{back}\tB\t\t0\t20000\t"
+                       # a document number of 2024 (ADR 0015), unique by the running count
+                       f"ZL-{divisions[i % ns]}-2024-{i + 1:06d}\n")
         _copy(conn, "rentals", RENTAL_COLS, gen(), batch=100_000)
         conn.execute("SET session_replication_role = origin")
         vacuum(conn, "rentals")

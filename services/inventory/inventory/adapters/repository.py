@@ -203,13 +203,19 @@ class Repository:
 
     def availability(self, type_id: uuid.UUID,
                      station_ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, int]:
-        u = orm.units.c
+        u, rc = orm.units.c, orm.recalls.c
         stmt = (
             sa.select(u.current_station_id, sa.func.count())
             .where(u.type_id == type_id, u.status == UnitStatus.AVAILABLE.value,
-                   u.condition != ConditionGrade.D.value, _not_recalled())
+                   u.condition != ConditionGrade.D.value)
             .group_by(u.current_station_id)
         )
+        # the recall filter needs every counted unit's model and batch (a join over all of
+        # them, not an index-only count): only when a recall of the type stands
+        recalled = sa.select(rc.id).where(rc.type_id == type_id,
+                                          rc.status == RecallStatus.ACTIVE.value).limit(1)
+        if self.session.execute(recalled).first() is not None:
+            stmt = stmt.where(_not_recalled())
         if station_ids is not None:
             stmt = stmt.where(u.current_station_id.in_(list(station_ids)))
         return {row[0]: int(row[1]) for row in self.session.execute(stmt)}
