@@ -82,6 +82,24 @@ def _outbox_and_notify(outbox: Table, n: int, audit_table: Table | None = None,
     return text(sql).bindparams(*params)
 
 
+@functools.lru_cache(maxsize=16)
+def _claim_inbox(inbox: Table, dialect: str) -> Any:
+    """``INSERT INTO inbox ... ON CONFLICT DO NOTHING RETURNING event_id`` with bound
+    parameters, built once (a consumer claims every event it applies). RETURNING, not
+    rowcount: drivers report -1 for INSERT .. ON CONFLICT DO NOTHING."""
+    insert_: Any
+    if dialect == "postgresql":
+        insert_ = pg_insert
+    elif dialect == "sqlite":
+        insert_ = sqlite_insert
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported dialect {dialect}")
+    return (insert_(inbox)
+            .values({c: bindparam(c, type_=inbox.c[c].type)
+                     for c in ("event_id", "handler", "event_type", "received_at")})
+            .on_conflict_do_nothing().returning(inbox.c.event_id))
+
+
 class UnitOfWork:
     def __init__(
         self,
@@ -204,23 +222,10 @@ class UnitOfWork:
         unique key makes this race-free: the second insert waits for the first
         transaction and then does nothing.
         """
-        inbox = self.tables.inbox
-        values = {
-            "event_id": event_id,
-            "handler": handler,
-            "event_type": event_type,
-            "received_at": datetime.now(UTC),
-        }
-        dialect = self.session.get_bind().dialect.name
-        stmt: Any
-        if dialect == "postgresql":
-            stmt = pg_insert(inbox).values(**values).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            stmt = sqlite_insert(inbox).values(**values).on_conflict_do_nothing()
-        else:  # pragma: no cover - only the two supported databases
-            raise RuntimeError(f"unsupported dialect {dialect}")
-        # RETURNING, not rowcount: drivers report -1 for INSERT .. ON CONFLICT DO NOTHING.
-        return self.session.execute(stmt.returning(inbox.c.event_id)).first() is not None
+        stmt = _claim_inbox(self.tables.inbox, self.session.get_bind().dialect.name)
+        return self.session.execute(stmt, {
+            "event_id": event_id, "handler": handler, "event_type": event_type,
+            "received_at": datetime.now(UTC)}).first() is not None
 
     def after_commit(self, fn: Callable[[], None]) -> None:
         self._after_commit.append(fn)

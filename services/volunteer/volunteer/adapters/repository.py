@@ -169,6 +169,21 @@ class TaskRepository:
     def add(self, task: Task) -> None:
         self.session.add(task)
 
+    def source_seen(self, source: SourceRef, cause: str) -> bool:
+        """Whether anything may already stand for this request, in one round trip: a task
+        of the source, a cancellation of it, or a live task of its cause. False (the usual
+        answer for a new request) means none of the three exists; True means look at
+        each (:meth:`by_source`, :meth:`source_cancelled`, :meth:`live_by_cause`)."""
+        t, c = orm.tasks.c, orm.cancelled_sources.c
+        stmt = sa.select(sa.or_(
+            sa.exists().where(t.source_service == source.service,
+                              t.source_kind == source.kind, t.source_id == source.id),
+            sa.exists().where(c.source_service == source.service,
+                              c.source_kind == source.kind, c.source_id == source.id),
+            sa.exists().where(t.cause_key == cause, t.state.in_([str(s) for s in LIVE])),
+        ))
+        return bool(self.session.execute(stmt).scalar())
+
     def by_source(self, source: SourceRef, *, lock: bool = False) -> Task | None:
         stmt = sa.select(Task).where(
             orm.tasks.c.source_service == source.service,

@@ -56,17 +56,21 @@ class VisitRequest:
 def create_from_request(uow: VolunteerUoW, req: VisitRequest, *, now: datetime) -> Task | None:
     """Inside an open unit of work (an event handler): one task per source. A source seen
     before (another event naming it, or already cancelled) makes no second task."""
-    existing = uow.tasks.by_source(req.source)
-    if existing is not None:
-        log.info("task for source %s already exists (%s)", req.source, existing.id)
-        return None
-    if uow.tasks.source_cancelled(req.source):
-        log.info("source %s was cancelled before its request arrived", req.source)
-        return None
-    live = uow.tasks.live_by_cause(cause_key(req.source), lock=True)
-    if live is not None:  # another round or spell of a request still being served
-        log.info("source %s: task %s is still live for its cause", req.source, live.id)
-        return None
+    cause = cause_key(req.source)
+    # one query says whether any of the three checks can find something (a new request:
+    # none can; the unique indexes on source and live cause stay the last line)
+    if uow.tasks.source_seen(req.source, cause):
+        existing = uow.tasks.by_source(req.source)
+        if existing is not None:
+            log.info("task for source %s already exists (%s)", req.source, existing.id)
+            return None
+        if uow.tasks.source_cancelled(req.source):
+            log.info("source %s was cancelled before its request arrived", req.source)
+            return None
+        live = uow.tasks.live_by_cause(cause, lock=True)
+        if live is not None:  # another round or spell of a request still being served
+            log.info("source %s: task %s is still live for its cause", req.source, live.id)
+            return None
     task = Task.create(
         type=req.type, division=req.division, address=req.address,
         window_start=req.window_start, window_end=req.window_end, now=now,
