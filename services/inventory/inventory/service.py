@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from svckit.service import PeriodicJob, ServiceContext, ServiceDefinition
+from svckit.service import PeriodicJob, ServiceDefinition, api_blueprints
 
 from inventory import seed
 from inventory.adapters import orm
@@ -13,18 +12,6 @@ from inventory.entrypoints import handlers
 from inventory.service_layer import jobs
 from inventory.service_layer.mapper import mapper
 from inventory.service_layer.uow import InventoryUoW
-
-if TYPE_CHECKING:
-    from flask_smorest import Blueprint
-
-
-def _blueprints(ctx: ServiceContext) -> list[Blueprint]:
-    """The API's blueprints, imported by the process that serves it: the relay, the
-    consumer and the scheduler load no Flask (docs/performance.md)."""
-    from inventory.entrypoints import api
-
-    return api.blueprints(ctx)
-
 
 definition = ServiceDefinition(
     name="inventory",
@@ -36,7 +23,7 @@ definition = ServiceDefinition(
     ),
     metadata=orm.metadata,
     migrations=Path(__file__).parent / "migrations",
-    blueprints=_blueprints,
+    blueprints=api_blueprints("inventory.entrypoints.api"),
     handlers=handlers.handlers,
     start_mappers=orm.start_mappers,
     uow_class=InventoryUoW,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from svckit.service import PeriodicJob, ServiceContext, ServiceDefinition
+from svckit.service import PeriodicJob, ServiceDefinition, api_blueprints
 
 from renovation import seed
 from renovation.adapters import orm
@@ -14,18 +13,6 @@ from renovation.service_layer import jobs
 from renovation.service_layer.mapper import mapper
 from renovation.service_layer.uow import RenovationUoW
 from renovation.settings import RenovationSettings
-
-if TYPE_CHECKING:
-    from flask_smorest import Blueprint
-
-
-def _blueprints(ctx: ServiceContext) -> list[Blueprint]:
-    """The API's blueprints, imported by the process that serves it: the relay, the
-    consumer and the scheduler load no Flask (docs/performance.md)."""
-    from renovation.entrypoints import api
-
-    return api.blueprints(ctx)
-
 
 definition = ServiceDefinition(
     name="renovation",
@@ -37,7 +24,7 @@ definition = ServiceDefinition(
     ),
     metadata=orm.metadata,
     migrations=Path(__file__).parent / "migrations",
-    blueprints=_blueprints,
+    blueprints=api_blueprints("renovation.entrypoints.api"),
     handlers=handlers.handlers,
     start_mappers=orm.start_mappers,
     uow_class=RenovationUoW,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from svckit.service import ServiceContext, ServiceDefinition
+from svckit.service import ServiceDefinition, api_blueprints
 
 from volunteer import jobs, seed
 from volunteer.adapters import orm
@@ -13,18 +12,6 @@ from volunteer.config import VolunteerSettings
 from volunteer.entrypoints import VERIFY_PREFIX, handlers
 from volunteer.service_layer.mapper import mapper
 from volunteer.service_layer.uow import VolunteerUoW
-
-if TYPE_CHECKING:
-    from flask_smorest import Blueprint
-
-
-def _blueprints(ctx: ServiceContext) -> list[Blueprint]:
-    """The API's blueprints, imported by the process that serves it: the relay, the
-    consumer and the scheduler load no Flask (docs/performance.md)."""
-    from volunteer.entrypoints import api
-
-    return api.blueprints(ctx)
-
 
 definition = ServiceDefinition(
     name="volunteer",
@@ -36,7 +23,7 @@ definition = ServiceDefinition(
     ),
     metadata=orm.metadata,
     migrations=Path(__file__).parent / "migrations",
-    blueprints=_blueprints,
+    blueprints=api_blueprints("volunteer.entrypoints.api"),
     handlers=handlers.handlers,
     start_mappers=orm.start_mappers,
     uow_class=VolunteerUoW,

@@ -14,6 +14,7 @@ together: the one place a service's dependencies are built.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import threading
 import time
@@ -53,6 +54,18 @@ log = logging.getLogger(__name__)
 Job = Callable[["ServiceContext"], int]
 #: the processes a service can run (``python -m <svc> <role>``; ``api`` under gunicorn)
 ROLES = ("api", "relay", "consumer", "scheduler")
+
+
+def api_blueprints(module: str) -> Callable[[ServiceContext], list[Blueprint]]:
+    """``blueprints=`` of a definition: ``<module>.blueprints(ctx)``, the API module imported
+    only when an app is built. Every process imports the definition; the relay, the
+    consumer and the scheduler then load no Flask (docs/performance.md)."""
+
+    def blueprints(ctx: ServiceContext) -> list[Blueprint]:
+        found: list[Blueprint] = importlib.import_module(module).blueprints(ctx)
+        return found
+
+    return blueprints
 
 
 @dataclass(frozen=True)

@@ -100,9 +100,10 @@ class CheckOutContext:
     borrower: Borrower
     reservation: Reservation | None
     recall: Recall | None
-    #: a booking of the unit's type at the station overlaps the window asked about
+    #: a booking of the unit's type at the station may overlap the window asked about
+    #: (False: the one-query read saw none, the stock guard need not look)
     booked: bool
-    #: the borrower has a loan open
+    #: the borrower may have a loan open (False: the read saw none)
     borrowing: bool
 
 

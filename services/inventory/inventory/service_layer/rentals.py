@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from svckit.auth.principal import Principal
 from svckit.domain.errors import Conflict, NotFound, ValidationFailed
 
+from inventory.adapters.repository import CheckOutContext
 from inventory.domain.borrowers import Borrower
 from inventory.domain.catalogue import DeviceType, Station
 from inventory.domain.maintenance import MaintenanceTicket
@@ -109,20 +110,8 @@ def _pick_unit(uow: InventoryUoW, cmd: CheckOut) -> tuple[Unit, Reservation | No
     return unit, reservation
 
 
-@dataclass(frozen=True)
-class _Context:
-    station: Station
-    borrower: Borrower
-    unit: Unit
-    reservation: Reservation | None
-    device_type: DeviceType
-    #: False only when the one-query read saw no booking overlapping the loan's days
-    maybe_booked: bool = True
-    #: False only when the one-query read saw no open loan of the borrower
-    maybe_borrowing: bool = True
-
-
-def _check_out_context(uow: InventoryUoW, cmd: CheckOut, *, now: datetime) -> _Context:
+def _check_out_context(uow: InventoryUoW, cmd: CheckOut, *,
+                       now: datetime) -> CheckOutContext:
     """Station, borrower, the unit (locked), its reservation and its type.
 
     A named unit (id or asset tag) is read with all the rest in one query, which also says
@@ -139,17 +128,19 @@ def _check_out_context(uow: InventoryUoW, cmd: CheckOut, *, now: datetime) -> _C
         if found is not None:
             if found.recall is not None:
                 raise found.recall.refusal()
-            reservation = found.reservation
-            if reservation is not None and reservation.borrower_id != cmd.borrower_id:
-                reservation = None  # held for someone else: the domain refuses the loan
-            return _Context(found.station, found.borrower, found.unit, reservation,
-                            found.device_type, found.booked, found.borrowing)
+            held = found.reservation
+            if held is not None and held.borrower_id != cmd.borrower_id:
+                # held for someone else: the domain refuses the loan
+                found = replace(found, reservation=None)
+            return found
     station = _station(uow, cmd.station_id)
     borrower = _borrower(uow, cmd.borrower_id)
     unit, reservation = _pick_unit(uow, cmd)
     if cmd.type_id is None:  # a picked unit is never a recalled one
         ensure_not_recalled(unit, uow.repo.active_recalls(unit.type_id))
-    return _Context(station, borrower, unit, reservation, _type(uow, unit.type_id))
+    # not read here: the bookings and the open loans are looked at
+    return CheckOutContext(unit, _type(uow, unit.type_id), station, borrower, reservation,
+                           recall=None, booked=True, borrowing=True)
 
 
 def default_loan_limit() -> int | None:
@@ -190,10 +181,10 @@ def check_out(uow: InventoryUoW, principal: Principal, cmd: CheckOut, *, now: da
                 by=principal.sub, reason=cmd.override_reason,
                 permitted=POLICY.allows(principal, "rental.override_overdue",
                                         station=station.id, division=station.division_code))
-        if reservation is None and unit.status == UnitStatus.AVAILABLE and ctx.maybe_booked:
+        if reservation is None and unit.status == UnitStatus.AVAILABLE and ctx.booked:
             guard_stock(uow, unit.type_id, station.id, now=now,
                         back_on=loan_back_on(cmd.due_on), borrower_id=borrower.id)
-        open_rentals = uow.repo.open_rentals_of(borrower.id) if ctx.maybe_borrowing else []
+        open_rentals = uow.repo.open_rentals_of(borrower.id) if ctx.borrowing else []
         rental = Rental.check_out(
             unit=unit, device_type=device_type, station=station, borrower=borrower,
             due_on=cmd.due_on, now=now, borrower_rentals=open_rentals,
